@@ -1,0 +1,29 @@
+/** Push events: what changed, sent on one channel so views refresh while a script logs. */
+export type FlowdeskEvent =
+  | { type: 'experiment.changed'; experimentId: string }
+  | { type: 'run.created'; experimentId: string; runId: string }
+  | { type: 'run.updated'; experimentId: string; runId: string }
+  | { type: 'metrics.logged'; experimentId: string; runId: string; keys: string[] }
+  | { type: 'artifact.added'; experimentId: string; runId: string; path: string }
+  | { type: 'trash.purged'; experimentIds: string[]; runIds: string[] };
+
+export type EventListener = (event: FlowdeskEvent) => void;
+
+/** A minimal typed event bus; the core publishes, transports subscribe. */
+export interface EventBus {
+  publish(event: FlowdeskEvent): void;
+  subscribe(listener: EventListener): () => void;
+}
+
+export function createEventBus(): EventBus {
+  const listeners = new Set<EventListener>();
+  return {
+    publish(event) {
+      for (const listener of listeners) listener(event);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The catalog: Kysely over one SQLite file, opened with the settings that keep it durable
+ * (WAL, synchronous=FULL, foreign keys, busy timeout), checked on open and migrated in code.
+ * Writes go through `write`, which groups writes that arrive together into one transaction.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { MIGRATIONS, SCHEMA_VERSION, type Dialect } from './migrations.ts';
+import type { Database as Schema } from './schema.ts';
+
+export type Db = Kysely<Schema>;
+
+export interface Catalog {
+  /** For reads. Writes must go through `write`. */
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly path: string;
+  /**
+   * Runs `fn` inside a write transaction and resolves after that transaction committed. Writes
+   * queued while a commit is in flight share the next transaction (group commit); each runs in
+   * its own savepoint, so one that throws rolls back alone and the others still commit.
+   */
+  write<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /** Checkpoints the WAL into the main file and closes. */
+  close(): Promise<void>;
+}
+
+export interface OpenCatalogOptions {
+  /** How long a write waits for a lock held by another connection before failing. */
+  busyTimeoutMs?: number;
+  /** Skip the integrity check on open (only for tools that open a catalog many times a second). */
+  skipQuickCheck?: boolean;
+}
+
+interface PendingWrite {
+  fn: (trx: Db) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The most writes one group commit takes; bounds how long a single transaction holds the lock. */
+const MAX_GROUP = 256;
+
+/** Opens (creating if needed) the catalog file, verifies it and brings its schema up to date. */
+export async function openCatalog(path: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
+  let raw: Database.Database;
+  try {
+    raw = new Database(path);
+  } catch (err) {
+    throw new FlowdeskError('INVALID_STATE', `Cannot open the catalog at ${path}: ${(err as Error).message}`);
+  }
+  try {
+    raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.pragma('foreign_keys = ON');
+    // MLflow's LIKE is case-sensitive; ILIKE is compiled to lower() LIKE lower().
+    raw.pragma('case_sensitive_like = ON');
+    if (!options.skipQuickCheck) {
+      const rows = raw.pragma('quick_check') as { quick_check: string }[];
+      if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') {
+        throw damaged(path, rows.map((r) => r.quick_check).slice(0, 3).join('; '));
+      }
+    }
+  } catch (err) {
+    raw.close();
+    if (err instanceof FlowdeskError) throw err;
+    throw damaged(path, (err as Error).message);
+  }
+
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  try {
+    await migrate(db, 'sqlite', path);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return createCatalog(db, 'sqlite', path, () => {
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+  });
+}
+
+function damaged(path: string, detail: string): FlowdeskError {
+  return new FlowdeskError(
+    'INVALID_STATE',
+    `The catalog at ${path} is damaged (${detail}). Move it aside and restore a backup, or move it aside to start with an empty catalog.`,
+  );
+}
+
+/** Applies the migrations this catalog lacks; refuses a catalog written by a newer build. */
+async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
+  await db.schema
+    .createTable('flowdesk_meta')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+  const row = await db.selectFrom('flowdesk_meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
+  const current = row ? Number(row.value) : 0;
+  if (current > SCHEMA_VERSION) {
+    throw new FlowdeskError(
+      'INVALID_STATE',
+      `The catalog at ${path} has schema version ${current}, written by a newer Flowdesk; this build reads up to version ${SCHEMA_VERSION}. Upgrade Flowdesk to open it.`,
+    );
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    const migration = MIGRATIONS[version - 1]!;
+    await db.transaction().execute(async (trx) => {
+      await migration.up(trx as Kysely<unknown>, dialect);
+      await trx
+        .insertInto('flowdesk_meta')
+        .values({ key: 'schema_version', value: String(version) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(version) }))
+        .execute();
+    });
+  }
+}
+
+/** Wraps a migrated Kysely instance with the group-commit writer. */
+export function createCatalog(db: Db, dialect: Dialect, path: string, beforeClose: () => void): Catalog {
+  const queue: PendingWrite[] = [];
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const group = queue.splice(0, MAX_GROUP);
+      const results: { ok: boolean; value: unknown }[] = [];
+      try {
+        await db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn);
+          try {
+            for (const job of group) {
+              await sql`savepoint w`.execute(conn);
+              try {
+                results.push({ ok: true, value: await job.fn(conn) });
+                await sql`release savepoint w`.execute(conn);
+              } catch (err) {
+                await sql`rollback to savepoint w`.execute(conn);
+                await sql`release savepoint w`.execute(conn);
+                results.push({ ok: false, value: err });
+              }
+            }
+            await sql`commit`.execute(conn);
+          } catch (err) {
+            await sql`rollback`.execute(conn).catch(() => undefined);
+            throw err;
+          }
+        });
+      } catch (err) {
+        // The transaction itself failed (e.g. disk full at commit): nothing of the group landed.
+        for (const job of group) job.reject(err);
+        continue;
+      }
+      group.forEach((job, i) => (results[i]!.ok ? job.resolve(results[i]!.value) : job.reject(results[i]!.value)));
+    }
+  }
+
+  function kick(): void {
+    if (flushing) return;
+    flushing = flush().finally(() => {
+      flushing = undefined;
+      // A write queued between the loop's last check and this callback still needs a flush.
+      if (queue.length > 0) kick();
+    });
+  }
+
+  return {
+    db,
+    dialect,
+    path,
+    write<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+      if (closed) return Promise.reject(new FlowdeskError('INVALID_STATE', 'The catalog is closed'));
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        kick();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (flushing) await flushing;
+      beforeClose();
+      await db.destroy();
+    },
+  };
+}

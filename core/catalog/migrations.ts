@@ -1,0 +1,161 @@
+/**
+ * Catalog migrations, in code. Each entry upgrades the schema by one version; the version a
+ * catalog is at lives in `flowdesk_meta`. Written with Kysely's schema builder so the same list
+ * serves SQLite and PostgreSQL; the few dialect differences are spelled out where they occur.
+ */
+import { sql, type Kysely } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Migration {
+  description: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** A primary key column whose values are never reused, even after rows are purged. */
+function serialType(dialect: Dialect) {
+  return dialect === 'postgres' ? sql`bigserial` : sql`integer`;
+}
+
+/** Clustered storage for append-heavy tables: SQLite stores the rows in the primary-key b-tree. */
+function withoutRowid(dialect: Dialect) {
+  return dialect === 'sqlite' ? sql`without rowid` : sql``;
+}
+
+const bigint = 'bigint' as const;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    description: 'tracking: experiments, runs, params, tags, metrics with summaries, datasets',
+    async up(db, dialect) {
+      await db.schema
+        .createTable('experiments')
+        .addColumn('experiment_id', serialType(dialect), (c) => {
+          const col = c.primaryKey();
+          return dialect === 'sqlite' ? col.autoIncrement() : col;
+        })
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('artifact_location', 'text', (c) => c.notNull())
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addColumn('creation_time', bigint, (c) => c.notNull())
+        .addColumn('last_update_time', bigint, (c) => c.notNull())
+        .addColumn('deleted_time', bigint)
+        .execute();
+      await db.schema
+        .createTable('experiment_tags')
+        .addColumn('experiment_id', bigint, (c) => c.notNull().references('experiments.experiment_id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('experiment_tags_pk', ['experiment_id', 'key'])
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', serialType(dialect), (c) => {
+          const col = c.primaryKey();
+          return dialect === 'sqlite' ? col.autoIncrement() : col;
+        })
+        .addColumn('run_uuid', 'text', (c) => c.notNull().unique())
+        .addColumn('experiment_id', bigint, (c) => c.notNull().references('experiments.experiment_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('start_time', bigint, (c) => c.notNull())
+        .addColumn('end_time', bigint)
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addColumn('artifact_uri', 'text', (c) => c.notNull())
+        .addColumn('deleted_time', bigint)
+        .execute();
+      await db.schema.createIndex('runs_by_experiment').on('runs').columns(['experiment_id', 'start_time']).execute();
+      await db.schema
+        .createTable('run_tags')
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_tags_pk', ['run_id', 'key'])
+        .execute();
+      await db.schema
+        .createTable('params')
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('params_pk', ['run_id', 'key'])
+        .execute();
+      await db.schema
+        .createTable('metric_series')
+        .addColumn('id', serialType(dialect), (c) => {
+          const col = c.primaryKey();
+          return dialect === 'sqlite' ? col.autoIncrement() : col;
+        })
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addColumn('timestamp', bigint, (c) => c.notNull())
+        .addColumn('step', bigint, (c) => c.notNull())
+        .addColumn('point_count', bigint, (c) => c.notNull())
+        .addColumn('nan_count', bigint, (c) => c.notNull())
+        .addColumn('min_step', bigint, (c) => c.notNull())
+        .addColumn('max_step', bigint, (c) => c.notNull())
+        .addUniqueConstraint('metric_series_run_key', ['run_id', 'key'])
+        .execute();
+      // Metric points carry no foreign key: a purge deletes them by series explicitly, and a
+      // per-row constraint check would cost the hot insert path for no protection we need.
+      await db.schema
+        .createTable('metrics')
+        .addColumn('series_id', bigint, (c) => c.notNull())
+        .addColumn('step', bigint, (c) => c.notNull())
+        .addColumn('timestamp', bigint, (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('metrics_pk', ['series_id', 'step', 'timestamp', 'value', 'is_nan'])
+        .modifyEnd(withoutRowid(dialect))
+        .execute();
+      await db.schema
+        .createTable('metric_buckets')
+        .addColumn('series_id', bigint, (c) => c.notNull())
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('bucket', bigint, (c) => c.notNull())
+        .addColumn('count', bigint, (c) => c.notNull())
+        .addColumn('min', 'double precision', (c) => c.notNull())
+        .addColumn('max', 'double precision', (c) => c.notNull())
+        .addColumn('first_step', bigint, (c) => c.notNull())
+        .addColumn('first_timestamp', bigint, (c) => c.notNull())
+        .addColumn('first_value', 'double precision', (c) => c.notNull())
+        .addColumn('last_step', bigint, (c) => c.notNull())
+        .addColumn('last_timestamp', bigint, (c) => c.notNull())
+        .addColumn('last_value', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('metric_buckets_pk', ['series_id', 'level', 'bucket'])
+        .modifyEnd(withoutRowid(dialect))
+        .execute();
+      await db.schema
+        .createTable('datasets')
+        .addColumn('id', serialType(dialect), (c) => {
+          const col = c.primaryKey();
+          return dialect === 'sqlite' ? col.autoIncrement() : col;
+        })
+        .addColumn('experiment_id', bigint, (c) => c.notNull().references('experiments.experiment_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('source_type', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('schema', 'text')
+        .addColumn('profile', 'text')
+        .addUniqueConstraint('datasets_identity', ['experiment_id', 'name', 'digest'])
+        .execute();
+      await db.schema
+        .createTable('run_inputs')
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('dataset_id', bigint, (c) => c.notNull().references('datasets.id').onDelete('cascade'))
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_inputs_pk', ['run_id', 'dataset_id'])
+        .execute();
+      // The Default experiment "0" always exists: MLflow clients log there when none is chosen.
+      const now = Date.now();
+      await sql`insert into experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+        values (0, 'Default', 'mlflow-artifacts:/0', 'active', ${now}, ${now})`.execute(db);
+    },
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

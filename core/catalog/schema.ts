@@ -1,0 +1,131 @@
+/**
+ * Table types of the catalog, for Kysely. SQL names are snake_case; mappers in the services
+ * turn rows into contract entities.
+ */
+import type { Generated } from 'kysely';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  /** Internal integer id: metric rows reference it instead of the 32-character uuid. */
+  id: Generated<number>;
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface RunTagsTable {
+  run_id: number;
+  key: string;
+  value: string;
+}
+
+export interface ParamsTable {
+  run_id: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * One row per (run, metric key): the series id that metric points reference, and the latest
+ * point (greatest step, then timestamp, then value), which serves the runs table directly.
+ */
+export interface MetricSeriesTable {
+  id: Generated<number>;
+  run_id: number;
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+  point_count: number;
+  nan_count: number;
+  min_step: number;
+  max_step: number;
+}
+
+/** Full metric history. NaN is stored as value 0 with is_nan 1 (SQL has no NaN). */
+export interface MetricsTable {
+  series_id: number;
+  step: number;
+  timestamp: number;
+  value: number;
+  is_nan: number;
+}
+
+/**
+ * Min/max summaries of a series over fixed step buckets at a few coarser resolutions, kept up to
+ * date as points arrive, so a chart of a long series reads hundreds of rows instead of millions.
+ */
+export interface MetricBucketsTable {
+  series_id: number;
+  level: number;
+  bucket: number;
+  count: number;
+  min: number;
+  max: number;
+  first_step: number;
+  first_timestamp: number;
+  first_value: number;
+  last_step: number;
+  last_timestamp: number;
+  last_value: number;
+}
+
+export interface DatasetsTable {
+  id: Generated<number>;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: number;
+  dataset_id: number;
+  /** The input's tags (e.g. mlflow.data.context) as a JSON array of {key, value}. */
+  tags_json: string;
+}
+
+export interface Database {
+  flowdesk_meta: MetaTable;
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  run_tags: RunTagsTable;
+  params: ParamsTable;
+  metric_series: MetricSeriesTable;
+  metrics: MetricsTable;
+  metric_buckets: MetricBucketsTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+}

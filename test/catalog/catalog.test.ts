@@ -1,0 +1,97 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openCatalog } from '#core/catalog/catalog.ts';
+import { SCHEMA_VERSION } from '#core/catalog/migrations.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+describe('openCatalog', () => {
+  it('creates a new catalog at the current schema version with the Default experiment', async () => {
+    const dir = tempDir();
+    const catalog = await openCatalog(join(dir, 'catalog.sqlite'));
+    const version = await catalog.db.selectFrom('flowdesk_meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
+    expect(Number(version?.value)).toBe(SCHEMA_VERSION);
+    const def = await catalog.db.selectFrom('experiments').selectAll().where('experiment_id', '=', 0).executeTakeFirstOrThrow();
+    expect(def.name).toBe('Default');
+    expect(def.lifecycle_stage).toBe('active');
+    await catalog.close();
+  });
+
+  it('sets WAL, synchronous=FULL and foreign keys on the connection', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'catalog.sqlite');
+    const catalog = await openCatalog(path);
+    const { sql } = await import('kysely');
+    const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(catalog.db);
+    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(catalog.db);
+    const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(catalog.db);
+    expect(journal.rows[0]?.journal_mode).toBe('wal');
+    expect(sync.rows[0]?.synchronous).toBe(2);
+    expect(fk.rows[0]?.foreign_keys).toBe(1);
+    await catalog.close();
+  });
+
+  it('reopens an existing catalog without re-running migrations', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'catalog.sqlite');
+    const first = await openCatalog(path);
+    await first.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'marker', value: 'kept' }).execute());
+    await first.close();
+    const second = await openCatalog(path);
+    const marker = await second.db.selectFrom('flowdesk_meta').select('value').where('key', '=', 'marker').executeTakeFirst();
+    expect(marker?.value).toBe('kept');
+    await second.close();
+  });
+
+  it('refuses a catalog written by a newer schema version with a clear message', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'catalog.sqlite');
+    await (await openCatalog(path)).close();
+    const raw = new Database(path);
+    raw.prepare("update flowdesk_meta set value = ? where key = 'schema_version'").run(String(SCHEMA_VERSION + 5));
+    raw.close();
+    await expect(openCatalog(path)).rejects.toThrow(/newer Flowdesk.*Upgrade Flowdesk/);
+  });
+
+  it('upgrades an older catalog by applying the missing migrations', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'catalog.sqlite');
+    const raw = new Database(path);
+    raw.exec("create table flowdesk_meta (key text primary key, value text not null); insert into flowdesk_meta values ('schema_version', '0')");
+    raw.close();
+    const catalog = await openCatalog(path);
+    const tables = await catalog.db.introspection.getTables();
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['experiments', 'runs', 'metrics', 'metric_series']));
+    await catalog.close();
+  });
+
+  it('reports a damaged file clearly instead of opening it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'catalog.sqlite');
+    writeFileSync(path, Buffer.alloc(8192, 0x5a));
+    await expect(openCatalog(path)).rejects.toThrow(/catalog at .* is damaged/);
+  });
+
+  it('commits writes that arrive together in one group, each in its own savepoint', async () => {
+    const dir = tempDir();
+    const catalog = await openCatalog(join(dir, 'catalog.sqlite'));
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      catalog.write(async (trx) => {
+        if (i === 7) {
+          await trx.insertInto('flowdesk_meta').values({ key: 'doomed', value: 'x' }).execute();
+          throw new Error('fails alone');
+        }
+        await trx.insertInto('flowdesk_meta').values({ key: `k${i}`, value: String(i) }).execute();
+        return i;
+      }),
+    );
+    const results = await Promise.allSettled(writes);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    const rows = await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', 'like', 'k%').execute();
+    expect(rows).toHaveLength(49);
+    const doomed = await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', 'doomed').execute();
+    expect(doomed).toHaveLength(0);
+    await catalog.close();
+  });
+});
