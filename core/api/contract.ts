@@ -51,9 +51,9 @@ export const contract = {
     z.object({ name: z.string() }),
     z.object({ experiment }),
   ),
-  'experiments.list': method(
-    'Lists experiments, newest first, paged.',
-    z.object({ viewType: viewType.optional(), ...page }),
+  'experiments.search': method(
+    'Finds experiments with the query language, sorted and paged (default: newest first).',
+    z.object({ filter: z.string().optional(), viewType: viewType.optional(), orderBy: z.array(z.string()).optional(), ...page }),
     z.object({ experiments: z.array(experiment), nextPageToken: z.string().optional() }),
   ),
   'experiments.rename': method(
@@ -124,9 +124,15 @@ export const contract = {
     z.object({ runId: id, datasets: z.array(datasetInput).optional() }),
     empty,
   ),
-  'runs.list': method(
-    'Lists the runs of experiments, newest first, paged.',
-    z.object({ experimentIds: z.array(id).min(1), viewType: viewType.optional(), ...page }),
+  'runs.search': method(
+    'Finds runs in one or several experiments with the query language, sorted and paged (default: newest first).',
+    z.object({
+      experimentIds: z.array(id).min(1),
+      filter: z.string().optional(),
+      viewType: viewType.optional(),
+      orderBy: z.array(z.string()).optional(),
+      ...page,
+    }),
     z.object({ runs: z.array(run), nextPageToken: z.string().optional() }),
   ),
   'metrics.history': method(

@@ -9,7 +9,8 @@ import { z } from 'zod';
  * uses ("NaN", "Infinity", "-Infinity"); this schema accepts both forms and yields a number.
  */
 export const metricValue = z
-  .union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity', 'nan', 'inf', '-inf'])])
+  // z.number() refuses NaN and ±Infinity, which metrics must keep.
+  .union([z.custom<number>((v) => typeof v === 'number', 'expected a number'), z.enum(['NaN', 'Infinity', '-Infinity', 'nan', 'inf', '-inf'])])
   .transform((v): number => {
     if (typeof v === 'number') return v;
     if (v === 'NaN' || v === 'nan') return Number.NaN;

@@ -107,7 +107,7 @@ async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     const migration = MIGRATIONS[version - 1]!;
     await db.transaction().execute(async (trx) => {
-      await migration.up(trx as Kysely<unknown>, dialect);
+      await migration.up(trx as unknown as Kysely<unknown>, dialect);
       await trx
         .insertInto('flowdesk_meta')
         .values({ key: 'schema_version', value: String(version) })

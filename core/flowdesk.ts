@@ -1,0 +1,66 @@
+/**
+ * The composition root of the engine: opens the data folder (catalog and artifact store) and
+ * wires every contract handler. The server, the CLI and the Electron main process all start here.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Handlers } from '#core/api/contract.ts';
+import { createEventBus, type EventBus } from '#core/api/events.ts';
+import { createLocalArtifactStore, type ArtifactStore } from '#core/artifacts/artifact-store.ts';
+import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
+import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
+import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { createTrash } from '#core/tracking/trash.ts';
+
+export interface Flowdesk {
+  readonly dataDir: string;
+  readonly catalog: Catalog;
+  readonly artifacts: ArtifactStore;
+  readonly events: EventBus;
+  readonly handlers: Handlers;
+  /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
+  sweepOrphans(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface OpenFlowdeskOptions {
+  dataDir: string;
+  now?: () => number;
+}
+
+/** Opens (creating if needed) a data folder: `catalog.sqlite` and `artifacts/`. */
+export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowdesk> {
+  const { dataDir } = options;
+  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
+  const catalog = await openCatalog(join(dataDir, 'catalog.sqlite'));
+  const artifacts = createLocalArtifactStore(join(dataDir, 'artifacts'));
+  const events = createEventBus();
+  const tracking = createTrackingService({ catalog, events, now: options.now });
+  const trash = createTrash({ catalog, artifacts, events });
+
+  const handlers: Handlers = {
+    ...tracking,
+    'trash.list': trash['trash.list'],
+    'trash.purge': trash['trash.purge'],
+    async 'artifacts.list'(input) {
+      const run = await getRunRow(catalog.db, input.runId);
+      return { rootUri: run.artifact_uri, files: await artifacts.list(storePathIn(run.artifact_uri, input.path)) };
+    },
+    async 'artifacts.delete'(input) {
+      const run = await getRunRow(catalog.db, input.runId);
+      await artifacts.delete(storePathIn(run.artifact_uri, input.path));
+      events.publish({ type: 'run.updated', experimentId: String(run.experiment_id), runId: run.run_uuid });
+      return {};
+    },
+  };
+
+  return {
+    dataDir,
+    catalog,
+    artifacts,
+    events,
+    handlers,
+    sweepOrphans: trash.sweepOrphans,
+    close: () => catalog.close(),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Reading metric series: the full history in pages, and a downsampled view for charts that
+ * keeps each bucket's min and max (so spikes survive) and answers from the coarsest summary
+ * level that still gives enough buckets, scanning raw points only where it must.
+ */
+import { invalid } from '#core/api/errors.ts';
+import type { MetricBucket } from '#core/api/entities.ts';
+import type { Db } from '#core/catalog/catalog.ts';
+import { LEVEL_WIDTHS } from './metric-writer.ts';
+
+export interface HistoryPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+interface Cursor {
+  s: number;
+  t: number;
+  v: number;
+  n: number;
+}
+
+const fromStored = (value: number, isNan: number) => (isNan ? Number.NaN : value);
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(token: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor;
+    if ([c.s, c.t, c.v, c.n].every((x) => typeof x === 'number' && Number.isFinite(x))) return c;
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid(`Invalid page token '${token.slice(0, 40)}'`);
+}
+
+/**
+ * One page of a series' history in storage order (step, timestamp, value). The page token is the
+ * last point's key, so pages stay correct while new points arrive.
+ */
+export async function readHistory(
+  db: Db,
+  seriesId: number,
+  key: string,
+  maxResults: number,
+  pageToken?: string,
+): Promise<{ metrics: HistoryPoint[]; nextPageToken?: string }> {
+  let query = db
+    .selectFrom('metrics')
+    .select(['step', 'timestamp', 'value', 'is_nan'])
+    .where('series_id', '=', seriesId)
+    .orderBy('step')
+    .orderBy('timestamp')
+    .orderBy('value')
+    .orderBy('is_nan')
+    .limit(maxResults + 1);
+  if (pageToken) {
+    const c = decodeCursor(pageToken);
+    query = query.where((eb) =>
+      eb.or([
+        eb('step', '>', c.s),
+        eb.and([eb('step', '=', c.s), eb('timestamp', '>', c.t)]),
+        eb.and([eb('step', '=', c.s), eb('timestamp', '=', c.t), eb('value', '>', c.v)]),
+        eb.and([eb('step', '=', c.s), eb('timestamp', '=', c.t), eb('value', '=', c.v), eb('is_nan', '>', c.n)]),
+      ]),
+    );
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, maxResults);
+  const last = page[page.length - 1];
+  return {
+    metrics: page.map((r) => ({ key, value: fromStored(r.value, r.is_nan), timestamp: r.timestamp, step: r.step })),
+    nextPageToken: rows.length > maxResults && last ? encodeCursor({ s: last.step, t: last.timestamp, v: last.value, n: last.is_nan }) : undefined,
+  };
+}
+
+interface Summary {
+  count: number;
+  min: number;
+  max: number;
+  firstStep: number;
+  firstTs: number;
+  first: number;
+  lastStep: number;
+  lastTs: number;
+  last: number;
+}
+
+function mergeSummary(target: Summary, s: Summary): void {
+  target.count += s.count;
+  if (s.min < target.min) target.min = s.min;
+  if (s.max > target.max) target.max = s.max;
+  if (s.firstStep < target.firstStep || (s.firstStep === target.firstStep && s.firstTs < target.firstTs)) {
+    target.firstStep = s.firstStep;
+    target.firstTs = s.firstTs;
+    target.first = s.first;
+  }
+  if (s.lastStep > target.lastStep || (s.lastStep === target.lastStep && s.lastTs > target.lastTs)) {
+    target.lastStep = s.lastStep;
+    target.lastTs = s.lastTs;
+    target.last = s.last;
+  }
+}
+
+export interface SampleRange {
+  /** The whole series' step range, from its series row. */
+  minStep: number;
+  maxStep: number;
+  startStep?: number;
+  endStep?: number;
+  buckets: number;
+}
+
+/**
+ * Downsamples a series to at most about `buckets` buckets over [startStep, endStep]. Bucket
+ * edges are aligned to multiples of the bucket width, so a zoomed view refines the same grid.
+ */
+export async function readSampled(db: Db, seriesId: number, range: SampleRange): Promise<MetricBucket[]> {
+  const a = Math.max(range.startStep ?? range.minStep, range.minStep);
+  const b = Math.min(range.endStep ?? range.maxStep, range.maxStep);
+  if (a > b) return [];
+  const span = b - a + 1;
+  const wanted = Math.max(1, range.buckets);
+  const rawWidth = Math.max(1, Math.ceil(span / Math.max(1, wanted - 1)));
+  // The coarsest summary level whose buckets are no wider than an output bucket.
+  let level = -1;
+  for (let l = LEVEL_WIDTHS.length - 1; l >= 0; l--) {
+    if (LEVEL_WIDTHS[l]! <= rawWidth) {
+      level = l;
+      break;
+    }
+  }
+  const levelWidth = level >= 0 ? LEVEL_WIDTHS[level]! : 1;
+  const width = Math.ceil(rawWidth / levelWidth) * levelWidth;
+  const out = new Map<number, Summary>();
+  const add = (step: number, s: Summary) => {
+    const index = Math.floor(step / width);
+    const existing = out.get(index);
+    if (existing) mergeSummary(existing, s);
+    else out.set(index, { ...s });
+  };
+  const scanRaw = async (lo: number, hi: number) => {
+    if (lo > hi) return;
+    const rows = await db
+      .selectFrom('metrics')
+      .select(['step', 'timestamp', 'value'])
+      .where('series_id', '=', seriesId)
+      .where('step', '>=', lo)
+      .where('step', '<=', hi)
+      .where('is_nan', '=', 0)
+      .execute();
+    for (const r of rows) {
+      add(r.step, { count: 1, min: r.value, max: r.value, firstStep: r.step, firstTs: r.timestamp, first: r.value, lastStep: r.step, lastTs: r.timestamp, last: r.value });
+    }
+  };
+
+  if (level < 0) {
+    await scanRaw(a, b);
+  } else {
+    // Summary buckets wholly inside [a, b] come from the summary table; the partial ones at
+    // either edge are rebuilt from raw points so the edges are exact.
+    const firstWhole = Math.ceil(a / levelWidth);
+    const lastWhole = Math.floor((b + 1) / levelWidth) - 1;
+    if (firstWhole > lastWhole) {
+      await scanRaw(a, b);
+    } else {
+      await scanRaw(a, firstWhole * levelWidth - 1);
+      await scanRaw((lastWhole + 1) * levelWidth, b);
+      const rows = await db
+        .selectFrom('metric_buckets')
+        .selectAll()
+        .where('series_id', '=', seriesId)
+        .where('level', '=', level)
+        .where('bucket', '>=', firstWhole)
+        .where('bucket', '<=', lastWhole)
+        .execute();
+      for (const r of rows) {
+        add(r.bucket * levelWidth, {
+          count: r.count,
+          min: r.min,
+          max: r.max,
+          firstStep: r.first_step,
+          firstTs: r.first_timestamp,
+          first: r.first_value,
+          lastStep: r.last_step,
+          lastTs: r.last_timestamp,
+          last: r.last_value,
+        });
+      }
+    }
+  }
+  return [...out.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([index, s]) => ({
+      startStep: Math.max(index * width, a),
+      endStep: Math.min((index + 1) * width - 1, b),
+      count: s.count,
+      min: s.min,
+      max: s.max,
+      first: s.first,
+      last: s.last,
+      firstStep: s.firstStep,
+      lastStep: s.lastStep,
+    }));
+}

@@ -1,0 +1,248 @@
+/**
+ * The metric half of logBatch: appends points to the history, keeps the latest value per key
+ * and the min/max bucket summaries that charts read, all inside the caller's transaction.
+ */
+import type { Metric } from '#core/api/entities.ts';
+import type { Db } from '#core/catalog/catalog.ts';
+
+/** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
+export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
+
+/** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 1000;
+
+interface StoredPoint {
+  step: number;
+  timestamp: number;
+  value: number;
+  is_nan: number;
+}
+
+interface SeriesRow {
+  id: number;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+  min_step: number;
+  max_step: number;
+}
+
+const SERIES_COLUMNS = ['id', 'key', 'value', 'is_nan', 'timestamp', 'step', 'min_step', 'max_step'] as const;
+
+interface Bucket {
+  level: number;
+  bucket: number;
+  count: number;
+  min: number;
+  max: number;
+  first_step: number;
+  first_timestamp: number;
+  first_value: number;
+  last_step: number;
+  last_timestamp: number;
+  last_value: number;
+}
+
+/** Orders points as MLflow picks the latest one: by step, then timestamp, then value (NaN lowest). */
+function compareLatest(a: StoredPoint, b: StoredPoint): number {
+  return a.step - b.step || a.timestamp - b.timestamp || (a.is_nan ? -Infinity : a.value) - (b.is_nan ? -Infinity : b.value) || 0;
+}
+
+/** Order within a bucket: the first and last point are by step, then timestamp. */
+const before = (aStep: number, aTs: number, bStep: number, bTs: number) => aStep < bStep || (aStep === bStep && aTs < bTs);
+
+function toStored(m: Metric): StoredPoint {
+  // SQL has no NaN: store 0 with a flag, as MLflow does, so the point still has a key.
+  return Number.isNaN(m.value)
+    ? { step: m.step, timestamp: m.timestamp, value: 0, is_nan: 1 }
+    : { step: m.step, timestamp: m.timestamp, value: m.value, is_nan: 0 };
+}
+
+/**
+ * Appends metric points of one run. Exact duplicates (key, step, timestamp, value) are ignored,
+ * so a retried request is harmless; only points actually inserted count toward the summaries.
+ */
+export async function writeMetrics(trx: Db, runId: number, metrics: Metric[]): Promise<void> {
+  const byKey = new Map<string, StoredPoint[]>();
+  for (const m of metrics) {
+    let list = byKey.get(m.key);
+    if (!list) byKey.set(m.key, (list = []));
+    list.push(toStored(m));
+  }
+  const series = await ensureSeries(trx, runId, byKey);
+  for (const [key, points] of byKey) {
+    const row = series.get(key)!;
+    const inserted = await insertPoints(trx, row.id, points);
+    if (inserted.length === 0) continue;
+    await updateSeries(trx, row, inserted);
+    await updateBuckets(trx, row.id, inserted);
+  }
+}
+
+/** Finds or creates the series row of each key. */
+async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint[]>): Promise<Map<string, SeriesRow>> {
+  const keys = [...byKey.keys()];
+  const found = new Map<string, SeriesRow>();
+  for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+    const rows = await trx
+      .selectFrom('metric_series')
+      .select(SERIES_COLUMNS)
+      .where('run_id', '=', runId)
+      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
+      .execute();
+    for (const r of rows) found.set(r.key, r);
+  }
+  const missing = keys.filter((k) => !found.has(k));
+  if (missing.length > 0) {
+    // New series start from a placeholder "latest" below any real point; updateSeries fixes it.
+    const created = await trx
+      .insertInto('metric_series')
+      .values(
+        missing.map((key) => ({
+          run_id: runId,
+          key,
+          value: 0,
+          is_nan: 1,
+          timestamp: Number.MIN_SAFE_INTEGER,
+          step: Number.MIN_SAFE_INTEGER,
+          point_count: 0,
+          nan_count: 0,
+          min_step: Number.MAX_SAFE_INTEGER,
+          max_step: Number.MIN_SAFE_INTEGER,
+        })),
+      )
+      .returning(SERIES_COLUMNS)
+      .execute();
+    for (const r of created) found.set(r.key, r);
+  }
+  return found;
+}
+
+async function insertPoints(trx: Db, seriesId: number, points: StoredPoint[]): Promise<StoredPoint[]> {
+  const inserted: StoredPoint[] = [];
+  for (let i = 0; i < points.length; i += INSERT_CHUNK) {
+    const rows = await trx
+      .insertInto('metrics')
+      .values(points.slice(i, i + INSERT_CHUNK).map((p) => ({ series_id: seriesId, ...p })))
+      .onConflict((oc) => oc.doNothing())
+      .returning(['step', 'timestamp', 'value', 'is_nan'])
+      .execute();
+    inserted.push(...rows);
+  }
+  return inserted;
+}
+
+async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): Promise<void> {
+  let latest: StoredPoint = row;
+  let minStep = row.min_step;
+  let maxStep = row.max_step;
+  let nans = 0;
+  for (const p of inserted) {
+    if (compareLatest(p, latest) > 0) latest = p;
+    if (p.step < minStep) minStep = p.step;
+    if (p.step > maxStep) maxStep = p.step;
+    nans += p.is_nan;
+  }
+  await trx
+    .updateTable('metric_series')
+    .set((eb) => ({
+      value: latest.value,
+      is_nan: latest.is_nan,
+      timestamp: latest.timestamp,
+      step: latest.step,
+      point_count: eb('point_count', '+', inserted.length),
+      nan_count: eb('nan_count', '+', nans),
+      min_step: minStep,
+      max_step: maxStep,
+    }))
+    .where('id', '=', row.id)
+    .execute();
+  Object.assign(row, { value: latest.value, is_nan: latest.is_nan, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
+}
+
+function merge(target: Bucket, p: Omit<Bucket, 'level' | 'bucket'>): void {
+  target.count += p.count;
+  if (p.min < target.min) target.min = p.min;
+  if (p.max > target.max) target.max = p.max;
+  if (before(p.first_step, p.first_timestamp, target.first_step, target.first_timestamp)) {
+    target.first_step = p.first_step;
+    target.first_timestamp = p.first_timestamp;
+    target.first_value = p.first_value;
+  }
+  if (before(target.last_step, target.last_timestamp, p.last_step, p.last_timestamp)) {
+    target.last_step = p.last_step;
+    target.last_timestamp = p.last_timestamp;
+    target.last_value = p.last_value;
+  }
+}
+
+/** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
+async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[]): Promise<void> {
+  const fresh = new Map<string, Bucket>();
+  for (const p of inserted) {
+    if (p.is_nan) continue;
+    for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
+      const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
+      const id = `${level}:${bucket}`;
+      const point = {
+        count: 1,
+        min: p.value,
+        max: p.value,
+        first_step: p.step,
+        first_timestamp: p.timestamp,
+        first_value: p.value,
+        last_step: p.step,
+        last_timestamp: p.timestamp,
+        last_value: p.value,
+      };
+      const existing = fresh.get(id);
+      if (existing) merge(existing, point);
+      else fresh.set(id, { level, bucket, ...point });
+    }
+  }
+  if (fresh.size === 0) return;
+  // Read the stored buckets these points fall into, merge, and write the result back.
+  for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
+    const touched = [...fresh.values()].filter((b) => b.level === level);
+    if (touched.length === 0) continue;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const b of touched) {
+      if (b.bucket < lo) lo = b.bucket;
+      if (b.bucket > hi) hi = b.bucket;
+    }
+    const stored = await trx
+      .selectFrom('metric_buckets')
+      .selectAll()
+      .where('series_id', '=', seriesId)
+      .where('level', '=', level)
+      .where('bucket', '>=', lo)
+      .where('bucket', '<=', hi)
+      .execute();
+    for (const s of stored) {
+      const b = fresh.get(`${level}:${s.bucket}`);
+      if (b) merge(b, s);
+    }
+  }
+  const rows = [...fresh.values()].map((b) => ({ series_id: seriesId, ...b }));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK / 4) {
+    await trx
+      .insertInto('metric_buckets')
+      .values(rows.slice(i, i + INSERT_CHUNK / 4))
+      .onConflict((oc) =>
+        oc.columns(['series_id', 'level', 'bucket']).doUpdateSet((eb) => ({
+          count: eb.ref('excluded.count'),
+          min: eb.ref('excluded.min'),
+          max: eb.ref('excluded.max'),
+          first_step: eb.ref('excluded.first_step'),
+          first_timestamp: eb.ref('excluded.first_timestamp'),
+          first_value: eb.ref('excluded.first_value'),
+          last_step: eb.ref('excluded.last_step'),
+          last_timestamp: eb.ref('excluded.last_timestamp'),
+          last_value: eb.ref('excluded.last_value'),
+        })),
+      )
+      .execute();
+  }
+}

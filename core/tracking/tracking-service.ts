@@ -1,0 +1,524 @@
+/**
+ * Experiments, runs and their data: the tracking half of the contract. Every write goes through
+ * the catalog's group-commit writer; every metric, param and tag write goes through logBatch.
+ */
+import { randomBytes } from 'node:crypto';
+import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
+import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
+import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
+import type { EventBus } from '#core/api/events.ts';
+import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { searchExperiments, searchRuns } from '#core/search/search.ts';
+import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
+import { readHistory, readSampled } from './metric-reader.ts';
+import { writeMetrics } from './metric-writer.ts';
+import { randomRunName } from './run-names.ts';
+import {
+  validateBatch,
+  validateExperimentName,
+  validateExperimentTag,
+  validateKey,
+  validateRunName,
+  validateRunTag,
+} from './validation.ts';
+
+export const RUN_NAME_TAG = 'mlflow.runName';
+export const USER_TAG = 'mlflow.user';
+
+export type TrackingHandlers = Pick<
+  Handlers,
+  Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>
+>;
+
+export interface TrackingDeps {
+  catalog: Catalog;
+  events: EventBus;
+  /** The clock, injectable so tests can control time. */
+  now?: () => number;
+}
+
+type In<M extends keyof Handlers> = MethodParsedInput<M>;
+
+/** 32 lowercase hex characters, as MLflow's run ids (its IN filters drop uppercase ids). */
+export function newRunId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function parseExperimentId(id: string): number {
+  if (!/^\d{1,15}$/.test(id)) throw notFound(`No experiment with id '${id}'`);
+  return Number(id);
+}
+
+/** Loads an experiment row or throws RESOURCE_DOES_NOT_EXIST. */
+export async function getExperimentRow(db: Db, experimentId: string) {
+  const row = await db.selectFrom('experiments').selectAll().where('experiment_id', '=', parseExperimentId(experimentId)).executeTakeFirst();
+  if (!row) throw notFound(`No experiment with id '${experimentId}'`);
+  return row;
+}
+
+/** Loads a run row by its uuid or throws RESOURCE_DOES_NOT_EXIST. */
+export async function getRunRow(db: Db, runId: string): Promise<RunRow> {
+  const row = await db.selectFrom('runs').selectAll().where('run_uuid', '=', runId).executeTakeFirst();
+  if (!row) throw notFound(`Run with id=${runId} not found`);
+  return row;
+}
+
+function requireActiveRun(row: RunRow): void {
+  if (row.lifecycle_stage !== 'active') {
+    throw invalid(`The run ${row.run_uuid} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+  }
+}
+
+async function requireActiveExperiment(db: Db, experimentId: string) {
+  const row = await getExperimentRow(db, experimentId);
+  if (row.lifecycle_stage !== 'active') {
+    throw invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+  }
+  return row;
+}
+
+async function experimentTags(db: Db, ids: number[]): Promise<Map<number, Tag[]>> {
+  const map = new Map<number, Tag[]>();
+  if (ids.length === 0) return map;
+  const rows = await db.selectFrom('experiment_tags').selectAll().where('experiment_id', 'in', ids).orderBy('key').execute();
+  for (const r of rows) {
+    const list = map.get(r.experiment_id) ?? [];
+    list.push({ key: r.key, value: r.value });
+    map.set(r.experiment_id, list);
+  }
+  return map;
+}
+
+const ID_CHUNK = 500;
+
+/** Loads full runs (latest metrics, params, tags, inputs) for internal ids, in the given order. */
+export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
+  const runs = new Map<number, Run>();
+  for (const row of rows) {
+    runs.set(row.id, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
+  }
+  const ids = rows.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK);
+    const [metrics, params, tags, inputs] = await Promise.all([
+      db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'timestamp', 'step']).where('run_id', 'in', chunk).orderBy('key').execute(),
+      db.selectFrom('params').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
+      db.selectFrom('run_tags').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
+      db
+        .selectFrom('run_inputs')
+        .innerJoin('datasets', 'datasets.id', 'run_inputs.dataset_id')
+        .select(['run_inputs.run_id', 'run_inputs.tags_json', 'datasets.name', 'datasets.digest', 'datasets.source_type', 'datasets.source', 'datasets.schema', 'datasets.profile'])
+        .where('run_inputs.run_id', 'in', chunk)
+        .orderBy('datasets.id')
+        .execute(),
+    ]);
+    for (const m of metrics) runs.get(m.run_id)!.data.metrics.push(toLatestMetric(m));
+    for (const p of params) runs.get(p.run_id)!.data.params.push({ key: p.key, value: p.value });
+    for (const t of tags) runs.get(t.run_id)!.data.tags.push({ key: t.key, value: t.value });
+    for (const d of inputs) {
+      const dataset: DatasetInput['dataset'] = { name: d.name, digest: d.digest, sourceType: d.source_type, source: d.source };
+      if (d.schema !== null) dataset.schema = d.schema;
+      if (d.profile !== null) dataset.profile = d.profile;
+      runs.get(d.run_id)!.inputs.datasetInputs.push({ tags: JSON.parse(d.tags_json) as Tag[], dataset });
+    }
+  }
+  return rows.map((r) => runs.get(r.id)!);
+}
+
+async function loadRunsByIds(db: Db, ids: number[]): Promise<Run[]> {
+  const rows: RunRow[] = [];
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    rows.push(...(await db.selectFrom('runs').selectAll().where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute()));
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return loadRuns(db, ids.map((id) => byId.get(id)!).filter(Boolean));
+}
+
+export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
+  const { catalog, events } = deps;
+  const db = catalog.db;
+  const now = deps.now ?? Date.now;
+
+  async function setRunTags(trx: Db, row: RunRow, tags: Tag[]): Promise<void> {
+    if (tags.length === 0) return;
+    // The last value of a key wins, as if the tags had been set one after another.
+    const unique = [...new Map(tags.map((t) => [t.key, t])).values()];
+    await trx
+      .insertInto('run_tags')
+      .values(unique.map((t) => ({ run_id: row.id, key: t.key, value: t.value })))
+      .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
+    const renamed = unique.find((t) => t.key === RUN_NAME_TAG);
+    if (renamed) await trx.updateTable('runs').set({ name: renamed.value }).where('id', '=', row.id).execute();
+  }
+
+  async function logParams(trx: Db, row: RunRow, params: Param[]): Promise<void> {
+    if (params.length === 0) return;
+    const existing = await trx
+      .selectFrom('params')
+      .select(['key', 'value'])
+      .where('run_id', '=', row.id)
+      .where('key', 'in', params.map((p) => p.key))
+      .execute();
+    const logged = new Map(existing.map((p) => [p.key, p.value]));
+    for (const p of params) {
+      const before = logged.get(p.key);
+      if (before !== undefined && before !== p.value) {
+        throw invalid(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${before}' for run ID='${row.run_uuid}'. Attempted logging new value '${p.value}'.`,
+        );
+      }
+    }
+    const fresh = params.filter((p) => !logged.has(p.key));
+    if (fresh.length > 0) {
+      await trx.insertInto('params').values(fresh.map((p) => ({ run_id: row.id, key: p.key, value: p.value }))).execute();
+    }
+  }
+
+  async function logBatch(input: { runId: string; metrics?: Metric[]; params?: Param[]; tags?: Tag[] }): Promise<Record<string, never>> {
+    const metrics = input.metrics ?? [];
+    const params = input.params ?? [];
+    const tags = input.tags ?? [];
+    validateBatch(metrics, params, tags);
+    const row = await catalog.write(async (trx) => {
+      const run = await getRunRow(trx, input.runId);
+      requireActiveRun(run);
+      await logParams(trx, run, params);
+      await setRunTags(trx, run, tags);
+      if (metrics.length > 0) await writeMetrics(trx, run.id, metrics);
+      return run;
+    });
+    const experimentId = String(row.experiment_id);
+    if (metrics.length > 0) events.publish({ type: 'metrics.logged', experimentId, runId: row.run_uuid, keys: [...new Set(metrics.map((m) => m.key))] });
+    if (params.length > 0 || tags.length > 0) events.publish({ type: 'run.updated', experimentId, runId: row.run_uuid });
+    return {};
+  }
+
+  async function getRun(runId: string): Promise<Run> {
+    return (await loadRuns(db, [await getRunRow(db, runId)]))[0]!;
+  }
+
+  async function seriesOf(runId: string, key: string) {
+    const run = await getRunRow(db, runId);
+    return db.selectFrom('metric_series').selectAll().where('run_id', '=', run.id).where('key', '=', key).executeTakeFirst();
+  }
+
+  return {
+    async 'experiments.create'(input) {
+      validateExperimentName(input.name);
+      const tags = input.tags ?? [];
+      tags.forEach(validateExperimentTag);
+      const experimentId = await catalog.write(async (trx) => {
+        const clash = await trx.selectFrom('experiments').select('experiment_id').where('name', '=', input.name).executeTakeFirst();
+        if (clash) throw alreadyExists(`Experiment '${input.name}' already exists.`);
+        const t = now();
+        const { experiment_id } = await trx
+          .insertInto('experiments')
+          .values({ name: input.name, artifact_location: '', lifecycle_stage: 'active', creation_time: t, last_update_time: t })
+          .returning('experiment_id')
+          .executeTakeFirstOrThrow();
+        // The server assigns the location, hostless so it survives a change of port.
+        await trx.updateTable('experiments').set({ artifact_location: `mlflow-artifacts:/${experiment_id}` }).where('experiment_id', '=', experiment_id).execute();
+        const unique = [...new Map(tags.map((tag) => [tag.key, tag])).values()];
+        if (unique.length > 0) {
+          await trx.insertInto('experiment_tags').values(unique.map((tag) => ({ experiment_id, key: tag.key, value: tag.value }))).execute();
+        }
+        return String(experiment_id);
+      });
+      events.publish({ type: 'experiment.changed', experimentId });
+      return { experimentId };
+    },
+
+    async 'experiments.get'(input) {
+      const row = await getExperimentRow(db, input.experimentId);
+      return { experiment: toExperiment(row, (await experimentTags(db, [row.experiment_id])).get(row.experiment_id) ?? []) };
+    },
+
+    async 'experiments.getByName'(input) {
+      const row = await db.selectFrom('experiments').selectAll().where('name', '=', input.name).executeTakeFirst();
+      if (!row) throw notFound(`Could not find experiment with name '${input.name}'`);
+      return { experiment: toExperiment(row, (await experimentTags(db, [row.experiment_id])).get(row.experiment_id) ?? []) };
+    },
+
+    async 'experiments.search'(input) {
+      const page = await searchExperiments(db, catalog.dialect, input);
+      if (page.experimentIds.length === 0) return { experiments: [] };
+      const rows = await db.selectFrom('experiments').selectAll().where('experiment_id', 'in', page.experimentIds).execute();
+      const byId = new Map(rows.map((r) => [r.experiment_id, r]));
+      const tags = await experimentTags(db, page.experimentIds);
+      return {
+        experiments: page.experimentIds.filter((id) => byId.has(id)).map((id) => toExperiment(byId.get(id)!, tags.get(id) ?? [])),
+        nextPageToken: page.nextPageToken,
+      };
+    },
+
+    async 'experiments.rename'(input) {
+      validateExperimentName(input.newName);
+      await catalog.write(async (trx) => {
+        const row = await getExperimentRow(trx, input.experimentId);
+        if (row.lifecycle_stage !== 'active') {
+          throw new FlowdeskError('INVALID_STATE', `Cannot rename a deleted experiment (${input.experimentId}); restore it first.`);
+        }
+        if (row.name === input.newName) return;
+        const clash = await trx.selectFrom('experiments').select('experiment_id').where('name', '=', input.newName).executeTakeFirst();
+        if (clash) throw alreadyExists(`Experiment '${input.newName}' already exists.`);
+        await trx.updateTable('experiments').set({ name: input.newName, last_update_time: now() }).where('experiment_id', '=', row.experiment_id).execute();
+      });
+      events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
+      return {};
+    },
+
+    async 'experiments.delete'(input) {
+      if (input.experimentId === '0') {
+        throw invalid("Cannot delete the Default experiment '0': MLflow clients log there when no experiment is chosen.");
+      }
+      await catalog.write(async (trx) => {
+        const row = await getExperimentRow(trx, input.experimentId);
+        if (row.lifecycle_stage === 'deleted') return;
+        const t = now();
+        await trx.updateTable('experiments').set({ lifecycle_stage: 'deleted', deleted_time: t, last_update_time: t }).where('experiment_id', '=', row.experiment_id).execute();
+        // Runs deleted together carry the same deleted_time, which is how restore finds them.
+        await trx
+          .updateTable('runs')
+          .set({ lifecycle_stage: 'deleted', deleted_time: t })
+          .where('experiment_id', '=', row.experiment_id)
+          .where('lifecycle_stage', '=', 'active')
+          .execute();
+      });
+      events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
+      return {};
+    },
+
+    async 'experiments.restore'(input) {
+      await catalog.write(async (trx) => {
+        const row = await getExperimentRow(trx, input.experimentId);
+        if (row.lifecycle_stage === 'active') return;
+        await trx
+          .updateTable('runs')
+          .set({ lifecycle_stage: 'active', deleted_time: null })
+          .where('experiment_id', '=', row.experiment_id)
+          .where('deleted_time', '=', row.deleted_time)
+          .execute();
+        await trx
+          .updateTable('experiments')
+          .set({ lifecycle_stage: 'active', deleted_time: null, last_update_time: now() })
+          .where('experiment_id', '=', row.experiment_id)
+          .execute();
+      });
+      events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
+      return {};
+    },
+
+    async 'experiments.setTag'(input) {
+      validateExperimentTag(input);
+      await catalog.write(async (trx) => {
+        const row = await requireActiveExperiment(trx, input.experimentId);
+        await trx
+          .insertInto('experiment_tags')
+          .values({ experiment_id: row.experiment_id, key: input.key, value: input.value })
+          .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: input.value }))
+          .execute();
+        await trx.updateTable('experiments').set({ last_update_time: now() }).where('experiment_id', '=', row.experiment_id).execute();
+      });
+      events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
+      return {};
+    },
+
+    async 'experiments.deleteTag'(input) {
+      await catalog.write(async (trx) => {
+        const row = await requireActiveExperiment(trx, input.experimentId);
+        const result = await trx.deleteFrom('experiment_tags').where('experiment_id', '=', row.experiment_id).where('key', '=', input.key).executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with key '${input.key}' on experiment ${input.experimentId}`);
+      });
+      events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
+      return {};
+    },
+
+    async 'runs.create'(input) {
+      const tags = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+      tags.forEach(validateRunTag);
+      const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+      if (input.runName && tagName && input.runName !== tagName) {
+        throw invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`);
+      }
+      const name = input.runName || tagName || randomRunName();
+      validateRunName(name);
+      if (!tagName) tags.push({ key: RUN_NAME_TAG, value: name });
+      const userId = input.userId ?? tags.find((t) => t.key === USER_TAG)?.value ?? '';
+      const experimentId = input.experimentId ?? '0';
+      const runId = newRunId();
+      const row = await catalog.write(async (trx) => {
+        const experiment = await requireActiveExperiment(trx, experimentId);
+        const inserted = await trx
+          .insertInto('runs')
+          .values({
+            run_uuid: runId,
+            experiment_id: experiment.experiment_id,
+            name,
+            user_id: userId,
+            status: 'RUNNING',
+            start_time: input.startTime ?? now(),
+            end_time: null,
+            lifecycle_stage: 'active',
+            artifact_uri: `${experiment.artifact_location}/${runId}/artifacts`,
+            deleted_time: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await setRunTags(trx, inserted, tags);
+        return inserted;
+      });
+      events.publish({ type: 'run.created', experimentId: String(row.experiment_id), runId });
+      return { run: await getRun(runId) };
+    },
+
+    async 'runs.get'(input) {
+      return { run: await getRun(input.runId) };
+    },
+
+    async 'runs.update'(input: In<'runs.update'>) {
+      if (input.runName !== undefined) validateRunName(input.runName);
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        requireActiveRun(run);
+        const changes: Partial<RunRow> = {};
+        if (input.status !== undefined) changes.status = input.status;
+        if (input.endTime !== undefined) changes.end_time = input.endTime;
+        if (input.runName) changes.name = input.runName;
+        if (Object.keys(changes).length > 0) await trx.updateTable('runs').set(changes).where('id', '=', run.id).execute();
+        if (input.runName) await setRunTags(trx, run, [{ key: RUN_NAME_TAG, value: input.runName }]);
+        return { ...run, ...changes };
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return { runInfo: toRunInfo(row) };
+    },
+
+    async 'runs.delete'(input) {
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        if (run.lifecycle_stage === 'active') {
+          await trx.updateTable('runs').set({ lifecycle_stage: 'deleted', deleted_time: now() }).where('id', '=', run.id).execute();
+        }
+        return run;
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return {};
+    },
+
+    async 'runs.restore'(input) {
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        const experiment = await getExperimentRow(trx, String(run.experiment_id));
+        if (experiment.lifecycle_stage !== 'active') {
+          throw invalid(`Cannot restore run ${run.run_uuid}: its experiment ${experiment.experiment_id} is deleted; restore the experiment first.`);
+        }
+        await trx.updateTable('runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('id', '=', run.id).execute();
+        return run;
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return {};
+    },
+
+    'runs.logBatch': logBatch,
+
+    async 'runs.logMetric'(input) {
+      return logBatch({ runId: input.runId, metrics: [{ key: input.key, value: input.value, timestamp: input.timestamp, step: input.step }] });
+    },
+
+    async 'runs.logParam'(input) {
+      return logBatch({ runId: input.runId, params: [{ key: input.key, value: input.value }] });
+    },
+
+    async 'runs.setTag'(input) {
+      return logBatch({ runId: input.runId, tags: [{ key: input.key, value: input.value }] });
+    },
+
+    async 'runs.deleteTag'(input) {
+      validateKey('tag', input.key);
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        requireActiveRun(run);
+        const result = await trx.deleteFrom('run_tags').where('run_id', '=', run.id).where('key', '=', input.key).executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.runId}`);
+        return run;
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return {};
+    },
+
+    async 'runs.logInputs'(input) {
+      const datasets = input.datasets ?? [];
+      for (const d of datasets) {
+        if (!d.dataset.name || d.dataset.name.length > 500) throw invalid('Dataset name must be 1 to 500 characters');
+        if (!d.dataset.digest || d.dataset.digest.length > 36) throw invalid('Dataset digest must be 1 to 36 characters');
+        if (d.dataset.source.length > 65535) throw invalid('Dataset source may be at most 65535 characters');
+        for (const t of d.tags) {
+          if (t.key.length === 0 || t.key.length > 255) throw invalid('Input tag keys must be 1 to 255 characters');
+          if (t.value.length > 500) throw invalid('Input tag values may be at most 500 characters');
+        }
+      }
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        requireActiveRun(run);
+        for (const d of datasets) {
+          const values = {
+            experiment_id: run.experiment_id,
+            name: d.dataset.name,
+            digest: d.dataset.digest,
+            source_type: d.dataset.sourceType,
+            source: d.dataset.source,
+            schema: d.dataset.schema ?? null,
+            profile: d.dataset.profile ?? null,
+          };
+          // A dataset is stored once per experiment, identified by name and digest.
+          await trx.insertInto('datasets').values(values).onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing()).execute();
+          const { id } = await trx
+            .selectFrom('datasets')
+            .select('id')
+            .where('experiment_id', '=', run.experiment_id)
+            .where('name', '=', d.dataset.name)
+            .where('digest', '=', d.dataset.digest)
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('run_inputs')
+            .values({ run_id: run.id, dataset_id: id, tags_json: JSON.stringify(d.tags) })
+            .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags_json: JSON.stringify(d.tags) }))
+            .execute();
+        }
+        return run;
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return {};
+    },
+
+    async 'runs.search'(input) {
+      for (const id of input.experimentIds) parseExperimentId(id);
+      const page = await searchRuns(db, catalog.dialect, input);
+      return { runs: await loadRunsByIds(db, page.runIds), nextPageToken: page.nextPageToken };
+    },
+
+    async 'metrics.history'(input) {
+      validateKey('metric', input.key);
+      const series = await seriesOf(input.runId, input.key);
+      if (!series) return { metrics: [] };
+      return readHistory(db, series.id, input.key, Math.min(input.maxResults ?? 25_000, 1_000_000), input.pageToken);
+    },
+
+    async 'metrics.sampled'(input) {
+      validateKey('metric', input.key);
+      if (input.startStep !== undefined && input.endStep !== undefined && input.startStep > input.endStep) {
+        throw invalid(`startStep (${input.startStep}) must not be greater than endStep (${input.endStep})`);
+      }
+      const series = await seriesOf(input.runId, input.key);
+      if (!series) return { buckets: [], nanCount: 0, pointCount: 0 };
+      const buckets = await readSampled(db, series.id, {
+        minStep: series.min_step,
+        maxStep: series.max_step,
+        startStep: input.startStep,
+        endStep: input.endStep,
+        buckets: input.buckets ?? 1000,
+      });
+      return { buckets, nanCount: series.nan_count, pointCount: series.point_count };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * MLflow's validation rules for names, keys, values and batch sizes, with its error code
+ * (INVALID_PARAMETER_VALUE), so scripts that pass MLflow's checks pass ours and vice versa.
+ */
+import { invalid } from '#core/api/errors.ts';
+import type { Metric, Param, Tag } from '#core/api/entities.ts';
+
+export const LIMITS = {
+  keyLength: 250,
+  paramValue: 6000,
+  runTagValue: 8000,
+  experimentTagValue: 5000,
+  experimentName: 500,
+  runName: 250,
+  batchMetrics: 1000,
+  batchParams: 100,
+  batchTags: 100,
+  batchTotal: 1000,
+} as const;
+
+/** MLflow's `^[/\w.\- :]*$` with a Unicode `\w`. */
+const KEY_CHARS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+
+/** Checks a metric, param or tag key: allowed characters, length, and a normalized path form. */
+export function validateKey(kind: string, key: string): void {
+  if (key.length === 0) throw invalid(`Invalid ${kind} name: the key must not be empty`);
+  if (key.length > LIMITS.keyLength) {
+    throw invalid(`Invalid ${kind} name '${key.slice(0, 40)}...': keys may be at most ${LIMITS.keyLength} characters, got ${key.length}`);
+  }
+  if (!KEY_CHARS.test(key)) {
+    throw invalid(
+      `Invalid ${kind} name '${key}': names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)`,
+    );
+  }
+  const segments = key.split('/');
+  if (key.startsWith('/') || key.endsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw invalid(`Invalid ${kind} name '${key}': names must be normalized paths (no leading or trailing '/', no '//', '.' or '..' segments)`);
+  }
+}
+
+function validateValueLength(kind: string, key: string, value: string, max: number): void {
+  if (value.length > max) {
+    throw invalid(`${kind} '${key}' had length ${value.length}, which exceeded the length limit of ${max}`);
+  }
+}
+
+export function validateParam(p: Param): void {
+  validateKey('param', p.key);
+  validateValueLength('Param value', p.key, p.value, LIMITS.paramValue);
+}
+
+export function validateRunTag(t: Tag): void {
+  validateKey('tag', t.key);
+  validateValueLength('Tag value', t.key, t.value, LIMITS.runTagValue);
+}
+
+export function validateExperimentTag(t: Tag): void {
+  validateKey('tag', t.key);
+  validateValueLength('Experiment tag value', t.key, t.value, LIMITS.experimentTagValue);
+}
+
+export function validateMetric(m: Metric): void {
+  validateKey('metric', m.key);
+  if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
+    throw invalid(`Metric '${m.key}' has an invalid timestamp ${m.timestamp}: expected an integer number of milliseconds >= 0`);
+  }
+  if (!Number.isSafeInteger(m.step)) throw invalid(`Metric '${m.key}' has an invalid step ${m.step}: expected an integer`);
+}
+
+export function validateExperimentName(name: string): void {
+  if (name.trim().length === 0) throw invalid('Invalid experiment name: the name must not be empty');
+  if (name.length > LIMITS.experimentName) {
+    throw invalid(`Invalid experiment name: names may be at most ${LIMITS.experimentName} characters, got ${name.length}`);
+  }
+}
+
+export function validateRunName(name: string): void {
+  if (name.length > LIMITS.runName) {
+    throw invalid(`Invalid run name: names may be at most ${LIMITS.runName} characters, got ${name.length}`);
+  }
+}
+
+/** Checks the size limits of one logBatch request and that no param key repeats within it. */
+export function validateBatch(metrics: Metric[], params: Param[], tags: Tag[]): void {
+  if (metrics.length > LIMITS.batchMetrics) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.batchMetrics} metrics. Got ${metrics.length} metrics.`);
+  }
+  if (params.length > LIMITS.batchParams) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.batchParams} params. Got ${params.length} params.`);
+  }
+  if (tags.length > LIMITS.batchTags) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.batchTags} tags. Got ${tags.length} tags.`);
+  }
+  const total = metrics.length + params.length + tags.length;
+  if (total > LIMITS.batchTotal) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.batchTotal} metrics, params and tags in total. Got ${total}.`);
+  }
+  const seen = new Set<string>();
+  for (const p of params) {
+    if (seen.has(p.key)) throw invalid(`Duplicate parameter keys have been submitted: '${p.key}'. Please ensure the request contains only one param value per param key.`);
+    seen.add(p.key);
+  }
+  metrics.forEach(validateMetric);
+  params.forEach(validateParam);
+  tags.forEach(validateRunTag);
+}
