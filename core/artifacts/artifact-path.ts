@@ -1,0 +1,84 @@
+/**
+ * The one gate for artifact paths. Every path a caller hands the artifact store (from the MLflow
+ * proxy routes, the contract, the CLI) passes through `checkArtifactPath` before anything touches
+ * storage, so there is a single place to get path safety right.
+ */
+import { invalid, type FlowdeskError } from '#core/api/errors.ts';
+
+/** Longest accepted path, in characters (code points) after decoding. */
+const MAX_PATH_CHARS = 1024;
+/** Longest accepted segment in UTF-8 bytes: NAME_MAX on Linux and macOS, and S3 keys stay sane. */
+const MAX_SEGMENT_BYTES = 255;
+/** A path still holding escapes after this many decodings is refused rather than decoded forever. */
+const MAX_DECODE_ROUNDS = 10;
+/** How much of a refused input is echoed back in the error message. */
+const MAX_ECHO_CHARS = 200;
+
+/**
+ * The error for a refused path, in the one message format (`Invalid path '<input>': <reason>`).
+ * Exported so the store reports its own refusals (links leading out, reserved names) the same way.
+ */
+export function invalidPath(input: string, reason: string): FlowdeskError {
+  return invalid(`Invalid path '${printable(input)}': ${reason}`);
+}
+
+/**
+ * Checks a caller's artifact path and returns it normalized: relative, POSIX separators, no `.`
+ * segments, no empty segments ('' is the root). Throws INVALID_PARAMETER_VALUE for anything that
+ * could name a place outside the store or mean different things to different layers.
+ */
+export function checkArtifactPath(input: string): string {
+  const decoded = decodeFully(input);
+  const reason = refusal(decoded);
+  if (reason) throw invalidPath(input, reason);
+
+  const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+  for (const segment of segments) {
+    if (segment === '..') throw invalidPath(input, "it contains a '..' segment");
+    // Windows drops trailing dots and spaces from names, so '.. ' would climb like '..'.
+    if (/^[. ]+$/.test(segment)) throw invalidPath(input, `segment '${segment}' is only dots and spaces`);
+    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+      throw invalidPath(input, `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    }
+  }
+  return segments.join('/');
+}
+
+/**
+ * Percent-decodes until no escape is left. Clients and proxies encode paths a varying number of
+ * times (`%252e` is a '.' encoded twice); checking a half-decoded path would let a later decoding
+ * turn a harmless-looking string into '..'.
+ */
+function decodeFully(input: string): string {
+  let current = input;
+  for (let round = 0; current.includes('%'); round++) {
+    if (round === MAX_DECODE_ROUNDS) throw invalidPath(input, 'it is percent-encoded too many times');
+    try {
+      current = decodeURIComponent(current);
+    } catch {
+      throw invalidPath(input, 'it contains a malformed percent escape');
+    }
+  }
+  return current;
+}
+
+/** Why a decoded path is refused as a whole, or undefined when it passes these checks. */
+function refusal(path: string): string | undefined {
+  // C0 and C1 controls, NUL included: NUL truncates paths in C APIs, newlines forge log lines.
+  if (/\p{Cc}/u.test(path)) return 'it contains a control character';
+  // A lone surrogate has no UTF-8 form; the filesystem would store U+FFFD and alias other names.
+  if (/\p{Cs}/u.test(path)) return 'it contains an unpaired surrogate';
+  if (path.includes('\\')) return 'it contains a backslash';
+  // URL delimiters: a layer that re-parses the path as a URL would cut it there.
+  if (/[#?;]/.test(path)) return "it contains '#', '?' or ';'";
+  if (path.startsWith('/')) return 'it is absolute';
+  if (/^[A-Za-z]:/.test(path)) return 'it starts with a drive letter';
+  if ([...path].length > MAX_PATH_CHARS) return `it is longer than ${MAX_PATH_CHARS} characters`;
+  return undefined;
+}
+
+/** The input as safe to put in a message: controls escaped (no forged log lines), length capped. */
+function printable(input: string): string {
+  const escaped = input.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > MAX_ECHO_CHARS ? `${escaped.slice(0, MAX_ECHO_CHARS)}…` : escaped;
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { HOSTILE_PATHS } from './hostile-paths.ts';
+
+/** The error `fn` throws, failing the test when it throws none. */
+function thrown(fn: () => unknown): FlowdeskError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FlowdeskError);
+    return err as FlowdeskError;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('checkArtifactPath', () => {
+  it.each(HOSTILE_PATHS.map((p) => [p.replaceAll('{abs}', 'tmp/canary')]))('refuses %j', (path) => {
+    const err = thrown(() => checkArtifactPath(path));
+    expect(err.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(err.message).toMatch(/^Invalid path '.*': \S/s);
+  });
+
+  it.each([['/etc/passwd'], ['../../../../etc/passwd'], ['%2fetc%2fpasswd'], ['..%252f..%252fetc%252fpasswd']])('refuses %j', (path) => {
+    expect(thrown(() => checkArtifactPath(path)).code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it.each([
+    ['', ''],
+    ['.', ''],
+    ['./', ''],
+    ['a', 'a'],
+    ['a//b/./c/', 'a/b/c'],
+    ['./a/', 'a'],
+    ['1/0123abcd/artifacts/model/MLmodel', '1/0123abcd/artifacts/model/MLmodel'],
+    ['a%2Fb', 'a/b'],
+    ['a%20b', 'a b'],
+    ['%2541', 'A'],
+    ['with space/file name.txt', 'with space/file name.txt'],
+    ['données/😀 x.txt', 'données/😀 x.txt'],
+    ['donn%C3%A9es/%F0%9F%98%80%20x.txt', 'données/😀 x.txt'],
+    ['a.b/.hidden', 'a.b/.hidden'],
+    ['...hidden/x..y', '...hidden/x..y'],
+    ['a+b&c=d,e\'f"g', 'a+b&c=d,e\'f"g'],
+    ['logs/2024-01-01T10:00:00.txt', 'logs/2024-01-01T10:00:00.txt'],
+  ])('normalizes %j to %j', (input, expected) => {
+    expect(checkArtifactPath(input)).toBe(expected);
+  });
+
+  it('accepts a path of exactly 1024 characters and a segment of exactly 255 bytes', () => {
+    const path = `${'abcdefgh/'.repeat(113)}${'x'.repeat(7)}`;
+    expect(path).toHaveLength(1024);
+    expect(checkArtifactPath(path)).toBe(path);
+    const segment = `${'é'.repeat(127)}x`;
+    expect(Buffer.byteLength(segment)).toBe(255);
+    expect(checkArtifactPath(segment)).toBe(segment);
+  });
+
+  it('counts the length limit in characters, not UTF-16 units', () => {
+    const path = Array.from({ length: 9 }, () => '😀'.repeat(63)).join('/');
+    expect(path.length).toBeGreaterThan(1024);
+    expect(checkArtifactPath(path)).toBe(path);
+  });
+
+  it('names the reason and the input in the message', () => {
+    expect(thrown(() => checkArtifactPath('a/../../x')).message).toBe("Invalid path 'a/../../x': it contains a '..' segment");
+    expect(thrown(() => checkArtifactPath('%zz')).message).toBe("Invalid path '%zz': it contains a malformed percent escape");
+  });
+
+  it('escapes control characters and caps the length of the echoed input', () => {
+    const forged = thrown(() => checkArtifactPath('a\nERROR forged line')).message;
+    expect(forged).not.toContain('\n');
+    expect(forged).toContain('a\\u000aERROR');
+    expect(thrown(() => checkArtifactPath('a'.repeat(5000))).message.length).toBeLessThan(300);
+  });
+});
