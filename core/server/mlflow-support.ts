@@ -1,0 +1,92 @@
+/**
+ * Shared pieces of the MLflow translation layer: route registration under both of MLflow's
+ * prefixes, calling the contract, and coercing MLflow's loosely typed request fields.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MethodInput, MethodName, MethodOutput } from '#core/api/contract.ts';
+import { contract } from '#core/api/contract.ts';
+import { dispatch } from '#core/api/dispatch.ts';
+import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import type { ServerContext } from './server.ts';
+
+export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+
+export type MlflowFields = Record<string, unknown>;
+type Verb = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+
+/**
+ * Registers one MLflow RPC under `/api/2.0/mlflow` and `/ajax-api/2.0/mlflow`. The handler gets
+ * the request's fields: the query string for GET, the JSON body otherwise (MLflow's DELETEs carry
+ * bodies too); it returns the response object, `{}` for void RPCs.
+ */
+export function mlflowRoute(
+  app: FastifyInstance,
+  verbs: Verb | Verb[],
+  path: string,
+  handler: (fields: MlflowFields, request: FastifyRequest) => Promise<object>,
+): void {
+  for (const prefix of MLFLOW_PREFIXES) {
+    app.route({
+      method: verbs,
+      url: `${prefix}${path}`,
+      handler: async (request) => {
+        const fields = (request.method === 'GET' ? request.query : request.body) ?? {};
+        if (typeof fields !== 'object' || Array.isArray(fields)) throw invalid('The request body must be a JSON object');
+        return handler(fields as MlflowFields, request);
+      },
+    });
+  }
+}
+
+/** Calls a contract method through `dispatch` (validation included) and throws its error as a FlowdeskError. */
+export async function callContract<M extends MethodName>(context: ServerContext, name: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const result = await dispatch(context.flowdesk.handlers, name, input, context.reportInternal);
+  if (!result.ok) throw FlowdeskError.fromData(result.error);
+  return contract[name].output.parse(result.value) as MethodOutput<M>;
+}
+
+/** A required string field (`run_id` falls back to the deprecated `run_uuid` at the call site). */
+export function requireString(fields: MlflowFields, name: string): string {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') throw invalid(`Missing value for required parameter '${name}'.`);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value !== 'string') throw invalid(`Invalid value for parameter '${name}': expected a string`);
+  return value;
+}
+
+export function optionalString(fields: MlflowFields, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') throw invalid(`Invalid value for parameter '${name}': expected a string`);
+  return value;
+}
+
+/** int64 fields arrive as JSON numbers or numeric strings (and as text in query strings). */
+export function optionalInt(fields: MlflowFields, name: string): number | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}': expected an integer`);
+  return n;
+}
+
+export function optionalBool(fields: MlflowFields, name: string): boolean | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}': expected true or false`);
+}
+
+/** A repeated field: an array, or one occurrence in a query string. */
+export function repeated(fields: MlflowFields, name: string): unknown[] {
+  const value = fields[name];
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The run id of a request: `run_id`, or the deprecated twin `run_uuid` that clients also send. */
+export function runIdOf(fields: MlflowFields): string {
+  return requireString(fields, fields.run_id !== undefined && fields.run_id !== '' ? 'run_id' : 'run_uuid');
+}
