@@ -4,7 +4,7 @@
  * Writes go through `write`, which groups writes that arrive together into one transaction.
  */
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION, type Dialect } from './migrations.ts';
 import type { Database as Schema } from './schema.ts';
@@ -69,7 +69,7 @@ export async function openCatalog(path: string, options: OpenCatalogOptions = {}
     throw damaged(path, (err as Error).message);
   }
 
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   try {
     await migrate(db, 'sqlite', path);
   } catch (err) {
@@ -79,6 +79,32 @@ export async function openCatalog(path: string, options: OpenCatalogOptions = {}
   return createCatalog(db, 'sqlite', path, () => {
     raw.pragma('wal_checkpoint(TRUNCATE)');
   });
+}
+
+/** How many prepared statements to keep; the hot paths use a handful of distinct SQL texts. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs as much as running a
+ * 1,000-row insert. This keeps the most recently used statements by SQL text. Reuse is safe
+ * because Kysely runs one query at a time on its single connection and never streams here.
+ */
+function withStatementCache(raw: Database.Database): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = raw.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement as unknown as SqliteStatement;
+    },
+  };
 }
 
 function damaged(path: string, detail: string): FlowdeskError {

@@ -2,6 +2,7 @@
  * The metric half of logBatch: appends points to the history, keeps the latest value per key
  * and the min/max bucket summaries that charts read, all inside the caller's transaction.
  */
+import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 
@@ -73,7 +74,7 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[]): P
   const series = await ensureSeries(trx, runId, byKey);
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
-    const inserted = await insertPoints(trx, row.id, points);
+    const inserted = await insertPoints(trx, row, points);
     if (inserted.length === 0) continue;
     await updateSeries(trx, row, inserted);
     await updateBuckets(trx, row.id, inserted);
@@ -119,16 +120,69 @@ async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoi
   return found;
 }
 
-async function insertPoints(trx: Db, seriesId: number, points: StoredPoint[]): Promise<StoredPoint[]> {
-  const inserted: StoredPoint[] = [];
-  for (let i = 0; i < points.length; i += INSERT_CHUNK) {
-    const rows = await trx
+/** Compiled insert statements by dialect, row count and RETURNING; see `insertPoints`. */
+const insertSqlCache = new Map<string, string>();
+const INSERT_SQL_CACHE_SIZE = 64;
+const ZERO_ROW = { series_id: 0, step: 0, timestamp: 0, value: 0, is_nan: 0 };
+
+/**
+ * The SQL of a multi-row point insert, built by Kysely for this connection's dialect once per row
+ * count. Building a 1,000-row insert through the query builder costs more than running it, and
+ * the hot path logs batches of the same size again and again.
+ */
+function insertSql(trx: Db, rows: number, returning: boolean): string {
+  // The compiled one-row form tells the dialects apart (placeholders and quoting differ).
+  const dialectProbe = trx.insertInto('metrics').values(ZERO_ROW).compile().sql;
+  const key = `${dialectProbe}:${rows}:${returning}`;
+  let text = insertSqlCache.get(key);
+  if (text === undefined) {
+    const insert = trx
       .insertInto('metrics')
-      .values(points.slice(i, i + INSERT_CHUNK).map((p) => ({ series_id: seriesId, ...p })))
-      .onConflict((oc) => oc.doNothing())
-      .returning(['step', 'timestamp', 'value', 'is_nan'])
-      .execute();
-    inserted.push(...rows);
+      .values(Array.from({ length: rows }, () => ZERO_ROW))
+      .onConflict((oc) => oc.doNothing());
+    text = returning ? insert.returning(['step', 'timestamp', 'value', 'is_nan']).compile().sql : insert.compile().sql;
+    if (insertSqlCache.size >= INSERT_SQL_CACHE_SIZE) insertSqlCache.delete(insertSqlCache.keys().next().value!);
+    insertSqlCache.set(key, text);
+  }
+  return text;
+}
+
+/** Drops repeats of the same (step, timestamp, value) within one batch. */
+function dedupe(points: StoredPoint[]): StoredPoint[] {
+  const seen = new Set<string>();
+  return points.filter((p) => {
+    const id = `${p.step}:${p.timestamp}:${p.value}:${p.is_nan}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Inserts points and returns those that were new. When every step lies beyond the series' last
+ * step (the usual case: a script logging forward), none can be a duplicate, so the insert skips
+ * RETURNING, which halves SQLite's insert rate; otherwise the database reports what it kept.
+ */
+async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[]): Promise<StoredPoint[]> {
+  const unique = dedupe(points);
+  const fresh = unique.every((p) => p.step > row.max_step);
+  const inserted: StoredPoint[] = [];
+  for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
+    const chunk = unique.slice(i, i + INSERT_CHUNK);
+    // Parameters in the column order of insertSql's rows.
+    const parameters: number[] = new Array(chunk.length * 5);
+    chunk.forEach((p, j) => {
+      parameters[j * 5] = row.id;
+      parameters[j * 5 + 1] = p.step;
+      parameters[j * 5 + 2] = p.timestamp;
+      parameters[j * 5 + 3] = p.value;
+      parameters[j * 5 + 4] = p.is_nan;
+    });
+    const result = await trx.executeQuery<StoredPoint>(CompiledQuery.raw(insertSql(trx, chunk.length, !fresh), parameters));
+    if (!fresh) inserted.push(...result.rows);
+    else if (Number(result.numAffectedRows ?? chunk.length) !== chunk.length) {
+      throw new Error(`Metric insert kept ${result.numAffectedRows} of ${chunk.length} new points`);
+    } else inserted.push(...chunk);
   }
   return inserted;
 }

@@ -105,6 +105,19 @@ describe('logBatch', () => {
     expect(sampled.pointCount).toBe(1);
   });
 
+  it('counts each point once when batches overlap or repeat points within a batch', async () => {
+    const { api } = await testFlowdesk();
+    const runId = await newRun(api);
+    const point = (step: number) => ({ key: 'm', value: step * 2, timestamp: 1000 + step, step });
+    await api.call('runs.logBatch', { runId, metrics: Array.from({ length: 100 }, (_, i) => point(i)) });
+    await api.call('runs.logBatch', { runId, metrics: Array.from({ length: 100 }, (_, i) => point(i + 50)) });
+    await api.call('runs.logBatch', { runId, metrics: [point(500), point(500), point(501)] });
+    const sampled = await api.call('metrics.sampled', { runId, key: 'm', buckets: 10 });
+    expect(sampled.pointCount).toBe(152);
+    expect(sampled.buckets.reduce((n, b) => n + b.count, 0)).toBe(152);
+    expect((await api.call('metrics.history', { runId, key: 'm', maxResults: 1000 })).metrics).toHaveLength(152);
+  });
+
   it('picks the latest value by step, then timestamp, whatever the arrival order', async () => {
     const { api } = await testFlowdesk();
     const runId = await newRun(api);

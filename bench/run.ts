@@ -1,0 +1,5 @@
+/** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
+import { runTrackingBench } from './tracking-bench.ts';
+
+console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
+await runTrackingBench();

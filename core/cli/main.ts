@@ -1,0 +1,127 @@
+/**
+ * The `flowdesk` command line: `serve` runs the localhost server, `gc` empties the trash.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { startServer } from '#core/server/server.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+const USAGE = `Usage:
+  flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
+      Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
+      Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
+  flowdesk gc [--data-dir DIR] [--older-than DAYS]
+      Permanently delete experiments and runs in the trash (rows and artifact files),
+      then remove artifact folders no run refers to. Prints the bytes reclaimed.
+
+The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Formats a byte count for people: 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--port must be a number from 0 to 65535, got '${text}'`);
+  return port;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '5000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      token: { type: 'string' },
+    },
+  });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const fd = await openFlowdesk({ dataDir });
+  let server;
+  try {
+    server = await startServer({
+      flowdesk: fd,
+      host: values.host,
+      port: parsePort(values.port),
+      token: values.token ?? process.env.FLOWDESK_TOKEN,
+      version: packageVersion(),
+    });
+  } catch (err) {
+    await fd.close();
+    throw err;
+  }
+  console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}`);
+  console.log(`Listening on ${server.url}`);
+  console.log(`Log from scripts with: export MLFLOW_TRACKING_URI=${server.url}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    await server.close();
+    await fd.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function gc(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, 'older-than': { type: 'string' } } });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  let deletedBefore: number | undefined;
+  if (values['older-than'] !== undefined) {
+    const days = Number(values['older-than']);
+    if (!Number.isFinite(days) || days < 0) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--older-than must be a number of days, got '${values['older-than']}'`);
+    deletedBefore = Date.now() - days * 86_400_000;
+  }
+  const fd = await openFlowdesk({ dataDir });
+  try {
+    const report = await fd.handlers['trash.purge']({ deletedBefore });
+    const orphans = await fd.sweepOrphans();
+    console.log(`Purged ${report.experimentsPurged} experiment(s) and ${report.runsPurged} run(s) from ${dataDir}`);
+    console.log(`Reclaimed ${formatBytes(report.bytesReclaimed + orphans)} (${report.bytesReclaimed + orphans} bytes)`);
+  } finally {
+    await fd.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'serve') await serve(rest);
+    else if (command === 'gc') await gc(rest);
+    else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
+    else {
+      console.error(`Unknown command '${command}'.\n\n${USAGE}`);
+      return 2;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof FlowdeskError) {
+      console.error(`flowdesk: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`flowdesk: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
