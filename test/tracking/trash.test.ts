@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { testFlowdesk } from '../helpers/flowdesk.ts';
+import type { Client } from '#core/api/client.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+
+async function runWithArtifact(api: Client, fd: Flowdesk, experimentId: string, bytes: number) {
+  const { run } = await api.call('runs.create', { experimentId });
+  await api.call('runs.logBatch', {
+    runId: run.info.runId,
+    metrics: Array.from({ length: 50 }, (_, i) => ({ key: 'm', value: i, timestamp: i, step: i })),
+    params: [{ key: 'p', value: '1' }],
+  });
+  await fd.artifacts.write(`${experimentId}/${run.info.runId}/artifacts/data.bin`, Readable.from([Buffer.alloc(bytes, 1)]));
+  return run.info.runId;
+}
+
+describe('trash and purge', () => {
+  it('lists deleted runs and experiments with the bytes their artifacts take', async () => {
+    const { api, fd } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'exp' });
+    const runId = await runWithArtifact(api, fd, experimentId, 3000);
+    const other = await api.call('experiments.create', { name: 'other' });
+    await runWithArtifact(api, fd, other.experimentId, 5000);
+    await api.call('runs.delete', { runId });
+    await api.call('experiments.delete', { experimentId: other.experimentId });
+    const { entries } = await api.call('trash.list', {});
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'run', id: runId, bytes: 3000 }),
+        expect.objectContaining({ kind: 'experiment', id: other.experimentId, name: 'other', bytes: 5000 }),
+      ]),
+    );
+    expect(entries).toHaveLength(2);
+  });
+
+  it('purges a deleted run: rows, metric points and artifact files, reporting the bytes freed', async () => {
+    const { api, fd, dataDir } = await testFlowdesk();
+    const keep = await runWithArtifact(api, fd, '0', 100);
+    const runId = await runWithArtifact(api, fd, '0', 4096);
+    await api.call('runs.delete', { runId });
+    const report = await api.call('trash.purge', { runIds: [runId] });
+    expect(report).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 4096 });
+    await expect(api.call('runs.get', { runId })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect(existsSync(join(dataDir, 'artifacts', '0', runId))).toBe(false);
+    expect(existsSync(join(dataDir, 'artifacts', '0', keep))).toBe(true);
+    const points = await fd.catalog.db.selectFrom('metrics').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(points.n)).toBe(50);
+    const buckets = await fd.catalog.db.selectFrom('metric_buckets').select('series_id').distinct().execute();
+    expect(buckets).toHaveLength(1);
+  });
+
+  it('purges a deleted experiment with all its runs and frees its name', async () => {
+    const { api, fd, dataDir } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'gone' });
+    await runWithArtifact(api, fd, experimentId, 1000);
+    await runWithArtifact(api, fd, experimentId, 2000);
+    await api.call('experiments.delete', { experimentId });
+    const report = await api.call('trash.purge', {});
+    expect(report).toEqual({ experimentsPurged: 1, runsPurged: 0, bytesReclaimed: 3000 });
+    expect(existsSync(join(dataDir, 'artifacts', experimentId))).toBe(false);
+    await expect(api.call('experiments.get', { experimentId })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    const again = await api.call('experiments.create', { name: 'gone' });
+    expect(again.experimentId).not.toBe(experimentId);
+    expect(Number((await fd.catalog.db.selectFrom('runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
+  });
+
+  it('refuses to purge what is not in the trash and leaves it intact', async () => {
+    const { api, fd } = await testFlowdesk();
+    const runId = await runWithArtifact(api, fd, '0', 10);
+    await expect(api.call('trash.purge', { runIds: [runId] })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(api.call('trash.purge', { runIds: ['0'.repeat(32)] })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect((await api.call('runs.get', { runId })).run.data.params).toEqual([{ key: 'p', value: '1' }]);
+  });
+
+  it('purges only what was deleted before a given time', async () => {
+    let now = 1_000;
+    const { api, fd } = await testFlowdesk({ now: () => now });
+    const old = await runWithArtifact(api, fd, '0', 10);
+    const recent = await runWithArtifact(api, fd, '0', 10);
+    await api.call('runs.delete', { runId: old });
+    now = 5_000;
+    await api.call('runs.delete', { runId: recent });
+    expect(await api.call('trash.purge', { deletedBefore: 2_000 })).toMatchObject({ runsPurged: 1 });
+    await expect(api.call('runs.get', { runId: old })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect((await api.call('runs.get', { runId: recent })).run.info.lifecycleStage).toBe('deleted');
+  });
+
+  it('sweeps artifact folders that no run refers to', async () => {
+    const { api, fd, dataDir } = await testFlowdesk();
+    const live = await runWithArtifact(api, fd, '0', 10);
+    const orphan = join(dataDir, 'artifacts', '0', 'a'.repeat(32), 'artifacts');
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(join(orphan, 'x.bin'), Buffer.alloc(777));
+    mkdirSync(join(dataDir, 'artifacts', '9999'), { recursive: true });
+    writeFileSync(join(dataDir, 'artifacts', '9999', 'y.bin'), Buffer.alloc(23));
+    expect(await fd.sweepOrphans()).toBe(800);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(join(dataDir, 'artifacts', '9999'))).toBe(false);
+    expect(existsSync(join(dataDir, 'artifacts', '0', live, 'artifacts', 'data.bin'))).toBe(true);
+  });
+});
