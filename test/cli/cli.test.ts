@@ -36,7 +36,7 @@ describe('flowdesk serve', () => {
     expect(info).toMatchObject({ pid: s.child.pid, url });
     const response = await fetch(`${url}/api/2.0/mlflow/experiments/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"max_results":10}' });
     expect(response.status).toBe(200);
-    expect((await response.json()).experiments[0]).toMatchObject({ experiment_id: '0', name: 'Default' });
+    expect(((await response.json()) as { experiments: unknown[] }).experiments[0]).toMatchObject({ experiment_id: '0', name: 'Default' });
     s.child.kill('SIGTERM');
     const { code } = await s.exited;
     expect(code).toBe(0);
