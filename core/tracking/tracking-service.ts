@@ -11,6 +11,7 @@ import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
+import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
 import { randomRunName } from './run-names.ts';
 import {
@@ -24,10 +25,13 @@ import {
 
 export const RUN_NAME_TAG = 'mlflow.runName';
 export const USER_TAG = 'mlflow.user';
+/** The run tag MLflow 2 clients' `log_model` appends to; it outgrows the 8000-character tag limit. */
+export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 
+/** The runs' links to logged models are implemented beside the logged models (logged-models.ts). */
 export type TrackingHandlers = Pick<
   Handlers,
-  Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>
+  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs'>
 >;
 
 export interface TrackingDeps {
@@ -180,19 +184,30 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     const params = input.params ?? [];
     const tags = input.tags ?? [];
     validateBatch(metrics, params, tags);
-    const row = await catalog.write(async (trx) => {
-      const run = await getRunRow(trx, input.runId);
-      requireActiveRun(run);
-      await logParams(trx, run, params);
-      await setRunTags(trx, run, tags);
-      if (metrics.length > 0) await writeMetrics(trx, run.id, metrics);
-      return run;
-    });
+    // Metric-only batches (the bulk of all writes) are merged with others arriving together.
+    const metricsOnly = params.length === 0 && tags.length === 0;
+    const row = metricsOnly
+      ? await metricWrites.submit(input.runId, metrics)
+      : await catalog.write(async (trx) => {
+          const run = await getRunRow(trx, input.runId);
+          requireActiveRun(run);
+          await logParams(trx, run, params);
+          await setRunTags(trx, run, tags);
+          if (metrics.length > 0) await writeMetrics(trx, run.id, metrics);
+          return run;
+        });
     const experimentId = String(row.experiment_id);
     if (metrics.length > 0) events.publish({ type: 'metrics.logged', experimentId, runId: row.run_uuid, keys: [...new Set(metrics.map((m) => m.key))] });
     if (params.length > 0 || tags.length > 0) events.publish({ type: 'run.updated', experimentId, runId: row.run_uuid });
     return {};
   }
+
+  const metricWrites = createMetricCoalescer(catalog, async (trx, runId, metrics) => {
+    const run = await getRunRow(trx, runId);
+    requireActiveRun(run);
+    await writeMetrics(trx, run.id, metrics);
+    return run;
+  });
 
   async function getRun(runId: string): Promise<Run> {
     return (await loadRuns(db, [await getRunRow(db, runId)]))[0]!;
@@ -485,6 +500,35 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
             .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags_json: JSON.stringify(d.tags) }))
             .execute();
         }
+        return run;
+      });
+      events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
+      return {};
+    },
+
+    async 'runs.logModel'(input) {
+      const row = await catalog.write(async (trx) => {
+        const run = await getRunRow(trx, input.runId);
+        requireActiveRun(run);
+        const existing = await trx
+          .selectFrom('run_tags')
+          .select('value')
+          .where('run_id', '=', run.id)
+          .where('key', '=', LOG_MODEL_HISTORY_TAG)
+          .executeTakeFirst();
+        let history: unknown = [];
+        try {
+          if (existing) history = JSON.parse(existing.value);
+        } catch {
+          history = undefined;
+        }
+        if (!Array.isArray(history)) {
+          throw new FlowdeskError('INVALID_STATE', `Run ${run.run_uuid}'s tag '${LOG_MODEL_HISTORY_TAG}' does not hold a JSON array; delete the tag to start a new history.`);
+        }
+        history.push(input.model);
+        // Not through logBatch, whose tag check caps values at 8000 characters: MLflow truncates
+        // this tag there and corrupts its JSON; the history is kept whole here.
+        await setRunTags(trx, run, [{ key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(history) }]);
         return run;
       });
       events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });

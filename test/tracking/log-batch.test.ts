@@ -127,6 +127,21 @@ describe('logBatch', () => {
     expect((await api.call('runs.get', { runId })).run.data.metrics).toEqual([{ key: 'm', value: 5, timestamp: 100, step: 9 }]);
   });
 
+  it('fails only the writes to a deleted run when writes to several runs are merged', async () => {
+    const { api } = await testFlowdesk();
+    const live = await newRun(api);
+    const doomed = await newRun(api);
+    await api.call('runs.delete', { runId: doomed });
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      api.call('runs.logMetric', { runId: i % 2 ? doomed : live, key: 'm', value: i, timestamp: i, step: i }),
+    );
+    const results = await Promise.allSettled(calls);
+    results.forEach((r, i) => expect(r.status).toBe(i % 2 ? 'rejected' : 'fulfilled'));
+    expect((await api.call('metrics.history', { runId: live, key: 'm' })).metrics).toHaveLength(10);
+    await api.call('runs.restore', { runId: doomed });
+    expect((await api.call('metrics.history', { runId: doomed, key: 'm' })).metrics).toHaveLength(0);
+  });
+
   it('loses nothing when many async writers log at once', async () => {
     const { api, fd } = await testFlowdesk();
     const runs = await Promise.all(Array.from({ length: 8 }, () => newRun(api)));

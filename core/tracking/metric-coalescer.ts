@@ -1,0 +1,83 @@
+/**
+ * Merges metric-only writes that arrive together. A script logging one point per request, or
+ * many scripts logging at once, would otherwise pay a full logBatch (run lookup, series lookup,
+ * insert, summaries) per point; merged, the points of one run share one of each, inside one
+ * group-committed transaction. Each caller still hears back only after the commit.
+ */
+import { sql } from 'kysely';
+import type { Metric } from '#core/api/entities.ts';
+import type { Catalog, Db } from '#core/catalog/catalog.ts';
+
+interface Waiter<R> {
+  resolve: (value: R) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Entry<R> {
+  metrics: Metric[];
+  waiters: Waiter<R>[];
+}
+
+/**
+ * `write(trx, runId, metrics)` does the work for one run inside the transaction and returns what
+ * callers receive. A failure (e.g. the run was deleted) rolls back that run's points only and is
+ * reported to every caller that logged to it, exactly as separate calls would have failed.
+ */
+export function createMetricCoalescer<R>(catalog: Catalog, write: (trx: Db, runId: string, metrics: Metric[]) => Promise<R>) {
+  let pending = new Map<string, Entry<R>>();
+  let scheduled = false;
+
+  async function flush(trx: Db): Promise<Map<string, { ok: true; value: R } | { ok: false; error: unknown }>> {
+    // Take what arrived up to now; anything later schedules the next transaction.
+    const work = pending;
+    pending = new Map();
+    scheduled = false;
+    const results = new Map<string, { ok: true; value: R } | { ok: false; error: unknown }>();
+    for (const [runId, entry] of work) {
+      await sql`savepoint merged_metrics`.execute(trx);
+      try {
+        results.set(runId, { ok: true, value: await write(trx, runId, entry.metrics) });
+        await sql`release savepoint merged_metrics`.execute(trx);
+      } catch (error) {
+        await sql`rollback to savepoint merged_metrics`.execute(trx);
+        await sql`release savepoint merged_metrics`.execute(trx);
+        results.set(runId, { ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  return {
+    /** Queues points for a run; resolves once they are committed. */
+    submit(runId: string, metrics: Metric[]): Promise<R> {
+      return new Promise<R>((resolve, reject) => {
+        let entry = pending.get(runId);
+        if (!entry) pending.set(runId, (entry = { metrics: [], waiters: [] }));
+        for (const m of metrics) entry.metrics.push(m);
+        entry.waiters.push({ resolve, reject });
+        if (scheduled) return;
+        scheduled = true;
+        const taken = pending;
+        catalog.write(flush).then(
+          (results) => {
+            for (const [runId, result] of results) {
+              for (const waiter of taken.get(runId)?.waiters ?? []) {
+                if (result.ok) waiter.resolve(result.value);
+                else waiter.reject(result.error);
+              }
+            }
+          },
+          // The transaction itself failed: none of the taken points landed.
+          (error: unknown) => {
+            if (pending === taken) {
+              // The flush never ran (e.g. the catalog closed): let later submissions schedule anew.
+              pending = new Map();
+              scheduled = false;
+            }
+            for (const entry of taken.values()) for (const waiter of entry.waiters) waiter.reject(error);
+          },
+        );
+      });
+    },
+  };
+}
