@@ -124,6 +124,11 @@ export const contract = {
     z.object({ runId: id, datasets: z.array(datasetInput).optional() }),
     empty,
   ),
+  'runs.logModel': method(
+    "Appends a model's description (MLflow's MLmodel fields) to the run's `mlflow.log-model.history` tag, a JSON array kept whole however long it grows.",
+    z.object({ runId: id, model: z.record(z.string(), z.unknown()) }),
+    empty,
+  ),
   'runs.search': method(
     'Finds runs in one or several experiments with the query language, sorted and paged (default: newest first).',
     z.object({

@@ -1,0 +1,170 @@
+/**
+ * MLflow's run RPCs (reference §2.2, §8.2, §8.3) as translations onto the contract's `runs.*`
+ * methods. Each run-scoped RPC takes `run_id`, falling back to the deprecated `run_uuid` the
+ * Python client sends beside it.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DatasetInput } from '#core/api/entities.ts';
+import { invalid } from '#core/api/errors.ts';
+import { callContract, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
+import {
+  intInRange,
+  keyValues,
+  messages,
+  metricOf,
+  mlflowRpc,
+  optionalMessage,
+  runStatusOf,
+  strings,
+  textValue,
+  viewTypeOf,
+} from './mlflow-fields.ts';
+import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
+import type { ServerContext } from './server.ts';
+
+/** MLflow's page size bounds for run search (§6). */
+const SEARCH_MAX_RESULTS = { min: 1, max: 50_000, default: 1000 };
+
+/** Fields `/runs/log-model` requires in the parsed `model_json`, as MLflow checks them. */
+const MODEL_JSON_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'] as const;
+
+/** One DatasetInput message of `/runs/log-inputs`; name, digest, source_type and source are required. */
+function datasetInputOf(item: MlflowFields, where: string): DatasetInput {
+  const dataset = optionalMessage(item, 'dataset');
+  if (dataset === undefined) throw invalid(`Missing value for required parameter '${where}.dataset'.`);
+  const out: DatasetInput = {
+    tags: keyValues(item, 'tags'),
+    dataset: {
+      name: requireString(dataset, 'name'),
+      digest: requireString(dataset, 'digest'),
+      sourceType: requireString(dataset, 'source_type'),
+      source: requireString(dataset, 'source'),
+    },
+  };
+  const schema = optionalString(dataset, 'schema');
+  const profile = optionalString(dataset, 'profile');
+  if (schema !== undefined) out.dataset.schema = schema;
+  if (profile !== undefined) out.dataset.profile = profile;
+  return out;
+}
+
+/** Parses `/runs/log-model`'s `model_json`: a JSON string inside the JSON body (§9.23). */
+function parseModelJson(text: string): Record<string, unknown> {
+  let model: unknown;
+  try {
+    model = JSON.parse(text);
+  } catch {
+    throw invalid(`Malformed model info: 'model_json' is not valid JSON (${text.slice(0, 200)})`);
+  }
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw invalid("Malformed model info: 'model_json' must hold a JSON object");
+  const missing = MODEL_JSON_FIELDS.filter((f) => !(f in model));
+  if (missing.length > 0) throw invalid(`Model json is missing mandatory fields: ${missing.join(', ')}`);
+  return model as Record<string, unknown>;
+}
+
+/** Registers the run RPCs under both MLflow prefixes. */
+export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerContext): void {
+  mlflowRpc(app, 'POST', '/runs/create', async (fields) => {
+    const { run } = await callContract(context, 'runs.create', {
+      // Empty strings are what proto clients send for "unset": the Default experiment, a generated name.
+      experimentId: optionalString(fields, 'experiment_id') || undefined,
+      userId: optionalString(fields, 'user_id') || undefined,
+      runName: optionalString(fields, 'run_name') || undefined,
+      startTime: optionalInt(fields, 'start_time'),
+      tags: keyValues(fields, 'tags'),
+    });
+    return { run: toMlflowRun(run) };
+  });
+
+  mlflowRpc(app, 'GET', '/runs/get', async (fields) => {
+    const { run } = await callContract(context, 'runs.get', { runId: runIdOf(fields) });
+    return { run: toMlflowRun(run) };
+  });
+
+  mlflowRpc(app, 'POST', '/runs/update', async (fields) => {
+    const { runInfo } = await callContract(context, 'runs.update', {
+      runId: runIdOf(fields),
+      status: runStatusOf(fields, 'status'),
+      endTime: optionalInt(fields, 'end_time'),
+      runName: optionalString(fields, 'run_name'),
+    });
+    return { run_info: toMlflowRunInfo(runInfo) };
+  });
+
+  mlflowRpc(app, 'POST', '/runs/delete', async (fields) => {
+    await callContract(context, 'runs.delete', { runId: runIdOf(fields) });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/restore', async (fields) => {
+    await callContract(context, 'runs.restore', { runId: runIdOf(fields) });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/search', async (fields) => {
+    const experimentIds = strings(fields, 'experiment_ids');
+    const maxResults = intInRange(fields, 'max_results', SEARCH_MAX_RESULTS.min, SEARCH_MAX_RESULTS.max, SEARCH_MAX_RESULTS.default);
+    // MLflow answers a search over no experiments with no runs rather than an error.
+    if (experimentIds.length === 0) return {};
+    const orderBy = strings(fields, 'order_by');
+    const page = await callContract(context, 'runs.search', {
+      experimentIds,
+      filter: optionalString(fields, 'filter') || undefined,
+      viewType: viewTypeOf(fields, 'run_view_type'),
+      orderBy: orderBy.length > 0 ? orderBy : undefined,
+      maxResults,
+      pageToken: optionalString(fields, 'page_token') || undefined,
+    });
+    const out: { runs?: object[]; next_page_token?: string } = {};
+    putList(out, 'runs', page.runs.map(toMlflowRun));
+    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
+    return out;
+  });
+
+  // MLflow 3's model_id, dataset_name and dataset_digest are accepted and not yet stored.
+  mlflowRpc(app, 'POST', '/runs/log-metric', async (fields) => {
+    await callContract(context, 'runs.logMetric', { runId: runIdOf(fields), ...metricOf(fields) });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/log-parameter', async (fields) => {
+    await callContract(context, 'runs.logParam', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/set-tag', async (fields) => {
+    await callContract(context, 'runs.setTag', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/delete-tag', async (fields) => {
+    await callContract(context, 'runs.deleteTag', { runId: runIdOf(fields), key: requireString(fields, 'key') });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/log-batch', async (fields) => {
+    await callContract(context, 'runs.logBatch', {
+      runId: runIdOf(fields),
+      metrics: messages(fields, 'metrics').map((m, i) => metricOf(m, `metrics[${i}].`)),
+      params: keyValues(fields, 'params'),
+      tags: keyValues(fields, 'tags'),
+    });
+    return {};
+  });
+
+  // `models` (MLflow 3 logged-model inputs) is not part of runs.logInputs yet and is ignored.
+  mlflowRpc(app, 'POST', '/runs/log-inputs', async (fields) => {
+    await callContract(context, 'runs.logInputs', {
+      runId: runIdOf(fields),
+      datasets: messages(fields, 'datasets').map((d, i) => datasetInputOf(d, `datasets[${i}]`)),
+    });
+    return {};
+  });
+
+  mlflowRpc(app, 'POST', '/runs/log-model', async (fields) => {
+    const runId = runIdOf(fields);
+    const model = parseModelJson(requireString(fields, 'model_json'));
+    await callContract(context, 'runs.logModel', { runId, model });
+    return {};
+  });
+}
