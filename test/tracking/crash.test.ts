@@ -20,7 +20,7 @@ function runAndKill(dataDir: string, acks: number): Promise<{ runId: string; ack
       }
       if (acked + 1 >= acks && child.exitCode === null) child.kill('SIGKILL');
     });
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve({ runId, acked }) : reject(new Error(`writer exited early (${signal})`))));
+    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve({ runId, acked }) : reject(new Error(`writer exited early (${signal})`))));
   });
 }
 
