@@ -1,0 +1,280 @@
+/**
+ * Flowdesk's TypeScript client for Node scripts: the contract over HTTP, plus a run logger that
+ * buffers metrics and sends them as batches (flushed when full, on a timer, on end and when the
+ * process exits), and uploads files and folders as artifacts through the artifact proxy.
+ */
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { createClient, type Client } from '#core/api/client.ts';
+import type { RunStatus, Tag } from '#core/api/entities.ts';
+import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import { createHttpTransport } from '#core/api/http-transport.ts';
+import { defaultDataDir } from '#core/cli/data-dir.ts';
+
+export interface ConnectOptions {
+  /** The server, e.g. `http://127.0.0.1:5000`. Default: $FLOWDESK_URI, $MLFLOW_TRACKING_URI, then server.json. */
+  uri?: string;
+  /** Bearer token. Default: $FLOWDESK_TOKEN or $MLFLOW_TRACKING_TOKEN. */
+  token?: string;
+  /** Where to look for server.json when no URI is given. */
+  dataDir?: string;
+}
+
+/** Where the server is: the explicit URI, the environment, or the running app's server.json. */
+export function findServer(options: ConnectOptions = {}, env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = options.uri ?? env.FLOWDESK_URI ?? env.MLFLOW_TRACKING_URI;
+  if (explicit) {
+    if (!/^https?:\/\//.test(explicit)) throw invalid(`The tracking URI must be an http(s) URL, got '${explicit}'`);
+    return explicit.replace(/\/+$/, '');
+  }
+  const path = join(options.dataDir ?? defaultDataDir(env), 'server.json');
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as { url?: string };
+    if (info.url) return info.url;
+  } catch {
+    // reported below with what was tried
+  }
+  throw new FlowdeskError(
+    'RESOURCE_DOES_NOT_EXIST',
+    `No Flowdesk server found: set FLOWDESK_URI or MLFLOW_TRACKING_URI, or start Flowdesk (no server.json at ${path})`,
+  );
+}
+
+export interface StartRunOptions {
+  /** Experiment name (created when missing) or `{ id }`. Default: $MLFLOW_EXPERIMENT_ID, else the Default experiment. */
+  experiment?: string | { id: string };
+  runName?: string;
+  tags?: Record<string, string>;
+  parentRunId?: string;
+  /** Resume this run instead of creating one. Default: $MLFLOW_RUN_ID (set by `flowdesk run`). */
+  runId?: string;
+}
+
+/** How many buffered points trigger a send; MLflow's log-batch limit. */
+const BATCH_LIMIT = 1000;
+/** Buffered points are sent at least this often, so charts update while a script runs. */
+const FLUSH_INTERVAL_MS = 1000;
+
+/** Percent-encodes each segment of a slash-separated path for a URL. */
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+export class FlowdeskClient {
+  readonly api: Client;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {
+    this.api = createClient(createHttpTransport({ baseUrl, fetch, token }));
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}`, ...extra } : extra;
+  }
+
+  /** Uploads one local file to a store path through the artifact proxy, streamed. */
+  async uploadFile(localPath: string, storePath: string): Promise<void> {
+    const size = statSync(localPath).size;
+    const body = Readable.toWeb(createReadStream(localPath)) as ReadableStream<Uint8Array>;
+    const response = await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${encodePath(storePath)}`, {
+      method: 'PUT',
+      headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size) }),
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    if (!response.ok) {
+      const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
+      throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Upload of ${localPath} failed (${response.status}): ${error.message ?? response.statusText}`);
+    }
+  }
+
+  /** Starts (or resumes) a run and returns its logger. */
+  async startRun(options: StartRunOptions = {}): Promise<RunLogger> {
+    const resume = options.runId ?? process.env.MLFLOW_RUN_ID;
+    if (resume) {
+      const { run } = await this.api.call('runs.get', { runId: resume });
+      if (run.info.status !== 'RUNNING') await this.api.call('runs.update', { runId: resume, status: 'RUNNING' });
+      return new RunLogger(this, run.info.runId, run.info.artifactUri);
+    }
+    const experimentId = await this.resolveExperiment(options.experiment);
+    const tags: Tag[] = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value }));
+    const system: Record<string, string> = {
+      'mlflow.user': process.env.USER ?? process.env.USERNAME ?? '',
+      'mlflow.source.name': process.argv[1] ?? '',
+      'mlflow.source.type': 'LOCAL',
+    };
+    if (options.parentRunId) system['mlflow.parentRunId'] = options.parentRunId;
+    for (const [key, value] of Object.entries(system)) if (value && !tags.some((t) => t.key === key)) tags.push({ key, value });
+    const { run } = await this.api.call('runs.create', { experimentId, runName: options.runName, tags });
+    return new RunLogger(this, run.info.runId, run.info.artifactUri);
+  }
+
+  private async resolveExperiment(experiment: StartRunOptions['experiment']): Promise<string> {
+    if (experiment === undefined) return process.env.MLFLOW_EXPERIMENT_ID ?? '0';
+    if (typeof experiment === 'object') return experiment.id;
+    try {
+      const { experiment: found } = await this.api.call('experiments.getByName', { name: experiment });
+      if (found.lifecycleStage !== 'active') throw invalid(`Experiment '${experiment}' is in the trash; restore it first`);
+      return found.experimentId;
+    } catch (err) {
+      if (!(err instanceof FlowdeskError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') throw err;
+      try {
+        return (await this.api.call('experiments.create', { name: experiment })).experimentId;
+      } catch (createErr) {
+        // Another process created it between our lookup and create.
+        if (createErr instanceof FlowdeskError && createErr.code === 'RESOURCE_ALREADY_EXISTS') {
+          return (await this.api.call('experiments.getByName', { name: experiment })).experiment.experimentId;
+        }
+        throw createErr;
+      }
+    }
+  }
+}
+
+/** Connects to a running Flowdesk (see `findServer` for where it looks). */
+export function connect(options: ConnectOptions = {}): FlowdeskClient {
+  return new FlowdeskClient(findServer(options), options.token ?? process.env.FLOWDESK_TOKEN ?? process.env.MLFLOW_TRACKING_TOKEN);
+}
+
+interface BufferedPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+/** Live runs whose buffers must be flushed before the process ends. */
+const liveRuns = new Set<RunLogger>();
+let exitHooksInstalled = false;
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  // beforeExit fires when the script's work is done and allows async work: flush and finish.
+  process.on('beforeExit', () => {
+    for (const run of [...liveRuns]) void run.end('FINISHED').catch((err: unknown) => console.error(`flowdesk: could not end run ${run.runId}:`, err));
+  });
+}
+
+export class RunLogger {
+  private buffer: BufferedPoint[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private ended = false;
+
+  constructor(
+    private readonly client: FlowdeskClient,
+    readonly runId: string,
+    readonly artifactUri: string,
+  ) {
+    liveRuns.add(this);
+    installExitHooks();
+  }
+
+  private get api(): Client {
+    return this.client.api;
+  }
+
+  /** Logs params (immutable once logged) in one call. */
+  async logParams(params: Record<string, string | number | boolean>): Promise<void> {
+    const entries = Object.entries(params).map(([key, value]) => ({ key, value: String(value) }));
+    for (let i = 0; i < entries.length; i += 100) await this.api.call('runs.logBatch', { runId: this.runId, params: entries.slice(i, i + 100) });
+  }
+
+  async logParam(key: string, value: string | number | boolean): Promise<void> {
+    await this.logParams({ [key]: value });
+  }
+
+  async setTags(tags: Record<string, string>): Promise<void> {
+    const entries = Object.entries(tags).map(([key, value]) => ({ key, value }));
+    for (let i = 0; i < entries.length; i += 100) await this.api.call('runs.logBatch', { runId: this.runId, tags: entries.slice(i, i + 100) });
+  }
+
+  async setTag(key: string, value: string): Promise<void> {
+    await this.setTags({ [key]: value });
+  }
+
+  /**
+   * Buffers one metric point; it is sent with others as a batch. Errors of a background send
+   * surface on the next flush or on end.
+   */
+  logMetric(key: string, value: number, step = 0, timestamp = Date.now()): void {
+    if (this.ended) throw new FlowdeskError('INVALID_STATE', `Run ${this.runId} has ended`);
+    this.buffer.push({ key, value, timestamp, step });
+    if (this.buffer.length >= BATCH_LIMIT) void this.send().catch(() => undefined);
+    else this.timer ??= setTimeout(() => void this.send().catch(() => undefined), FLUSH_INTERVAL_MS).unref();
+  }
+
+  logMetrics(values: Record<string, number>, step = 0, timestamp = Date.now()): void {
+    for (const [key, value] of Object.entries(values)) this.logMetric(key, value, step, timestamp);
+  }
+
+  private send(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const points = this.buffer.splice(0);
+    this.sending = this.sending.then(async () => {
+      for (let i = 0; i < points.length; i += BATCH_LIMIT) {
+        try {
+          await this.api.call('runs.logBatch', { runId: this.runId, metrics: points.slice(i, i + BATCH_LIMIT) });
+        } catch (err) {
+          this.failure ??= err;
+        }
+      }
+    });
+    return this.sending;
+  }
+
+  /** Sends every buffered point and waits for the server to have committed them. */
+  async flush(): Promise<void> {
+    await this.send();
+    if (this.failure !== undefined) {
+      const err = this.failure;
+      this.failure = undefined;
+      throw err;
+    }
+  }
+
+  /** Uploads a file, or a folder recursively, under `artifactPath` in the run's artifacts. */
+  async logArtifact(localPath: string, artifactPath = ''): Promise<void> {
+    const root = this.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+    const prefix = artifactPath.replace(/^\/+|\/+$/g, '');
+    if (statSync(localPath).isDirectory()) {
+      const base = join(prefix, basename(localPath)).split(sep).join('/');
+      const files = (await readdir(localPath, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      for (const file of files) {
+        const full = join(file.parentPath, file.name);
+        await this.client.uploadFile(full, `${root}/${base}/${relative(localPath, full).split(sep).join('/')}`);
+      }
+      return;
+    }
+    await this.client.uploadFile(localPath, `${root}/${prefix ? `${prefix}/` : ''}${basename(localPath)}`);
+  }
+
+  /** Uploads the contents of a folder (not the folder itself) under `artifactPath`. */
+  async logArtifacts(localDir: string, artifactPath = ''): Promise<void> {
+    const root = this.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+    const prefix = artifactPath.replace(/^\/+|\/+$/g, '');
+    const files = (await readdir(localDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    for (const file of files) {
+      const full = join(file.parentPath, file.name);
+      const rel = relative(localDir, full).split(sep).join('/');
+      await this.client.uploadFile(full, `${root}/${prefix ? `${prefix}/` : ''}${rel}`);
+    }
+  }
+
+  /** Flushes buffered metrics and ends the run with a status (FINISHED unless given). */
+  async end(status: RunStatus = 'FINISHED'): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    liveRuns.delete(this);
+    try {
+      await this.flush();
+    } finally {
+      await this.api.call('runs.update', { runId: this.runId, status, endTime: Date.now() });
+    }
+  }
+}
