@@ -1,5 +1,146 @@
-/** The MLflow artifact proxy: streamed upload, download, listing and delete. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * The MLflow artifact proxy (reference §3.2) under `/api/2.0/mlflow-artifacts` and
+ * `/ajax-api/2.0/mlflow-artifacts`: streamed upload, download, listing and delete; plus the web
+ * UI's raw-file helpers `GET /get-artifact` and `POST /ajax-api/2.0/mlflow/upload-artifact`.
+ *
+ * These routes are registered inside their own Fastify scope: bodies here are raw file bytes of
+ * any Content-Type (a `.json` artifact arrives as `application/json`), streamed into the store,
+ * never parsed and never held whole in memory, while the JSON routes elsewhere keep their parser
+ * and body limit.
+ *
+ * Paths are read from the raw request URL, still percent-encoded, and handed to
+ * `checkArtifactPath`, which decodes them fully before judging them (see artifact-request.ts).
+ *
+ * Multipart upload (`/mpu/...`) is declined with the 501 that makes MLflow clients fall back to a
+ * single PUT. A single streamed PUT has no size limit here and the store writes it atomically, so
+ * multipart would add a staging protocol for no gain on a local disk; a team-mode S3 store can
+ * revisit this.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { sendArtifactFile } from './artifact-download.ts';
+import { queryArtifactPath, rawPathAfter, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
+import { callContract } from './mlflow-support.ts';
 import type { ServerContext } from './server.ts';
 
-export async function registerArtifactRoutes(_app: FastifyInstance, _context: ServerContext): Promise<void> {}
+/** The proxy's two mounts: the API clients use, and the web UI's twin. */
+const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
+
+/** MLflow clients fall back to a single PUT when the 501 message starts with exactly this. */
+const MULTIPART_UNSUPPORTED = 'Multipart upload is not supported for the current artifact repository';
+
+/** The UI's upload helper takes small files only, as MLflow's does. */
+const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+/** A store path inside a run's artifacts: `<experiment>/<run uuid>/artifacts/<path in the run>`. */
+const RUN_ARTIFACT = /^(\d+)\/([0-9a-f]{32})\/artifacts\/(.+)$/;
+
+/** The body size the client announced; Node's parser has already refused malformed values. */
+function announcedBytes(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header === undefined ? undefined : Number(header);
+}
+
+/** Passes a body through, failing as soon as it outgrows `limit` (a chunked body announces no size). */
+async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > limit) throw tooLarge(limit);
+    yield chunk;
+  }
+}
+
+function tooLarge(limit: number): FlowdeskError {
+  return new FlowdeskError('REQUEST_LIMIT_EXCEEDED', `The file is larger than the ${limit} bytes this upload accepts; log it through the artifact proxy instead`);
+}
+
+/** Registers the proxy and the UI helpers; `scope` must be an encapsulated plugin scope (its body parsing changes). */
+export async function registerArtifactRoutes(scope: FastifyInstance, context: ServerContext): Promise<void> {
+  const { artifacts, catalog, events } = context.flowdesk;
+
+  // This scope's bodies are left unread for the handlers to stream (see the module comment).
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  /**
+   * The run whose artifacts hold a store path, when the path is inside a run the catalog knows.
+   * One indexed read, not `runs.get`: it runs on every upload, only to address an event.
+   */
+  async function runOf(storePath: string): Promise<{ experimentId: string; runId: string; path: string } | undefined> {
+    const match = RUN_ARTIFACT.exec(storePath);
+    if (!match) return undefined;
+    const [experimentId, runId, path] = [match[1]!, match[2]!, match[3]!];
+    const run = await catalog.db.selectFrom('runs').select('experiment_id').where('run_uuid', '=', runId).executeTakeFirst();
+    return run && String(run.experiment_id) === experimentId ? { experimentId, runId, path } : undefined;
+  }
+
+  /** Tells the UI about a file that landed in a run's artifacts. */
+  async function announceAdded(storePath: string): Promise<void> {
+    const run = await runOf(storePath);
+    if (run) events.publish({ type: 'artifact.added', ...run });
+  }
+
+  /** A run's artifact URI, through the contract (404 for an unknown run). */
+  async function runArtifactUri(runId: string): Promise<string> {
+    return (await callContract(context, 'runs.get', { runId })).run.info.artifactUri;
+  }
+
+  for (const prefix of ARTIFACT_PREFIXES) {
+    const files = `${prefix}/artifacts/`;
+
+    scope.put(`${files}*`, async (request) => {
+      const path = checkArtifactPath(rawPathAfter(request, files));
+      await artifacts.write(path, request.raw, { expectedBytes: announcedBytes(request) });
+      await announceAdded(path);
+      return {};
+    });
+
+    scope.get(`${files}*`, async (request, reply) => sendArtifactFile(reply, artifacts, checkArtifactPath(rawPathAfter(request, files)), request.headers.range));
+
+    // Basenames only, `is_dir` always, `file_size` for files; [] for a file or a missing folder:
+    // the client tells a file from a folder by whether its listing is empty (§9.8).
+    scope.get(`${prefix}/artifacts`, async (request) => {
+      const entries = await artifacts.list(checkArtifactPath(queryArtifactPath(request, 'path') ?? ''));
+      return { files: entries.map((e) => (e.isDir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.fileSize })) };
+    });
+
+    // Deleting what is not there succeeds, as in MLflow: a retried DELETE must not fail.
+    scope.delete(`${files}*`, async (request) => {
+      const path = checkArtifactPath(rawPathAfter(request, files));
+      if ((await artifacts.stat(path)) === undefined) return {};
+      await artifacts.delete(path);
+      const run = await runOf(path);
+      if (run) events.publish({ type: 'run.updated', experimentId: run.experimentId, runId: run.runId });
+      return {};
+    });
+
+    for (const action of ['create', 'complete', 'abort']) {
+      const mpu = `${prefix}/mpu/${action}/`;
+      scope.post(`${mpu}*`, async (request) => {
+        checkArtifactPath(rawPathAfter(request, mpu));
+        throw new FlowdeskError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
+      });
+    }
+  }
+
+  scope.get('/get-artifact', async (request, reply) => {
+    const relative = requireQueryArtifactPath(request, 'path');
+    const artifactUri = await runArtifactUri(requireQueryParam(request, 'run_id', 'run_uuid'));
+    return sendArtifactFile(reply, artifacts, storePathIn(artifactUri, relative), request.headers.range);
+  });
+
+  scope.post('/ajax-api/2.0/mlflow/upload-artifact', async (request) => {
+    const runId = requireQueryParam(request, 'run_uuid', 'run_id');
+    const relative = requireQueryArtifactPath(request, 'path');
+    const expectedBytes = announcedBytes(request);
+    if (expectedBytes !== undefined && expectedBytes > UI_UPLOAD_LIMIT) throw tooLarge(UI_UPLOAD_LIMIT);
+    const path = storePathIn(await runArtifactUri(runId), relative);
+    await artifacts.write(path, Readable.from(capped(request.raw, UI_UPLOAD_LIMIT)), { expectedBytes });
+    await announceAdded(path);
+    return {};
+  });
+}

@@ -106,7 +106,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Listening on ${host} exposes Flowdesk beyond this machine: set a token (--token or FLOWDESK_TOKEN)`);
   }
   const log = options.log ?? ((message: string, err?: unknown) => console.error(message, err));
-  const app = Fastify({ bodyLimit: JSON_BODY_LIMIT, logger: false, forceCloseConnections: true, return503OnClosing: false });
+  const app = Fastify({
+    bodyLimit: JSON_BODY_LIMIT,
+    logger: false,
+    forceCloseConnections: true,
+    return503OnClosing: false,
+    // A URL the router cannot decode (a malformed or non-UTF-8 escape, as in a hostile artifact
+    // path) is answered in MLflow's error shape too, not Fastify's own.
+    frameworkErrors: (err, _request, reply) => sendError(reply, err.statusCode ?? 400, 'BAD_REQUEST', err.message),
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
