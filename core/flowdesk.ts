@@ -11,6 +11,7 @@ import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
+import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -37,9 +38,20 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const events = createEventBus();
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
+  const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
 
   const handlers: Handlers = {
     ...tracking,
+    ...loggedModels,
+    // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
+    async 'runs.get'(input) {
+      const { run } = await tracking['runs.get'](input);
+      return { run: (await withModelLinks(catalog.db, [run]))[0]! };
+    },
+    async 'runs.search'(input) {
+      const page = await tracking['runs.search'](input);
+      return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
+    },
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

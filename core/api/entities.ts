@@ -84,10 +84,20 @@ export type Dataset = z.infer<typeof dataset>;
 export const datasetInput = z.object({ tags: z.array(tag).default([]), dataset });
 export type DatasetInput = z.output<typeof datasetInput>;
 
+/** A logged model a run consumed (MLflow 3 `inputs.model_inputs`). */
+export const modelInput = z.object({ modelId: z.string() });
+export type ModelInput = z.infer<typeof modelInput>;
+
+/** A logged model a run produced (MLflow 3 `outputs.model_outputs`), with the step it was logged at. */
+export const modelOutput = z.object({ modelId: z.string(), step: z.number().int() });
+export type ModelOutput = z.infer<typeof modelOutput>;
+
 export const run = z.object({
   info: runInfo,
   data: z.object({ metrics: z.array(metric), params: z.array(param), tags: z.array(tag) }),
-  inputs: z.object({ datasetInputs: z.array(datasetInput) }),
+  /** `modelInputs` and `outputs` are optional: only reads that join the logged-model tables fill them. */
+  inputs: z.object({ datasetInputs: z.array(datasetInput), modelInputs: z.array(modelInput).optional() }),
+  outputs: z.object({ modelOutputs: z.array(modelOutput) }).optional(),
 });
 export type Run = z.output<typeof run>;
 
@@ -128,3 +138,55 @@ export const purgeReport = z.object({
   bytesReclaimed: z.number(),
 });
 export type PurgeReport = z.infer<typeof purgeReport>;
+
+/** MLflow 3 logged-model statuses, by MLflow's enum names (UNSPECIFIED is never stored). */
+export const LOGGED_MODEL_STATUSES = ['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
+export const loggedModelStatus = z.enum(LOGGED_MODEL_STATUSES);
+export type LoggedModelStatus = z.infer<typeof loggedModelStatus>;
+
+/**
+ * A metric point recorded against a logged model: the run that logged it and, for evaluation
+ * metrics, the dataset it was measured on.
+ */
+export const loggedModelMetric = metric.extend({
+  modelId: z.string(),
+  runId: z.string().optional(),
+  datasetName: z.string().optional(),
+  datasetDigest: z.string().optional(),
+});
+export type LoggedModelMetric = z.output<typeof loggedModelMetric>;
+
+/** What MLflow calls LoggedModelInfo: identity, location, status and tags of a logged model. */
+export const loggedModelInfo = z.object({
+  /** `m-` and 32 hex characters. */
+  modelId: z.string(),
+  experimentId: z.string(),
+  name: z.string(),
+  creationTimestampMs: z.number(),
+  lastUpdatedTimestampMs: z.number(),
+  /** Server-assigned: `<experiment location>/models/<modelId>/artifacts`. */
+  artifactUri: z.string(),
+  status: loggedModelStatus,
+  modelType: z.string().optional(),
+  /** The run that was active when the model was logged; absent when none was. */
+  sourceRunId: z.string().optional(),
+  tags: z.array(tag),
+});
+export type LoggedModelInfo = z.infer<typeof loggedModelInfo>;
+
+/** An MLflow 3 logged model: a model with its own artifact folder, params, tags and metrics. */
+export const loggedModel = z.object({
+  info: loggedModelInfo,
+  data: z.object({ params: z.array(param), metrics: z.array(loggedModelMetric) }),
+});
+export type LoggedModel = z.output<typeof loggedModel>;
+
+/** One key of a logged-model search order: an attribute (`name`, `creation_timestamp`, ...) or `metrics.<key>`. */
+export const loggedModelOrder = z.object({
+  fieldName: z.string().min(1),
+  ascending: z.boolean().default(true),
+  /** For a metric key: only points measured on this dataset count. */
+  datasetName: z.string().optional(),
+  datasetDigest: z.string().optional(),
+});
+export type LoggedModelOrder = z.output<typeof loggedModelOrder>;

@@ -155,6 +155,66 @@ export const MIGRATIONS: Migration[] = [
         values (0, 'Default', 'mlflow-artifacts:/0', 'active', ${now}, ${now})`.execute(db);
     },
   },
+  {
+    description: 'logged models (MLflow 3): models with params, tags and metrics; run model outputs and inputs',
+    async up(db) {
+      // Every table here cascades from experiments (through logged_models) or from runs, so a
+      // purge that deletes those rows takes the logged models and their links along.
+      await db.schema
+        .createTable('logged_models')
+        .addColumn('model_id', 'text', (c) => c.primaryKey())
+        .addColumn('experiment_id', bigint, (c) => c.notNull().references('experiments.experiment_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('model_type', 'text')
+        // No foreign key: the model outlives a purged run, as in MLflow.
+        .addColumn('source_run_id', 'text')
+        .addColumn('artifact_uri', 'text', (c) => c.notNull())
+        .addColumn('creation_time', bigint, (c) => c.notNull())
+        .addColumn('last_updated_time', bigint, (c) => c.notNull())
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addColumn('deleted_time', bigint)
+        .execute();
+      await db.schema.createIndex('logged_models_by_experiment').on('logged_models').columns(['experiment_id', 'creation_time']).execute();
+      // register_model from a runs:/ URI searches by name, then keeps the run's models.
+      await db.schema.createIndex('logged_models_by_name').on('logged_models').columns(['name']).execute();
+      for (const table of ['logged_model_params', 'logged_model_tags'] as const) {
+        await db.schema
+          .createTable(table)
+          .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, ['model_id', 'key'])
+          .execute();
+      }
+      await db.schema
+        .createTable('logged_model_metrics')
+        .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addColumn('timestamp', bigint, (c) => c.notNull())
+        .addColumn('step', bigint, (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('dataset_name', 'text', (c) => c.notNull())
+        .addColumn('dataset_digest', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('logged_model_metrics_pk', ['model_id', 'key', 'dataset_name', 'dataset_digest', 'step', 'timestamp', 'value', 'is_nan'])
+        .execute();
+      await db.schema
+        .createTable('run_model_outputs')
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+        .addColumn('step', bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_model_outputs_pk', ['run_id', 'model_id'])
+        .execute();
+      await db.schema
+        .createTable('run_model_inputs')
+        .addColumn('run_id', bigint, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('run_model_inputs_pk', ['run_id', 'model_id'])
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

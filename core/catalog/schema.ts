@@ -128,4 +128,68 @@ export interface Database {
   metric_buckets: MetricBucketsTable;
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
+  logged_models: LoggedModelsTable;
+  logged_model_params: LoggedModelParamsTable;
+  logged_model_tags: LoggedModelTagsTable;
+  logged_model_metrics: LoggedModelMetricsTable;
+  run_model_outputs: RunModelOutputsTable;
+  run_model_inputs: RunModelInputsTable;
+}
+
+/** MLflow 3 logged models. Deleting one is soft (`lifecycle_stage`); rows go with their experiment. */
+export interface LoggedModelsTable {
+  /** `m-` and 32 hex characters, as MLflow assigns. */
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  /** MLflow's enum name, e.g. LOGGED_MODEL_READY. */
+  status: string;
+  model_type: string | null;
+  source_run_id: string | null;
+  artifact_uri: string;
+  creation_time: number;
+  last_updated_time: number;
+  lifecycle_stage: string;
+  deleted_time: number | null;
+}
+
+export interface LoggedModelParamsTable {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+export interface LoggedModelTagsTable {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+/**
+ * Metric points recorded against a logged model. `run_id`, `dataset_name` and `dataset_digest`
+ * are '' when unset rather than NULL, so the primary key can make an identical point a no-op.
+ */
+export interface LoggedModelMetricsTable {
+  model_id: string;
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+  run_id: string;
+  dataset_name: string;
+  dataset_digest: string;
+}
+
+/** Logged models a run produced (`outputs.model_outputs`). */
+export interface RunModelOutputsTable {
+  run_id: number;
+  model_id: string;
+  step: number;
+}
+
+/** Logged models a run consumed (`inputs.model_inputs`). */
+export interface RunModelInputsTable {
+  run_id: number;
+  model_id: string;
 }

@@ -14,6 +14,7 @@ import { installManners, isLoopback } from './manners.ts';
 import { registerContractRoutes } from './contract-routes.ts';
 import { registerMlflowRoutes } from './mlflow-routes.ts';
 import { registerArtifactRoutes } from './artifact-routes.ts';
+import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -143,6 +144,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(options.version));
   await registerContractRoutes(app, context);
   await registerMlflowRoutes(app, context);
+  registerLoggedModelRoutes(app, context);
   await app.register(async (scope) => registerArtifactRoutes(scope, context));
   return app;
 }
