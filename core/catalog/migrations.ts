@@ -215,6 +215,20 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    description: 'search: indexes that turn filter clauses on params, tags, metrics and datasets into lookups',
+    async up(db, dialect) {
+      // Filters compile to `runs.id in (select run_id from <table> where key = ? and ...)`.
+      // PostgreSQL caps a b-tree entry near 2.7 KB and values may hold 8,000 characters, so
+      // there the text indexes stop at the key.
+      const textValue = dialect === 'postgres' ? [] : ['value'];
+      await db.schema.createIndex('params_by_key_value').on('params').columns(['key', ...textValue, 'run_id']).execute();
+      await db.schema.createIndex('run_tags_by_key_value').on('run_tags').columns(['key', ...textValue, 'run_id']).execute();
+      await db.schema.createIndex('experiment_tags_by_key_value').on('experiment_tags').columns(['key', ...textValue, 'experiment_id']).execute();
+      await db.schema.createIndex('metric_series_by_key_value').on('metric_series').columns(['key', 'is_nan', 'value', 'run_id']).execute();
+      await db.schema.createIndex('run_inputs_by_dataset').on('run_inputs').column('dataset_id').execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -21,18 +21,6 @@ export function suiteTempDir(): string {
   return dir;
 }
 
-/**
- * The (key, value, owner) indexes the search statements are written for; they are to join the
- * catalog migrations. Created here so the tests run the plans production will run.
- */
-export async function createSearchIndexes(db: Db): Promise<void> {
-  await sql`create index if not exists params_by_key_value on params (key, value, run_id)`.execute(db);
-  await sql`create index if not exists run_tags_by_key_value on run_tags (key, value, run_id)`.execute(db);
-  await sql`create index if not exists metric_series_by_key_value on metric_series (key, is_nan, value, run_id)`.execute(db);
-  await sql`create index if not exists experiment_tags_by_key_value on experiment_tags (key, value, experiment_id)`.execute(db);
-  await sql`create index if not exists run_inputs_by_dataset on run_inputs (dataset_id)`.execute(db);
-}
-
 export type RunLabel = 'a1' | 'a2' | 'a3' | 'a4' | 'a5' | 'a6' | 'a7' | 'b1' | 'b2' | 'b3' | 'c1';
 
 interface RunSpec {
@@ -139,7 +127,6 @@ export function uuidOf(label: RunLabel): string {
  */
 export async function seedCatalog(dir: string): Promise<Seeded> {
   const catalog = await openCatalog(join(dir, 'catalog.sqlite'));
-  await createSearchIndexes(catalog.db);
   const ids = {} as Record<RunLabel, number>;
   const uuids = {} as Record<RunLabel, string>;
   await catalog.write(async (trx) => {

@@ -8,7 +8,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns, type SearchRunsQuery } from '#core/search/search.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { createSearchIndexes, seedCatalog, suiteTempDir, uuidOf, ACTIVE, type RunLabel, type Seeded } from './fixture.ts';
+import { seedCatalog, suiteTempDir, uuidOf, ACTIVE, type RunLabel, type Seeded } from './fixture.ts';
 
 const invalidWith = (message: string) => new FlowdeskError('INVALID_PARAMETER_VALUE', message);
 
@@ -279,7 +279,6 @@ describe('paging while runs are inserted', () => {
     'serves every run that existed before paging began exactly once, ordered by %j',
     async (orderBy) => {
       const catalog = await openCatalog(join(tempDir(), 'catalog.sqlite'));
-      await createSearchIndexes(catalog.db);
       const next = random(7);
       const before = new Set(await insertRuns(catalog, 120, next, 'a'));
       const seen: number[] = [];
