@@ -25,7 +25,7 @@ export async function dispatch(
   handlers: Handlers,
   name: string,
   input: unknown,
-  onInternalError: (err: unknown) => void = (err) => console.error(err),
+  onInternalError: (err: unknown) => void,
 ): Promise<DispatchResult> {
   if (!Object.hasOwn(contract, name)) {
     return { ok: false, error: { code: 'ENDPOINT_NOT_FOUND', message: `Unknown method '${name}'` } };
