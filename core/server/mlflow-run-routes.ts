@@ -4,7 +4,8 @@
  * Python client sends beside it.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DatasetInput } from '#core/api/entities.ts';
+import type { DatasetInput, MetricInput } from '#core/api/entities.ts';
+import type { MethodInput } from '#core/api/contract.ts';
 import { invalid } from '#core/api/errors.ts';
 import { callContract, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
 import {
@@ -21,6 +22,8 @@ import {
 } from './mlflow-fields.ts';
 import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
 import type { ServerContext } from './server.ts';
+
+type LoggedModelMetricInput = MethodInput<'loggedModels.logMetrics'>['metrics'][number];
 
 /** MLflow's page size bounds for run search (§6). */
 const SEARCH_MAX_RESULTS = { min: 1, max: 50_000, default: 1000 };
@@ -121,9 +124,27 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     return out;
   });
 
-  // MLflow 3's model_id, dataset_name and dataset_digest are accepted and not yet stored.
+  /**
+   * MLflow 3 tags metric points with the logged model they measure (`model_id`, and the dataset
+   * they were computed on); those points are also recorded against the model.
+   */
+  async function forwardModelMetrics(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[]): Promise<void> {
+    const byModel = new Map<string, LoggedModelMetricInput[]>();
+    for (const { fields, metric } of entries) {
+      const modelId = optionalString(fields, 'model_id');
+      if (!modelId) continue;
+      const points = byModel.get(modelId) ?? [];
+      points.push({ ...metric, runId, datasetName: optionalString(fields, 'dataset_name'), datasetDigest: optionalString(fields, 'dataset_digest') });
+      byModel.set(modelId, points);
+    }
+    for (const [modelId, metrics] of byModel) await callContract(context, 'loggedModels.logMetrics', { modelId, metrics });
+  }
+
   mlflowRpc(app, 'POST', '/runs/log-metric', async (fields) => {
-    await callContract(context, 'runs.logMetric', { runId: runIdOf(fields), ...metricOf(fields) });
+    const runId = runIdOf(fields);
+    const metric = metricOf(fields);
+    await callContract(context, 'runs.logMetric', { runId, ...metric });
+    await forwardModelMetrics(runId, [{ fields, metric }]);
     return {};
   });
 
@@ -143,21 +164,27 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
   });
 
   mlflowRpc(app, 'POST', '/runs/log-batch', async (fields) => {
+    const runId = runIdOf(fields);
+    const entries = messages(fields, 'metrics').map((m, i) => ({ fields: m, metric: metricOf(m, `metrics[${i}].`) }));
     await callContract(context, 'runs.logBatch', {
-      runId: runIdOf(fields),
-      metrics: messages(fields, 'metrics').map((m, i) => metricOf(m, `metrics[${i}].`)),
+      runId,
+      metrics: entries.map((e) => e.metric),
       params: keyValues(fields, 'params'),
       tags: keyValues(fields, 'tags'),
     });
+    await forwardModelMetrics(runId, entries);
     return {};
   });
 
-  // `models` (MLflow 3 logged-model inputs) is not part of runs.logInputs yet and is ignored.
   mlflowRpc(app, 'POST', '/runs/log-inputs', async (fields) => {
+    const runId = runIdOf(fields);
     await callContract(context, 'runs.logInputs', {
-      runId: runIdOf(fields),
+      runId,
       datasets: messages(fields, 'datasets').map((d, i) => datasetInputOf(d, `datasets[${i}]`)),
     });
+    // MLflow 3 also records logged models a run used (`log_inputs(models=...)`).
+    const models = messages(fields, 'models').map((m) => ({ modelId: requireString(m, 'model_id') }));
+    if (models.length > 0) await callContract(context, 'runs.logModelInputs', { runId, models });
     return {};
   });
 
