@@ -185,7 +185,10 @@ export function createCatalog(db: Db, dialect: Dialect, path: string, beforeClos
 
   function kick(): void {
     if (flushing) return;
-    flushing = flush().finally(() => {
+    // better-sqlite3 is synchronous, so a flush started right away would run to its commit
+    // inside the current callback, before other requests already received in this turn of the
+    // event loop had queued their writes. Waiting for the check phase lets them join the group.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
       flushing = undefined;
       // A write queued between the loop's last check and this callback still needs a flush.
       if (queue.length > 0) kick();
