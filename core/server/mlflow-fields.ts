@@ -22,16 +22,36 @@ const MAX_TWIN_DEPTH = 8;
  */
 export function withSnakeTwins(value: unknown, depth = 0): unknown {
   if (depth > MAX_TWIN_DEPTH || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => withSnakeTwins(item, depth + 1));
-  // No prototype: a query-string key named `__proto__` must stay a plain field.
-  const out: Record<string, unknown> = Object.create(null);
-  for (const [name, item] of Object.entries(value)) out[name] = withSnakeTwins(item, depth + 1);
-  for (const name of Object.keys(out)) {
-    if (!/[A-Z]/.test(name)) continue;
-    const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    if (!(snake in out)) out[snake] = out[name];
+  // Copy only what changes: a 1,000-point log-batch is all snake_case and passes through as is.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const twin = withSnakeTwins(item, depth + 1);
+      if (twin !== item) (copy ??= [...value])[i] = twin;
+    });
+    return copy ?? value;
   }
-  return out;
+  const fields = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  // No prototype: a query-string key named `__proto__` must stay a plain field.
+  const copy = () => (out ??= Object.assign(Object.create(null) as Record<string, unknown>, fields));
+  for (const name of Object.keys(fields)) {
+    const item = fields[name];
+    const twin = withSnakeTwins(item, depth + 1);
+    if (twin !== item) copy()[name] = twin;
+    if (!hasUpperCase(name)) continue;
+    const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (!(snake in fields)) copy()[snake] = (out ?? fields)[name];
+  }
+  return out ?? value;
+}
+
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 /**

@@ -164,8 +164,10 @@ function dedupe(points: StoredPoint[]): StoredPoint[] {
  * RETURNING, which halves SQLite's insert rate; otherwise the database reports what it kept.
  */
 async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[]): Promise<StoredPoint[]> {
-  const unique = dedupe(points);
-  const fresh = unique.every((p) => p.step > row.max_step);
+  // Steps that only grow, all past the stored ones: nothing can repeat, nothing to look for.
+  let fresh = points.length === 0 || points[0]!.step > row.max_step;
+  for (let i = 1; fresh && i < points.length; i++) fresh = points[i]!.step > points[i - 1]!.step;
+  const unique = fresh ? points : dedupe(points);
   const inserted: StoredPoint[] = [];
   for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
     const chunk = unique.slice(i, i + INSERT_CHUNK);

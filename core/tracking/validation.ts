@@ -61,6 +61,11 @@ export function validateExperimentTag(t: Tag): void {
 
 export function validateMetric(m: Metric): void {
   validateKey('metric', m.key);
+  validateMetricPoint(m);
+}
+
+/** Checks a metric point's timestamp and step (the key is checked separately). */
+function validateMetricPoint(m: Metric): void {
   if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
     throw invalid(`Metric '${m.key}' has an invalid timestamp ${m.timestamp}: expected an integer number of milliseconds >= 0`);
   }
@@ -100,7 +105,15 @@ export function validateBatch(metrics: Metric[], params: Param[], tags: Tag[]): 
     if (seen.has(p.key)) throw invalid(`Duplicate parameter keys have been submitted: '${p.key}'. Please ensure the request contains only one param value per param key.`);
     seen.add(p.key);
   }
-  metrics.forEach(validateMetric);
+  // A batch usually repeats a few keys many times; check each distinct key once.
+  const checkedKeys = new Set<string>();
+  for (const m of metrics) {
+    if (!checkedKeys.has(m.key)) {
+      validateKey('metric', m.key);
+      checkedKeys.add(m.key);
+    }
+    validateMetricPoint(m);
+  }
   params.forEach(validateParam);
   tags.forEach(validateRunTag);
 }
