@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
@@ -91,6 +92,24 @@ function errorCodeOf(err: FastifyErrorLike): { status: number; code: ErrorCode; 
   return { status, code: status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST', message: err.message };
 }
 
+/** How much of a refused body is read and dropped, and for how long, before the socket is cut. */
+const DISCARD_LIMIT_BYTES = 1024 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 30_000;
+
+/** Reads and drops the rest of a request body without keeping it, within the limits above. */
+function discardBody(raw: IncomingMessage): void {
+  let seen = 0;
+  const cut = () => raw.socket.destroy();
+  const timer = setTimeout(cut, DISCARD_LIMIT_MS).unref();
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT_BYTES) cut();
+  });
+  raw.on('end', () => clearTimeout(timer));
+  raw.on('close', () => clearTimeout(timer));
+  raw.resume();
+}
+
 interface FastifyErrorLike extends Error {
   statusCode?: number;
 }
@@ -127,8 +146,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setReplySerializer((payload) => jsonStringify(payload));
 
-  app.setErrorHandler((err: FastifyErrorLike, _request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((err: FastifyErrorLike, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = errorCodeOf(err);
+    if (mapped?.status === 413) {
+      // Fastify closes the connection on a refused body; the client, still sending, then gets
+      // a reset instead of the 413 (and MLflow clients retry resets). Read the rest away instead.
+      reply.removeHeader('connection');
+      discardBody(request.raw);
+    }
     if (mapped) return sendError(reply, mapped.status, mapped.code, mapped.message);
     log('Internal error while serving a request', err);
     return sendError(reply, 500, 'INTERNAL_ERROR', 'Internal error; the details are in the Flowdesk log');

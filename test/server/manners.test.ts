@@ -21,7 +21,7 @@ function raw(url: string, options: { method?: string; path: string; headers?: Re
     });
     // A server that refuses a body answers and closes; writing the rest then fails with EPIPE.
     req.on('error', (err) => {
-      if (!responded) setTimeout(() => (responded ? undefined : reject(err)), 200);
+      if (!responded) setTimeout(() => (responded ? undefined : reject(err)), 2000);
     });
     const body = options.body;
     if (body === undefined) req.end();
@@ -29,7 +29,13 @@ function raw(url: string, options: { method?: string; path: string; headers?: Re
     else
       (async () => {
         try {
-          for await (const chunk of body) if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+          for await (const chunk of body) {
+            // Like a real client, stop sending once the server has answered; yielding between
+            // chunks lets an early answer (413) be read before the server closes the socket.
+            if (responded) return;
+            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+            await new Promise((r) => setImmediate(r));
+          }
           req.end();
         } catch {
           // the server may close the connection once it has refused the body
