@@ -24,6 +24,7 @@ import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
 import type { ServerContext } from './server.ts';
 
 type LoggedModelMetricInput = MethodInput<'loggedModels.logMetrics'>['metrics'][number];
+type KeyValue = { key: string; value: string };
 
 /** MLflow's page size bounds for run search (§6). */
 const SEARCH_MAX_RESULTS = { min: 1, max: 50_000, default: 1000 };
@@ -128,7 +129,7 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
    * MLflow 3 tags metric points with the logged model they measure (`model_id`, and the dataset
    * they were computed on); those points are also recorded against the model.
    */
-  async function forwardModelMetrics(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[]): Promise<void> {
+  function pointsByModel(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[]): Map<string, LoggedModelMetricInput[]> {
     const byModel = new Map<string, LoggedModelMetricInput[]>();
     for (const { fields, metric } of entries) {
       const modelId = optionalString(fields, 'model_id');
@@ -137,14 +138,19 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
       points.push({ ...metric, runId, datasetName: optionalString(fields, 'dataset_name'), datasetDigest: optionalString(fields, 'dataset_digest') });
       byModel.set(modelId, points);
     }
+    return byModel;
+  }
+
+  /** Logs run metrics, and the points that name a logged model against that model too; unknown models are refused first. */
+  async function logRunMetrics(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[], rest: { params?: KeyValue[]; tags?: KeyValue[] } = {}): Promise<void> {
+    const byModel = pointsByModel(runId, entries);
+    for (const modelId of byModel.keys()) await callContract(context, 'loggedModels.get', { modelId });
+    await callContract(context, 'runs.logBatch', { runId, metrics: entries.map((e) => e.metric), ...rest });
     for (const [modelId, metrics] of byModel) await callContract(context, 'loggedModels.logMetrics', { modelId, metrics });
   }
 
   mlflowRpc(app, 'POST', '/runs/log-metric', async (fields) => {
-    const runId = runIdOf(fields);
-    const metric = metricOf(fields);
-    await callContract(context, 'runs.logMetric', { runId, ...metric });
-    await forwardModelMetrics(runId, [{ fields, metric }]);
+    await logRunMetrics(runIdOf(fields), [{ fields, metric: metricOf(fields) }]);
     return {};
   });
 
@@ -164,15 +170,8 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
   });
 
   mlflowRpc(app, 'POST', '/runs/log-batch', async (fields) => {
-    const runId = runIdOf(fields);
     const entries = messages(fields, 'metrics').map((m, i) => ({ fields: m, metric: metricOf(m, `metrics[${i}].`) }));
-    await callContract(context, 'runs.logBatch', {
-      runId,
-      metrics: entries.map((e) => e.metric),
-      params: keyValues(fields, 'params'),
-      tags: keyValues(fields, 'tags'),
-    });
-    await forwardModelMetrics(runId, entries);
+    await logRunMetrics(runIdOf(fields), entries, { params: keyValues(fields, 'params'), tags: keyValues(fields, 'tags') });
     return {};
   });
 

@@ -275,17 +275,13 @@ describe('MLflow runs: metrics, params, tags', () => {
   it('accepts MLflow 3 extra fields on log-metric and numeric-string values', async () => {
     const { url } = await startTestServer();
     const runId = await createRun(url);
-    const response = await mlflowPost(url, `${API}/runs/log-metric`, {
-      run_id: runId,
-      key: 'm',
-      value: '1.5',
-      timestamp: 10,
-      step: 2,
-      model_id: 'm-123',
-      dataset_name: 'train',
-      dataset_digest: 'abc',
-    });
-    expect(response).toEqual({ status: 200, body: {} });
+    const modelId = (await mlflowPost(url, `${API}/logged-models`, { experiment_id: '0', name: 'clf' })).body.model.info.model_id;
+    const point = { run_id: runId, key: 'm', value: '1.5', timestamp: 10, step: 2, dataset_name: 'train', dataset_digest: 'abc' };
+    expect(await mlflowPost(url, `${API}/runs/log-metric`, { ...point, model_id: modelId })).toEqual({ status: 200, body: {} });
+    expect((await getRun(url, runId)).data.metrics).toEqual([{ key: 'm', value: 1.5, timestamp: 10, step: 2 }]);
+    // An unknown model is refused before anything is written.
+    const unknown = await mlflowPost(url, `${API}/runs/log-metric`, { ...point, step: 3, model_id: 'm-123' });
+    expect(unknown).toEqual({ status: 404, body: ERROR('RESOURCE_DOES_NOT_EXIST') });
     expect((await getRun(url, runId)).data.metrics).toEqual([{ key: 'm', value: 1.5, timestamp: 10, step: 2 }]);
   });
 
