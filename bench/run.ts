@@ -1,7 +1,9 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
+import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
+await runSearchBench();
 await runServerBench();
