@@ -6,6 +6,7 @@
 import { invalid } from '#core/api/errors.ts';
 import type { MetricBucket } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { mergeSummary, pointSummary, type Summary } from './metric-summary.ts';
 import { LEVEL_WIDTHS } from './metric-writer.ts';
 
 export interface HistoryPoint {
@@ -78,34 +79,6 @@ export async function readHistory(
   };
 }
 
-interface Summary {
-  count: number;
-  min: number;
-  max: number;
-  firstStep: number;
-  firstTs: number;
-  first: number;
-  lastStep: number;
-  lastTs: number;
-  last: number;
-}
-
-function mergeSummary(target: Summary, s: Summary): void {
-  target.count += s.count;
-  if (s.min < target.min) target.min = s.min;
-  if (s.max > target.max) target.max = s.max;
-  if (s.firstStep < target.firstStep || (s.firstStep === target.firstStep && s.firstTs < target.firstTs)) {
-    target.firstStep = s.firstStep;
-    target.firstTs = s.firstTs;
-    target.first = s.first;
-  }
-  if (s.lastStep > target.lastStep || (s.lastStep === target.lastStep && s.lastTs > target.lastTs)) {
-    target.lastStep = s.lastStep;
-    target.lastTs = s.lastTs;
-    target.last = s.last;
-  }
-}
-
 export interface SampleRange {
   /** The whole series' step range, from its series row. */
   minStep: number;
@@ -154,7 +127,7 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
       .where('is_nan', '=', 0)
       .execute();
     for (const r of rows) {
-      add(r.step, { count: 1, min: r.value, max: r.value, firstStep: r.step, firstTs: r.timestamp, first: r.value, lastStep: r.step, lastTs: r.timestamp, last: r.value });
+      add(r.step, pointSummary(r.step, r.timestamp, r.value));
     }
   };
 
@@ -179,17 +152,7 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
         .where('bucket', '<=', lastWhole)
         .execute();
       for (const r of rows) {
-        add(r.bucket * levelWidth, {
-          count: r.count,
-          min: r.min,
-          max: r.max,
-          firstStep: r.first_step,
-          firstTs: r.first_timestamp,
-          first: r.first_value,
-          lastStep: r.last_step,
-          lastTs: r.last_timestamp,
-          last: r.last_value,
-        });
+        add(r.bucket * levelWidth, r);
       }
     }
   }
@@ -201,9 +164,9 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
       count: s.count,
       min: s.min,
       max: s.max,
-      first: s.first,
-      last: s.last,
-      firstStep: s.firstStep,
-      lastStep: s.lastStep,
+      first: s.first_value,
+      last: s.last_value,
+      firstStep: s.first_step,
+      lastStep: s.last_step,
     }));
 }

@@ -5,6 +5,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { mergeSummary, pointSummary, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -31,27 +32,12 @@ interface SeriesRow {
 
 const SERIES_COLUMNS = ['id', 'key', 'value', 'is_nan', 'timestamp', 'step', 'min_step', 'max_step'] as const;
 
-interface Bucket {
-  level: number;
-  bucket: number;
-  count: number;
-  min: number;
-  max: number;
-  first_step: number;
-  first_timestamp: number;
-  first_value: number;
-  last_step: number;
-  last_timestamp: number;
-  last_value: number;
-}
+type Bucket = Summary & { level: number; bucket: number };
 
 /** Orders points as MLflow picks the latest one: by step, then timestamp, then value (NaN lowest). */
 function compareLatest(a: StoredPoint, b: StoredPoint): number {
   return a.step - b.step || a.timestamp - b.timestamp || (a.is_nan ? -Infinity : a.value) - (b.is_nan ? -Infinity : b.value) || 0;
 }
-
-/** Order within a bucket: the first and last point are by step, then timestamp. */
-const before = (aStep: number, aTs: number, bStep: number, bTs: number) => aStep < bStep || (aStep === bStep && aTs < bTs);
 
 function toStored(m: Metric): StoredPoint {
   // SQL has no NaN: store 0 with a flag, as MLflow does, so the point still has a key.
@@ -217,22 +203,6 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): P
   Object.assign(row, { value: latest.value, is_nan: latest.is_nan, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
 }
 
-function merge(target: Bucket, p: Omit<Bucket, 'level' | 'bucket'>): void {
-  target.count += p.count;
-  if (p.min < target.min) target.min = p.min;
-  if (p.max > target.max) target.max = p.max;
-  if (before(p.first_step, p.first_timestamp, target.first_step, target.first_timestamp)) {
-    target.first_step = p.first_step;
-    target.first_timestamp = p.first_timestamp;
-    target.first_value = p.first_value;
-  }
-  if (before(target.last_step, target.last_timestamp, p.last_step, p.last_timestamp)) {
-    target.last_step = p.last_step;
-    target.last_timestamp = p.last_timestamp;
-    target.last_value = p.last_value;
-  }
-}
-
 /** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
 async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[]): Promise<void> {
   const fresh = new Map<string, Bucket>();
@@ -241,19 +211,9 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
       const id = `${level}:${bucket}`;
-      const point = {
-        count: 1,
-        min: p.value,
-        max: p.value,
-        first_step: p.step,
-        first_timestamp: p.timestamp,
-        first_value: p.value,
-        last_step: p.step,
-        last_timestamp: p.timestamp,
-        last_value: p.value,
-      };
+      const point = pointSummary(p.step, p.timestamp, p.value);
       const existing = fresh.get(id);
-      if (existing) merge(existing, point);
+      if (existing) mergeSummary(existing, point);
       else fresh.set(id, { level, bucket, ...point });
     }
   }
@@ -278,7 +238,7 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
       .execute();
     for (const s of stored) {
       const b = fresh.get(`${level}:${s.bucket}`);
-      if (b) merge(b, s);
+      if (b) mergeSummary(b, s);
     }
   }
   const rows = [...fresh.values()].map((b) => ({ series_id: seriesId, ...b }));
