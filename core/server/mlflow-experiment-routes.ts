@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '#core/api/errors.ts';
 import { callContract, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
-import { intInRange, keyValues, mlflowRpc, strings, textValue, viewTypeOf } from './mlflow-fields.ts';
+import { intInRange, keyValues, mlflowRpc, strings, textValue, viewTypeOf, setString } from './mlflow-fields.ts';
 import { putList, toMlflowExperiment } from './mlflow-mappers.ts';
 import type { ServerContext } from './server.ts';
 
@@ -17,11 +17,11 @@ const SEARCH_MAX_RESULTS = { min: 1, max: 50_000, default: 1000 };
 async function searchExperiments(context: ServerContext, fields: MlflowFields): Promise<object> {
   const orderBy = strings(fields, 'order_by');
   const page = await callContract(context, 'experiments.search', {
-    filter: optionalString(fields, 'filter') || undefined,
+    filter: setString(fields, 'filter'),
     orderBy: orderBy.length > 0 ? orderBy : undefined,
     viewType: viewTypeOf(fields, 'view_type'),
     maxResults: intInRange(fields, 'max_results', SEARCH_MAX_RESULTS.min, SEARCH_MAX_RESULTS.max, SEARCH_MAX_RESULTS.default),
-    pageToken: optionalString(fields, 'page_token') || undefined,
+    pageToken: setString(fields, 'page_token'),
   });
   const out: { experiments?: object[]; next_page_token?: string } = {};
   putList(out, 'experiments', page.experiments.map(toMlflowExperiment));

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RUN_STATUSES, type MetricInput, type RunStatus, type Tag, type ViewType } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
-import { mlflowRoute, optionalInt, requireString, repeated, type MlflowFields } from './mlflow-support.ts';
+import { mlflowRoute, optionalInt, optionalString, requireString, repeated, type MlflowFields } from './mlflow-support.ts';
 
 type Verb = Parameters<typeof mlflowRoute>[1];
 
@@ -95,6 +95,14 @@ export function textValue(fields: MlflowFields, name: string, where = name): str
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw invalid(`Invalid value for '${where}': expected a string`);
+}
+
+/**
+ * A string field that proto clients leave unset by sending `""`: undefined when missing or
+ * empty, so the contract's default (the Default experiment, a generated name) applies.
+ */
+export function setString(fields: MlflowFields, name: string): string | undefined {
+  return optionalString(fields, name) || undefined;
 }
 
 /** A `{key, value}` list (tags, params): key required, value stringified. */

@@ -11,7 +11,7 @@ import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { queryArtifactPath, requireQueryArtifactPath } from './artifact-request.ts';
-import { keyValues, messages, mlflowRpc, strings } from './mlflow-fields.ts';
+import { keyValues, messages, mlflowRpc, strings, setString } from './mlflow-fields.ts';
 import { putList, toMlflowFileInfo, toMlflowKeyValues, toMlflowMetric, type MlflowFileInfo, type MlflowKeyValue, type MlflowMetric } from './mlflow-mappers.ts';
 import { callContract, MLFLOW_PREFIXES, optionalBool, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
 import type { ServerContext } from './server.ts';
@@ -82,8 +82,8 @@ function orderOf(fields: MlflowFields): LoggedModelOrder {
   return {
     fieldName: requireString(fields, 'field_name'),
     ascending: optionalBool(fields, 'ascending') ?? true,
-    datasetName: optionalString(fields, 'dataset_name') || undefined,
-    datasetDigest: optionalString(fields, 'dataset_digest') || undefined,
+    datasetName: setString(fields, 'dataset_name'),
+    datasetDigest: setString(fields, 'dataset_digest'),
   };
 }
 
@@ -93,9 +93,9 @@ export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerC
     const { model } = await callContract(context, 'loggedModels.create', {
       experimentId: requireString(fields, 'experiment_id'),
       // An empty string is how proto JSON spells an unset field: the server picks a name.
-      name: optionalString(fields, 'name') || undefined,
-      modelType: optionalString(fields, 'model_type') || undefined,
-      sourceRunId: optionalString(fields, 'source_run_id') || undefined,
+      name: setString(fields, 'name'),
+      modelType: setString(fields, 'model_type'),
+      sourceRunId: setString(fields, 'source_run_id'),
       params: keyValues(fields, 'params'),
       tags: keyValues(fields, 'tags'),
     });
@@ -110,11 +110,11 @@ export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerC
       filter: optionalString(fields, 'filter'),
       datasets: messages(fields, 'datasets').map((d) => ({
         datasetName: requireString(d, 'dataset_name'),
-        datasetDigest: optionalString(d, 'dataset_digest') || undefined,
+        datasetDigest: setString(d, 'dataset_digest'),
       })),
       orderBy: messages(fields, 'order_by').map(orderOf),
       maxResults: optionalInt(fields, 'max_results'),
-      pageToken: optionalString(fields, 'page_token') || undefined,
+      pageToken: setString(fields, 'page_token'),
     });
     const out = putList<{ models?: MlflowLoggedModel[]; next_page_token?: string }, 'models'>({}, 'models', models.map(toMlflowLoggedModel));
     if (nextPageToken) out.next_page_token = nextPageToken;

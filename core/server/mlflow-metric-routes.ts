@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metric } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
-import { callContract, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
-import { intInRange, mlflowRpc, strings, withSnakeTwins } from './mlflow-fields.ts';
+import { callContract, optionalInt, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
+import { intInRange, mlflowRpc, strings, withSnakeTwins, setString } from './mlflow-fields.ts';
 import { putList, toMlflowMetric, type MlflowMetric } from './mlflow-mappers.ts';
 import type { ServerContext } from './server.ts';
 
@@ -92,7 +92,7 @@ export function registerMlflowMetricRoutes(app: FastifyInstance, context: Server
     const runId = runIdOf(fields);
     const key = requireString(fields, 'metric_key');
     const maxResults = intInRange(fields, 'max_results', 1, INT32_MAX);
-    const pageToken = optionalString(fields, 'page_token') || undefined;
+    const pageToken = setString(fields, 'page_token');
     // Without max_results MLflow answers the whole history in one response.
     if (maxResults === undefined) return putList<HistoryResponse, 'metrics'>({}, 'metrics', (await fullHistory(context, runId, key, pageToken)).map((m) => toMlflowMetric(m)));
     const page = await callContract(context, 'metrics.history', { runId, key, maxResults, pageToken });

@@ -4,8 +4,8 @@
  * translation onto the contract; the engine behind it is the same one IPC and our own HTTP API use.
  */
 import type { FastifyInstance } from 'fastify';
-import { callContract, optionalString, runIdOf } from './mlflow-support.ts';
-import { mlflowRpc } from './mlflow-fields.ts';
+import { callContract, runIdOf } from './mlflow-support.ts';
+import { mlflowRpc, setString } from './mlflow-fields.ts';
 import { putList, toMlflowFileInfo, type MlflowFileInfo } from './mlflow-mappers.ts';
 import { registerMlflowExperimentRoutes } from './mlflow-experiment-routes.ts';
 import { registerMlflowRunRoutes } from './mlflow-run-routes.ts';
@@ -21,7 +21,7 @@ export async function registerMlflowRoutes(app: FastifyInstance, context: Server
   // The run-scoped listing answers run-relative full paths and the run's root URI, unlike the
   // proxy's basenames (§9.8). It is never paged, so no next_page_token is sent.
   mlflowRpc(app, 'GET', '/artifacts/list', async (fields) => {
-    const path = optionalString(fields, 'path') || undefined;
+    const path = setString(fields, 'path');
     const { rootUri, files } = await callContract(context, 'artifacts.list', { runId: runIdOf(fields), path });
     // The same normalization the artifact path gate applies ('./a//b/' lists 'a/b').
     const dir = (path ?? '').split('/').filter((s) => s !== '' && s !== '.').join('/');

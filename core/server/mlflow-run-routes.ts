@@ -19,6 +19,7 @@ import {
   strings,
   textValue,
   viewTypeOf,
+  setString,
 } from './mlflow-fields.ts';
 import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
 import type { ServerContext } from './server.ts';
@@ -71,9 +72,9 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
   mlflowRpc(app, 'POST', '/runs/create', async (fields) => {
     const { run } = await callContract(context, 'runs.create', {
       // Empty strings are what proto clients send for "unset": the Default experiment, a generated name.
-      experimentId: optionalString(fields, 'experiment_id') || undefined,
-      userId: optionalString(fields, 'user_id') || undefined,
-      runName: optionalString(fields, 'run_name') || undefined,
+      experimentId: setString(fields, 'experiment_id'),
+      userId: setString(fields, 'user_id'),
+      runName: setString(fields, 'run_name'),
       startTime: optionalInt(fields, 'start_time'),
       tags: keyValues(fields, 'tags'),
     });
@@ -113,11 +114,11 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     const orderBy = strings(fields, 'order_by');
     const page = await callContract(context, 'runs.search', {
       experimentIds,
-      filter: optionalString(fields, 'filter') || undefined,
+      filter: setString(fields, 'filter'),
       viewType: viewTypeOf(fields, 'run_view_type'),
       orderBy: orderBy.length > 0 ? orderBy : undefined,
       maxResults,
-      pageToken: optionalString(fields, 'page_token') || undefined,
+      pageToken: setString(fields, 'page_token'),
     });
     const out: { runs?: object[]; next_page_token?: string } = {};
     putList(out, 'runs', page.runs.map(toMlflowRun));
