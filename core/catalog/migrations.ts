@@ -3,7 +3,7 @@
  * catalog is at lives in `flowdesk_meta`. Written with Kysely's schema builder so the same list
  * serves SQLite and PostgreSQL; the few dialect differences are spelled out where they occur.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,6 +20,14 @@ function serialType(dialect: Dialect) {
 /** Clustered storage for append-heavy tables: SQLite stores the rows in the primary-key b-tree. */
 function withoutRowid(dialect: Dialect) {
   return dialect === 'sqlite' ? sql`without rowid` : sql``;
+}
+
+/** The primary-key builder for a `serialType` column; AUTOINCREMENT on SQLite so ids are never reused. */
+function serialPrimaryKey(dialect: Dialect) {
+  return (c: ColumnDefinitionBuilder) => {
+    const col = c.primaryKey();
+    return dialect === 'sqlite' ? col.autoIncrement() : col;
+  };
 }
 
 const bigint = 'bigint' as const;
@@ -227,6 +235,136 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.createIndex('experiment_tags_by_key_value').on('experiment_tags').columns(['key', ...textValue, 'experiment_id']).execute();
       await db.schema.createIndex('metric_series_by_key_value').on('metric_series').columns(['key', 'is_nan', 'value', 'run_id']).execute();
       await db.schema.createIndex('run_inputs_by_dataset').on('run_inputs').column('dataset_id').execute();
+    },
+  },
+  {
+    description: 'model registry: registered models, versions, tags, aliases, protections, transition requests and an append-only history',
+    async up(db, dialect) {
+      const serialKey = serialPrimaryKey(dialect);
+      // Ids are never reused (AUTOINCREMENT on SQLite): the history names models by id and must
+      // not attach a deleted model's past to a new one.
+      await db.schema
+        .createTable('registered_models')
+        .addColumn('id', serialType(dialect), serialKey)
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('user_id', 'text')
+        .addColumn('creation_time', bigint, (c) => c.notNull())
+        .addColumn('last_updated_time', bigint, (c) => c.notNull())
+        // The highest version number ever given out, so a deleted version's number is never reused.
+        .addColumn('last_version', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('registered_model_tags')
+        .addColumn('registered_model_id', bigint, (c) => c.notNull().references('registered_models.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('registered_model_tags_pk', ['registered_model_id', 'key'])
+        .execute();
+      // Aliases and stages whose moves need an approval, per model.
+      await db.schema
+        .createTable('registry_protections')
+        .addColumn('registered_model_id', bigint, (c) => c.notNull().references('registered_models.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('registry_protections_pk', ['registered_model_id', 'kind', 'target'])
+        .execute();
+      // model_name repeats the registered model's name so version search filters and sorts on a
+      // column of its own table; a rename updates both in one transaction.
+      await db.schema
+        .createTable('model_versions')
+        .addColumn('id', serialType(dialect), serialKey)
+        .addColumn('registered_model_id', bigint, (c) => c.notNull().references('registered_models.id').onDelete('cascade'))
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        // The concrete mlflow-artifacts:/ location the source resolved to when the version was made.
+        .addColumn('storage_location', 'text', (c) => c.notNull())
+        // No foreign keys to runs or logged models: a version outlives a purged run, as in MLflow.
+        .addColumn('run_id', 'text')
+        .addColumn('run_link', 'text')
+        .addColumn('logged_model_id', 'text')
+        .addColumn('description', 'text')
+        .addColumn('current_stage', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('creation_time', bigint, (c) => c.notNull())
+        .addColumn('last_updated_time', bigint, (c) => c.notNull())
+        .addUniqueConstraint('model_versions_number', ['registered_model_id', 'version'])
+        .execute();
+      await db.schema.createIndex('model_versions_by_run').on('model_versions').column('run_id').execute();
+      await db.schema.createIndex('model_versions_by_logged_model').on('model_versions').column('logged_model_id').execute();
+      await db.schema.createIndex('model_versions_by_name').on('model_versions').columns(['model_name', 'version']).execute();
+      await db.schema
+        .createTable('model_version_tags')
+        .addColumn('version_id', bigint, (c) => c.notNull().references('model_versions.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('model_version_tags_pk', ['version_id', 'key'])
+        .execute();
+      // Tag filters compile to `id in (select owner from <tags> where key = ? ...)`, as for runs.
+      const textValue = dialect === 'postgres' ? [] : ['value'];
+      await db.schema.createIndex('registered_model_tags_by_key_value').on('registered_model_tags').columns(['key', ...textValue, 'registered_model_id']).execute();
+      await db.schema.createIndex('model_version_tags_by_key_value').on('model_version_tags').columns(['key', ...textValue, 'version_id']).execute();
+      // Deleting a version takes its aliases along (MLflow drops them too).
+      await db.schema
+        .createTable('registered_model_aliases')
+        .addColumn('registered_model_id', bigint, (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('registered_model_aliases_pk', ['registered_model_id', 'alias'])
+        .addForeignKeyConstraint('registered_model_aliases_version', ['registered_model_id', 'version'], 'model_versions', ['registered_model_id', 'version'], (fk) =>
+          fk.onDelete('cascade'),
+        )
+        .execute();
+      // Requests to move a version onto a protected alias or stage. They go with their version;
+      // what happened to them stays in the history.
+      await db.schema
+        .createTable('registry_requests')
+        .addColumn('id', serialType(dialect), serialKey)
+        .addColumn('version_id', bigint, (c) => c.notNull().references('model_versions.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('archive_existing_versions', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_time', bigint, (c) => c.notNull())
+        .addColumn('comment', 'text')
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_time', bigint)
+        .addColumn('decision_comment', 'text')
+        .execute();
+      await db.schema.createIndex('registry_requests_by_version').on('registry_requests').columns(['version_id', 'status']).execute();
+      await db.schema.createIndex('registry_requests_by_status').on('registry_requests').columns(['status', 'id']).execute();
+      // The audit log. No foreign key: the history of a model outlives the model.
+      await db.schema
+        .createTable('registry_history')
+        .addColumn('id', serialType(dialect), serialKey)
+        .addColumn('time', bigint, (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('registered_model_id', bigint, (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer')
+        .addColumn('before_json', 'text')
+        .addColumn('after_json', 'text')
+        .execute();
+      await db.schema.createIndex('registry_history_by_model').on('registry_history').columns(['registered_model_id', 'version', 'id']).execute();
+      await db.schema.createIndex('registry_history_by_name').on('registry_history').columns(['model_name', 'id']).execute();
+      // Append-only in the database itself, whatever code runs against it: updates and deletes abort.
+      if (dialect === 'sqlite') {
+        for (const event of ['update', 'delete'] as const) {
+          await sql`create trigger ${sql.id(`registry_history_no_${event}`)} before ${sql.raw(event)} on registry_history
+            begin select raise(abort, 'registry history is append-only'); end`.execute(db);
+        }
+      } else {
+        await sql`create function registry_history_append_only() returns trigger language plpgsql as $$
+          begin raise exception 'registry history is append-only'; end $$`.execute(db);
+        await sql`create trigger registry_history_no_change before update or delete on registry_history
+          for each row execute function registry_history_append_only()`.execute(db);
+        await sql`create trigger registry_history_no_truncate before truncate on registry_history
+          for each statement execute function registry_history_append_only()`.execute(db);
+      }
     },
   },
 ];

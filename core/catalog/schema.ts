@@ -134,6 +134,14 @@ export interface Database {
   logged_model_metrics: LoggedModelMetricsTable;
   run_model_outputs: RunModelOutputsTable;
   run_model_inputs: RunModelInputsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  registered_model_aliases: RegisteredModelAliasesTable;
+  registry_protections: RegistryProtectionsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  registry_requests: RegistryRequestsTable;
+  registry_history: RegistryHistoryTable;
 }
 
 /** MLflow 3 logged models. Deleting one is soft (`lifecycle_stage`); rows go with their experiment. */
@@ -192,4 +200,100 @@ export interface RunModelOutputsTable {
 export interface RunModelInputsTable {
   run_id: number;
   model_id: string;
+}
+
+/** Registered models of the model registry. Deleting one removes its rows; its history stays. */
+export interface RegisteredModelsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  user_id: string | null;
+  creation_time: number;
+  last_updated_time: number;
+  /** The highest version number ever given out: numbers of deleted versions are never reused. */
+  last_version: number;
+}
+
+export interface RegisteredModelTagsTable {
+  registered_model_id: number;
+  key: string;
+  value: string;
+}
+
+/** An alias names one version of its model; deleting the version deletes the alias. */
+export interface RegisteredModelAliasesTable {
+  registered_model_id: number;
+  alias: string;
+  version: number;
+}
+
+/** A protected alias (`kind` 'alias') or stage ('stage') of a model: moves onto it need an approval. */
+export interface RegistryProtectionsTable {
+  registered_model_id: number;
+  kind: string;
+  target: string;
+}
+
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  registered_model_id: number;
+  /** The model's current name, kept in step by rename, so version search needs no join. */
+  model_name: string;
+  version: number;
+  /** As the client sent it, echoed back verbatim. */
+  source: string;
+  /** The server-assigned `mlflow-artifacts:/` location the source resolved to. */
+  storage_location: string;
+  run_id: string | null;
+  run_link: string | null;
+  /** The MLflow 3 logged model the version was made from. */
+  logged_model_id: string | null;
+  description: string | null;
+  /** None, Staging, Production or Archived. */
+  current_stage: string;
+  status: string;
+  user_id: string | null;
+  creation_time: number;
+  last_updated_time: number;
+}
+
+export interface ModelVersionTagsTable {
+  version_id: number;
+  key: string;
+  value: string;
+}
+
+/** A request to move a version onto a protected alias or stage, and how it was decided. */
+export interface RegistryRequestsTable {
+  id: Generated<number>;
+  version_id: number;
+  /** 'alias' or 'stage'. */
+  kind: string;
+  /** The alias, or the canonical stage name. */
+  target: string;
+  /** For a stage move: 1 when approving also archives the other versions in that stage. */
+  archive_existing_versions: number;
+  /** pending, approved, rejected or cancelled. */
+  status: string;
+  requested_by: string;
+  requested_time: number;
+  comment: string | null;
+  decided_by: string | null;
+  decided_time: number | null;
+  decision_comment: string | null;
+}
+
+/** The append-only audit log of the registry; triggers refuse UPDATE and DELETE. */
+export interface RegistryHistoryTable {
+  id: Generated<number>;
+  time: number;
+  actor: string;
+  kind: string;
+  /** Not a foreign key: the history outlives the model. */
+  registered_model_id: number;
+  /** The model's name when the change happened. */
+  model_name: string;
+  version: number | null;
+  before_json: string | null;
+  after_json: string | null;
 }
