@@ -12,6 +12,7 @@ import { createTrackingService, getRunRow } from '#core/tracking/tracking-servic
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
+import { createRegistryService } from '#core/registry/registry-service.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -27,6 +28,8 @@ export interface Flowdesk {
 export interface OpenFlowdeskOptions {
   dataDir: string;
   now?: () => number;
+  /** Who makes registry changes when a call names nobody; the OS user by default. */
+  defaultActor?: () => string;
 }
 
 /** Opens (creating if needed) a data folder: `catalog.sqlite` and `artifacts/`. */
@@ -39,10 +42,12 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
+  const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
 
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
+    ...registry,
     // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
       const { run } = await tracking['runs.get'](input);

@@ -7,6 +7,7 @@ import {
   datasetInput,
   experiment,
   fileInfo,
+  historyEntry,
   loggedModel,
   loggedModelMetric,
   loggedModelOrder,
@@ -15,19 +16,34 @@ import {
   metricBucket,
   modelInput,
   modelOutput,
+  modelProtection,
+  modelStage,
+  modelVersion,
   param,
   purgeReport,
+  registeredModel,
+  requestStatus,
   run,
   runInfo,
   runStatus,
   tag,
   trashEntry,
+  transitionRequest,
   viewType,
 } from './entities.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
 const page = { maxResults: z.number().int().min(1).optional(), pageToken: z.string().optional() };
+/**
+ * Who makes a registry change, for its history: a person's or token's name. The server fills it
+ * from the caller's credentials where it has them; absent, the OS user running Flowdesk.
+ */
+const actor = z.string().min(1).max(255).optional();
+/** A registry model name and a version number of it. */
+const versionRef = { name: z.string(), version: z.number().int().min(1) };
+/** A person's comment on a request or a decision. */
+const comment = z.string().max(5000).optional();
 
 interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
   doc: string;
@@ -246,6 +262,130 @@ export const contract = {
     'Records logged models an active run used as inputs (MLflow 3 `log_inputs(models=...)`).',
     z.object({ runId: id, models: z.array(modelInput).min(1) }),
     empty,
+  ),
+  'registry.createModel': method(
+    "Creates a registered model. Its alias 'production' and stage Production start protected: moves onto them need an approval.",
+    z.object({ name: z.string(), description: z.string().optional(), tags: z.array(tag).optional(), actor }),
+    z.object({ model: registeredModel }),
+  ),
+  'registry.getModel': method('Gets a registered model with its newest version per stage, tags and aliases.', z.object({ name: z.string() }), z.object({ model: registeredModel })),
+  'registry.renameModel': method(
+    'Renames a registered model; its versions, aliases and history follow it.',
+    z.object({ name: z.string(), newName: z.string(), actor }),
+    z.object({ model: registeredModel }),
+  ),
+  'registry.updateModel': method(
+    "Sets a registered model's description (markdown).",
+    z.object({ name: z.string(), description: z.string(), actor }),
+    z.object({ model: registeredModel }),
+  ),
+  'registry.deleteModel': method(
+    'Deletes a registered model with its versions, tags, aliases and requests. Its history is kept.',
+    z.object({ name: z.string(), actor }),
+    empty,
+  ),
+  'registry.setModelTag': method('Sets (or replaces) a tag on a registered model.', z.object({ name: z.string(), key: z.string(), value: z.string(), actor }), empty),
+  'registry.deleteModelTag': method('Deletes a tag from a registered model.', z.object({ name: z.string(), key: z.string(), actor }), empty),
+  'registry.searchModels': method(
+    'Finds registered models with the query language (name, tags.), sorted (default: by name) and paged. Prompts (tag mlflow.prompt.is_prompt = true) are left out unless the filter names that tag.',
+    z.object({ filter: z.string().optional(), orderBy: z.array(z.string()).optional(), ...page }),
+    z.object({ models: z.array(registeredModel), nextPageToken: z.string().optional() }),
+  ),
+  'registry.latestVersions': method(
+    'The newest version of a model in each of the given stages (all four when none are given), in the order the stages are given.',
+    z.object({ name: z.string(), stages: z.array(z.string()).optional() }),
+    z.object({ versions: z.array(modelVersion) }),
+  ),
+  'registry.createVersion': method(
+    'Registers a new version from `runs:/<run id>/<path>`, a `models:/` URI (a logged model id, name/version, name/stage, name/latest or name@alias) or an `mlflow-artifacts:/` location the server assigned. A filesystem path or any other URI is refused.',
+    z.object({
+      name: z.string(),
+      source: z.string(),
+      runId: z.string().optional(),
+      runLink: z.string().optional(),
+      description: z.string().optional(),
+      tags: z.array(tag).optional(),
+      modelId: z.string().optional(),
+      actor,
+    }),
+    z.object({ version: modelVersion }),
+  ),
+  'registry.getVersion': method('Gets one version of a registered model.', z.object(versionRef), z.object({ version: modelVersion })),
+  'registry.updateVersion': method(
+    "Sets a version's description (markdown).",
+    z.object({ ...versionRef, description: z.string(), actor }),
+    z.object({ version: modelVersion }),
+  ),
+  'registry.deleteVersion': method(
+    'Deletes a version with its tags, aliases and requests; its number is never given out again.',
+    z.object({ ...versionRef, actor }),
+    empty,
+  ),
+  'registry.setVersionTag': method('Sets (or replaces) a tag on a version.', z.object({ ...versionRef, key: z.string(), value: z.string(), actor }), empty),
+  'registry.deleteVersionTag': method('Deletes a tag from a version.', z.object({ ...versionRef, key: z.string(), actor }), empty),
+  'registry.searchVersions': method(
+    'Finds versions with the query language (name, run_id, source_path, version_number, current_stage, tags.), sorted (default: newest update first) and paged. Versions of prompts are left out unless the filter names tag mlflow.prompt.is_prompt.',
+    z.object({ filter: z.string().optional(), orderBy: z.array(z.string()).optional(), ...page }),
+    z.object({ versions: z.array(modelVersion), nextPageToken: z.string().optional() }),
+  ),
+  'registry.downloadUri': method(
+    "Where a version's files are: the concrete `mlflow-artifacts:/` location its source resolved to.",
+    z.object(versionRef),
+    z.object({ artifactUri: z.string() }),
+  ),
+  'registry.resolve': method(
+    'Resolves `models:/<name>/<version>`, `models:/<name>@<alias>`, `models:/<name>/<stage>` or `models:/<name>/latest` to a version and its download location.',
+    z.object({ uri: z.string() }),
+    z.object({ version: modelVersion, artifactUri: z.string() }),
+  ),
+  'registry.versionsOfRun': method(
+    'The versions registered from a run, newest first: lineage from a run to its versions.',
+    z.object({ runId: id }),
+    z.object({ versions: z.array(modelVersion) }),
+  ),
+  'registry.setAlias': method(
+    "Points an alias at a version, moving it if it pointed elsewhere. Onto a protected alias the move is not made: a transition request is created (or the pending identical one returned) and answered as `request`.",
+    z.object({ ...versionRef, alias: z.string(), comment, actor }),
+    z.object({ request: transitionRequest.optional() }),
+  ),
+  'registry.deleteAlias': method('Deletes an alias of a model.', z.object({ name: z.string(), alias: z.string(), actor }), empty),
+  'registry.getVersionByAlias': method('Gets the version an alias points at.', z.object({ name: z.string(), alias: z.string() }), z.object({ version: modelVersion })),
+  'registry.transitionStage': method(
+    'Moves a version to a stage (None, Staging, Production, Archived; any case), optionally archiving the other versions in Staging or Production. Onto a protected stage the move is not made: a transition request is created (or the pending identical one returned) and answered as `request`, with the version as it is.',
+    z.object({ ...versionRef, stage: z.string(), archiveExistingVersions: z.boolean().optional(), comment, actor }),
+    z.object({ version: modelVersion, request: transitionRequest.optional() }),
+  ),
+  'registry.getProtection': method('The aliases and stages of a model that need an approval.', z.object({ name: z.string() }), z.object({ protection: modelProtection })),
+  'registry.setProtection': method(
+    'Replaces the protected aliases and stages of a model. Pending requests stay pending.',
+    z.object({ name: z.string(), aliases: z.array(z.string()), stages: z.array(modelStage), actor }),
+    z.object({ protection: modelProtection }),
+  ),
+  'registry.listRequests': method(
+    'Lists transition requests, newest first, of one model or all, optionally of one status.',
+    z.object({ name: z.string().optional(), status: requestStatus.optional() }),
+    z.object({ requests: z.array(transitionRequest) }),
+  ),
+  'registry.getRequest': method('Gets one transition request.', z.object({ requestId: id }), z.object({ request: transitionRequest })),
+  'registry.approveRequest': method(
+    'Approves a pending request and makes its move, in one transaction. A request already decided or cancelled is an INVALID_STATE error.',
+    z.object({ requestId: id, comment, actor }),
+    z.object({ request: transitionRequest }),
+  ),
+  'registry.rejectRequest': method(
+    'Rejects a pending request; the version stays where it was.',
+    z.object({ requestId: id, comment, actor }),
+    z.object({ request: transitionRequest }),
+  ),
+  'registry.cancelRequest': method(
+    'Withdraws a pending request; only its requester may.',
+    z.object({ requestId: id, comment, actor }),
+    z.object({ request: transitionRequest }),
+  ),
+  'registry.history': method(
+    "A model's history (or one version's), oldest first, paged: every change with time, actor and the values before and after. A deleted model's history stays readable by its last name.",
+    z.object({ name: z.string(), version: z.number().int().min(1).optional(), ...page }),
+    z.object({ entries: z.array(historyEntry), nextPageToken: z.string().optional() }),
   ),
 } as const;
 

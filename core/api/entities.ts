@@ -171,6 +171,8 @@ export const loggedModelInfo = z.object({
   /** The run that was active when the model was logged; absent when none was. */
   sourceRunId: z.string().optional(),
   tags: z.array(tag),
+  /** The registered model versions made from this model; absent while there are none. */
+  registrations: z.array(z.object({ name: z.string(), version: z.number().int() })).optional(),
 });
 export type LoggedModelInfo = z.infer<typeof loggedModelInfo>;
 
@@ -190,3 +192,128 @@ export const loggedModelOrder = z.object({
   datasetDigest: z.string().optional(),
 });
 export type LoggedModelOrder = z.output<typeof loggedModelOrder>;
+
+/** The MLflow stages a model version can be in, canonical spelling; new versions start in None. */
+export const MODEL_STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
+export const modelStage = z.enum(MODEL_STAGES);
+export type ModelStage = z.infer<typeof modelStage>;
+
+/** MLflow's ModelVersionStatus; Flowdesk registers synchronously, so versions are always READY. */
+export const modelVersionStatus = z.enum(['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY']);
+
+/** One version of a registered model. Numbers count 1, 2, 3, ... per model and are never reused. */
+export const modelVersion = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  creationTimestamp: z.number(),
+  lastUpdatedTimestamp: z.number(),
+  /** Who registered it. */
+  userId: z.string().optional(),
+  currentStage: modelStage,
+  /** Markdown. */
+  description: z.string().optional(),
+  /** As given at creation (`runs:/...`, `models:/...` or a server-assigned `mlflow-artifacts:/...`). */
+  source: z.string(),
+  /** The run it was made from: lineage from the version to its run. */
+  runId: z.string().optional(),
+  runLink: z.string().optional(),
+  status: modelVersionStatus,
+  tags: z.array(tag),
+  /** The aliases pointing at this version. */
+  aliases: z.array(z.string()),
+  /** The MLflow 3 logged model it was made from. */
+  modelId: z.string().optional(),
+});
+export type ModelVersion = z.infer<typeof modelVersion>;
+
+/** An alias of a registered model and the version it names. */
+export const modelAlias = z.object({ alias: z.string(), version: z.number().int() });
+export type ModelAlias = z.infer<typeof modelAlias>;
+
+/** A registered model: a name, its versions' newest per stage, its tags and aliases. */
+export const registeredModel = z.object({
+  name: z.string(),
+  creationTimestamp: z.number(),
+  lastUpdatedTimestamp: z.number(),
+  /** Who created it. */
+  userId: z.string().optional(),
+  /** Markdown. */
+  description: z.string().optional(),
+  /** The newest version in each stage that has one, in stage order (None, Staging, Production, Archived). */
+  latestVersions: z.array(modelVersion),
+  tags: z.array(tag),
+  aliases: z.array(modelAlias),
+});
+export type RegisteredModel = z.infer<typeof registeredModel>;
+
+/** The aliases and stages of a model onto which a move needs an approval. */
+export const modelProtection = z.object({ aliases: z.array(z.string()), stages: z.array(modelStage) });
+export type ModelProtection = z.infer<typeof modelProtection>;
+
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const;
+export const requestStatus = z.enum(REQUEST_STATUSES);
+export type RequestStatus = z.infer<typeof requestStatus>;
+
+/** A request to move a version onto a protected alias or stage; only an approval moves it. */
+export const transitionRequest = z.object({
+  requestId: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  kind: z.enum(['alias', 'stage']),
+  /** The alias, or the stage. */
+  target: z.string(),
+  /** For a stage move: approving also archives the other versions in that stage. */
+  archiveExistingVersions: z.boolean(),
+  status: requestStatus,
+  requestedBy: z.string(),
+  requestedAt: z.number(),
+  /** Why the move is wanted. */
+  comment: z.string().optional(),
+  decidedBy: z.string().optional(),
+  decidedAt: z.number().optional(),
+  decisionComment: z.string().optional(),
+});
+export type TransitionRequest = z.infer<typeof transitionRequest>;
+
+/** What a registry history entry records. */
+export const HISTORY_KINDS = [
+  'model.created',
+  'model.renamed',
+  'model.described',
+  'model.tagSet',
+  'model.tagDeleted',
+  'model.protectionChanged',
+  'model.deleted',
+  'version.created',
+  'version.described',
+  'version.tagSet',
+  'version.tagDeleted',
+  'version.deleted',
+  'alias.set',
+  'alias.moved',
+  'alias.deleted',
+  'stage.transitioned',
+  'request.created',
+  'request.approved',
+  'request.rejected',
+  'request.cancelled',
+] as const;
+export const historyKind = z.enum(HISTORY_KINDS);
+export type HistoryKind = z.infer<typeof historyKind>;
+
+/** A value as it was before or after a change; null where there was none (before a creation, after a deletion). */
+export const historyValue = z.record(z.string(), z.unknown()).nullable();
+
+/** One entry of the registry's append-only audit log. */
+export const historyEntry = z.object({
+  entryId: z.string(),
+  time: z.number(),
+  actor: z.string(),
+  kind: historyKind,
+  /** The model's name when the change happened. */
+  name: z.string(),
+  version: z.number().int().optional(),
+  before: historyValue,
+  after: historyValue,
+});
+export type HistoryEntry = z.infer<typeof historyEntry>;

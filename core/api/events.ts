@@ -1,3 +1,5 @@
+import type { RequestStatus } from './entities.ts';
+
 /** Push events: what changed, sent on one channel so views refresh while a script logs. */
 export type FlowdeskEvent =
   | { type: 'experiment.changed'; experimentId: string }
@@ -5,7 +7,11 @@ export type FlowdeskEvent =
   | { type: 'run.updated'; experimentId: string; runId: string }
   | { type: 'metrics.logged'; experimentId: string; runId: string; keys: string[] }
   | { type: 'artifact.added'; experimentId: string; runId: string; path: string }
-  | { type: 'trash.purged'; experimentIds: string[]; runIds: string[] };
+  | { type: 'trash.purged'; experimentIds: string[]; runIds: string[] }
+  /** A registered model or one of its versions changed; `previousName` on a rename. */
+  | { type: 'registry.changed'; name: string; version?: number; previousName?: string }
+  /** A transition request was created, approved, rejected or cancelled. */
+  | { type: 'registry.request'; requestId: string; name: string; version: number; status: RequestStatus };
 
 export type EventListener = (event: FlowdeskEvent) => void;
 

@@ -55,7 +55,7 @@ function validateModelName(name: string): void {
 }
 
 /** Loads a logged model that is not deleted, or throws RESOURCE_DOES_NOT_EXIST. */
-async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {
+export async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {
   const row = await db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
   if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
   return row;
@@ -82,12 +82,24 @@ async function loadModels(db: Db, rows: LoggedModelRow[]): Promise<LoggedModel[]
   const ids = rows.map((r) => r.model_id);
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
-    const [tags, params, metrics] = await Promise.all([
+    const [tags, params, metrics, registrations] = await Promise.all([
       db.selectFrom('logged_model_tags').selectAll().where('model_id', 'in', chunk).orderBy('key').execute(),
       db.selectFrom('logged_model_params').selectAll().where('model_id', 'in', chunk).orderBy('key').execute(),
       db.selectFrom('logged_model_metrics').selectAll().where('model_id', 'in', chunk).orderBy('key').orderBy('step').orderBy('timestamp').execute(),
+      // The registered versions made from each model, under their models' current names.
+      db
+        .selectFrom('model_versions')
+        .select(['logged_model_id', 'model_name', 'version'])
+        .where('logged_model_id', 'in', chunk)
+        .orderBy('model_name')
+        .orderBy('version')
+        .execute(),
     ]);
     for (const t of tags) models.get(t.model_id)!.info.tags.push({ key: t.key, value: t.value });
+    for (const r of registrations) {
+      const info = models.get(r.logged_model_id!)!.info;
+      (info.registrations ??= []).push({ name: r.model_name, version: Number(r.version) });
+    }
     for (const p of params) models.get(p.model_id)!.data.params.push({ key: p.key, value: p.value });
     for (const m of metrics) {
       const metric: LoggedModelMetric = {

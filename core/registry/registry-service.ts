@@ -1,0 +1,745 @@
+/**
+ * The model registry: registered models, versions, tags, aliases, MLflow stages, approval of moves
+ * onto protected aliases and stages, and the append-only history. Every change runs in one write
+ * of the catalog's group-commit writer together with its history entries, so a change and its
+ * record commit or fail together; events go out after the commit.
+ */
+import { userInfo } from 'node:os';
+import type { Handlers } from '#core/api/contract.ts';
+import { MODEL_STAGES, type ModelProtection, type ModelStage, type Tag } from '#core/api/entities.ts';
+import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
+import type { EventBus, FlowdeskEvent } from '#core/api/events.ts';
+import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { validateKey } from '#core/tracking/validation.ts';
+import { findVersionByUri, parseModelsUri, resolveModelSource } from './model-source.ts';
+import { readHistory, recordChanges, type Change, type ChangeStamp } from './registry-history.ts';
+import {
+  getModelRow,
+  getVersionRow,
+  loadRegisteredModels,
+  loadVersions,
+  newestInStage,
+  selectRequests,
+  toTransitionRequest,
+  type ModelVersionRow,
+  type RegisteredModelRow,
+} from './registry-rows.ts';
+import { searchModelVersionIds, searchRegisteredModelIds } from './registry-search.ts';
+import { canonicalStage, validateAlias, validateDescription, validateModelName, validateRegistryTag } from './registry-validation.ts';
+
+/** The contract methods this service implements. */
+export type RegistryHandlers = Pick<Handlers, Extract<keyof Handlers, `registry.${string}`>>;
+
+export interface RegistryDeps {
+  catalog: Catalog;
+  events: EventBus;
+  /** The clock, injectable so tests can control time. */
+  now?: () => number;
+  /** Who acts when a call names no actor; the OS user running Flowdesk by default. */
+  defaultActor?: () => string;
+}
+
+/** What a new model protects until someone changes it: MLflow's production alias and stage. */
+export const DEFAULT_PROTECTION: ModelProtection = { aliases: ['production'], stages: ['Production'] };
+
+/** The logged-model tag listing the versions registered from it, as MLflow keeps it. */
+export const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+
+/** Stages whose other versions `archive_existing_versions` may archive (MLflow's active stages). */
+const ARCHIVING_STAGES: readonly ModelStage[] = ['Staging', 'Production'];
+
+/** The OS user's name; 'unknown' where the platform has none (a container without a passwd entry). */
+export function osUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+/** One registry write in progress: its transaction, who and when, and what it changed. */
+interface Work {
+  trx: Db;
+  stamp: ChangeStamp;
+  record(change: Change): void;
+  notify(event: FlowdeskEvent): void;
+}
+
+/** The last value of each key wins, as if the tags had been set one after another. */
+function lastOfEachKey(tags: readonly Tag[]): Tag[] {
+  return [...new Map(tags.map((t) => [t.key, t])).values()];
+}
+
+/** Alias protections compare case-insensitively: 'Production' must not slip past a protected 'production'. */
+function protectionKey(kind: 'alias' | 'stage', target: string): string {
+  return kind === 'alias' ? target.toLowerCase() : target;
+}
+
+function parseRequestId(requestId: string): number {
+  if (!/^\d{1,15}$/.test(requestId)) throw notFound(`Transition request ${requestId} not found`);
+  return Number(requestId);
+}
+
+/** The model as a history entry names it. */
+function ref(model: RegisteredModelRow): { id: number; name: string } {
+  return { id: Number(model.id), name: model.name };
+}
+
+export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
+  const { catalog, events } = deps;
+  const db = catalog.db;
+  const now = deps.now ?? Date.now;
+  const defaultActor = deps.defaultActor ?? osUser;
+
+  /**
+   * Runs one registry change in one write: `fn` makes it and records what changed; the history
+   * entries are appended in the same transaction, and the events are published after the commit.
+   */
+  async function mutate<T>(actor: string | undefined, fn: (work: Work) => Promise<T>): Promise<T> {
+    const stamp: ChangeStamp = { time: now(), actor: actor ?? defaultActor() };
+    const { result, published } = await catalog.write(async (trx) => {
+      const changes: Change[] = [];
+      const pending: FlowdeskEvent[] = [];
+      const value = await fn({ trx, stamp, record: (c) => changes.push(c), notify: (e) => pending.push(e) });
+      await recordChanges(trx, stamp, changes);
+      return { result: value, published: pending };
+    });
+    for (const event of published) events.publish(event);
+    return result;
+  }
+
+  async function touchModel(work: Work, model: RegisteredModelRow): Promise<void> {
+    await work.trx.updateTable('registered_models').set({ last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
+  }
+
+  async function touchVersion(work: Work, version: ModelVersionRow): Promise<void> {
+    await work.trx.updateTable('model_versions').set({ last_updated_time: work.stamp.time }).where('id', '=', version.id).execute();
+  }
+
+  async function modelEntity(dbOrTrx: Db, name: string) {
+    return (await loadRegisteredModels(dbOrTrx, [await getModelRow(dbOrTrx, name)]))[0]!;
+  }
+
+  async function versionEntity(dbOrTrx: Db, row: ModelVersionRow) {
+    return (await loadVersions(dbOrTrx, [row]))[0]!;
+  }
+
+  async function readProtection(trx: Db, model: RegisteredModelRow): Promise<ModelProtection> {
+    const rows = await trx.selectFrom('registry_protections').select(['kind', 'target']).where('registered_model_id', '=', model.id).execute();
+    return {
+      aliases: rows.filter((r) => r.kind === 'alias').map((r) => r.target).sort(),
+      stages: MODEL_STAGES.filter((s) => rows.some((r) => r.kind === 'stage' && r.target === s)),
+    };
+  }
+
+  async function writeProtection(trx: Db, model: RegisteredModelRow, protection: ModelProtection): Promise<void> {
+    await trx.deleteFrom('registry_protections').where('registered_model_id', '=', model.id).execute();
+    const rows = [
+      ...protection.aliases.map((target) => ({ registered_model_id: model.id, kind: 'alias', target: protectionKey('alias', target) })),
+      ...protection.stages.map((target) => ({ registered_model_id: model.id, kind: 'stage', target })),
+    ];
+    if (rows.length > 0) await trx.insertInto('registry_protections').values(rows).execute();
+  }
+
+  async function isProtected(trx: Db, model: RegisteredModelRow, kind: 'alias' | 'stage', target: string): Promise<boolean> {
+    const row = await trx
+      .selectFrom('registry_protections')
+      .select('target')
+      .where('registered_model_id', '=', model.id)
+      .where('kind', '=', kind)
+      .where('target', '=', protectionKey(kind, target))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Points `alias` at `version`, recording a set or a move; no change when it already points there. */
+  async function applyAlias(work: Work, model: RegisteredModelRow, version: ModelVersionRow, alias: string): Promise<void> {
+    const { trx } = work;
+    const current = await trx
+      .selectFrom('registered_model_aliases')
+      .select('version')
+      .where('registered_model_id', '=', model.id)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
+    if (current && Number(current.version) === Number(version.version)) return;
+    await trx
+      .insertInto('registered_model_aliases')
+      .values({ registered_model_id: model.id, alias, version: version.version })
+      .onConflict((oc) => oc.columns(['registered_model_id', 'alias']).doUpdateSet({ version: version.version }))
+      .execute();
+    await touchModel(work, model);
+    work.record({
+      kind: current ? 'alias.moved' : 'alias.set',
+      model: ref(model),
+      version: Number(version.version),
+      before: current ? { alias, version: Number(current.version) } : null,
+      after: { alias, version: Number(version.version) },
+    });
+    work.notify({ type: 'registry.changed', name: model.name, version: Number(version.version) });
+  }
+
+  /** Moves a version to a stage, and archives the others in that stage when asked. */
+  async function applyStage(work: Work, model: RegisteredModelRow, version: ModelVersionRow, stage: ModelStage, archiveOthers: boolean): Promise<void> {
+    const { trx } = work;
+    const moves: { row: ModelVersionRow; to: ModelStage }[] = [];
+    if (version.current_stage !== stage) moves.push({ row: version, to: stage });
+    if (archiveOthers) {
+      const others = await trx
+        .selectFrom('model_versions')
+        .selectAll()
+        .where('registered_model_id', '=', model.id)
+        .where('current_stage', '=', stage)
+        .where('id', '!=', version.id)
+        .orderBy('version')
+        .execute();
+      for (const row of others) moves.push({ row, to: 'Archived' });
+    }
+    for (const { row, to } of moves) {
+      await trx.updateTable('model_versions').set({ current_stage: to, last_updated_time: work.stamp.time }).where('id', '=', row.id).execute();
+      work.record({ kind: 'stage.transitioned', model: ref(model), version: Number(row.version), before: { stage: row.current_stage }, after: { stage: to } });
+      work.notify({ type: 'registry.changed', name: model.name, version: Number(row.version) });
+    }
+    if (moves.length > 0) await touchModel(work, model);
+  }
+
+  /**
+   * The pending request to move `version` onto a protected target: the identical one already
+   * pending (a retried call must not pile up requests), or a new one.
+   */
+  async function requestMove(
+    work: Work,
+    model: RegisteredModelRow,
+    version: ModelVersionRow,
+    move: { kind: 'alias' | 'stage'; target: string; archiveExistingVersions: boolean; comment?: string },
+  ) {
+    const { trx, stamp } = work;
+    const existing = await selectRequests(trx)
+      .where('registry_requests.version_id', '=', version.id)
+      .where('registry_requests.kind', '=', move.kind)
+      .where('registry_requests.target', '=', move.target)
+      .where('registry_requests.archive_existing_versions', '=', move.archiveExistingVersions ? 1 : 0)
+      .where('registry_requests.status', '=', 'pending')
+      .executeTakeFirst();
+    if (existing) return toTransitionRequest(existing);
+    const values = {
+      version_id: version.id,
+      kind: move.kind,
+      target: move.target,
+      archive_existing_versions: move.archiveExistingVersions ? 1 : 0,
+      status: 'pending',
+      requested_by: stamp.actor,
+      requested_time: stamp.time,
+      comment: move.comment ?? null,
+      decided_by: null,
+      decided_time: null,
+      decision_comment: null,
+    };
+    const { id } = await trx.insertInto('registry_requests').values(values).returning('id').executeTakeFirstOrThrow();
+    const request = toTransitionRequest({ ...values, id, model_name: model.name, version: version.version });
+    work.record({
+      kind: 'request.created',
+      model: ref(model),
+      version: Number(version.version),
+      before: null,
+      after: { requestId: request.requestId, kind: move.kind, target: move.target, archiveExistingVersions: move.archiveExistingVersions, comment: move.comment ?? null },
+    });
+    work.notify({ type: 'registry.request', requestId: request.requestId, name: model.name, version: request.version, status: 'pending' });
+    return request;
+  }
+
+  /**
+   * Decides a pending request. The state check and the change are one statement
+   * (`update ... where status = 'pending'`) inside the write transaction, so of two decisions
+   * racing for one request exactly one finds it pending; the other gets INVALID_STATE.
+   */
+  async function decide(requestId: string, status: 'approved' | 'rejected' | 'cancelled', comment: string | undefined, actor: string | undefined) {
+    const id = parseRequestId(requestId);
+    return mutate(actor, async (work) => {
+      const { trx, stamp } = work;
+      const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
+      if (!row) throw notFound(`Transition request ${requestId} not found`);
+      if (status === 'cancelled' && row.requested_by !== stamp.actor) {
+        throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
+      }
+      const result = await trx
+        .updateTable('registry_requests')
+        .set({ status, decided_by: stamp.actor, decided_time: stamp.time, decision_comment: comment ?? null })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        throw new FlowdeskError('INVALID_STATE', `Transition request ${requestId} is ${row.status}, not pending: it can no longer be ${status}.`);
+      }
+      const model = await trx.selectFrom('registered_models').selectAll().where('id', '=', row.registered_model_id).executeTakeFirstOrThrow();
+      const kind = status === 'approved' ? 'request.approved' : status === 'rejected' ? 'request.rejected' : 'request.cancelled';
+      work.record({
+        kind,
+        model: ref(model),
+        version: Number(row.version),
+        before: { requestId, status: 'pending' },
+        after: { requestId, status, comment: comment ?? null },
+      });
+      work.notify({ type: 'registry.request', requestId, name: model.name, version: Number(row.version), status });
+      if (status === 'approved') {
+        // Only an approval moves the version, in the same transaction as the decision.
+        const version = await trx.selectFrom('model_versions').selectAll().where('id', '=', row.version_id).executeTakeFirstOrThrow();
+        if (row.kind === 'alias') await applyAlias(work, model, version, row.target);
+        else await applyStage(work, model, version, row.target as ModelStage, row.archive_existing_versions === 1);
+      }
+      const decided = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirstOrThrow();
+      return { request: toTransitionRequest(decided) };
+    });
+  }
+
+  function checkTags(tags: readonly Tag[] | undefined): Tag[] {
+    const unique = lastOfEachKey(tags ?? []);
+    unique.forEach(validateRegistryTag);
+    return unique;
+  }
+
+  return {
+    async 'registry.createModel'(input) {
+      validateModelName(input.name);
+      if (input.description !== undefined) validateDescription(input.description);
+      const tags = checkTags(input.tags);
+      await mutate(input.actor, async (work) => {
+        const { trx, stamp } = work;
+        const clash = await trx.selectFrom('registered_models').select('id').where('name', '=', input.name).executeTakeFirst();
+        if (clash) throw alreadyExists(`Registered Model (name=${input.name}) already exists.`);
+        const model = await trx
+          .insertInto('registered_models')
+          .values({
+            name: input.name,
+            description: input.description ?? null,
+            user_id: stamp.actor,
+            creation_time: stamp.time,
+            last_updated_time: stamp.time,
+            last_version: 0,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (tags.length > 0) await trx.insertInto('registered_model_tags').values(tags.map((t) => ({ registered_model_id: model.id, key: t.key, value: t.value }))).execute();
+        await writeProtection(trx, model, DEFAULT_PROTECTION);
+        work.record({
+          kind: 'model.created',
+          model: ref(model),
+          before: null,
+          after: { name: model.name, description: model.description, tags, protection: DEFAULT_PROTECTION },
+        });
+        work.notify({ type: 'registry.changed', name: model.name });
+      });
+      return { model: await modelEntity(db, input.name) };
+    },
+
+    async 'registry.getModel'(input) {
+      return { model: await modelEntity(db, input.name) };
+    },
+
+    async 'registry.renameModel'(input) {
+      validateModelName(input.newName);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        if (input.newName === model.name) return;
+        const clash = await trx.selectFrom('registered_models').select('id').where('name', '=', input.newName).executeTakeFirst();
+        if (clash) throw alreadyExists(`Registered Model (name=${input.newName}) already exists.`);
+        await trx.updateTable('registered_models').set({ name: input.newName, last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
+        // Versions carry the name for search; aliases and history follow the model's id.
+        await trx.updateTable('model_versions').set({ model_name: input.newName }).where('registered_model_id', '=', model.id).execute();
+        work.record({ kind: 'model.renamed', model: { id: Number(model.id), name: input.newName }, before: { name: model.name }, after: { name: input.newName } });
+        work.notify({ type: 'registry.changed', name: input.newName, previousName: model.name });
+      });
+      return { model: await modelEntity(db, input.newName) };
+    },
+
+    async 'registry.updateModel'(input) {
+      validateDescription(input.description);
+      await mutate(input.actor, async (work) => {
+        const model = await getModelRow(work.trx, input.name);
+        if (model.description === input.description) return;
+        await work.trx.updateTable('registered_models').set({ description: input.description, last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
+        work.record({ kind: 'model.described', model: ref(model), before: { description: model.description }, after: { description: input.description } });
+        work.notify({ type: 'registry.changed', name: model.name });
+      });
+      return { model: await modelEntity(db, input.name) };
+    },
+
+    async 'registry.deleteModel'(input) {
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const row = await getModelRow(trx, input.name);
+        const [model] = await loadRegisteredModels(trx, [row]);
+        const versions = await trx.selectFrom('model_versions').select('version').where('registered_model_id', '=', row.id).orderBy('version').execute();
+        // Versions, tags, aliases, protections and requests cascade from the model; the history stays.
+        await trx.deleteFrom('registered_models').where('id', '=', row.id).execute();
+        work.record({
+          kind: 'model.deleted',
+          model: ref(row),
+          before: { name: row.name, description: row.description, tags: model!.tags, aliases: model!.aliases, versions: versions.map((v) => Number(v.version)) },
+          after: null,
+        });
+        work.notify({ type: 'registry.changed', name: row.name });
+      });
+      return {};
+    },
+
+    async 'registry.setModelTag'(input) {
+      const tag = { key: input.key, value: input.value };
+      validateRegistryTag(tag);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', tag.key).executeTakeFirst();
+        if (current?.value === tag.value) return;
+        await trx
+          .insertInto('registered_model_tags')
+          .values({ registered_model_id: model.id, key: tag.key, value: tag.value })
+          .onConflict((oc) => oc.columns(['registered_model_id', 'key']).doUpdateSet({ value: tag.value }))
+          .execute();
+        await touchModel(work, model);
+        work.record({ kind: 'model.tagSet', model: ref(model), before: current ? { key: tag.key, value: current.value } : null, after: tag });
+        work.notify({ type: 'registry.changed', name: model.name });
+      });
+      return {};
+    },
+
+    // As in MLflow, deleting a tag that is not there is not an error (a retried call succeeds).
+    async 'registry.deleteModelTag'(input) {
+      validateKey('tag', input.key);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', input.key).executeTakeFirst();
+        if (!current) return;
+        await trx.deleteFrom('registered_model_tags').where('registered_model_id', '=', model.id).where('key', '=', input.key).execute();
+        await touchModel(work, model);
+        work.record({ kind: 'model.tagDeleted', model: ref(model), before: { key: input.key, value: current.value }, after: null });
+        work.notify({ type: 'registry.changed', name: model.name });
+      });
+      return {};
+    },
+
+    async 'registry.searchModels'(input) {
+      const page = await searchRegisteredModelIds(db, catalog.dialect, input);
+      const ids = page.ids.map(Number);
+      const rows = ids.length ? await db.selectFrom('registered_models').selectAll().where('id', 'in', ids).execute() : [];
+      const byId = new Map(rows.map((r) => [Number(r.id), r]));
+      const ordered = ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
+      return { models: await loadRegisteredModels(db, ordered), ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+    },
+
+    async 'registry.latestVersions'(input) {
+      const stages = input.stages?.length ? [...new Set(input.stages.map(canonicalStage))] : [...MODEL_STAGES];
+      const model = await getModelRow(db, input.name);
+      const rows: ModelVersionRow[] = [];
+      for (const stage of stages) {
+        const row = await newestInStage(db, model.id, stage);
+        if (row) rows.push(row);
+      }
+      return { versions: await loadVersions(db, rows) };
+    },
+
+    async 'registry.createVersion'(input) {
+      if (input.description !== undefined) validateDescription(input.description);
+      const tags = checkTags(input.tags);
+      const row = await mutate(input.actor, async (work) => {
+        const { trx, stamp } = work;
+        const model = await getModelRow(trx, input.name);
+        const resolved = await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
+        const number = Number(model.last_version) + 1;
+        await trx.updateTable('registered_models').set({ last_version: number, last_updated_time: stamp.time }).where('id', '=', model.id).execute();
+        const version = await trx
+          .insertInto('model_versions')
+          .values({
+            registered_model_id: model.id,
+            model_name: model.name,
+            version: number,
+            source: input.source,
+            storage_location: resolved.storageLocation,
+            run_id: resolved.runId ?? null,
+            run_link: input.runLink || null,
+            logged_model_id: resolved.modelId ?? null,
+            description: input.description ?? null,
+            current_stage: 'None',
+            status: 'READY',
+            user_id: stamp.actor,
+            creation_time: stamp.time,
+            last_updated_time: stamp.time,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags.map((t) => ({ version_id: version.id, key: t.key, value: t.value }))).execute();
+        if (resolved.modelId !== undefined) await noteRegistration(trx, resolved.modelId, model.name, number);
+        work.record({
+          kind: 'version.created',
+          model: ref(model),
+          version: number,
+          before: null,
+          after: {
+            source: input.source,
+            storageLocation: resolved.storageLocation,
+            runId: resolved.runId ?? null,
+            modelId: resolved.modelId ?? null,
+            description: input.description ?? null,
+            tags,
+            stage: 'None',
+          },
+        });
+        work.notify({ type: 'registry.changed', name: model.name, version: number });
+        return version;
+      });
+      return { version: await versionEntity(db, row) };
+    },
+
+    async 'registry.getVersion'(input) {
+      return { version: await versionEntity(db, await getVersionRow(db, await getModelRow(db, input.name), input.version)) };
+    },
+
+    async 'registry.updateVersion'(input) {
+      validateDescription(input.description);
+      const row = await mutate(input.actor, async (work) => {
+        const model = await getModelRow(work.trx, input.name);
+        const version = await getVersionRow(work.trx, model, input.version);
+        if (version.description === input.description) return version;
+        await work.trx.updateTable('model_versions').set({ description: input.description, last_updated_time: work.stamp.time }).where('id', '=', version.id).execute();
+        work.record({ kind: 'version.described', model: ref(model), version: input.version, before: { description: version.description }, after: { description: input.description } });
+        work.notify({ type: 'registry.changed', name: model.name, version: input.version });
+        return version;
+      });
+      return { version: await versionEntity(db, await db.selectFrom('model_versions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) };
+    },
+
+    async 'registry.deleteVersion'(input) {
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const row = await getVersionRow(trx, model, input.version);
+        const [version] = await loadVersions(trx, [row]);
+        // Tags, aliases and requests cascade from the version; the model keeps its last number.
+        await trx.deleteFrom('model_versions').where('id', '=', row.id).execute();
+        await touchModel(work, model);
+        work.record({
+          kind: 'version.deleted',
+          model: ref(model),
+          version: input.version,
+          before: { source: row.source, stage: row.current_stage, aliases: version!.aliases, tags: version!.tags, description: row.description, runId: row.run_id },
+          after: null,
+        });
+        work.notify({ type: 'registry.changed', name: model.name, version: input.version });
+      });
+      return {};
+    },
+
+    async 'registry.setVersionTag'(input) {
+      const tag = { key: input.key, value: input.value };
+      validateRegistryTag(tag);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const version = await getVersionRow(trx, model, input.version);
+        const current = await trx.selectFrom('model_version_tags').select('value').where('version_id', '=', version.id).where('key', '=', tag.key).executeTakeFirst();
+        if (current?.value === tag.value) return;
+        await trx
+          .insertInto('model_version_tags')
+          .values({ version_id: version.id, key: tag.key, value: tag.value })
+          .onConflict((oc) => oc.columns(['version_id', 'key']).doUpdateSet({ value: tag.value }))
+          .execute();
+        await touchVersion(work, version);
+        work.record({ kind: 'version.tagSet', model: ref(model), version: input.version, before: current ? { key: tag.key, value: current.value } : null, after: tag });
+        work.notify({ type: 'registry.changed', name: model.name, version: input.version });
+      });
+      return {};
+    },
+
+    async 'registry.deleteVersionTag'(input) {
+      validateKey('tag', input.key);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const version = await getVersionRow(trx, model, input.version);
+        const current = await trx.selectFrom('model_version_tags').select('value').where('version_id', '=', version.id).where('key', '=', input.key).executeTakeFirst();
+        if (!current) return;
+        await trx.deleteFrom('model_version_tags').where('version_id', '=', version.id).where('key', '=', input.key).execute();
+        await touchVersion(work, version);
+        work.record({ kind: 'version.tagDeleted', model: ref(model), version: input.version, before: { key: input.key, value: current.value }, after: null });
+        work.notify({ type: 'registry.changed', name: model.name, version: input.version });
+      });
+      return {};
+    },
+
+    async 'registry.searchVersions'(input) {
+      const page = await searchModelVersionIds(db, catalog.dialect, input);
+      const ids = page.ids.map(Number);
+      const rows: ModelVersionRow[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        rows.push(...(await db.selectFrom('model_versions').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
+      }
+      const byId = new Map(rows.map((r) => [Number(r.id), r]));
+      const ordered = ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
+      return { versions: await loadVersions(db, ordered), ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+    },
+
+    async 'registry.downloadUri'(input) {
+      const row = await getVersionRow(db, await getModelRow(db, input.name), input.version);
+      return { artifactUri: row.storage_location };
+    },
+
+    async 'registry.resolve'(input) {
+      const uri = parseModelsUri(input.uri);
+      if (uri.kind === 'loggedModel') throw invalid(`'${input.uri}' names a logged model, not a registered model version; read it with loggedModels.get`);
+      const row = await findVersionByUri(db, uri);
+      return { version: await versionEntity(db, row), artifactUri: row.storage_location };
+    },
+
+    async 'registry.versionsOfRun'(input) {
+      const rows = await db.selectFrom('model_versions').selectAll().where('run_id', '=', input.runId).orderBy('creation_time', 'desc').orderBy('id', 'desc').execute();
+      return { versions: await loadVersions(db, rows) };
+    },
+
+    async 'registry.setAlias'(input) {
+      validateAlias(input.alias);
+      const request = await mutate(input.actor, async (work) => {
+        const model = await getModelRow(work.trx, input.name);
+        const version = await getVersionRow(work.trx, model, input.version);
+        const current = await work.trx
+          .selectFrom('registered_model_aliases')
+          .select('version')
+          .where('registered_model_id', '=', model.id)
+          .where('alias', '=', input.alias)
+          .executeTakeFirst();
+        if (current && Number(current.version) === input.version) return undefined;
+        if (await isProtected(work.trx, model, 'alias', input.alias)) {
+          return requestMove(work, model, version, { kind: 'alias', target: input.alias, archiveExistingVersions: false, comment: input.comment });
+        }
+        await applyAlias(work, model, version, input.alias);
+        return undefined;
+      });
+      return request ? { request } : {};
+    },
+
+    // As in MLflow, deleting an alias that does not exist is not an error.
+    async 'registry.deleteAlias'(input) {
+      validateAlias(input.alias);
+      await mutate(input.actor, async (work) => {
+        const { trx } = work;
+        const model = await getModelRow(trx, input.name);
+        const current = await trx
+          .selectFrom('registered_model_aliases')
+          .select('version')
+          .where('registered_model_id', '=', model.id)
+          .where('alias', '=', input.alias)
+          .executeTakeFirst();
+        if (!current) return;
+        await trx.deleteFrom('registered_model_aliases').where('registered_model_id', '=', model.id).where('alias', '=', input.alias).execute();
+        await touchModel(work, model);
+        work.record({ kind: 'alias.deleted', model: ref(model), version: Number(current.version), before: { alias: input.alias, version: Number(current.version) }, after: null });
+        work.notify({ type: 'registry.changed', name: model.name, version: Number(current.version) });
+      });
+      return {};
+    },
+
+    async 'registry.getVersionByAlias'(input) {
+      return { version: await versionEntity(db, await findVersionByUri(db, { kind: 'alias', name: input.name, alias: input.alias })) };
+    },
+
+    async 'registry.transitionStage'(input) {
+      const stage = canonicalStage(input.stage);
+      const archive = input.archiveExistingVersions ?? false;
+      if (archive && !ARCHIVING_STAGES.includes(stage)) {
+        throw invalid(`Model version transition cannot archive existing model versions because '${stage}' is not an active stage. Valid stages are ${ARCHIVING_STAGES.join(', ')}.`);
+      }
+      const { id, request } = await mutate(input.actor, async (work) => {
+        const model = await getModelRow(work.trx, input.name);
+        const version = await getVersionRow(work.trx, model, input.version);
+        if (await isProtected(work.trx, model, 'stage', stage)) {
+          const unchanged = version.current_stage === stage && !(archive && (await hasOtherInStage(work.trx, version, stage)));
+          if (unchanged) return { id: version.id, request: undefined };
+          return { id: version.id, request: await requestMove(work, model, version, { kind: 'stage', target: stage, archiveExistingVersions: archive, comment: input.comment }) };
+        }
+        await applyStage(work, model, version, stage, archive);
+        return { id: version.id, request: undefined };
+      });
+      const version = await versionEntity(db, await db.selectFrom('model_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      return request ? { version, request } : { version };
+    },
+
+    async 'registry.getProtection'(input) {
+      return { protection: await readProtection(db, await getModelRow(db, input.name)) };
+    },
+
+    async 'registry.setProtection'(input) {
+      input.aliases.forEach(validateAlias);
+      const wanted: ModelProtection = {
+        aliases: [...new Set(input.aliases.map((a) => protectionKey('alias', a)))].sort(),
+        stages: MODEL_STAGES.filter((s) => input.stages.includes(s)),
+      };
+      const protection = await mutate(input.actor, async (work) => {
+        const model = await getModelRow(work.trx, input.name);
+        const before = await readProtection(work.trx, model);
+        if (JSON.stringify(before) === JSON.stringify(wanted)) return before;
+        await writeProtection(work.trx, model, wanted);
+        await touchModel(work, model);
+        work.record({ kind: 'model.protectionChanged', model: ref(model), before: { ...before }, after: { ...wanted } });
+        work.notify({ type: 'registry.changed', name: model.name });
+        return wanted;
+      });
+      return { protection };
+    },
+
+    async 'registry.listRequests'(input) {
+      let select = selectRequests(db);
+      if (input.name !== undefined) select = select.where('model_versions.registered_model_id', '=', (await getModelRow(db, input.name)).id);
+      if (input.status !== undefined) select = select.where('registry_requests.status', '=', input.status);
+      const rows = await select.orderBy('registry_requests.id', 'desc').execute();
+      return { requests: rows.map(toTransitionRequest) };
+    },
+
+    async 'registry.getRequest'(input) {
+      const row = await selectRequests(db).where('registry_requests.id', '=', parseRequestId(input.requestId)).executeTakeFirst();
+      if (!row) throw notFound(`Transition request ${input.requestId} not found`);
+      return { request: toTransitionRequest(row) };
+    },
+
+    'registry.approveRequest': (input) => decide(input.requestId, 'approved', input.comment, input.actor),
+    'registry.rejectRequest': (input) => decide(input.requestId, 'rejected', input.comment, input.actor),
+    'registry.cancelRequest': (input) => decide(input.requestId, 'cancelled', input.comment, input.actor),
+
+    async 'registry.history'(input) {
+      return readHistory(db, input);
+    },
+  };
+}
+
+/** Whether another version of the same model is in `stage` (what archiving would move). */
+async function hasOtherInStage(trx: Db, version: ModelVersionRow, stage: ModelStage): Promise<boolean> {
+  const other = await trx
+    .selectFrom('model_versions')
+    .select('id')
+    .where('registered_model_id', '=', version.registered_model_id)
+    .where('current_stage', '=', stage)
+    .where('id', '!=', version.id)
+    .executeTakeFirst();
+  return other !== undefined;
+}
+
+/**
+ * Appends `{name, version}` to the logged model's `mlflow.modelVersions` tag, a JSON list, as
+ * MLflow does after registering a version from a logged model.
+ */
+async function noteRegistration(trx: Db, modelId: string, name: string, version: number): Promise<void> {
+  const current = await trx.selectFrom('logged_model_tags').select('value').where('model_id', '=', modelId).where('key', '=', MODEL_VERSIONS_TAG).executeTakeFirst();
+  let list: unknown = [];
+  try {
+    if (current) list = JSON.parse(current.value);
+  } catch {
+    list = [];
+  }
+  // A tag that no longer holds a list (edited by hand) starts over rather than failing the registration.
+  const entries = Array.isArray(list) ? list : [];
+  entries.push({ name, version });
+  await trx
+    .insertInto('logged_model_tags')
+    .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value: JSON.stringify(entries) })
+    .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value: JSON.stringify(entries) }))
+    .execute();
+}

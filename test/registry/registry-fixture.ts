@@ -1,0 +1,38 @@
+import type { Client } from '#core/api/client.ts';
+import type { FlowdeskEvent } from '#core/api/events.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { testFlowdesk } from '../helpers/flowdesk.ts';
+
+/** The OS user stand-in every registry test runs as, so histories compare exactly. */
+export const DEFAULT_ACTOR = 'os-user';
+
+/** A clock that advances one millisecond per reading, so every change has its own time. */
+export function ticking(start = 1_700_000_000_000): () => number {
+  let t = start;
+  return () => t++;
+}
+
+export interface RegistryFixture {
+  fd: Flowdesk;
+  api: Client;
+  dataDir: string;
+  /** An active run in the Default experiment, to register versions from. */
+  runId: string;
+  /** Every event published since the fixture was made. */
+  events: FlowdeskEvent[];
+}
+
+/** A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded. */
+export async function registryFixture(): Promise<RegistryFixture> {
+  const { fd, api, dataDir } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR });
+  const { run } = await api.call('runs.create', {});
+  const events: FlowdeskEvent[] = [];
+  fd.events.subscribe((e) => events.push(e));
+  return { fd, api, dataDir, runId: run.info.runId, events };
+}
+
+/** Creates model `name` with `count` versions registered from `runs:/<run>/model`. */
+export async function modelWithVersions(f: RegistryFixture, name: string, count: number): Promise<void> {
+  await f.api.call('registry.createModel', { name });
+  for (let i = 0; i < count; i++) await f.api.call('registry.createVersion', { name, source: `runs:/${f.runId}/model` });
+}
