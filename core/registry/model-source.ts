@@ -31,6 +31,8 @@ export type ModelsUri =
   | { kind: 'stage'; name: string; stage: ModelStage }
   | { kind: 'latest'; name: string };
 
+/** Logged model ids as the server assigns them. */
+const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 /** Run ids as MLflow clients check them; anything else cannot be a run of this server. */
 const RUN_ID = /^[a-zA-Z0-9][\w-]{0,255}$/;
 
@@ -51,7 +53,10 @@ export function parseModelsUri(uri: string): ModelsUri {
     return { kind: 'alias', name, alias };
   }
   const parts = rest.split('/');
-  if (parts.length === 1) return { kind: 'loggedModel', modelId: parts[0]! };
+  if (parts.length === 1) {
+    if (!LOGGED_MODEL_ID.test(rest)) throw bad("expected models:/<name>/<version>, models:/<name>@<alias> or models:/m-<32 hex> (a logged model's id)");
+    return { kind: 'loggedModel', modelId: rest };
+  }
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw bad('expected models:/<name>/<version, stage or latest>');
   const [name, suffix] = [parts[0]!, parts[1]!];
   if (/^\d+$/.test(suffix)) return { kind: 'version', name, version: parseVersion(suffix) };
@@ -98,35 +103,47 @@ export interface ResolvedSource {
   modelId?: string;
 }
 
-/** Whether `path` is `root` or lies inside it, segment-wise. */
-function isInside(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}/`);
+/**
+ * The part of `path` (as sent, still encoded) below `root`, or undefined when `path` does not
+ * start with exactly `root`: the root is matched as written, and the rest is checked on its own.
+ */
+function below(path: string, root: string): string | undefined {
+  if (path === root) return '';
+  return path.startsWith(`${root}/`) ? path.slice(root.length + 1) : undefined;
 }
 
 /**
  * The concrete location of an `mlflow-artifacts:/` source, which must lie inside the artifacts of
  * a run (`<experiment>/<run>/artifacts/...`) or of a logged model (`<experiment>/models/<id>/artifacts/...`).
+ * The whole path passes the path gate first; then the owner's root must be spelled out exactly
+ * and the rest passes the gate on its own, as the path of a `runs:/` source does, so neither an
+ * encoded root nor an absolute or drive-letter remainder gets through.
  */
 async function resolveArtifactsSource(db: Db, source: string, runId: string | undefined): Promise<ResolvedSource> {
   const rest = source.slice(ARTIFACTS_SCHEME.length);
   // `mlflow-artifacts://host/...` names another server; the server assigns hostless locations only.
   if (rest.startsWith('/')) throw invalid(`Invalid model version source '${source}': only hostless mlflow-artifacts:/ locations this server assigned are accepted`);
-  const path = checkArtifactPath(rest);
-  const segments = path.split('/');
+  const segments = checkArtifactPath(rest).split('/');
   const outside = () => invalid(`Invalid model version source '${source}': it is not inside the artifacts of a run or logged model of this server`);
+  const located = (uri: string) => {
+    const relative = below(rest, storePathOf(uri));
+    if (relative === undefined) throw outside();
+    return `${ARTIFACTS_SCHEME}${storePathIn(uri, relative)}`;
+  };
   if (segments[1] === 'models' && segments[2] !== undefined) {
     const model = await db.selectFrom('logged_models').select(['model_id', 'artifact_uri', 'source_run_id']).where('model_id', '=', segments[2]).executeTakeFirst();
-    if (!model || !isInside(path, storePathOf(model.artifact_uri))) throw outside();
-    return { storageLocation: `${ARTIFACTS_SCHEME}${path}`, modelId: model.model_id, runId: runId ?? model.source_run_id ?? undefined };
+    if (!model) throw outside();
+    return { storageLocation: located(model.artifact_uri), modelId: model.model_id, runId: runId ?? model.source_run_id ?? undefined };
   }
   const candidate = segments[1];
   if (candidate === undefined || !RUN_ID.test(candidate)) throw outside();
   const run = await db.selectFrom('runs').select(['run_uuid', 'artifact_uri']).where('run_uuid', '=', candidate).executeTakeFirst();
-  if (!run || !isInside(path, storePathOf(run.artifact_uri))) throw outside();
+  if (!run) throw outside();
+  const storageLocation = located(run.artifact_uri);
   if (runId !== undefined && runId !== run.run_uuid) {
     throw invalid(`Invalid model version source '${source}': it lies in the artifacts of run ${run.run_uuid}, not of run_id ${runId}`);
   }
-  return { storageLocation: `${ARTIFACTS_SCHEME}${path}`, runId: run.run_uuid };
+  return { storageLocation, runId: run.run_uuid };
 }
 
 /**
