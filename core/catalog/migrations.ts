@@ -357,6 +357,11 @@ export const MIGRATIONS: Migration[] = [
           await sql`create trigger ${sql.id(`registry_history_no_${event}`)} before ${sql.raw(event)} on registry_history
             begin select raise(abort, 'registry history is append-only'); end`.execute(db);
         }
+        // INSERT OR REPLACE deletes a conflicting row without firing delete triggers (unless
+        // recursive_triggers is on), so an insert that reuses an id aborts before it gets there.
+        await sql`create trigger registry_history_no_replace before insert on registry_history
+          when exists (select 1 from registry_history where id = new.id)
+          begin select raise(abort, 'registry history is append-only'); end`.execute(db);
       } else {
         await sql`create function registry_history_append_only() returns trigger language plpgsql as $$
           begin raise exception 'registry history is append-only'; end $$`.execute(db);
