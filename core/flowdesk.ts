@@ -38,7 +38,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
   const catalog = await openCatalog(join(dataDir, 'catalog.sqlite'));
   const artifacts = createLocalArtifactStore(join(dataDir, 'artifacts'));
-  const events = createEventBus();
+  const events = createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });

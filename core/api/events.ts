@@ -21,11 +21,21 @@ export interface EventBus {
   subscribe(listener: EventListener): () => void;
 }
 
-export function createEventBus(): EventBus {
+/**
+ * A listener that throws (say, a stream whose client went away) must neither stop the others nor
+ * reach the publisher, whose write has already committed; its error goes to `onListenerError`.
+ */
+export function createEventBus(onListenerError: (err: unknown) => void): EventBus {
   const listeners = new Set<EventListener>();
   return {
     publish(event) {
-      for (const listener of listeners) listener(event);
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          onListenerError(err);
+        }
+      }
     },
     subscribe(listener) {
       listeners.add(listener);
