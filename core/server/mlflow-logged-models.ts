@@ -28,6 +28,8 @@ export interface MlflowLoggedModelInfo {
   model_type?: string;
   source_run_id?: string;
   tags?: MlflowKeyValue[];
+  /** The registered versions made from the model; `version` is a string, as in ModelVersion. */
+  registrations?: { name: string; version: string }[];
 }
 
 /** MLflow's LoggedModel message. */
@@ -51,6 +53,7 @@ export function toMlflowLoggedModel(model: LoggedModel): MlflowLoggedModel {
   if (info.modelType !== undefined) out.model_type = info.modelType;
   if (info.sourceRunId !== undefined) out.source_run_id = info.sourceRunId;
   putList(out, 'tags', toMlflowKeyValues(info.tags));
+  putList(out, 'registrations', (info.registrations ?? []).map((r) => ({ name: r.name, version: String(r.version) })));
   const outData: MlflowLoggedModel['data'] = {};
   putList(outData, 'params', toMlflowKeyValues(data.params));
   putList(outData, 'metrics', data.metrics.map((m) => toMlflowMetric(m, m.runId)));

@@ -16,6 +16,7 @@ import { registerContractRoutes } from './contract-routes.ts';
 import { registerMlflowRoutes } from './mlflow-routes.ts';
 import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
+import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -170,6 +171,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerContractRoutes(app, context);
   await registerMlflowRoutes(app, context);
   registerLoggedModelRoutes(app, context);
+  registerMlflowRegistryRoutes(app, context);
   await app.register(async (scope) => registerArtifactRoutes(scope, context));
   return app;
 }
