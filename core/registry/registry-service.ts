@@ -1,18 +1,29 @@
 /**
  * The model registry: registered models, versions, tags, aliases, MLflow stages, approval of moves
- * onto protected aliases and stages, and the append-only history. Every change runs in one write
- * of the catalog's group-commit writer together with its history entries, so a change and its
- * record commit or fail together; events go out after the commit.
+ * onto protected aliases and stages (registry-moves.ts), and the append-only history. Every change
+ * is one unit of work (registry-work.ts): its history entries commit with it, its events follow.
  */
-import { userInfo } from 'node:os';
 import type { Handlers } from '#core/api/contract.ts';
-import { MODEL_STAGES, type ModelProtection, type ModelStage, type Tag } from '#core/api/entities.ts';
-import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import type { EventBus, FlowdeskEvent } from '#core/api/events.ts';
+import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
+import { alreadyExists, invalid, notFound } from '#core/api/errors.ts';
+import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { validateKey } from '#core/tracking/validation.ts';
 import { findVersionByUri, parseModelsUri, resolveModelSource } from './model-source.ts';
-import { readHistory, recordChanges, type Change, type ChangeStamp } from './registry-history.ts';
+import { readHistory } from './registry-history.ts';
+import {
+  applyAlias,
+  applyStage,
+  decideRequest,
+  DEFAULT_PROTECTION,
+  hasOtherInStage,
+  isProtected,
+  normalizedProtection,
+  parseRequestId,
+  readProtection,
+  requestMove,
+  writeProtection,
+} from './registry-moves.ts';
 import {
   getModelRow,
   getVersionRow,
@@ -22,10 +33,10 @@ import {
   selectRequests,
   toTransitionRequest,
   type ModelVersionRow,
-  type RegisteredModelRow,
 } from './registry-rows.ts';
 import { searchModelVersionIds, searchRegisteredModelIds } from './registry-search.ts';
 import { canonicalStage, validateAlias, validateDescription, validateModelName, validateRegistryTag } from './registry-validation.ts';
+import { createMutate, osUser, ref, touchModel, touchVersion } from './registry-work.ts';
 
 /** The contract methods this service implements. */
 export type RegistryHandlers = Pick<Handlers, Extract<keyof Handlers, `registry.${string}`>>;
@@ -39,82 +50,22 @@ export interface RegistryDeps {
   defaultActor?: () => string;
 }
 
-/** What a new model protects until someone changes it: MLflow's production alias and stage. */
-export const DEFAULT_PROTECTION: ModelProtection = { aliases: ['production'], stages: ['Production'] };
-
 /** The logged-model tag listing the versions registered from it, as MLflow keeps it. */
-export const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
 
 /** Stages whose other versions `archive_existing_versions` may archive (MLflow's active stages). */
 const ARCHIVING_STAGES: readonly ModelStage[] = ['Staging', 'Production'];
-
-/** The OS user's name; 'unknown' where the platform has none (a container without a passwd entry). */
-export function osUser(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
-}
-
-/** One registry write in progress: its transaction, who and when, and what it changed. */
-interface Work {
-  trx: Db;
-  stamp: ChangeStamp;
-  record(change: Change): void;
-  notify(event: FlowdeskEvent): void;
-}
 
 /** The last value of each key wins, as if the tags had been set one after another. */
 function lastOfEachKey(tags: readonly Tag[]): Tag[] {
   return [...new Map(tags.map((t) => [t.key, t])).values()];
 }
 
-/** Alias protections compare case-insensitively: 'Production' must not slip past a protected 'production'. */
-function protectionKey(kind: 'alias' | 'stage', target: string): string {
-  return kind === 'alias' ? target.toLowerCase() : target;
-}
-
-function parseRequestId(requestId: string): number {
-  if (!/^\d{1,15}$/.test(requestId)) throw notFound(`Transition request ${requestId} not found`);
-  return Number(requestId);
-}
-
-/** The model as a history entry names it. */
-function ref(model: RegisteredModelRow): { id: number; name: string } {
-  return { id: Number(model.id), name: model.name };
-}
-
+/** The registry half of the contract. */
 export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
-  const { catalog, events } = deps;
+  const { catalog } = deps;
   const db = catalog.db;
-  const now = deps.now ?? Date.now;
-  const defaultActor = deps.defaultActor ?? osUser;
-
-  /**
-   * Runs one registry change in one write: `fn` makes it and records what changed; the history
-   * entries are appended in the same transaction, and the events are published after the commit.
-   */
-  async function mutate<T>(actor: string | undefined, fn: (work: Work) => Promise<T>): Promise<T> {
-    const stamp: ChangeStamp = { time: now(), actor: actor ?? defaultActor() };
-    const { result, published } = await catalog.write(async (trx) => {
-      const changes: Change[] = [];
-      const pending: FlowdeskEvent[] = [];
-      const value = await fn({ trx, stamp, record: (c) => changes.push(c), notify: (e) => pending.push(e) });
-      await recordChanges(trx, stamp, changes);
-      return { result: value, published: pending };
-    });
-    for (const event of published) events.publish(event);
-    return result;
-  }
-
-  async function touchModel(work: Work, model: RegisteredModelRow): Promise<void> {
-    await work.trx.updateTable('registered_models').set({ last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
-  }
-
-  async function touchVersion(work: Work, version: ModelVersionRow): Promise<void> {
-    await work.trx.updateTable('model_versions').set({ last_updated_time: work.stamp.time }).where('id', '=', version.id).execute();
-  }
+  const mutate = createMutate({ catalog, events: deps.events, now: deps.now ?? Date.now, defaultActor: deps.defaultActor ?? osUser });
 
   async function modelEntity(dbOrTrx: Db, name: string) {
     return (await loadRegisteredModels(dbOrTrx, [await getModelRow(dbOrTrx, name)]))[0]!;
@@ -122,173 +73,6 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
 
   async function versionEntity(dbOrTrx: Db, row: ModelVersionRow) {
     return (await loadVersions(dbOrTrx, [row]))[0]!;
-  }
-
-  async function readProtection(trx: Db, model: RegisteredModelRow): Promise<ModelProtection> {
-    const rows = await trx.selectFrom('registry_protections').select(['kind', 'target']).where('registered_model_id', '=', model.id).execute();
-    return {
-      aliases: rows.filter((r) => r.kind === 'alias').map((r) => r.target).sort(),
-      stages: MODEL_STAGES.filter((s) => rows.some((r) => r.kind === 'stage' && r.target === s)),
-    };
-  }
-
-  async function writeProtection(trx: Db, model: RegisteredModelRow, protection: ModelProtection): Promise<void> {
-    await trx.deleteFrom('registry_protections').where('registered_model_id', '=', model.id).execute();
-    const rows = [
-      ...protection.aliases.map((target) => ({ registered_model_id: model.id, kind: 'alias', target: protectionKey('alias', target) })),
-      ...protection.stages.map((target) => ({ registered_model_id: model.id, kind: 'stage', target })),
-    ];
-    if (rows.length > 0) await trx.insertInto('registry_protections').values(rows).execute();
-  }
-
-  async function isProtected(trx: Db, model: RegisteredModelRow, kind: 'alias' | 'stage', target: string): Promise<boolean> {
-    const row = await trx
-      .selectFrom('registry_protections')
-      .select('target')
-      .where('registered_model_id', '=', model.id)
-      .where('kind', '=', kind)
-      .where('target', '=', protectionKey(kind, target))
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  /** Points `alias` at `version`, recording a set or a move; no change when it already points there. */
-  async function applyAlias(work: Work, model: RegisteredModelRow, version: ModelVersionRow, alias: string): Promise<void> {
-    const { trx } = work;
-    const current = await trx
-      .selectFrom('registered_model_aliases')
-      .select('version')
-      .where('registered_model_id', '=', model.id)
-      .where('alias', '=', alias)
-      .executeTakeFirst();
-    if (current && Number(current.version) === Number(version.version)) return;
-    await trx
-      .insertInto('registered_model_aliases')
-      .values({ registered_model_id: model.id, alias, version: version.version })
-      .onConflict((oc) => oc.columns(['registered_model_id', 'alias']).doUpdateSet({ version: version.version }))
-      .execute();
-    await touchModel(work, model);
-    work.record({
-      kind: current ? 'alias.moved' : 'alias.set',
-      model: ref(model),
-      version: Number(version.version),
-      before: current ? { alias, version: Number(current.version) } : null,
-      after: { alias, version: Number(version.version) },
-    });
-    work.notify({ type: 'registry.changed', name: model.name, version: Number(version.version) });
-  }
-
-  /** Moves a version to a stage, and archives the others in that stage when asked. */
-  async function applyStage(work: Work, model: RegisteredModelRow, version: ModelVersionRow, stage: ModelStage, archiveOthers: boolean): Promise<void> {
-    const { trx } = work;
-    const moves: { row: ModelVersionRow; to: ModelStage }[] = [];
-    if (version.current_stage !== stage) moves.push({ row: version, to: stage });
-    if (archiveOthers) {
-      const others = await trx
-        .selectFrom('model_versions')
-        .selectAll()
-        .where('registered_model_id', '=', model.id)
-        .where('current_stage', '=', stage)
-        .where('id', '!=', version.id)
-        .orderBy('version')
-        .execute();
-      for (const row of others) moves.push({ row, to: 'Archived' });
-    }
-    for (const { row, to } of moves) {
-      await trx.updateTable('model_versions').set({ current_stage: to, last_updated_time: work.stamp.time }).where('id', '=', row.id).execute();
-      work.record({ kind: 'stage.transitioned', model: ref(model), version: Number(row.version), before: { stage: row.current_stage }, after: { stage: to } });
-      work.notify({ type: 'registry.changed', name: model.name, version: Number(row.version) });
-    }
-    if (moves.length > 0) await touchModel(work, model);
-  }
-
-  /**
-   * The pending request to move `version` onto a protected target: the identical one already
-   * pending (a retried call must not pile up requests), or a new one.
-   */
-  async function requestMove(
-    work: Work,
-    model: RegisteredModelRow,
-    version: ModelVersionRow,
-    move: { kind: 'alias' | 'stage'; target: string; archiveExistingVersions: boolean; comment?: string },
-  ) {
-    const { trx, stamp } = work;
-    const existing = await selectRequests(trx)
-      .where('registry_requests.version_id', '=', version.id)
-      .where('registry_requests.kind', '=', move.kind)
-      .where('registry_requests.target', '=', move.target)
-      .where('registry_requests.archive_existing_versions', '=', move.archiveExistingVersions ? 1 : 0)
-      .where('registry_requests.status', '=', 'pending')
-      .executeTakeFirst();
-    if (existing) return toTransitionRequest(existing);
-    const values = {
-      version_id: version.id,
-      kind: move.kind,
-      target: move.target,
-      archive_existing_versions: move.archiveExistingVersions ? 1 : 0,
-      status: 'pending',
-      requested_by: stamp.actor,
-      requested_time: stamp.time,
-      comment: move.comment ?? null,
-      decided_by: null,
-      decided_time: null,
-      decision_comment: null,
-    };
-    const { id } = await trx.insertInto('registry_requests').values(values).returning('id').executeTakeFirstOrThrow();
-    const request = toTransitionRequest({ ...values, id, model_name: model.name, version: version.version });
-    work.record({
-      kind: 'request.created',
-      model: ref(model),
-      version: Number(version.version),
-      before: null,
-      after: { requestId: request.requestId, kind: move.kind, target: move.target, archiveExistingVersions: move.archiveExistingVersions, comment: move.comment ?? null },
-    });
-    work.notify({ type: 'registry.request', requestId: request.requestId, name: model.name, version: request.version, status: 'pending' });
-    return request;
-  }
-
-  /**
-   * Decides a pending request. The state check and the change are one statement
-   * (`update ... where status = 'pending'`) inside the write transaction, so of two decisions
-   * racing for one request exactly one finds it pending; the other gets INVALID_STATE.
-   */
-  async function decide(requestId: string, status: 'approved' | 'rejected' | 'cancelled', comment: string | undefined, actor: string | undefined) {
-    const id = parseRequestId(requestId);
-    return mutate(actor, async (work) => {
-      const { trx, stamp } = work;
-      const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
-      if (!row) throw notFound(`Transition request ${requestId} not found`);
-      if (status === 'cancelled' && row.requested_by !== stamp.actor) {
-        throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
-      }
-      const result = await trx
-        .updateTable('registry_requests')
-        .set({ status, decided_by: stamp.actor, decided_time: stamp.time, decision_comment: comment ?? null })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) {
-        throw new FlowdeskError('INVALID_STATE', `Transition request ${requestId} is ${row.status}, not pending: it can no longer be ${status}.`);
-      }
-      const model = await trx.selectFrom('registered_models').selectAll().where('id', '=', row.registered_model_id).executeTakeFirstOrThrow();
-      const kind = status === 'approved' ? 'request.approved' : status === 'rejected' ? 'request.rejected' : 'request.cancelled';
-      work.record({
-        kind,
-        model: ref(model),
-        version: Number(row.version),
-        before: { requestId, status: 'pending' },
-        after: { requestId, status, comment: comment ?? null },
-      });
-      work.notify({ type: 'registry.request', requestId, name: model.name, version: Number(row.version), status });
-      if (status === 'approved') {
-        // Only an approval moves the version, in the same transaction as the decision.
-        const version = await trx.selectFrom('model_versions').selectAll().where('id', '=', row.version_id).executeTakeFirstOrThrow();
-        if (row.kind === 'alias') await applyAlias(work, model, version, row.target);
-        else await applyStage(work, model, version, row.target as ModelStage, row.archive_existing_versions === 1);
-      }
-      const decided = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirstOrThrow();
-      return { request: toTransitionRequest(decided) };
-    });
   }
 
   function checkTags(tags: readonly Tag[] | undefined): Tag[] {
@@ -669,17 +453,14 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
 
     async 'registry.setProtection'(input) {
       input.aliases.forEach(validateAlias);
-      const wanted: ModelProtection = {
-        aliases: [...new Set(input.aliases.map((a) => protectionKey('alias', a)))].sort(),
-        stages: MODEL_STAGES.filter((s) => input.stages.includes(s)),
-      };
+      const wanted = normalizedProtection(input.aliases, input.stages);
       const protection = await mutate(input.actor, async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const before = await readProtection(work.trx, model);
         if (JSON.stringify(before) === JSON.stringify(wanted)) return before;
         await writeProtection(work.trx, model, wanted);
         await touchModel(work, model);
-        work.record({ kind: 'model.protectionChanged', model: ref(model), before: { ...before }, after: { ...wanted } });
+        work.record({ kind: 'model.protectionChanged', model: ref(model), before, after: wanted });
         work.notify({ type: 'registry.changed', name: model.name });
         return wanted;
       });
@@ -700,26 +481,20 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { request: toTransitionRequest(row) };
     },
 
-    'registry.approveRequest': (input) => decide(input.requestId, 'approved', input.comment, input.actor),
-    'registry.rejectRequest': (input) => decide(input.requestId, 'rejected', input.comment, input.actor),
-    'registry.cancelRequest': (input) => decide(input.requestId, 'cancelled', input.comment, input.actor),
+    async 'registry.approveRequest'(input) {
+      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'approved', input.comment)) };
+    },
+    async 'registry.rejectRequest'(input) {
+      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'rejected', input.comment)) };
+    },
+    async 'registry.cancelRequest'(input) {
+      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'cancelled', input.comment)) };
+    },
 
     async 'registry.history'(input) {
       return readHistory(db, input);
     },
   };
-}
-
-/** Whether another version of the same model is in `stage` (what archiving would move). */
-async function hasOtherInStage(trx: Db, version: ModelVersionRow, stage: ModelStage): Promise<boolean> {
-  const other = await trx
-    .selectFrom('model_versions')
-    .select('id')
-    .where('registered_model_id', '=', version.registered_model_id)
-    .where('current_stage', '=', stage)
-    .where('id', '!=', version.id)
-    .executeTakeFirst();
-  return other !== undefined;
 }
 
 /**

@@ -59,6 +59,10 @@ describe('moves onto a protected alias', () => {
     const { request: approved } = await f.api.call('registry.approveRequest', { requestId: request.requestId, comment: 'ship it', actor: 'bob' });
     expect(approved).toEqual({ ...request, requestedBy: 'alice', status: 'approved', decidedBy: 'bob', decidedAt: expect.any(Number), decisionComment: 'ship it' });
     expect(await aliasTarget(f)).toBe(2);
+    expect(f.events.slice(-2)).toEqual([
+      { type: 'registry.request', requestId: request.requestId, name: 'm', version: 2, status: 'approved' },
+      { type: 'registry.changed', name: 'm', version: 2 },
+    ]);
     const entries = (await f.api.call('registry.history', { name: 'm' })).entries.slice(-3);
     expect(entries.map((e) => [e.kind, e.actor, e.before, e.after])).toEqual([
       ['request.created', 'alice', null, { requestId: request.requestId, kind: 'alias', target: 'production', archiveExistingVersions: false, comment: 'better AUC' }],

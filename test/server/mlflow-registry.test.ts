@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { osUser } from '#core/registry/registry-service.ts';
+import { osUser } from '#core/registry/registry-work.ts';
 import { mlflowGet, mlflowPost, startTestServer } from '../helpers/server.ts';
 
 const API = '/api/2.0/mlflow';

@@ -1,0 +1,222 @@
+/**
+ * Moving versions onto aliases and stages, and the approval that protected targets need. A model
+ * protects some aliases and stages (by default `production` and Production); a move onto one of
+ * them becomes a transition request, and only an approval makes the move, in the same transaction
+ * as the decision. Unprotected moves apply at once.
+ */
+import { MODEL_STAGES, type ModelProtection, type ModelStage, type TransitionRequest } from '#core/api/entities.ts';
+import { FlowdeskError, notFound } from '#core/api/errors.ts';
+import type { Db } from '#core/catalog/catalog.ts';
+import { selectRequests, toTransitionRequest, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
+import { ref, touchModel, type Work } from './registry-work.ts';
+
+/** What a new model protects until someone changes it: MLflow's production alias and stage. */
+export const DEFAULT_PROTECTION: ModelProtection = { aliases: ['production'], stages: ['Production'] };
+
+/** Alias protections compare case-insensitively: 'Production' must not slip past a protected 'production'. */
+function protectionKey(kind: 'alias' | 'stage', target: string): string {
+  return kind === 'alias' ? target.toLowerCase() : target;
+}
+
+/** A protection as it is stored: aliases lower case, sorted and unique; stages unique, in stage order. */
+export function normalizedProtection(aliases: readonly string[], stages: readonly ModelStage[]): ModelProtection {
+  return {
+    aliases: [...new Set(aliases.map((a) => protectionKey('alias', a)))].sort(),
+    stages: MODEL_STAGES.filter((s) => stages.includes(s)),
+  };
+}
+
+/** A request id as the contract carries it (decimal text); anything else names no request. */
+export function parseRequestId(requestId: string): number {
+  if (!/^\d{1,15}$/.test(requestId)) throw notFound(`Transition request ${requestId} not found`);
+  return Number(requestId);
+}
+
+/** The protected aliases (sorted, lower case) and stages (in stage order) of a model. */
+export async function readProtection(trx: Db, model: RegisteredModelRow): Promise<ModelProtection> {
+  const rows = await trx.selectFrom('registry_protections').select(['kind', 'target']).where('registered_model_id', '=', model.id).execute();
+  return {
+    aliases: rows.filter((r) => r.kind === 'alias').map((r) => r.target).sort(),
+    stages: MODEL_STAGES.filter((s) => rows.some((r) => r.kind === 'stage' && r.target === s)),
+  };
+}
+
+/** Replaces a model's protected aliases and stages. */
+export async function writeProtection(trx: Db, model: RegisteredModelRow, protection: ModelProtection): Promise<void> {
+  await trx.deleteFrom('registry_protections').where('registered_model_id', '=', model.id).execute();
+  const rows = [
+    ...protection.aliases.map((target) => ({ registered_model_id: model.id, kind: 'alias', target: protectionKey('alias', target) })),
+    ...protection.stages.map((target) => ({ registered_model_id: model.id, kind: 'stage', target })),
+  ];
+  if (rows.length > 0) await trx.insertInto('registry_protections').values(rows).execute();
+}
+
+/** Whether moving onto this alias or stage of the model needs an approval. */
+export async function isProtected(trx: Db, model: RegisteredModelRow, kind: 'alias' | 'stage', target: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('registry_protections')
+    .select('target')
+    .where('registered_model_id', '=', model.id)
+    .where('kind', '=', kind)
+    .where('target', '=', protectionKey(kind, target))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Points `alias` at `version`, recording a set or a move; no change when it already points there. */
+export async function applyAlias(work: Work, model: RegisteredModelRow, version: ModelVersionRow, alias: string): Promise<void> {
+  const { trx } = work;
+  const current = await trx
+    .selectFrom('registered_model_aliases')
+    .select('version')
+    .where('registered_model_id', '=', model.id)
+    .where('alias', '=', alias)
+    .executeTakeFirst();
+  if (current && Number(current.version) === Number(version.version)) return;
+  await trx
+    .insertInto('registered_model_aliases')
+    .values({ registered_model_id: model.id, alias, version: version.version })
+    .onConflict((oc) => oc.columns(['registered_model_id', 'alias']).doUpdateSet({ version: version.version }))
+    .execute();
+  await touchModel(work, model);
+  work.record({
+    kind: current ? 'alias.moved' : 'alias.set',
+    model: ref(model),
+    version: Number(version.version),
+    before: current ? { alias, version: Number(current.version) } : null,
+    after: { alias, version: Number(version.version) },
+  });
+  work.notify({ type: 'registry.changed', name: model.name, version: Number(version.version) });
+}
+
+/** Moves a version to a stage, and archives the others in that stage when asked; each move is one history entry. */
+export async function applyStage(work: Work, model: RegisteredModelRow, version: ModelVersionRow, stage: ModelStage, archiveOthers: boolean): Promise<void> {
+  const { trx } = work;
+  const moves: { row: ModelVersionRow; to: ModelStage }[] = [];
+  if (version.current_stage !== stage) moves.push({ row: version, to: stage });
+  if (archiveOthers) {
+    const others = await trx
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('registered_model_id', '=', model.id)
+      .where('current_stage', '=', stage)
+      .where('id', '!=', version.id)
+      .orderBy('version')
+      .execute();
+    for (const row of others) moves.push({ row, to: 'Archived' });
+  }
+  for (const { row, to } of moves) {
+    await trx.updateTable('model_versions').set({ current_stage: to, last_updated_time: work.stamp.time }).where('id', '=', row.id).execute();
+    work.record({ kind: 'stage.transitioned', model: ref(model), version: Number(row.version), before: { stage: row.current_stage }, after: { stage: to } });
+    work.notify({ type: 'registry.changed', name: model.name, version: Number(row.version) });
+  }
+  if (moves.length > 0) await touchModel(work, model);
+}
+
+/** Whether another version of the same model is in `stage` (what archiving would move). */
+export async function hasOtherInStage(trx: Db, version: ModelVersionRow, stage: ModelStage): Promise<boolean> {
+  const other = await trx
+    .selectFrom('model_versions')
+    .select('id')
+    .where('registered_model_id', '=', version.registered_model_id)
+    .where('current_stage', '=', stage)
+    .where('id', '!=', version.id)
+    .executeTakeFirst();
+  return other !== undefined;
+}
+
+/** A move onto a protected target, as a request records it. */
+export interface Move {
+  kind: 'alias' | 'stage';
+  target: string;
+  archiveExistingVersions: boolean;
+  comment?: string;
+}
+
+/**
+ * The pending request to move `version` onto a protected target: the identical one already
+ * pending (a retried call must not pile up requests), or a new one by the work's actor.
+ */
+export async function requestMove(work: Work, model: RegisteredModelRow, version: ModelVersionRow, move: Move): Promise<TransitionRequest> {
+  const { trx, stamp } = work;
+  const existing = await selectRequests(trx)
+    .where('registry_requests.version_id', '=', version.id)
+    .where('registry_requests.kind', '=', move.kind)
+    .where('registry_requests.target', '=', move.target)
+    .where('registry_requests.archive_existing_versions', '=', move.archiveExistingVersions ? 1 : 0)
+    .where('registry_requests.status', '=', 'pending')
+    .executeTakeFirst();
+  if (existing) return toTransitionRequest(existing);
+  const values = {
+    version_id: version.id,
+    kind: move.kind,
+    target: move.target,
+    archive_existing_versions: move.archiveExistingVersions ? 1 : 0,
+    status: 'pending',
+    requested_by: stamp.actor,
+    requested_time: stamp.time,
+    comment: move.comment ?? null,
+    decided_by: null,
+    decided_time: null,
+    decision_comment: null,
+  };
+  const { id } = await trx.insertInto('registry_requests').values(values).returning('id').executeTakeFirstOrThrow();
+  const request = toTransitionRequest({ ...values, id, model_name: model.name, version: version.version });
+  work.record({
+    kind: 'request.created',
+    model: ref(model),
+    version: Number(version.version),
+    before: null,
+    after: { requestId: request.requestId, kind: move.kind, target: move.target, archiveExistingVersions: move.archiveExistingVersions, comment: move.comment ?? null },
+  });
+  work.notify({ type: 'registry.request', requestId: request.requestId, name: model.name, version: request.version, status: 'pending' });
+  return request;
+}
+
+/** What a decision makes of a pending request, and the history kind that records it. */
+const DECISIONS = {
+  approved: 'request.approved',
+  rejected: 'request.rejected',
+  cancelled: 'request.cancelled',
+} as const;
+
+/**
+ * Decides a pending request as the work's actor; only the requester may cancel. The state check
+ * and the change are one statement (`update ... where status = 'pending'`) inside the write
+ * transaction, so of two decisions racing for one request exactly one finds it pending and the
+ * other gets INVALID_STATE, in one process or across processes sharing the catalog. An approval
+ * makes the move in the same transaction.
+ */
+export async function decideRequest(work: Work, requestId: string, status: keyof typeof DECISIONS, comment: string | undefined): Promise<TransitionRequest> {
+  const { trx, stamp } = work;
+  const id = parseRequestId(requestId);
+  const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`Transition request ${requestId} not found`);
+  if (status === 'cancelled' && row.requested_by !== stamp.actor) {
+    throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
+  }
+  const result = await trx
+    .updateTable('registry_requests')
+    .set({ status, decided_by: stamp.actor, decided_time: stamp.time, decision_comment: comment ?? null })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    throw new FlowdeskError('INVALID_STATE', `Transition request ${requestId} is ${row.status}, not pending: it can no longer be ${status}.`);
+  }
+  const model = await trx.selectFrom('registered_models').selectAll().where('id', '=', row.registered_model_id).executeTakeFirstOrThrow();
+  work.record({
+    kind: DECISIONS[status],
+    model: ref(model),
+    version: Number(row.version),
+    before: { requestId, status: 'pending' },
+    after: { requestId, status, comment: comment ?? null },
+  });
+  work.notify({ type: 'registry.request', requestId, name: model.name, version: Number(row.version), status });
+  if (status === 'approved') {
+    const version = await trx.selectFrom('model_versions').selectAll().where('id', '=', row.version_id).executeTakeFirstOrThrow();
+    if (row.kind === 'alias') await applyAlias(work, model, version, row.target);
+    else await applyStage(work, model, version, row.target as ModelStage, row.archive_existing_versions === 1);
+  }
+  return toTransitionRequest(await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirstOrThrow());
+}
