@@ -154,9 +154,9 @@ describe('the server refuses what a web page or a stranger could send', () => {
     expect((await raw(url, { path: '/health', headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
   });
 
-  it('answers unknown routes, including registry routes not built yet, with MLflow JSON 404', async () => {
+  it('answers unknown routes, including MLflow routes not built (webhooks), with MLflow JSON 404', async () => {
     const { url } = await startTestServer();
-    for (const path of ['/api/2.0/mlflow/registered-models/get?name=x', '/api/2.0/mlflow/nope', '/api/3.0/mlflow/server-info']) {
+    for (const path of ['/api/2.0/mlflow/webhooks', '/api/2.0/mlflow/nope', '/api/3.0/mlflow/server-info']) {
       const response = await raw(url, { path });
       expect(response.status).toBe(404);
       expect(JSON.parse(response.body)).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
