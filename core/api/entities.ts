@@ -136,6 +136,8 @@ export const purgeReport = z.object({
   experimentsPurged: z.number(),
   runsPurged: z.number(),
   bytesReclaimed: z.number(),
+  /** What a purge of everything left in the trash because registered model versions still use its files. */
+  kept: z.array(z.object({ kind: z.enum(['experiment', 'run']), id: z.string(), reason: z.string() })),
 });
 export type PurgeReport = z.infer<typeof purgeReport>;
 

@@ -97,6 +97,7 @@ async function gc(args: string[]): Promise<void> {
     const orphans = await fd.sweepOrphans();
     console.log(`Purged ${report.experimentsPurged} experiment(s) and ${report.runsPurged} run(s) from ${dataDir}`);
     console.log(`Reclaimed ${formatBytes(report.bytesReclaimed + orphans)} (${report.bytesReclaimed + orphans} bytes)`);
+    for (const k of report.kept) console.log(`Kept ${k.kind} ${k.id} in the trash: ${k.reason}`);
   } finally {
     await fd.close();
   }

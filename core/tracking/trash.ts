@@ -2,7 +2,7 @@
  * The trash: deleted experiments and runs stay restorable until purged. A purge removes their
  * catalog rows and then their artifact folders, and reports the bytes it freed.
  */
-import { invalid, notFound } from '#core/api/errors.ts';
+import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { PurgeReport, TrashEntry } from '#core/api/entities.ts';
 import type { Handlers } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
@@ -15,6 +15,12 @@ const RUN_FOLDER = /^[0-9a-f]{32}$/;
 
 /** The folder holding everything of one run (its artifacts and anything else stored beside them). */
 const runFolder = (experimentId: number, runUuid: string) => `${experimentId}/${runUuid}`;
+
+/** Registered model versions whose files lie in a store folder (an experiment's or a run's). */
+function versionsUsing(db: Db, folder: string) {
+  // Folder names are digits, hex and '/', so they hold no LIKE wildcards.
+  return db.selectFrom('model_versions').select(['model_name', 'version']).where('storage_location', 'like', `mlflow-artifacts:/${folder}/%`).orderBy('model_name').orderBy('version').execute();
+}
 
 /** Deletes the catalog rows of runs, including metric points, which carry no foreign key. */
 async function deleteRunRows(trx: Db, runIds: number[]): Promise<void> {
@@ -93,9 +99,22 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
         const live = [...experiments, ...runs].filter((x) => x.lifecycle_stage !== 'deleted');
         if (live.length > 0) throw invalid(`Only deleted experiments and runs can be purged; delete them first (${live.length} still active)`);
       }
+      // Files a registered model version points into must outlive the run that made them: an
+      // explicit purge of such a run is refused, a purge of everything leaves it in the trash.
+      const kept: PurgeReport['kept'] = [];
+      const usable = async <T>(kind: 'experiment' | 'run', id: string, folder: string, item: T): Promise<T[]> => {
+        const versions = await versionsUsing(db, folder);
+        if (versions.length === 0) return [item];
+        const names = versions.map((v) => `version ${v.version} of '${v.model_name}'`).join(', ');
+        if (explicit) throw new FlowdeskError('INVALID_STATE', `Cannot purge ${kind} ${id}: registered model ${names} use${versions.length === 1 ? 's' : ''} its artifacts; delete those versions first`);
+        kept.push({ kind, id, reason: `used by registered model ${names}` });
+        return [];
+      };
+      const purgedExperiments = (await Promise.all(experiments.map((e) => usable('experiment', String(e.experiment_id), String(e.experiment_id), e)))).flat();
       // Runs inside a purged experiment go with it, whatever their own state.
-      const purgedExperimentIds = experiments.map((e) => e.experiment_id);
-      const runsAlone = runs.filter((r) => !purgedExperimentIds.includes(r.experiment_id));
+      const purgedExperimentIds = purgedExperiments.map((e) => e.experiment_id);
+      const candidates = runs.filter((r) => !experiments.some((e) => e.experiment_id === r.experiment_id));
+      const runsAlone = (await Promise.all(candidates.map((r) => usable('run', r.run_uuid, runFolder(r.experiment_id, r.run_uuid), r)))).flat();
       const folders = [...purgedExperimentIds.map(String), ...runsAlone.map((r) => runFolder(r.experiment_id, r.run_uuid))];
       let bytes = 0;
       for (const folder of folders) bytes += await artifacts.du(folder);
@@ -115,7 +134,7 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
       if (folders.length > 0) {
         events.publish({ type: 'trash.purged', experimentIds: purgedExperimentIds.map(String), runIds: runsAlone.map((r) => r.run_uuid) });
       }
-      return { experimentsPurged: purgedExperimentIds.length, runsPurged: runsAlone.length, bytesReclaimed: bytes };
+      return { experimentsPurged: purgedExperimentIds.length, runsPurged: runsAlone.length, bytesReclaimed: bytes, kept };
     },
 
     /** Deletes artifact folders whose experiment or run is no longer in the catalog; returns bytes freed. */

@@ -67,7 +67,7 @@ describe.each(TRANSPORTS)('the contract over %s', (transport) => {
     await api.call('runs.restore', { runId });
     expect((await api.call('trash.list', {})).entries).toEqual([]);
     await api.call('runs.delete', { runId });
-    expect(await api.call('trash.purge', { runIds: [runId] })).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 0 });
+    expect(await api.call('trash.purge', { runIds: [runId] })).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 0, kept: [] });
     await expect(api.call('runs.get', { runId })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
   });
 

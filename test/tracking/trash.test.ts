@@ -42,7 +42,7 @@ describe('trash and purge', () => {
     const runId = await runWithArtifact(api, fd, '0', 4096);
     await api.call('runs.delete', { runId });
     const report = await api.call('trash.purge', { runIds: [runId] });
-    expect(report).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 4096 });
+    expect(report).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 4096, kept: [] });
     await expect(api.call('runs.get', { runId })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     expect(existsSync(join(dataDir, 'artifacts', '0', runId))).toBe(false);
     expect(existsSync(join(dataDir, 'artifacts', '0', keep))).toBe(true);
@@ -59,7 +59,7 @@ describe('trash and purge', () => {
     await runWithArtifact(api, fd, experimentId, 2000);
     await api.call('experiments.delete', { experimentId });
     const report = await api.call('trash.purge', {});
-    expect(report).toEqual({ experimentsPurged: 1, runsPurged: 0, bytesReclaimed: 3000 });
+    expect(report).toEqual({ experimentsPurged: 1, runsPurged: 0, bytesReclaimed: 3000, kept: [] });
     expect(existsSync(join(dataDir, 'artifacts', experimentId))).toBe(false);
     await expect(api.call('experiments.get', { experimentId })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     const again = await api.call('experiments.create', { name: 'gone' });
@@ -86,6 +86,35 @@ describe('trash and purge', () => {
     expect(await api.call('trash.purge', { deletedBefore: 2_000 })).toMatchObject({ runsPurged: 1 });
     await expect(api.call('runs.get', { runId: old })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     expect((await api.call('runs.get', { runId: recent })).run.info.lifecycleStage).toBe('deleted');
+  });
+
+  it('refuses to purge a run whose files a registered model version uses, and keeps it when purging everything', async () => {
+    const { api, fd, dataDir } = await testFlowdesk();
+    const runId = await runWithArtifact(api, fd, '0', 64);
+    await fd.artifacts.write(`0/${runId}/artifacts/model/MLmodel`, Readable.from([Buffer.from('flavors: {}\n')]));
+    await api.call('registry.createModel', { name: 'clf' });
+    await api.call('registry.createVersion', { name: 'clf', source: `runs:/${runId}/model` });
+    const other = await runWithArtifact(api, fd, '0', 32);
+    await api.call('runs.delete', { runId });
+    await api.call('runs.delete', { runId: other });
+    await expect(api.call('trash.purge', { runIds: [runId] })).rejects.toThrow(/version 1 of 'clf'/);
+    const report = await api.call('trash.purge', {});
+    expect(report).toEqual({ experimentsPurged: 0, runsPurged: 1, bytesReclaimed: 32, kept: [{ kind: 'run', id: runId, reason: "used by registered model version 1 of 'clf'" }] });
+    expect(existsSync(join(dataDir, 'artifacts', '0', runId, 'artifacts', 'model', 'MLmodel'))).toBe(true);
+    expect((await api.call('runs.get', { runId })).run.info.lifecycleStage).toBe('deleted');
+  });
+
+  it('keeps a deleted experiment whose run backs a registered version', async () => {
+    const { api, fd } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'kept' });
+    const runId = await runWithArtifact(api, fd, experimentId, 16);
+    await api.call('registry.createModel', { name: 'm' });
+    await api.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/data.bin` });
+    await api.call('experiments.delete', { experimentId });
+    const report = await api.call('trash.purge', {});
+    expect(report.experimentsPurged).toBe(0);
+    expect(report.kept).toEqual([{ kind: 'experiment', id: experimentId, reason: "used by registered model version 1 of 'm'" }]);
+    expect((await api.call('runs.get', { runId })).run.info.runId).toBe(runId);
   });
 
   it('sweeps artifact folders that no run refers to', async () => {
