@@ -145,6 +145,13 @@ describe('the server refuses what a web page or a stranger could send', () => {
     expect(await experimentCount(api)).toBe(1);
   });
 
+  it('refuses oversized headers', async () => {
+    const { url, api } = await startTestServer();
+    const response = await raw(url, { method: 'POST', path: createPath, headers: { ...json, 'x-padding': 'a'.repeat(64 * 1024) }, body: '{"name":"x"}' });
+    expect(response.status).toBe(431);
+    expect(await experimentCount(api)).toBe(1);
+  });
+
   it('requires the token when one is set, as Bearer or Basic password', async () => {
     const { url } = await startTestServer({ token: 's3cret' });
     expect((await raw(url, { path: '/health' })).status).toBe(401);
