@@ -17,6 +17,7 @@ import { registerMlflowRoutes } from './mlflow-routes.ts';
 import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
+import { registerUiRoutes } from './ui-routes.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -173,6 +174,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerLoggedModelRoutes(app, context);
   registerMlflowRegistryRoutes(app, context);
   await app.register(async (scope) => registerArtifactRoutes(scope, context));
+  registerUiRoutes(app);
   return app;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The server's push events (Server-Sent Events at /api/flowdesk/v1/events), shared by every view
+ * through one connection. After the connection drops and comes back, subscribers are asked to
+ * resync, since events sent meanwhile are lost.
+ */
+import type { FlowdeskEvent } from '#core/api/events.ts';
+
+const EVENTS_URL = '/api/flowdesk/v1/events';
+/** The event names the server sends; SSE delivers named events only to listeners of that name. */
+const EVENT_TYPES = [
+  'experiment.changed',
+  'run.created',
+  'run.updated',
+  'metrics.logged',
+  'artifact.added',
+  'trash.purged',
+  'registry.changed',
+  'registry.request',
+] as const satisfies readonly FlowdeskEvent['type'][];
+/** Wait before reopening a stream the browser gave up on (it retries by itself otherwise). */
+const REOPEN_MS = 3000;
+
+/** What a view hears. */
+export interface LiveSubscriber {
+  onEvent(event: FlowdeskEvent): void;
+  /** Called when the stream is back after a drop: refetch what may have changed. */
+  onResync?(): void;
+}
+
+class LiveEvents {
+  /** Shown in the window so a person knows whether what they see is current. */
+  status = $state<'connecting' | 'live' | 'reconnecting'>('connecting');
+  #subscribers = new Set<LiveSubscriber>();
+  #source: EventSource | undefined;
+  #dropped = false;
+
+  /** Listens until the returned function is called. */
+  subscribe(subscriber: LiveSubscriber): () => void {
+    this.#subscribers.add(subscriber);
+    if (!this.#source) this.#open();
+    return () => this.#subscribers.delete(subscriber);
+  }
+
+  #open(): void {
+    const source = new EventSource(EVENTS_URL);
+    this.#source = source;
+    source.addEventListener('open', () => {
+      this.status = 'live';
+      if (this.#dropped) for (const s of this.#subscribers) s.onResync?.();
+      this.#dropped = false;
+    });
+    source.addEventListener('error', () => {
+      this.status = 'reconnecting';
+      this.#dropped = true;
+      if (source.readyState === EventSource.CLOSED) {
+        this.#source = undefined;
+        setTimeout(() => this.#open(), REOPEN_MS);
+      }
+    });
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (message) => {
+        const event = JSON.parse((message as MessageEvent<string>).data) as FlowdeskEvent;
+        for (const s of this.#subscribers) s.onEvent(event);
+      });
+    }
+  }
+}
+
+/** The one event stream of the window. */
+export const liveEvents = new LiveEvents();

@@ -1,0 +1,62 @@
+/**
+ * The window's routes, kept in the URL hash so every view can be reloaded and linked, and the
+ * same URLs work when Electron loads the app from files:
+ * - `#/`                                   the welcome view
+ * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc`   an experiment's runs
+ * - `#/trash`                              deleted experiments and runs
+ */
+
+/** Where the window is. */
+export type Route =
+  | { view: 'home' }
+  | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean }
+  | { view: 'trash' }
+  | { view: 'not-found'; path: string };
+
+/** Reads a route from `location.hash`. */
+export function parseRoute(hash: string): Route {
+  const text = hash.replace(/^#/, '');
+  const [rawPath = '', query = ''] = text.split('?', 2);
+  const path = rawPath.replace(/\/+$/, '') || '/';
+  if (path === '/') return { view: 'home' };
+  if (path === '/trash') return { view: 'trash' };
+  const experiment = /^\/experiments\/([^/]+)$/.exec(path);
+  if (experiment) {
+    const params = new URLSearchParams(query);
+    return {
+      view: 'experiment',
+      experimentId: decodeURIComponent(experiment[1]!),
+      filter: params.get('filter') ?? '',
+      sort: params.get('sort') ?? undefined,
+      ascending: params.get('dir') === 'asc',
+    };
+  }
+  return { view: 'not-found', path };
+}
+
+/** The hash URL of a route (with the leading `#`). */
+export function routeHref(route: Route): string {
+  switch (route.view) {
+    case 'home':
+      return '#/';
+    case 'trash':
+      return '#/trash';
+    case 'not-found':
+      return `#${route.path}`;
+    case 'experiment': {
+      const params = new URLSearchParams();
+      if (route.filter !== '') params.set('filter', route.filter);
+      if (route.sort !== undefined) {
+        params.set('sort', route.sort);
+        params.set('dir', route.ascending ? 'asc' : 'desc');
+      }
+      const query = params.toString();
+      return `#/experiments/${encodeURIComponent(route.experimentId)}${query ? `?${query}` : ''}`;
+    }
+  }
+}
+
+/** The link to an experiment's runs with no filter and the default order. */
+export function experimentHref(experimentId: string): string {
+  return routeHref({ view: 'experiment', experimentId, filter: '', ascending: false });
+}

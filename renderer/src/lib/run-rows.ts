@@ -1,0 +1,179 @@
+/**
+ * The runs table's data model, kept pure so it can be tested without a browser: the flat row a
+ * run becomes, the columns, how a column sorts on the server (`orderBy`) and locally (to place a
+ * run that arrives live), and the per-experiment column choice.
+ */
+import type { Run, RunStatus } from '#core/api/entities.ts';
+
+/** A run flattened for the table: what a cell reads, without walking arrays per render. */
+export interface RunRow {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  startTime: number;
+  endTime?: number;
+  userId: string;
+  params: Readonly<Record<string, string>>;
+  metrics: Readonly<Record<string, number>>;
+}
+
+/** Flattens a run from the contract into a row. */
+export function toRow(run: Run): RunRow {
+  const params: Record<string, string> = {};
+  for (const p of run.data.params) params[p.key] = p.value;
+  const metrics: Record<string, number> = {};
+  for (const m of run.data.metrics) metrics[m.key] = m.value;
+  return {
+    runId: run.info.runId,
+    name: run.info.runName,
+    status: run.info.status,
+    startTime: run.info.startTime,
+    endTime: run.info.endTime,
+    userId: run.info.userId,
+    params,
+    metrics,
+  };
+}
+
+/** The fixed columns every runs table has. */
+export const ATTRIBUTE_COLUMNS = ['name', 'status', 'start', 'duration', 'user'] as const;
+export type AttributeColumn = (typeof ATTRIBUTE_COLUMNS)[number];
+
+/** A column: an attribute, or a param or latest metric by key. */
+export type Column = { kind: 'attribute'; key: AttributeColumn } | { kind: 'param'; key: string } | { kind: 'metric'; key: string };
+
+/** The server-side sort field of each sortable attribute; duration has none, so it does not sort. */
+const ATTRIBUTE_FIELDS: Record<AttributeColumn, string | undefined> = {
+  name: 'attributes.run_name',
+  status: 'attributes.status',
+  start: 'attributes.start_time',
+  duration: undefined,
+  user: 'attributes.user_id',
+};
+
+/** A sort: the column and its direction. */
+export interface Sort {
+  column: Column;
+  ascending: boolean;
+}
+
+/** The runs table's default order, the server's own: newest first. */
+export const DEFAULT_SORT: Sort = { column: { kind: 'attribute', key: 'start' }, ascending: false };
+
+/** Quotes a key with backticks for the query language (a backtick inside is doubled). */
+function quoteKey(key: string): string {
+  return `\`${key.replaceAll('`', '``')}\``;
+}
+
+/** The query-language field of a column, or undefined when it cannot sort on the server. */
+export function sortField(column: Column): string | undefined {
+  if (column.kind === 'attribute') return ATTRIBUTE_FIELDS[column.key];
+  return `${column.kind === 'param' ? 'params' : 'metrics'}.${quoteKey(column.key)}`;
+}
+
+/** The `orderBy` of `runs.search` for a sort. */
+export function orderByFor(sort: Sort): string[] {
+  const field = sortField(sort.column);
+  return field ? [`${field} ${sort.ascending ? 'ASC' : 'DESC'}`] : [];
+}
+
+/** A stable identity for a column, used as a key in markup and storage. */
+export function columnId(column: Column): string {
+  return `${column.kind}:${column.key}`;
+}
+
+/** The inverse of `columnId`; undefined for text that names no column. */
+export function parseColumnId(id: string): Column | undefined {
+  const colon = id.indexOf(':');
+  const kind = id.slice(0, colon);
+  const key = id.slice(colon + 1);
+  if (colon < 0 || key === '') return undefined;
+  if (kind === 'attribute') return (ATTRIBUTE_COLUMNS as readonly string[]).includes(key) ? { kind, key: key as AttributeColumn } : undefined;
+  if (kind === 'param' || kind === 'metric') return { kind, key };
+  return undefined;
+}
+
+/** The value a row holds in a sortable column; undefined when the run lacks it. */
+function sortValue(row: RunRow, column: Column): string | number | undefined {
+  switch (column.kind) {
+    case 'param':
+      return row.params[column.key];
+    case 'metric':
+      return row.metrics[column.key];
+    case 'attribute':
+      if (column.key === 'name') return row.name;
+      if (column.key === 'status') return row.status;
+      if (column.key === 'user') return row.userId;
+      if (column.key === 'start') return row.startTime;
+      return undefined;
+  }
+}
+
+/**
+ * Compares rows as the server orders them for `sort`, so a run arriving live lands where a fresh
+ * search would put it: missing values last, then the server's tie-breakers (start time
+ * descending, then run id). Params compare as text, as the server sorts them.
+ */
+export function compareRows(a: RunRow, b: RunRow, sort: Sort): number {
+  const x = sortValue(a, sort.column);
+  const y = sortValue(b, sort.column);
+  if (x === undefined || y === undefined) {
+    if (x !== y) return x === undefined ? 1 : -1;
+  } else if (x !== y) {
+    const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+    return sort.ascending ? order : -order;
+  }
+  if (a.startTime !== b.startTime) return b.startTime - a.startTime;
+  return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+/** Which params and metrics an experiment's table shows; attributes always show. */
+export interface ColumnChoice {
+  params: string[];
+  metrics: string[];
+}
+
+/** How many params and metrics a table shows before anyone chooses. */
+const DEFAULT_PER_KIND = 3;
+
+/** The columns shown before anyone chooses: the first few param and metric keys, by name. */
+export function defaultChoice(paramKeys: readonly string[], metricKeys: readonly string[]): ColumnChoice {
+  return { params: paramKeys.slice(0, DEFAULT_PER_KIND), metrics: metricKeys.slice(0, DEFAULT_PER_KIND) };
+}
+
+/** The part of `localStorage` the choice uses, so tests can hand in a Map-backed one. */
+export interface ChoiceStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+const storageKey = (experimentId: string) => `flowdesk.runs-table.columns.${experimentId}`;
+
+/** The remembered choice for an experiment; undefined when none was made or it is unreadable. */
+export function loadChoice(storage: ChoiceStorage, experimentId: string): ColumnChoice | undefined {
+  const text = storage.getItem(storageKey(experimentId));
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<ColumnChoice>;
+    const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+    if (strings(value.params) && strings(value.metrics)) return { params: value.params!, metrics: value.metrics! };
+  } catch {
+    // A value another version wrote or a person edited: fall back to the default choice.
+  }
+  return undefined;
+}
+
+/** Remembers the choice for an experiment. */
+export function saveChoice(storage: ChoiceStorage, experimentId: string, choice: ColumnChoice): void {
+  storage.setItem(storageKey(experimentId), JSON.stringify(choice));
+}
+
+/** The query-language condition matching exactly the given runs. */
+export function runIdCondition(runIds: readonly string[]): string {
+  return `attributes.run_id IN (${runIds.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ')})`;
+}
+
+/** A user's filter narrowed by one more condition (the language has AND only, so this is exact). */
+export function andFilter(filter: string, condition: string): string {
+  return filter.trim() === '' ? condition : `${filter} and ${condition}`;
+}

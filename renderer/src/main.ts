@@ -1,0 +1,11 @@
+/** Mounts the window and makes sure no failure goes unreported. */
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { reportError } from './lib/toasts.svelte.ts';
+import './app.css';
+
+// A failure no code caught still reaches the person, as a toast, never as a silently broken view.
+window.addEventListener('unhandledrejection', (event) => reportError('Something failed', event.reason));
+window.addEventListener('error', (event) => reportError('Something failed', event.error ?? event.message));
+
+mount(App, { target: document.getElementById('app')! });
