@@ -1,26 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { mlflowGet, mlflowPost, startTestServer } from '../helpers/server.ts';
+import { mlflowCall as call, mlflowGet, mlflowPost, startTestServer } from '../helpers/server.ts';
 
 const API = '/api/2.0/mlflow';
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 const MODEL_ID = /^m-[0-9a-f]{32}$/;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** A JSON request with any method (the helpers cover GET and POST); DELETE and PATCH carry bodies in MLflow. */
-async function call(url: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
 
 /** A PUT of raw file bytes to the artifact proxy, as the client uploads each file. */
 async function put(url: string, path: string, body: Buffer | string): Promise<number> {

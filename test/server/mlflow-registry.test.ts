@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { osUser } from '#core/registry/registry-work.ts';
-import { mlflowGet, mlflowPost, startTestServer } from '../helpers/server.ts';
+import { mlflowCall as call, mlflowGet, mlflowPost, startTestServer } from '../helpers/server.ts';
 
 const API = '/api/2.0/mlflow';
 const AJAX = '/ajax-api/2.0/mlflow';
 const USER = osUser();
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** A JSON request with any method; MLflow's DELETE and PATCH carry JSON bodies. */
-async function call(url: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
 
 const error = (status: number, code: string, message: unknown = expect.any(String)) => ({ status, body: { error_code: code, message } });
 
@@ -157,7 +142,7 @@ describe('MLflow registered-model routes', () => {
     const { url } = await serverWithModel(3);
     await mlflowPost(url, `${API}/model-versions/transition-stage`, { name: 'm', version: '1', stage: 'Staging', archive_existing_versions: false });
     await mlflowPost(url, `${API}/model-versions/transition-stage`, { name: 'm', version: '2', stage: 'Staging', archive_existing_versions: false });
-    const versions = (a: Answer) => (a.body.model_versions as { version: string; current_stage: string }[]).map((v) => [v.version, v.current_stage]);
+    const versions = (a: Awaited<ReturnType<typeof call>>) => (a.body.model_versions as { version: string; current_stage: string }[]).map((v) => [v.version, v.current_stage]);
     const posted = await mlflowPost(url, `${API}/registered-models/get-latest-versions`, { name: 'm', stages: ['staging'] });
     expect(versions(posted)).toEqual([['2', 'Staging']]);
     expect(versions(await mlflowGet(url, `${API}/registered-models/get-latest-versions`, { name: 'm', stages: ['Staging', 'None'] }))).toEqual([
@@ -298,7 +283,7 @@ describe('MLflow model-version routes', () => {
 
   it('GET /model-versions/search filters by name and run_id, pages, and leaves prompts out', async () => {
     const { url, runId } = await serverWithModel(3);
-    const versions = (a: Answer) => ((a.body.model_versions ?? []) as { version: string }[]).map((v) => v.version);
+    const versions = (a: Awaited<ReturnType<typeof call>>) => ((a.body.model_versions ?? []) as { version: string }[]).map((v) => v.version);
     expect(versions(await mlflowGet(url, `${API}/model-versions/search`, { filter: "name='m'", order_by: ['version_number ASC'] }))).toEqual(['1', '2', '3']);
     expect(versions(await mlflowGet(url, `${API}/model-versions/search`, { filter: `run_id='${runId}'`, max_results: '10000' }))).toEqual(['3', '2', '1']);
     const first = await mlflowGet(url, `${API}/model-versions/search`, { filter: "name='m'", max_results: '2' });
