@@ -6,7 +6,7 @@
 import { invalid } from '#core/api/errors.ts';
 import type { MetricBucket } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { mergeSummary, pointSummary, type Summary } from './metric-summary.ts';
+import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
 import { LEVEL_WIDTHS } from './metric-writer.ts';
 
 export interface HistoryPoint {
@@ -143,17 +143,7 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
     } else {
       await scanRaw(a, firstWhole * levelWidth - 1);
       await scanRaw((lastWhole + 1) * levelWidth, b);
-      const rows = await db
-        .selectFrom('metric_buckets')
-        .selectAll()
-        .where('series_id', '=', seriesId)
-        .where('level', '=', level)
-        .where('bucket', '>=', firstWhole)
-        .where('bucket', '<=', lastWhole)
-        .execute();
-      for (const r of rows) {
-        add(r.bucket * levelWidth, r);
-      }
+      for (const r of await readBuckets(db, seriesId, level, firstWhole, lastWhole)) add(r.bucket * levelWidth, r);
     }
   }
   return [...out.entries()]

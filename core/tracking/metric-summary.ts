@@ -4,6 +4,7 @@
  * folds stored buckets and raw points into chart buckets.
  */
 import type { Selectable } from 'kysely';
+import type { Db } from '#core/catalog/catalog.ts';
 import type { MetricBucketsTable } from '#core/catalog/schema.ts';
 
 export type Summary = Omit<Selectable<MetricBucketsTable>, 'series_id' | 'level' | 'bucket'>;
@@ -38,4 +39,16 @@ export function mergeSummary(target: Summary, s: Summary): void {
     target.last_timestamp = s.last_timestamp;
     target.last_value = s.last_value;
   }
+}
+
+/** The stored buckets of one series at one level whose numbers lie in [first, last]. */
+export function readBuckets(db: Db, seriesId: number, level: number, first: number, last: number) {
+  return db
+    .selectFrom('metric_buckets')
+    .selectAll()
+    .where('series_id', '=', seriesId)
+    .where('level', '=', level)
+    .where('bucket', '>=', first)
+    .where('bucket', '<=', last)
+    .execute();
 }

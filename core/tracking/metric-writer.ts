@@ -5,7 +5,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { mergeSummary, pointSummary, type Summary } from './metric-summary.ts';
+import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -228,15 +228,7 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
       if (b.bucket < lo) lo = b.bucket;
       if (b.bucket > hi) hi = b.bucket;
     }
-    const stored = await trx
-      .selectFrom('metric_buckets')
-      .selectAll()
-      .where('series_id', '=', seriesId)
-      .where('level', '=', level)
-      .where('bucket', '>=', lo)
-      .where('bucket', '<=', hi)
-      .execute();
-    for (const s of stored) {
+    for (const s of await readBuckets(trx, seriesId, level, lo, hi)) {
       const b = fresh.get(`${level}:${s.bucket}`);
       if (b) mergeSummary(b, s);
     }
