@@ -68,6 +68,11 @@ export interface ArtifactStore {
   delete(path: string): Promise<void>;
   /** Total bytes of the files under `path` (the file's own size for a file; 0 when missing). */
   du(path: string): Promise<number>;
+  /**
+   * Removes what writes interrupted by a crash left behind (staging files last touched before
+   * `before`, ms since the epoch) anywhere in the store; returns the bytes freed.
+   */
+  sweepStaging(before: number): Promise<number>;
 }
 
 /**
@@ -256,6 +261,8 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       const real = await resolveExisting(check(path), path);
       return real === undefined ? 0 : treeBytes(real);
     },
+
+    sweepStaging: (before) => sweepStagingUnder(realRoot, before),
   };
 
   /**
@@ -321,6 +328,23 @@ async function treeBytes(abs: string): Promise<number> {
   const names = (await readdir(abs)).filter((n) => !STAGING_NAME.test(n));
   const sizes = await Promise.all(names.map((n) => treeBytes(join(abs, n))));
   return sizes.reduce((sum, n) => sum + n, 0);
+}
+
+/** Deletes stale staging files under `abs`; links are not followed, so nothing outside is touched. */
+async function sweepStagingUnder(abs: string, before: number): Promise<number> {
+  let freed = 0;
+  for (const entry of await readdir(abs, { withFileTypes: true })) {
+    const path = join(abs, entry.name);
+    if (entry.isDirectory()) freed += await sweepStagingUnder(path, before);
+    else if (entry.isFile() && STAGING_NAME.test(entry.name)) {
+      const info = await lstatOrUndefined(path);
+      if (info && info.mtimeMs < before) {
+        await unlink(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+        freed += info.size;
+      }
+    }
+  }
+  return freed;
 }
 
 /**

@@ -14,7 +14,8 @@ const USAGE = `Usage:
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
   flowdesk gc [--data-dir DIR] [--older-than DAYS]
       Permanently delete experiments and runs in the trash (rows and artifact files),
-      then remove artifact folders no run refers to. Prints the bytes reclaimed.
+      then remove artifact folders no run refers to and files left by interrupted
+      uploads. Prints the bytes reclaimed.
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -94,7 +95,8 @@ async function gc(args: string[]): Promise<void> {
   const fd = await openFlowdesk({ dataDir });
   try {
     const report = await fd.handlers['trash.purge']({ deletedBefore });
-    const orphans = await fd.sweepOrphans();
+    // Writes in flight for over an hour are remnants of a crash, not uploads still going.
+    const orphans = (await fd.sweepOrphans()) + (await fd.artifacts.sweepStaging(Date.now() - 3_600_000));
     console.log(`Purged ${report.experimentsPurged} experiment(s) and ${report.runsPurged} run(s) from ${dataDir}`);
     console.log(`Reclaimed ${formatBytes(report.bytesReclaimed + orphans)} (${report.bytesReclaimed + orphans} bytes)`);
     for (const k of report.kept) console.log(`Kept ${k.kind} ${k.id} in the trash: ${k.reason}`);
