@@ -11,6 +11,7 @@ import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
+import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
 
@@ -41,6 +42,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const events = createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
+  const diskUsage = createDiskUsage({ db: catalog.db, artifacts });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
 
@@ -57,6 +59,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       const page = await tracking['runs.search'](input);
       return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
     },
+    ...diskUsage,
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   datasetInput,
   experiment,
+  experimentDiskUsage,
   fileInfo,
   historyEntry,
   loggedModel,
@@ -92,6 +93,11 @@ export const contract = {
     'Restores an experiment and the runs deleted with it from the trash.',
     z.object({ experimentId: id }),
     empty,
+  ),
+  'experiments.diskUsage': method(
+    'Bytes on disk per experiment, active and deleted (not yet purged), largest first, with their total.',
+    empty,
+    z.object({ experiments: z.array(experimentDiskUsage), totalBytes: z.number() }),
   ),
   'experiments.setTag': method(
     'Sets (or replaces) a tag on an active experiment.',

@@ -132,6 +132,15 @@ export const trashEntry = z.object({
 });
 export type TrashEntry = z.infer<typeof trashEntry>;
 
+/** The bytes one experiment's folder takes on disk (its runs' artifacts and its logged models). */
+export const experimentDiskUsage = z.object({
+  experimentId: z.string(),
+  name: z.string(),
+  lifecycleStage,
+  bytes: z.number(),
+});
+export type ExperimentDiskUsage = z.infer<typeof experimentDiskUsage>;
+
 export const purgeReport = z.object({
   experimentsPurged: z.number(),
   runsPurged: z.number(),

@@ -31,7 +31,7 @@ export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 /** The runs' links to logged models are implemented beside the logged models (logged-models.ts). */
 export type TrackingHandlers = Pick<
   Handlers,
-  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs'>
+  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs' | 'experiments.diskUsage'>
 >;
 
 export interface TrackingDeps {

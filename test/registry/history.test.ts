@@ -186,6 +186,7 @@ describe('the history is append-only', () => {
       'experiments.get': () => ({ experimentId: ctx.exp! }),
       'experiments.getByName': () => ({ name: 'e' }),
       'experiments.search': () => ({}),
+      'experiments.diskUsage': () => ({}),
       'experiments.rename': () => ({ experimentId: ctx.exp!, newName: 'e2' }),
       'experiments.setTag': () => ({ experimentId: ctx.exp!, key: 'k', value: 'v' }),
       'experiments.deleteTag': () => ({ experimentId: ctx.exp!, key: 'k' }),
