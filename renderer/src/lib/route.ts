@@ -4,6 +4,7 @@
  * - `#/`                                   the welcome view
  * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc`   an experiment's runs
  * - `#/trash`                              deleted experiments and runs
+ * - `#/disk-usage`                         bytes on disk per experiment
  */
 
 /** Where the window is. */
@@ -11,6 +12,7 @@ export type Route =
   | { view: 'home' }
   | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean }
   | { view: 'trash' }
+  | { view: 'disk-usage' }
   | { view: 'not-found'; path: string };
 
 /** Reads a route from `location.hash`. */
@@ -20,6 +22,7 @@ export function parseRoute(hash: string): Route {
   const path = rawPath.replace(/\/+$/, '') || '/';
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
+  if (path === '/disk-usage') return { view: 'disk-usage' };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
   if (experiment) {
     const params = new URLSearchParams(query);
@@ -41,6 +44,8 @@ export function routeHref(route: Route): string {
       return '#/';
     case 'trash':
       return '#/trash';
+    case 'disk-usage':
+      return '#/disk-usage';
     case 'not-found':
       return `#${route.path}`;
     case 'experiment': {
