@@ -116,6 +116,13 @@ describe('the trash', () => {
     await expect.poll(() => report.textContent()).toContain('Nothing was purged.');
     expect(await report.textContent()).toMatch(/model-run.*version 1 of 'churn-classifier'/);
 
+    // Escape cancels: nothing is purged.
+    await page.getByRole('button', { name: 'Empty trash' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    expect(await page.locator('tbody tr').count()).toBe(3);
+
     await page.getByRole('button', { name: 'Empty trash' }).click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.textContent()).toContain('1 experiment and 2 runs');
