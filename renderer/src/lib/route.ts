@@ -3,16 +3,16 @@
  * same URLs work when Electron loads the app from files:
  * - `#/`                                   the welcome view
  * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc`   an experiment's runs
+ * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
- * - `#/disk-usage`                         bytes on disk per experiment
  */
 
 /** Where the window is. */
 export type Route =
   | { view: 'home' }
   | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean }
+  | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
-  | { view: 'disk-usage' }
   | { view: 'not-found'; path: string };
 
 /** Reads a route from `location.hash`. */
@@ -22,7 +22,8 @@ export function parseRoute(hash: string): Route {
   const path = rawPath.replace(/\/+$/, '') || '/';
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
-  if (path === '/disk-usage') return { view: 'disk-usage' };
+  const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
+  if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
   if (experiment) {
     const params = new URLSearchParams(query);
@@ -44,10 +45,10 @@ export function routeHref(route: Route): string {
       return '#/';
     case 'trash':
       return '#/trash';
-    case 'disk-usage':
-      return '#/disk-usage';
     case 'not-found':
       return `#${route.path}`;
+    case 'run':
+      return runHref(route.experimentId, route.runId);
     case 'experiment': {
       const params = new URLSearchParams();
       if (route.filter !== '') params.set('filter', route.filter);
@@ -64,4 +65,9 @@ export function routeHref(route: Route): string {
 /** The link to an experiment's runs with no filter and the default order. */
 export function experimentHref(experimentId: string): string {
   return routeHref({ view: 'experiment', experimentId, filter: '', ascending: false });
+}
+
+/** The link to a run's page. */
+export function runHref(experimentId: string, runId: string): string {
+  return `#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
 }

@@ -1,0 +1,65 @@
+/**
+ * The run page's state: the run (overview, params, latest metrics, tags), the model versions
+ * registered from it, and the edits made on the page (tags, description), all through the contract.
+ * Failures go to the toasts.
+ */
+import type { ModelVersion, Run } from '#core/api/entities.ts';
+import { api } from './api.ts';
+import { reportError } from './toasts.svelte.ts';
+
+/** The tag MLflow keeps a run's description in (markdown). */
+export const NOTE_TAG = 'mlflow.note.content';
+
+export class RunPage {
+  run = $state.raw<Run | undefined>(undefined);
+  versions = $state.raw<ModelVersion[]>([]);
+  /** Set when the run could not be loaded (missing, or the server failed). */
+  error = $state<string | undefined>(undefined);
+  loading = $state(true);
+
+  constructor(readonly runId: string) {}
+
+  /** Tags by key. */
+  tags = $derived(new Map((this.run?.data.tags ?? []).map((t) => [t.key, t.value])));
+
+  async load(): Promise<void> {
+    try {
+      const { run } = await api.call('runs.get', { runId: this.runId });
+      this.run = run;
+      this.error = undefined;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.loading = false;
+      return;
+    }
+    this.loading = false;
+    try {
+      this.versions = (await api.call('registry.versionsOfRun', { runId: this.runId })).versions;
+    } catch (err) {
+      reportError('Loading the model versions of this run', err);
+    }
+  }
+
+  /** Sets a tag and reloads; false when it failed (the toast says why). */
+  async setTag(key: string, value: string): Promise<boolean> {
+    try {
+      await api.call('runs.setTag', { runId: this.runId, key, value });
+      await this.load();
+      return true;
+    } catch (err) {
+      reportError(`Setting the tag “${key}”`, err);
+      return false;
+    }
+  }
+
+  async deleteTag(key: string): Promise<boolean> {
+    try {
+      await api.call('runs.deleteTag', { runId: this.runId, key });
+      await this.load();
+      return true;
+    } catch (err) {
+      reportError(`Deleting the tag “${key}”`, err);
+      return false;
+    }
+  }
+}
