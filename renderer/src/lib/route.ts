@@ -5,6 +5,7 @@
  * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc`   an experiment's runs
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
+ * - `#/disk-usage`                         bytes on disk per experiment
  */
 
 /** Where the window is. */
@@ -13,6 +14,7 @@ export type Route =
   | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean }
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
+  | { view: 'disk-usage' }
   | { view: 'not-found'; path: string };
 
 /** Reads a route from `location.hash`. */
@@ -22,6 +24,7 @@ export function parseRoute(hash: string): Route {
   const path = rawPath.replace(/\/+$/, '') || '/';
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
+  if (path === '/disk-usage') return { view: 'disk-usage' };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -45,6 +48,8 @@ export function routeHref(route: Route): string {
       return '#/';
     case 'trash':
       return '#/trash';
+    case 'disk-usage':
+      return '#/disk-usage';
     case 'not-found':
       return `#${route.path}`;
     case 'run':
