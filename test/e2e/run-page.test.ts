@@ -93,6 +93,7 @@ describe('the run page', () => {
     await put('logs/train.log', logLines.join('\n') + '\n');
     await put('data/predictions.csv', 'id,label,score\n' + Array.from({ length: 5000 }, (_, i) => `${i},${i % 3 === 0 ? 'cat' : 'dog'},${(i % 100) / 100}`).join('\n') + '\n');
     await put('metrics.json', JSON.stringify({ accuracy: 0.912, classes: ['cat', 'dog'] }));
+    await put('report.html', '<h1>Report</h1><p id="p">static</p><script>document.getElementById("p").textContent = "scripted"; parent.alert(1)</script><img src="/api/2.0/mlflow/experiments/search">');
     await put('model/MLmodel', 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    sklearn_version: 1.5.0\nmlflow_version: 2.16.0\n');
     browser = await launchChromium();
   });
@@ -171,7 +172,7 @@ describe('the run page', () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);
     const tree = page.getByRole('tree', { name: 'Artifacts' });
-    await expect.poll(() => tree.locator(':scope > li').count()).toBe(5);
+    await expect.poll(() => tree.locator(':scope > li').count()).toBe(6);
     await tree.getByRole('button', { name: 'plots' }).click();
     await tree.getByRole('button', { name: 'confusion.png' }).click();
     const image = page.locator('[data-preview="image"] img');
@@ -206,7 +207,15 @@ describe('the run page', () => {
 
     await tree.getByRole('button', { name: 'metrics.json' }).click();
     await expect.poll(() => page.locator('[data-preview="json"] pre').textContent()).toContain('"accuracy": 0.912,\n');
-    expect(problems).toEqual([]);
+    // An HTML report shows in a sandboxed frame whose script never runs.
+    await tree.getByRole('button', { name: 'report.html' }).click();
+    const frame = page.locator('[data-preview="html"] iframe');
+    await expect.poll(() => frame.getAttribute('sandbox')).toBe('');
+    const inner = page.frameLocator('[data-preview="html"] iframe');
+    await expect.poll(() => inner.locator('h1').textContent()).toBe('Report');
+    await page.waitForTimeout(200);
+    expect(await inner.locator('#p').textContent()).toBe('static');
+    expect(problems.filter((p) => !/Content Security Policy|sandboxed|Blocked script/i.test(p))).toEqual([]);
     await page.context().close();
   });
 });

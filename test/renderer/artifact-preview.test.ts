@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { artifactUrl, formatBytes, parseDelimited, previewKind, sandboxedHtml, storeRoot, summarizeMlmodel, totalFromContentRange } from '../../renderer/src/lib/artifact-preview.ts';
 import { parseRoute, routeHref, runHref } from '../../renderer/src/lib/route.ts';
+import { sparklinePaths } from '../../renderer/src/lib/sparkline.ts';
 
 describe('artifact previews', () => {
   it('chooses a preview from the file name', () => {
@@ -60,5 +61,21 @@ describe('run routes', () => {
     const route = parseRoute(href);
     expect(route).toEqual({ view: 'run', experimentId: '7', runId: '0123456789abcdef0123456789abcdef' });
     expect(routeHref(route)).toBe(href);
+  });
+});
+
+describe('sparklines', () => {
+  const bucket = (step: number, min: number, max: number, last: number) => ({ startStep: step, endStep: step, min, max, last });
+
+  it('draws the last values as a line and spans as a band, inside the box', () => {
+    const { line, band } = sparklinePaths([bucket(0, 1, 1, 1), bucket(10, 0.2, 0.9, 0.5), bucket(20, 0, 0, 0)], 100, 20, 0);
+    expect(line).toBe('M0,0L50,10L100,20');
+    expect(band).toBe('M50,2V16');
+  });
+
+  it('skips NaN and infinite buckets and draws nothing when none is finite', () => {
+    expect(sparklinePaths([bucket(0, Number.NaN, Number.NaN, Number.NaN)], 100, 20)).toEqual({ line: '', band: '' });
+    expect(sparklinePaths([bucket(0, 1, 1, 1), bucket(5, Number.NaN, 2, 2), bucket(10, 3, 3, 3)], 100, 20, 0).line).toBe('M0,20L100,0');
+    expect(sparklinePaths([bucket(3, 2, 2, 2)], 100, 20).line).toBe('M48,10h4');
   });
 });
