@@ -123,6 +123,11 @@ describe('the run page', () => {
     expect(await metrics.locator('tr', { hasText: 'loss' }).textContent()).toContain('0.2345');
     expect(await metrics.locator('tr', { hasText: 'accuracy' }).textContent()).toContain('0.912');
     await screenshot(page, 'run-page');
+
+    // The parent link leads to the parent, which lists this run among its children.
+    await overview.getByRole('link', { name: parentId.slice(0, 12) }).click();
+    await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('sweep');
+    await expect.poll(() => page.locator('.overview .children').textContent()).toContain('resnet-baseline');
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -139,6 +144,23 @@ describe('the run page', () => {
     const hrefs = await description.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     expect(hrefs.some((h) => /javascript:/i.test(h))).toBe(false);
     await page.waitForTimeout(200);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('edits the description as markdown, and it persists after a reload (dark theme)', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
+    await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${parentId}`);
+    await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('sweep');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('Description (markdown)').fill('# Sweep\n\n- lr in {0.1, 0.01}\n- [notes](javascript:alert(9))');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const description = page.getByTestId('description');
+    await expect.poll(() => description.locator('h1').textContent()).toBe('Sweep');
+    await page.reload();
+    await expect.poll(() => description.locator('li').allTextContents()).toEqual(['lr in {0.1, 0.01}', 'notes']);
+    expect(await description.locator('a').getAttribute('href')).toBeNull();
+    await screenshot(page, 'run-page-dark');
     expect(problems).toEqual([]);
     await page.context().close();
   });

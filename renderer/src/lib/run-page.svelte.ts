@@ -13,6 +13,8 @@ export const NOTE_TAG = 'mlflow.note.content';
 export class RunPage {
   run = $state.raw<Run | undefined>(undefined);
   versions = $state.raw<ModelVersion[]>([]);
+  /** Runs whose `mlflow.parentRunId` names this one (the first 50). */
+  children = $state.raw<{ runId: string; name: string; status: string }[]>([]);
   /** Set when the run could not be loaded (missing, or the server failed). */
   error = $state<string | undefined>(undefined);
   loading = $state(true);
@@ -37,6 +39,16 @@ export class RunPage {
       this.versions = (await api.call('registry.versionsOfRun', { runId: this.runId })).versions;
     } catch (err) {
       reportError('Loading the model versions of this run', err);
+    }
+    try {
+      const { runs } = await api.call('runs.search', {
+        experimentIds: [this.run.info.experimentId],
+        filter: `tags.mlflow.parentRunId = '${this.runId}'`,
+        maxResults: 50,
+      });
+      this.children = runs.map((r) => ({ runId: r.info.runId, name: r.info.runName, status: r.info.status }));
+    } catch (err) {
+      reportError('Loading the child runs', err);
     }
   }
 
