@@ -240,4 +240,18 @@ describe('the run page', () => {
     expect(problems.filter((p) => !/Content Security Policy|sandboxed|Blocked script/i.test(p))).toEqual([]);
     await page.context().close();
   });
+
+  it('follows a script still logging: new metrics, tags and artifacts appear without a reload', async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);
+    const tree = page.getByRole('tree', { name: 'Artifacts' });
+    await expect.poll(() => tree.locator(':scope > li').count()).toBe(6);
+    await served.api.call('runs.logBatch', { runId, metrics: [{ key: 'val_loss', value: 0.333, timestamp: Date.now(), step: 3 }], tags: [{ key: 'stage', value: 'eval' }] });
+    await put('eval/summary.txt', 'all good\n');
+    await expect.poll(() => page.getByRole('table', { name: 'Metrics' }).locator('tr', { hasText: 'val_loss' }).textContent()).toContain('0.333');
+    await expect.poll(() => page.getByRole('table', { name: 'Tags' }).locator('tr[data-tag="stage"]').textContent()).toContain('eval');
+    await expect.poll(() => tree.getByRole('button', { name: 'eval' }).count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

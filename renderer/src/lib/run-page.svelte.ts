@@ -5,6 +5,7 @@
  */
 import type { ModelVersion, Run } from '#core/api/entities.ts';
 import { api } from './api.ts';
+import { liveEvents } from './live-events.svelte.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** The tag MLflow keeps a run's description in (markdown). */
@@ -19,7 +20,40 @@ export class RunPage {
   error = $state<string | undefined>(undefined);
   loading = $state(true);
 
+  /** Counts artifact uploads seen live, so the artifact browser knows to list again. */
+  artifactsChanged = $state(0);
+  #unsubscribe: (() => void) | undefined;
+  #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(readonly runId: string) {}
+
+  /** Loads the run and follows a script that is still logging to it. */
+  start(): void {
+    void this.load();
+    this.#unsubscribe = liveEvents.subscribe({
+      onEvent: (event) => {
+        if (!('runId' in event) || event.runId !== this.runId) return;
+        if (event.type === 'artifact.added') this.artifactsChanged++;
+        else this.#reloadSoon();
+      },
+      onResync: () => {
+        this.#reloadSoon();
+        this.artifactsChanged++;
+      },
+    });
+  }
+
+  /** Stops following; the page is gone. */
+  dispose(): void {
+    this.#unsubscribe?.();
+    clearTimeout(this.#reloadTimer);
+  }
+
+  /** Events arriving together (a batch of metrics) cause one reload, not one each. */
+  #reloadSoon(): void {
+    clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = setTimeout(() => void this.load(), 250);
+  }
 
   /** Tags by key. */
   tags = $derived(new Map((this.run?.data.tags ?? []).map((t) => [t.key, t.value])));
