@@ -158,8 +158,15 @@ describe('the run page', () => {
     const description = page.getByTestId('description');
     await expect.poll(() => description.locator('h1').textContent()).toBe('Sweep');
     await page.reload();
+    await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('sweep');
     await expect.poll(() => description.locator('li').allTextContents()).toEqual(['lr in {0.1, 0.01}', 'notes']);
     expect(await description.locator('a').getAttribute('href')).toBeNull();
+    await page.getByRole('button', { name: 'Rename run' }).click();
+    await page.getByLabel('Run name').fill('lr-sweep');
+    await page.getByLabel('Run name').press('Enter');
+    await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('lr-sweep');
+    await page.reload();
+    await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('lr-sweep');
     await screenshot(page, 'run-page-dark');
     expect(problems).toEqual([]);
     await page.context().close();

@@ -86,6 +86,18 @@ export class RunPage {
     }
   }
 
+  /** Renames the run and reloads; false when it failed (the toast says why). */
+  async rename(runName: string): Promise<boolean> {
+    try {
+      await api.call('runs.update', { runId: this.runId, runName });
+      await this.load();
+      return true;
+    } catch (err) {
+      reportError('Renaming the run', err);
+      return false;
+    }
+  }
+
   /** Sets a tag and reloads; false when it failed (the toast says why). */
   async setTag(key: string, value: string): Promise<boolean> {
     try {
