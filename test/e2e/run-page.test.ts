@@ -111,6 +111,7 @@ describe('the run page', () => {
     await page.getByRole('grid', { name: 'Runs' }).press('Enter');
     await expect.poll(() => page.url()).toContain(`/runs/${runId}`);
     await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('resnet-baseline');
+    expect(await page.locator('a[aria-current="page"]').first().textContent()).toContain('cifar');
     const overview = page.locator('.overview');
     expect(await overview.textContent()).toContain('ada');
     expect(await overview.textContent()).toContain('2 min 5 s');
