@@ -68,3 +68,29 @@ class LiveEvents {
 
 /** The one event stream of the window. */
 export const liveEvents = new LiveEvents();
+
+/**
+ * Loads now, then again shortly after any of the given events (or a resync), for as long as the
+ * calling component lives. Events come in bursts while a script logs; a burst causes one reload.
+ * Call it during component setup: it registers an effect.
+ */
+export function reloadOnEvents(load: () => Promise<void>, types: readonly FlowdeskEvent['type'][], delayMs: number): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), delayMs);
+  };
+  $effect(() => {
+    void load();
+    const unsubscribe = liveEvents.subscribe({
+      onEvent: (event) => {
+        if (types.includes(event.type)) soon();
+      },
+      onResync: soon,
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  });
+}
