@@ -16,7 +16,7 @@ import type { Db } from '#core/catalog/catalog.ts';
 import { storePathIn, storePathOf } from '#core/tracking/artifact-locations.ts';
 import { getLoggedModelRow } from '#core/tracking/logged-models.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
-import { getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
+import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
 import { parseVersion } from './registry-validation.ts';
 
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:/';
@@ -73,14 +73,9 @@ export async function findVersionByUri(db: Db, uri: Exclude<ModelsUri, { kind: '
     case 'version':
       return getVersionRow(db, model, uri.version);
     case 'alias': {
-      const alias = await db
-        .selectFrom('registered_model_aliases')
-        .select('version')
-        .where('registered_model_id', '=', model.id)
-        .where('alias', '=', uri.alias)
-        .executeTakeFirst();
-      if (!alias) throw notFound(`Registered model alias ${uri.alias} not found.`);
-      return getVersionRow(db, model, Number(alias.version));
+      const version = await aliasVersion(db, model.id, uri.alias);
+      if (version === undefined) throw notFound(`Registered model alias ${uri.alias} not found.`);
+      return getVersionRow(db, model, version);
     }
     case 'stage': {
       const row = await newestInStage(db, model.id, uri.stage);

@@ -7,7 +7,7 @@
 import { MODEL_STAGES, type ModelProtection, type ModelStage, type TransitionRequest } from '#core/api/entities.ts';
 import { FlowdeskError, notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { selectRequests, toTransitionRequest, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
+import { selectRequests, toTransitionRequest, aliasVersion, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
 import { ref, touchModel, type Work } from './registry-work.ts';
 
 /** What a new model protects until someone changes it: MLflow's production alias and stage. */
@@ -66,13 +66,8 @@ export async function isProtected(trx: Db, model: RegisteredModelRow, kind: 'ali
 /** Points `alias` at `version`, recording a set or a move; no change when it already points there. */
 export async function applyAlias(work: Work, model: RegisteredModelRow, version: ModelVersionRow, alias: string): Promise<void> {
   const { trx } = work;
-  const current = await trx
-    .selectFrom('registered_model_aliases')
-    .select('version')
-    .where('registered_model_id', '=', model.id)
-    .where('alias', '=', alias)
-    .executeTakeFirst();
-  if (current && Number(current.version) === Number(version.version)) return;
+  const current = await aliasVersion(trx, model.id, alias);
+  if (current === Number(version.version)) return;
   await trx
     .insertInto('registered_model_aliases')
     .values({ registered_model_id: model.id, alias, version: version.version })
@@ -80,10 +75,10 @@ export async function applyAlias(work: Work, model: RegisteredModelRow, version:
     .execute();
   await touchModel(work, model);
   work.record({
-    kind: current ? 'alias.moved' : 'alias.set',
+    kind: current !== undefined ? 'alias.moved' : 'alias.set',
     model: ref(model),
     version: Number(version.version),
-    before: current ? { alias, version: Number(current.version) } : null,
+    before: current !== undefined ? { alias, version: current } : null,
     after: { alias, version: Number(version.version) },
   });
   work.notify({ type: 'registry.changed', name: model.name, version: Number(version.version) });

@@ -41,6 +41,17 @@ export async function getVersionRow(db: Db, model: RegisteredModelRow, version: 
   return row;
 }
 
+/** The version number an alias of a model points at, if the alias exists. */
+export async function aliasVersion(db: Db, modelId: number, alias: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('registered_model_aliases')
+    .select('version')
+    .where('registered_model_id', '=', modelId)
+    .where('alias', '=', alias)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.version);
+}
+
 /** The newest version of a model in `stage`, if any. */
 export async function newestInStage(db: Db, modelId: number, stage: ModelStage): Promise<ModelVersionRow | undefined> {
   return db

@@ -25,6 +25,7 @@ import {
   writeProtection,
 } from './registry-moves.ts';
 import {
+  aliasVersion,
   getModelRow,
   getVersionRow,
   loadRegisteredModels,
@@ -385,13 +386,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const request = await mutate(input.actor, async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
-        const current = await work.trx
-          .selectFrom('registered_model_aliases')
-          .select('version')
-          .where('registered_model_id', '=', model.id)
-          .where('alias', '=', input.alias)
-          .executeTakeFirst();
-        if (current && Number(current.version) === input.version) return undefined;
+        if ((await aliasVersion(work.trx, model.id, input.alias)) === input.version) return undefined;
         if (await isProtected(work.trx, model, 'alias', input.alias)) {
           return requestMove(work, model, version, { kind: 'alias', target: input.alias, archiveExistingVersions: false, comment: input.comment });
         }
@@ -407,17 +402,12 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       await mutate(input.actor, async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
-        const current = await trx
-          .selectFrom('registered_model_aliases')
-          .select('version')
-          .where('registered_model_id', '=', model.id)
-          .where('alias', '=', input.alias)
-          .executeTakeFirst();
-        if (!current) return;
+        const current = await aliasVersion(trx, model.id, input.alias);
+        if (current === undefined) return;
         await trx.deleteFrom('registered_model_aliases').where('registered_model_id', '=', model.id).where('alias', '=', input.alias).execute();
         await touchModel(work, model);
-        work.record({ kind: 'alias.deleted', model: ref(model), version: Number(current.version), before: { alias: input.alias, version: Number(current.version) }, after: null });
-        work.notify({ type: 'registry.changed', name: model.name, version: Number(current.version) });
+        work.record({ kind: 'alias.deleted', model: ref(model), version: current, before: { alias: input.alias, version: current }, after: null });
+        work.notify({ type: 'registry.changed', name: model.name, version: current });
       });
       return {};
     },
