@@ -112,6 +112,9 @@ export const metricBucket = z.object({
   last: metricValue,
   firstStep: z.number(),
   lastStep: z.number(),
+  /** When the first and last points were logged (ms), so charts can put wall time on x. */
+  firstTimestamp: z.number(),
+  lastTimestamp: z.number(),
 });
 export type MetricBucket = z.output<typeof metricBucket>;
 

@@ -158,5 +158,7 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
       last: s.last_value,
       firstStep: s.first_step,
       lastStep: s.last_step,
+      firstTimestamp: s.first_timestamp,
+      lastTimestamp: s.last_timestamp,
     }));
 }

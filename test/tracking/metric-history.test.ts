@@ -106,6 +106,22 @@ describe('downsampled metrics', () => {
     }
   });
 
+  it('reports when the first and last point of each bucket were logged, from summaries and raw edges alike', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const steps = Array.from({ length: 30_000 }, (_, i) => i);
+    await logSeries(api, runId, 't', steps, steps.map((s) => s % 7));
+    // logSeries logs step i at timestamp 1000 + i, so each bucket's times follow from its steps.
+    for (const [startStep, endStep, n] of [[undefined, undefined, 40], [123, 20_456, 9], [500, 530, 100]] as const) {
+      const { buckets } = await api.call('metrics.sampled', { runId, key: 't', startStep, endStep, buckets: n });
+      expect(buckets.length).toBeGreaterThan(0);
+      for (const b of buckets) {
+        expect(b.firstTimestamp).toBe(1_000 + b.firstStep);
+        expect(b.lastTimestamp).toBe(1_000 + b.lastStep);
+      }
+    }
+  });
+
   it('returns every point of a short series as its own bucket', async () => {
     const { api } = await testFlowdesk();
     const runId = (await api.call('runs.create', {})).run.info.runId;
