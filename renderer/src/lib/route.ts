@@ -6,6 +6,7 @@
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
+ * - `#/compare?runs=<id>,<id>…&diff=1&x=…&y=…&axes=…`   runs side by side (choices kept in the link)
  */
 
 /** Where the window is. */
@@ -15,7 +16,21 @@ export type Route =
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
+  | CompareRoute
   | { view: 'not-found'; path: string };
+
+/**
+ * The compare view: the runs, "only differences", the scatter's x and y fields and the parallel
+ * coordinates' axes (fields as `param:<key>` / `metric:<key>`; unset means the view's default).
+ */
+export interface CompareRoute {
+  view: 'compare';
+  runIds: string[];
+  onlyDiff: boolean;
+  x?: string;
+  y?: string;
+  axes?: string[];
+}
 
 /** Reads a route from `location.hash`. */
 export function parseRoute(hash: string): Route {
@@ -25,6 +40,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
+  if (path === '/compare') return parseCompare(new URLSearchParams(query));
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -54,6 +70,8 @@ export function routeHref(route: Route): string {
       return `#${route.path}`;
     case 'run':
       return runHref(route.experimentId, route.runId);
+    case 'compare':
+      return compareHref(route);
     case 'experiment': {
       const params = new URLSearchParams();
       if (route.filter !== '') params.set('filter', route.filter);
@@ -75,4 +93,30 @@ export function experimentHref(experimentId: string): string {
 /** The link to a run's page. */
 export function runHref(experimentId: string, runId: string): string {
   return `#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** Comma-separated lists in the compare link; empty items dropped. */
+const list = (text: string | null) => (text ?? '').split(',').filter((s) => s !== '');
+
+function parseCompare(params: URLSearchParams): CompareRoute {
+  return {
+    view: 'compare',
+    runIds: [...new Set(list(params.get('runs')))],
+    onlyDiff: params.get('diff') === '1',
+    x: params.get('x') ?? undefined,
+    y: params.get('y') ?? undefined,
+    axes: params.has('axes') ? list(params.get('axes')) : undefined,
+  };
+}
+
+/** The link to compare runs; `choices` keeps what the compare view showed. */
+export function compareHref(choices: Omit<CompareRoute, 'view' | 'onlyDiff'> & { onlyDiff?: boolean }): string {
+  // Run ids are hex, so the list stays readable; field ids are encoded by URLSearchParams.
+  const params = new URLSearchParams();
+  params.set('runs', choices.runIds.join(','));
+  if (choices.onlyDiff) params.set('diff', '1');
+  if (choices.x !== undefined) params.set('x', choices.x);
+  if (choices.y !== undefined) params.set('y', choices.y);
+  if (choices.axes !== undefined) params.set('axes', choices.axes.join(','));
+  return `#/compare?${params.toString().replace(/%2C/g, ',')}`;
 }

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { defaultAxes, diffParams, fieldId, fieldsOf, fieldValue, makeAxis, niceTicks, parseFieldId } from '../../renderer/src/lib/compare-data.ts';
+import { compareHref, parseRoute, routeHref } from '../../renderer/src/lib/route.ts';
+
+const run = (params: Record<string, string>, metrics: Record<string, number> = {}) => ({ params, metrics });
+
+describe('params side by side', () => {
+  it('lists every param once, sorted, and marks those whose values differ', () => {
+    const rows = diffParams([run({ lr: '0.01', model: 'rf' }), run({ lr: '0.1', model: 'rf' })]);
+    expect(rows).toEqual([
+      { key: 'lr', values: ['0.01', '0.1'], differs: true },
+      { key: 'model', values: ['rf', 'rf'], differs: false },
+    ]);
+  });
+
+  it('counts a param missing from one run as different', () => {
+    const rows = diffParams([run({ seed: '1', extra: 'x' }), run({ seed: '1' }), run({ seed: '1' })]);
+    expect(rows.find((r) => r.key === 'extra')).toEqual({ key: 'extra', values: ['x', undefined, undefined], differs: true });
+    expect(rows.find((r) => r.key === 'seed')!.differs).toBe(false);
+  });
+
+  it('does not confuse a param named like an Object property with a missing one', () => {
+    const rows = diffParams([run({ constructor: 'a' }), run({})]);
+    expect(rows).toEqual([{ key: 'constructor', values: ['a', undefined], differs: true }]);
+  });
+});
+
+describe('fields', () => {
+  it('lists params then metrics, and reads a run’s value of each', () => {
+    const runs = [run({ b: '1' }, { loss: 0.5 }), run({ a: 'x' }, { acc: 0.9 })];
+    expect(fieldsOf(runs).map(fieldId)).toEqual(['param:a', 'param:b', 'metric:acc', 'metric:loss']);
+    expect(fieldValue(runs[0]!, { kind: 'metric', key: 'loss' })).toBe(0.5);
+    expect(fieldValue(runs[0]!, { kind: 'param', key: 'a' })).toBeUndefined();
+  });
+
+  it('round-trips field ids, keys with colons and slashes included', () => {
+    expect(parseFieldId(fieldId({ kind: 'metric', key: 'val/loss:top' }))).toEqual({ kind: 'metric', key: 'val/loss:top' });
+    expect(parseFieldId('tag:x')).toBeUndefined();
+  });
+
+  it('starts parallel coordinates with the differing params and the metrics', () => {
+    const runs = [run({ lr: '0.1', same: '1' }, { loss: 1 }), run({ lr: '0.2', same: '1' }, { loss: 2 })];
+    expect(defaultAxes(runs).map(fieldId)).toEqual(['param:lr', 'metric:loss']);
+  });
+});
+
+describe('axes', () => {
+  it('scales numbers (also numbers written as params) linearly over their range', () => {
+    const axis = makeAxis(['0.01', '0.1', 0.055, undefined]);
+    expect(axis.kind).toBe('numeric');
+    expect(axis.position('0.01')).toBe(0);
+    expect(axis.position(0.1)).toBe(1);
+    expect(axis.position(0.055)).toBeCloseTo(0.5);
+    expect(axis.position(undefined)).toBeUndefined();
+    expect(axis.ticks.length).toBeGreaterThan(2);
+    expect(axis.ticks.every((t) => t.position >= 0 && t.position <= 1)).toBe(true);
+  });
+
+  it('places categories evenly in order, numbers in text ordered as numbers', () => {
+    const axis = makeAxis(['svm', 'rf', 'lr', 'rf']);
+    expect(axis.kind).toBe('categorical');
+    expect(axis.ticks.map((t) => t.label)).toEqual(['lr', 'rf', 'svm']);
+    expect([axis.position('lr'), axis.position('rf'), axis.position('svm')]).toEqual([0, 0.5, 1]);
+    expect(makeAxis(['10', '9', 'x']).ticks.map((t) => t.label)).toEqual(['9', '10', 'x']);
+  });
+
+  it('pads an axis whose values are all equal, and cannot place NaN or ∞', () => {
+    const axis = makeAxis([3, 3, Number.NaN, Number.POSITIVE_INFINITY]);
+    expect(axis.position(3)).toBeCloseTo(0.5);
+    expect(axis.position(Number.NaN)).toBeUndefined();
+    expect(axis.position(Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+
+  it('picks round ticks', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(13, 87)).toEqual([20, 40, 60, 80]);
+    expect(niceTicks(5, 5)).toEqual([5]);
+  });
+});
+
+describe('the compare route', () => {
+  it('reads runs and choices from the link and writes the same link back', () => {
+    const href = compareHref({ runIds: ['a1', 'b2', 'c3'], onlyDiff: true, x: 'param:lr', y: 'metric:val/loss', axes: ['param:lr', 'metric:acc'] });
+    const route = parseRoute(href);
+    expect(route).toEqual({ view: 'compare', runIds: ['a1', 'b2', 'c3'], onlyDiff: true, x: 'param:lr', y: 'metric:val/loss', axes: ['param:lr', 'metric:acc'] });
+    expect(routeHref(route)).toBe(href);
+    expect(href.startsWith('#/compare?runs=a1,b2,c3&')).toBe(true);
+  });
+
+  it('drops repeated and empty run ids and leaves unset choices to the view', () => {
+    expect(parseRoute('#/compare?runs=a,,b,a')).toEqual({ view: 'compare', runIds: ['a', 'b'], onlyDiff: false, x: undefined, y: undefined, axes: undefined });
+    expect(parseRoute('#/compare')).toMatchObject({ view: 'compare', runIds: [] });
+  });
+});
