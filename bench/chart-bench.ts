@@ -68,7 +68,10 @@ async function timeToChart(browser: Browser, url: string, runIds: string[]): Pro
     await page.goto(`${url}/#/compare?runs=${runIds.join(',')}`, { waitUntil: 'commit' });
     const handle = await page.waitForFunction(
       () => {
-        const chart = document.querySelector<HTMLElement>('[data-testid="metric-chart"][data-key="loss"]');
+        // Runs in the page; typed by hand, since the benchmarks compile without the DOM library.
+        type Element = { dataset: Record<string, string>; querySelector(selector: string): unknown };
+        const doc = (globalThis as unknown as { document: { querySelector(selector: string): Element | null } }).document;
+        const chart = doc.querySelector('[data-testid="metric-chart"][data-key="loss"]');
         return chart && chart.querySelector('canvas') && chart.dataset.loading === 'false' && Number(chart.dataset.points) > 0 ? performance.now() : false;
       },
       undefined,
