@@ -179,6 +179,21 @@ describe('metric charts', () => {
     expect(problems).toEqual([]);
   });
 
+  it('follows a run that is still logging: new points appear without a reload', async () => {
+    const { page, problems } = await openPage(browser);
+    const { run } = await served.api.call('runs.create', { experimentId, runName: 'live' });
+    const points = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ key: 'reward', value: Math.sqrt(from + i), timestamp: Date.now(), step: from + i }));
+    await served.api.call('runs.logBatch', { runId: run.info.runId, metrics: points(0, 20) });
+    await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${run.info.runId}`);
+    const chart = page.locator('[data-testid="metric-chart"][data-key="reward"]');
+    await chart.locator('canvas').waitFor();
+    expect((await settled(chart)).xMax).toBe(19);
+    await served.api.call('runs.logBatch', { runId: run.info.runId, metrics: points(20, 50) });
+    await expect.poll(async () => (await chartState(chart)).xMax, { timeout: 15_000 }).toBe(49);
+    expect((await settled(chart)).points).toBe(50);
+    expect(problems).toEqual([]);
+  });
+
   it('opens a chart large, in the dark theme too', async () => {
     const { page, problems } = await openRun('dark');
     await settled(page.locator('[data-testid="metric-chart"][data-key="loss"]').first());
