@@ -59,6 +59,8 @@ describe('metric charts', () => {
           metrics: [
             ...odd.map((value, step) => ({ key: 'grad_norm', value, timestamp: START + step * 1000, step })),
             ...Array.from({ length: 300 }, (_, step) => ({ key: 'accuracy', value: 0.5 + 0.45 * (1 - Math.exp(-step / 60)) + ((step * 7919) % 13) / 400, timestamp: START + step * 1000, step })),
+            // Logged without steps (MLflow's default is step 0): only wall time tells the points apart.
+            ...Array.from({ length: 50 }, (_, i) => ({ key: 'throughput', value: 100 + (i % 7), timestamp: START + i * 60_000, step: 0 })),
             ...Array.from({ length: 300 }, (_, step) => ({ key: 'lr', value: 0.1 * 0.99 ** step, timestamp: START + step * 1000, step })),
           ],
         });
@@ -153,6 +155,10 @@ describe('metric charts', () => {
     await page.getByRole('radio', { name: 'Wall time' }).first().click();
     await expect.poll(async () => (await chartState(chart)).xMin).toBe(START / 1000);
     expect((await chartState(chart)).xMax).toBeCloseTo((START + (POINTS - 1) * 10) / 1000, 0);
+    const throughput = page.locator('[data-testid="metric-chart"][data-key="throughput"]').first();
+    await throughput.scrollIntoViewIfNeeded();
+    const spread = await settled(throughput);
+    expect(spread).toMatchObject({ points: 50, xMin: START / 1000, xMax: (START + 49 * 60_000) / 1000 });
     await page.getByRole('radio', { name: 'Relative time' }).first().click();
     await expect.poll(async () => (await chartState(chart)).xMin).toBe(0);
     expect((await chartState(chart)).xMax).toBeCloseTo(((POINTS - 1) * 10) / 1000, 0);

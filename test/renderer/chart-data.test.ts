@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricBucket } from '#core/api/entities.ts';
-import { alignRuns, bucketsForWidth, bucketsToPoints, ema, formatRelative, forLogScale, stepRangeFor, valueNear, xOf } from '../../renderer/src/lib/chart-data.ts';
+import { alignRuns, bucketsForWidth, bucketsToPoints, ema, formatRelative, forLogScale, needsRawPoints, pointsAsBuckets, stepRangeFor, valueNear, xOf } from '../../renderer/src/lib/chart-data.ts';
 
 /** A bucket of one point at `step`, logged at 1000 + step * 10 ms. */
 const point = (step: number, value: number): MetricBucket => ({
@@ -148,5 +148,21 @@ describe('small helpers', () => {
     expect(formatRelative(42)).toBe('42 s');
     expect(formatRelative(200)).toBe('3 min 20 s');
     expect(formatRelative(7500)).toBe('2 h 5 min');
+  });
+});
+
+describe('series logged at one step', () => {
+  const sameStep = { startStep: 0, endStep: 0, count: 5, min: 1, max: 9, first: 1, last: 9, firstStep: 0, lastStep: 0, firstTimestamp: 0, lastTimestamp: 4000 };
+
+  it('are read whole when several points share a step and the series is short', () => {
+    expect(needsRawPoints([sameStep], 5, 10_000)).toBe(true);
+    expect(needsRawPoints([sameStep], 50_000, 10_000)).toBe(false);
+    expect(needsRawPoints([{ ...sameStep, lastStep: 9, endStep: 9 }], 5, 10_000)).toBe(false);
+  });
+
+  it('draw each raw point at its own time', () => {
+    const buckets = pointsAsBuckets([{ value: 1, timestamp: 0, step: 0 }, { value: Number.NaN, timestamp: 500, step: 0 }, { value: 3, timestamp: 1000, step: 0 }, { value: 9, timestamp: 4000, step: 0 }]);
+    expect(buckets.map((b) => b.count)).toEqual([1, 1, 1]);
+    expect(bucketsToPoints(buckets, 'wall', 0)).toMatchObject({ xs: [0, 1, 4], ys: [1, 3, 9] });
   });
 });

@@ -78,6 +78,22 @@ export function bucketsToPoints(buckets: readonly MetricBucket[], mode: XMode, r
   return { xs: points.map((p) => p.x), ys: points.map((p) => p.y), steps: points.map((p) => p.step), infinite, infiniteExact };
 }
 
+/**
+ * Buckets are cut by step, so points logged at one step (MLflow's default step is 0) share a
+ * bucket however far apart in time they are, and a wall-time chart could not tell them apart.
+ * A short series like that is read whole instead (`metrics.history`): this says when.
+ */
+export function needsRawPoints(buckets: readonly MetricBucket[], pointCount: number, limit: number): boolean {
+  return pointCount <= limit && buckets.some((b) => b.count > 1 && b.firstStep === b.lastStep);
+}
+
+/** Raw points as one-point buckets, so they draw exactly like a fully zoomed series. NaN is left out, as the core does. */
+export function pointsAsBuckets(points: readonly { value: number; timestamp: number; step: number }[]): MetricBucket[] {
+  return points
+    .filter((p) => !Number.isNaN(p.value))
+    .map((p) => ({ startStep: p.step, endStep: p.step, count: 1, min: p.value, max: p.value, first: p.value, last: p.value, firstStep: p.step, lastStep: p.step, firstTimestamp: p.timestamp, lastTimestamp: p.timestamp }));
+}
+
 /** Several runs on one shared x array (uPlot's aligned data): `ys[r][i]` is null where run r has no point at `x[i]`. */
 export interface AlignedSeries {
   x: number[];

@@ -6,8 +6,11 @@
  */
 import type { MetricBucket } from '#core/api/entities.ts';
 import { api } from './api.ts';
-import { stepRangeFor, type RunPoints, type XMode } from './chart-data.ts';
+import { needsRawPoints, pointsAsBuckets, stepRangeFor, type RunPoints, type XMode } from './chart-data.ts';
 import { reportError } from './toasts.svelte.ts';
+
+/** Up to this many points, a series whose steps repeat is drawn from its raw points. */
+const RAW_LIMIT = 10_000;
 
 /** A run as a chart draws it. */
 export interface ChartRun {
@@ -60,7 +63,7 @@ export class MetricChartData {
       const results = await Promise.all(
         this.runs.map((run, i) => {
           if (ranges && !ranges[i]) return { buckets: [], nanCount: 0, pointCount: 0 };
-          return api.call('metrics.sampled', { runId: run.runId, key: this.key, buckets, ...ranges?.[i] });
+          return this.#sampled(run.runId, buckets, ranges?.[i]);
         }),
       );
       if (request !== this.#request) return;
@@ -77,6 +80,14 @@ export class MetricChartData {
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** One run's buckets; a short series with several points per step comes whole (see `needsRawPoints`). */
+  async #sampled(runId: string, buckets: number, range?: { startStep: number; endStep: number }) {
+    const sampled = await api.call('metrics.sampled', { runId, key: this.key, buckets, ...range });
+    if (range || !needsRawPoints(sampled.buckets, sampled.pointCount, RAW_LIMIT)) return sampled;
+    const { metrics } = await api.call('metrics.history', { runId, key: this.key, maxResults: RAW_LIMIT });
+    return { ...sampled, buckets: pointsAsBuckets(metrics) };
   }
 
   /** Zooms to the x range [lo, hi] of the points on screen, fetching finer buckets for it. */
