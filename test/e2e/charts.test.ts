@@ -152,17 +152,19 @@ describe('metric charts', () => {
     const byStep = await settled(chart);
     expect(byStep.xMax).toBe(POINTS - 1);
 
+    const throughput = page.locator('[data-testid="metric-chart"][data-key="throughput"]').first();
+    await throughput.scrollIntoViewIfNeeded();
+    expect((await settled(throughput)).xMax).toBe(0);
+    expect(await throughput.locator('.notes').textContent()).toContain('Every point is at step 0');
     await page.getByRole('radio', { name: 'Wall time' }).first().click();
     await expect.poll(async () => (await chartState(chart)).xMin).toBe(START / 1000);
     expect((await chartState(chart)).xMax).toBeCloseTo((START + (POINTS - 1) * 10) / 1000, 0);
-    const throughput = page.locator('[data-testid="metric-chart"][data-key="throughput"]').first();
-    await throughput.scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await chartState(throughput)).xMin).toBe(START / 1000);
     const spread = await settled(throughput);
     expect(spread).toMatchObject({ points: 50, xMin: START / 1000, xMax: (START + 49 * 60_000) / 1000 });
     await page.getByRole('radio', { name: 'Relative time' }).first().click();
     await expect.poll(async () => (await chartState(chart)).xMin).toBe(0);
     expect((await chartState(chart)).xMax).toBeCloseTo(((POINTS - 1) * 10) / 1000, 0);
-    // Relative time is labelled as durations on the axis.
     await page.getByRole('radio', { name: 'Step' }).first().click();
     await expect.poll(async () => (await chartState(chart)).xMax).toBe(POINTS - 1);
 
