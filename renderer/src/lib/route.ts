@@ -6,6 +6,7 @@
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
+ * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
  */
 
 /** Where the window is. */
@@ -15,7 +16,19 @@ export type Route =
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
+  | { view: 'models' }
+  | { view: 'model'; name: string }
+  | { view: 'version'; name: string; version: number }
   | { view: 'not-found'; path: string };
+
+/** A model name from the URL; undefined for a malformed escape (a hand-edited address), which names no view. */
+function decodeName(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Reads a route from `location.hash`. */
 export function parseRoute(hash: string): Route {
@@ -25,6 +38,13 @@ export function parseRoute(hash: string): Route {
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
+  if (path === '/models') return { view: 'models' };
+  const versionPage = /^\/models\/([^/]+)\/versions\/([1-9]\d*)$/.exec(path);
+  const versionName = versionPage ? decodeName(versionPage[1]!) : undefined;
+  if (versionPage && versionName !== undefined) return { view: 'version', name: versionName, version: Number(versionPage[2]) };
+  const model = /^\/models\/([^/]+)$/.exec(path);
+  const modelName = model ? decodeName(model[1]!) : undefined;
+  if (modelName !== undefined) return { view: 'model', name: modelName };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -50,6 +70,12 @@ export function routeHref(route: Route): string {
       return '#/trash';
     case 'disk-usage':
       return '#/disk-usage';
+    case 'models':
+      return '#/models';
+    case 'model':
+      return modelHref(route.name);
+    case 'version':
+      return versionHref(route.name, route.version);
     case 'not-found':
       return `#${route.path}`;
     case 'run':
@@ -75,4 +101,14 @@ export function experimentHref(experimentId: string): string {
 /** The link to a run's page. */
 export function runHref(experimentId: string, runId: string): string {
   return `#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** The link to a registered model's board. */
+export function modelHref(name: string): string {
+  return `#/models/${encodeURIComponent(name)}`;
+}
+
+/** The link to a version's page. */
+export function versionHref(name: string, version: number): string {
+  return `${modelHref(name)}/versions/${version}`;
 }
