@@ -40,6 +40,12 @@ describe('the registry board', () => {
   const column = (page: Page, label: string) => page.locator(`section.column[aria-label="${label}"]`);
   const card = (page: Page, version: number) => page.locator(`section.column[aria-label^="Stage"] article[data-version="${version}"]`);
 
+  /** Clears the toasts, so a screenshot shows the view itself. */
+  async function dismissToasts(page: Page): Promise<void> {
+    const buttons = page.locator('.toasts').getByRole('button', { name: 'Dismiss' });
+    while ((await buttons.count()) > 0) await buttons.first().click();
+  }
+
   /** The screenshot of what `page` shows, again in the dark theme. */
   async function darkScreenshot(url: string, name: string, ready: (page: Page) => Promise<unknown>): Promise<void> {
     const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
@@ -91,6 +97,7 @@ describe('the registry board', () => {
     const hostileLink = page.getByRole('link', { name: HOSTILE, exact: true });
     expect(await hostileLink.count()).toBe(1);
     expect(await page.locator('tbody img').count()).toBe(0);
+    expect(await page.getByRole('row', { name: /churn-legacy/ }).locator('.description').textContent()).toBe('The old churn model.');
     await screenshot(page, 'models-list');
     await darkScreenshot(`${served.url}/#/models`, 'models-list-dark', (p) => expect.poll(() => p.locator('tbody tr').count()).toBe(3));
 
@@ -156,6 +163,7 @@ describe('the registry board', () => {
     expect(await column(page, 'Stage Production').getByRole('list', { name: 'Pending requests for Production' }).textContent()).toContain('version 1');
     const pendingRequest = page.getByRole('listitem', { name: 'Request: version 1 to Production' });
     expect(await pendingRequest.textContent()).toContain('AUC 0.91 on the March holdout');
+    await dismissToasts(page);
     await screenshot(page, 'registry-board-pending');
     await darkScreenshot(`${served.url}/#/models/churn-classifier`, 'registry-board-pending-dark', (p) => expect.poll(() => p.locator('.pending-list li').count()).toBe(1));
 
@@ -165,6 +173,7 @@ describe('the registry board', () => {
     await expect.poll(() => column(page, 'Stage Production').locator('article').count()).toBe(1);
     expect(await page.locator('.decided').textContent()).toContain('Checked the holdout report');
     expect(await card(page, 1).textContent()).not.toContain('Pending');
+    await dismissToasts(page);
     await screenshot(page, 'registry-board');
 
     // The timeline on the version page tells all four steps, newest first, with the comments.
@@ -182,6 +191,7 @@ describe('the registry board', () => {
     expect(text).toContain('AUC 0.91 on the March holdout');
     expect(text).toContain('Checked the holdout report');
     expect(text).toContain(`from runs:/${ids.run}/model`);
+    await dismissToasts(page);
     await screenshot(page, 'registry-version');
     await darkScreenshot(page.url(), 'registry-version-dark', (p) => expect.poll(() => p.getByRole('list', { name: 'History' }).locator('li').count()).toBe(6));
 
@@ -230,6 +240,8 @@ describe('the registry board', () => {
     await expect.poll(async () => (await served.api.call('registry.getProtection', { name: 'churn-classifier' })).protection.stages).toEqual([]);
     await card(page, 2).dragTo(column(page, 'Stage Production'));
     await expect.poll(() => column(page, 'Stage Production').locator('article').count()).toBe(2);
+    await dismissToasts(page);
+    await screenshot(page, 'registry-board-aliases');
     // The only console errors are the refused alias's: the 400 and the reporter's log of it.
     expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)') && !p.startsWith('console error: Moving version 2 to @v2'))).toEqual([]);
     await page.context().close();
