@@ -7,13 +7,9 @@ import type { HistoryEntry, ModelProtection, ModelVersion, RegisteredModel, Tran
 import { FlowdeskError } from '#core/api/errors.ts';
 import { api } from './api.ts';
 import { parseFilterError, type FilterError } from './filter-error.ts';
+import { quoteFilterString } from './filter-quote.ts';
 import { boardColumns, columnLabel, type BoardColumn, type BoardTarget } from './registry-board.ts';
 import { notify, reportError } from './toasts.svelte.ts';
-
-/** A string literal of the query language (backslash escapes the quote and itself). */
-export function quoteFilterString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** Runs `work`, reporting a failure under `action`; answers whether it worked. */
 async function attempt(action: string, work: () => Promise<unknown>): Promise<boolean> {
