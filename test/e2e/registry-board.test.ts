@@ -135,6 +135,7 @@ describe('the registry board', () => {
     expect(await dialog.getByRole('radio', { name: /model\/ MLmodel/ }).isChecked()).toBe(true);
     await dialog.getByLabel('Model name').fill('churn-classifier');
     expect(await dialog.textContent()).toContain('Creates the model “churn-classifier” with version 1.');
+    await screenshot(page, 'register-model-dialog');
     await dialog.getByRole('button', { name: 'Register' }).click();
     await expect.poll(() => dialog.textContent()).toContain('version 1 of churn-classifier');
     await dialog.getByRole('link', { name: 'Open version 1' }).click();
@@ -157,6 +158,7 @@ describe('the registry board', () => {
     const request = page.getByRole('dialog');
     await expect.poll(() => request.textContent()).toContain('Production is protected');
     await request.getByLabel('Why should it move?').fill('AUC 0.91 on the March holdout');
+    await screenshot(page, 'registry-request-dialog');
     await request.getByRole('button', { name: 'Request approval' }).click();
     await expect.poll(() => card(page, 1).textContent()).toContain('Pending → Production');
     expect(await column(page, 'Stage Staging').locator('article').count()).toBe(1);
