@@ -11,15 +11,16 @@ import { quoteFilterString } from './filter-quote.ts';
 import { boardColumns, columnLabel, type BoardColumn, type BoardTarget } from './registry-board.ts';
 import { notify, reportError } from './toasts.svelte.ts';
 
-/** Runs `work`, reporting a failure under `action`; answers whether it worked. */
-async function attempt(action: string, work: () => Promise<unknown>): Promise<boolean> {
+/** Makes an edit, then reloads what shows it; a failure is reported under `action`. Answers whether it worked. */
+async function edit(action: string, work: () => Promise<unknown>, reload: () => Promise<void>): Promise<boolean> {
   try {
     await work();
-    return true;
   } catch (err) {
     reportError(action, err);
     return false;
   }
+  await reload();
+  return true;
 }
 
 const PAGE = 100;
@@ -104,20 +105,8 @@ async function fullHistory(name: string): Promise<HistoryEntry[]> {
   return entries;
 }
 
-/** Tag and description edits shared by the board (model) and the version page (version). */
-abstract class Editable {
-  abstract readonly name: string;
-  abstract load(): Promise<void>;
-
-  protected async edit(action: string, work: () => Promise<unknown>): Promise<boolean> {
-    const ok = await attempt(action, work);
-    if (ok) await this.load();
-    return ok;
-  }
-}
-
 /** One model's board. */
-export class ModelBoard extends Editable {
+export class ModelBoard {
   model = $state.raw<RegisteredModel | undefined>(undefined);
   versions = $state.raw<ModelVersion[]>([]);
   protection = $state.raw<ModelProtection>({ aliases: [], stages: [] });
@@ -132,9 +121,7 @@ export class ModelBoard extends Editable {
   readonly columns: BoardColumn[] = $derived(boardColumns(this.versions, this.model?.aliases ?? [], this.protection, this.requests));
   readonly pending = $derived(this.requests.filter((r) => r.status === 'pending'));
 
-  constructor(readonly name: string) {
-    super();
-  }
+  constructor(readonly name: string) {}
 
   async load(): Promise<void> {
     try {
@@ -160,6 +147,10 @@ export class ModelBoard extends Editable {
     }
   }
 
+  #edit(action: string, work: () => Promise<unknown>): Promise<boolean> {
+    return edit(action, work, () => this.load());
+  }
+
   /** Reads the runs not yet known; a purged run is expected (the card shows its id) and not reported. */
   async #loadRuns(versions: readonly ModelVersion[]): Promise<void> {
     const missing = [...new Set(versions.map((v) => v.runId).filter((id): id is string => id !== undefined && !this.runs.has(id)))];
@@ -180,7 +171,7 @@ export class ModelBoard extends Editable {
 
   /** Moves a version onto an unprotected target at once. */
   move(version: number, target: BoardTarget): Promise<boolean> {
-    return this.edit(`Moving version ${version} to ${columnLabel(target)}`, async () => {
+    return this.#edit(`Moving version ${version} to ${columnLabel(target)}`, async () => {
       if (target.kind === 'stage') await api.call('registry.transitionStage', { name: this.name, version, stage: target.target });
       else await api.call('registry.setAlias', { name: this.name, version, alias: target.target });
     });
@@ -188,7 +179,7 @@ export class ModelBoard extends Editable {
 
   /** Asks for a move onto a protected target; the version stays until someone approves. */
   request(version: number, target: BoardTarget, comment: string): Promise<boolean> {
-    return this.edit(`Requesting ${columnLabel(target)} for version ${version}`, async () => {
+    return this.#edit(`Requesting ${columnLabel(target)} for version ${version}`, async () => {
       const input = { name: this.name, version, comment: comment || undefined };
       const { request } = target.kind === 'stage' ? await api.call('registry.transitionStage', { ...input, stage: target.target }) : await api.call('registry.setAlias', { ...input, alias: target.target });
       // The server moves at once when the target stopped being protected meanwhile: say which happened.
@@ -198,40 +189,40 @@ export class ModelBoard extends Editable {
   }
 
   approve(request: TransitionRequest, comment: string): Promise<boolean> {
-    return this.edit(`Approving the request for version ${request.version}`, () => api.call('registry.approveRequest', { requestId: request.requestId, comment: comment || undefined }));
+    return this.#edit(`Approving the request for version ${request.version}`, () => api.call('registry.approveRequest', { requestId: request.requestId, comment: comment || undefined }));
   }
 
   reject(request: TransitionRequest, comment: string): Promise<boolean> {
-    return this.edit(`Rejecting the request for version ${request.version}`, () => api.call('registry.rejectRequest', { requestId: request.requestId, comment: comment || undefined }));
+    return this.#edit(`Rejecting the request for version ${request.version}`, () => api.call('registry.rejectRequest', { requestId: request.requestId, comment: comment || undefined }));
   }
 
   cancel(request: TransitionRequest, comment: string): Promise<boolean> {
-    return this.edit(`Cancelling the request for version ${request.version}`, () => api.call('registry.cancelRequest', { requestId: request.requestId, comment: comment || undefined }));
+    return this.#edit(`Cancelling the request for version ${request.version}`, () => api.call('registry.cancelRequest', { requestId: request.requestId, comment: comment || undefined }));
   }
 
   removeAlias(alias: string): Promise<boolean> {
-    return this.edit(`Removing @${alias}`, () => api.call('registry.deleteAlias', { name: this.name, alias }));
+    return this.#edit(`Removing @${alias}`, () => api.call('registry.deleteAlias', { name: this.name, alias }));
   }
 
   setProtection(protection: ModelProtection): Promise<boolean> {
-    return this.edit('Changing the protected targets', () => api.call('registry.setProtection', { name: this.name, ...protection }));
+    return this.#edit('Changing the protected targets', () => api.call('registry.setProtection', { name: this.name, ...protection }));
   }
 
   describe(description: string): Promise<boolean> {
-    return this.edit('Saving the model description', () => api.call('registry.updateModel', { name: this.name, description }));
+    return this.#edit('Saving the model description', () => api.call('registry.updateModel', { name: this.name, description }));
   }
 
   setTag(key: string, value: string): Promise<boolean> {
-    return this.edit(`Setting the tag ${key}`, () => api.call('registry.setModelTag', { name: this.name, key, value }));
+    return this.#edit(`Setting the tag ${key}`, () => api.call('registry.setModelTag', { name: this.name, key, value }));
   }
 
   deleteTag(key: string): Promise<boolean> {
-    return this.edit(`Deleting the tag ${key}`, () => api.call('registry.deleteModelTag', { name: this.name, key }));
+    return this.#edit(`Deleting the tag ${key}`, () => api.call('registry.deleteModelTag', { name: this.name, key }));
   }
 }
 
 /** One version's page: the version, its run's name and the model's history. */
-export class VersionPageState extends Editable {
+export class VersionPageState {
   version = $state.raw<ModelVersion | undefined>(undefined);
   runName = $state<string | undefined>(undefined);
   runExperimentId = $state<string | undefined>(undefined);
@@ -242,9 +233,7 @@ export class VersionPageState extends Editable {
   constructor(
     readonly name: string,
     readonly number: number,
-  ) {
-    super();
-  }
+  ) {}
 
   async load(): Promise<void> {
     try {
@@ -262,6 +251,10 @@ export class VersionPageState extends Editable {
     }
   }
 
+  #edit(action: string, work: () => Promise<unknown>): Promise<boolean> {
+    return edit(action, work, () => this.load());
+  }
+
   async #loadRun(runId: string | undefined): Promise<void> {
     if (runId === undefined || this.runExperimentId !== undefined) return;
     try {
@@ -275,14 +268,14 @@ export class VersionPageState extends Editable {
   }
 
   describe(description: string): Promise<boolean> {
-    return this.edit('Saving the version description', () => api.call('registry.updateVersion', { name: this.name, version: this.number, description }));
+    return this.#edit('Saving the version description', () => api.call('registry.updateVersion', { name: this.name, version: this.number, description }));
   }
 
   setTag(key: string, value: string): Promise<boolean> {
-    return this.edit(`Setting the tag ${key}`, () => api.call('registry.setVersionTag', { name: this.name, version: this.number, key, value }));
+    return this.#edit(`Setting the tag ${key}`, () => api.call('registry.setVersionTag', { name: this.name, version: this.number, key, value }));
   }
 
   deleteTag(key: string): Promise<boolean> {
-    return this.edit(`Deleting the tag ${key}`, () => api.call('registry.deleteVersionTag', { name: this.name, version: this.number, key }));
+    return this.#edit(`Deleting the tag ${key}`, () => api.call('registry.deleteVersionTag', { name: this.name, version: this.number, key }));
   }
 }
