@@ -99,7 +99,6 @@ describe('the registry board', () => {
     expect(await page.locator('tbody img').count()).toBe(0);
     expect(await page.getByRole('row', { name: /churn-legacy/ }).locator('.description').textContent()).toBe('The old churn model.');
     await screenshot(page, 'models-list');
-    await darkScreenshot(`${served.url}/#/models`, 'models-list-dark', (p) => expect.poll(() => p.locator('tbody tr').count()).toBe(3));
 
     await hostileLink.click();
     await expect.poll(() => page.locator('h1').textContent()).toBe(HOSTILE);
@@ -244,6 +243,14 @@ describe('the registry board', () => {
     await expect.poll(() => column(page, 'Stage Production').locator('article').count()).toBe(2);
     await dismissToasts(page);
     await screenshot(page, 'registry-board-aliases');
+
+    // The list now shows where the versions stand.
+    await page.getByRole('link', { name: 'Models', exact: true }).first().click();
+    const row = page.getByRole('row', { name: /churn-classifier/ });
+    await expect.poll(() => row.textContent()).toContain('v2 · Production');
+    expect(await row.textContent()).toContain('@champion → v2');
+    await screenshot(page, 'models-list-versions');
+    await darkScreenshot(`${served.url}/#/models`, 'models-list-dark', (p) => expect.poll(() => p.locator('tbody tr').count()).toBe(4));
     // The only console errors are the refused alias's: the 400 and the reporter's log of it.
     expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)') && !p.startsWith('console error: Moving version 2 to @v2'))).toEqual([]);
     await page.context().close();
