@@ -196,6 +196,18 @@ describe('the registry board', () => {
     await screenshot(page, 'registry-version');
     await darkScreenshot(page.url(), 'registry-version-dark', (p) => expect.poll(() => p.getByRole('list', { name: 'History' }).locator('li').count()).toBe(6));
 
+    // Tags and description of the version are edited here, and each edit joins the history.
+    await page.getByLabel('New tag key').fill('validated');
+    await page.getByLabel('New tag value').fill(HOSTILE);
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await expect.poll(() => history.locator('li .what').first().textContent()).toBe(`Version 1 tag validated set to “${HOSTILE}”`);
+    await page.getByRole('button', { name: 'Add description' }).click();
+    await page.getByLabel('Description (markdown)').fill('Trained on **March** data');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('description').locator('strong').textContent()).toBe('March');
+    await expect.poll(() => history.locator('li .what').first().textContent()).toBe('Version 1 description changed');
+    expect(await page.locator('main img').count()).toBe(0);
+
     // Lineage both ways: the version links to its run, and the run page links back here.
     await page.locator('.run-link').click();
     await expect.poll(() => page.url()).toBe(runUrl);
@@ -210,6 +222,11 @@ describe('the registry board', () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/models/churn-classifier`);
     await expect.poll(() => column(page, 'Stage None').locator('article').count()).toBe(1);
+
+    // A version a script registers meanwhile appears on the open board.
+    await served.api.call('registry.createVersion', { name: 'churn-classifier', source: `runs:/${ids.run}/plots`, runId: ids.run });
+    await expect.poll(() => column(page, 'Stage None').locator('article').count()).toBe(2);
+    expect(await column(page, 'Stage None').locator('article').first().getAttribute('data-version')).toBe('3');
 
     await column(page, 'Stage None').getByRole('button', { name: 'Move version 2 to…' }).focus();
     await page.keyboard.press('Enter');
@@ -239,8 +256,12 @@ describe('the registry board', () => {
     await page.getByRole('group', { name: 'Protected targets' }).getByRole('checkbox', { name: 'Production', exact: true }).uncheck();
     await page.getByRole('button', { name: 'Save protection' }).click();
     await expect.poll(async () => (await served.api.call('registry.getProtection', { name: 'churn-classifier' })).protection.stages).toEqual([]);
+    // Back to the top first, so the card and the column are both in view: Playwright scrolls the
+    // target into view after pressing on the source, which would start the drag on another card.
+    await page.locator('.board-page').evaluate((node) => node.scrollTo(0, 0));
     await card(page, 2).dragTo(column(page, 'Stage Production'));
     await expect.poll(() => column(page, 'Stage Production').locator('article').count()).toBe(2);
+    expect(await column(page, 'Stage None').locator('article').getAttribute('data-version')).toBe('3');
     await dismissToasts(page);
     await screenshot(page, 'registry-board-aliases');
 
