@@ -147,6 +147,7 @@ describe('the registry board', () => {
     await expect.poll(() => column(page, 'Stage None').locator('article').count()).toBe(1);
     expect(await card(page, 1).textContent()).toContain('gbm-baseline');
     expect(await card(page, 1).textContent()).toContain(`runs:/${ids.run}/model`);
+    expect(await card(page, 1).textContent()).toContain('ready');
     await card(page, 1).dragTo(column(page, 'Stage Staging'));
     await expect.poll(() => column(page, 'Stage Staging').locator('article').count()).toBe(1);
     expect(await column(page, 'Stage None').locator('article').count()).toBe(0);
@@ -231,6 +232,8 @@ describe('the registry board', () => {
     await column(page, 'Stage None').getByRole('button', { name: 'Move version 2 to…' }).focus();
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.getByRole('radio').count()).toBe(6);
+    await screenshot(page, 'registry-move-dialog');
     await dialog.getByLabel('New alias name').fill('champion');
     await dialog.getByRole('button', { name: 'Move' }).click();
     await expect.poll(() => column(page, 'Alias @champion').locator('article').count()).toBe(1);
