@@ -3,7 +3,7 @@ import type { FileInfo, HistoryEntry, ModelVersion, TransitionRequest } from '#c
 import { parseFilter } from '#core/search/parse-filter.ts';
 import { quoteFilterString } from '../../renderer/src/lib/filter-quote.ts';
 import { findModelFolders, WALK_LIMIT } from '../../renderer/src/lib/register-model.ts';
-import { boardColumns, columnLabel, pendingFor, planMove } from '../../renderer/src/lib/registry-board.ts';
+import { boardColumns, columnLabel, concernsModel, pendingFor, planMove } from '../../renderer/src/lib/registry-board.ts';
 import { timeline } from '../../renderer/src/lib/registry-timeline.ts';
 import { parseRoute, routeHref } from '../../renderer/src/lib/route.ts';
 
@@ -67,6 +67,15 @@ describe('board columns', () => {
     expect(planMove(column('Staging'), versions[1]!)).toEqual({ kind: 'none', reason: 'Version 2 is already in Staging.' });
     expect(planMove(column('@champion'), versions[0]!)).toEqual({ kind: 'none', reason: 'Version 1 is already at @champion.' });
     expect(planMove(column('Production'), versions[2]!)).toEqual({ kind: 'none', reason: 'A request to move version 3 to Production is already waiting for approval.' });
+  });
+
+  it('reloads for its own model only, also across a rename', () => {
+    expect(concernsModel({ type: 'registry.changed', name: 'churn', version: 2 }, 'churn')).toBe(true);
+    expect(concernsModel({ type: 'registry.changed', name: 'churn-v2', previousName: 'churn' }, 'churn')).toBe(true);
+    expect(concernsModel({ type: 'registry.changed', name: 'fraud' }, 'churn')).toBe(false);
+    expect(concernsModel({ type: 'registry.request', requestId: '1', name: 'churn', version: 1, status: 'pending' }, 'churn')).toBe(true);
+    expect(concernsModel({ type: 'registry.request', requestId: '1', name: 'fraud', version: 1, status: 'pending' }, 'churn')).toBe(false);
+    expect(concernsModel({ type: 'run.updated', experimentId: '1', runId: 'r' }, 'churn')).toBe(false);
   });
 
   it('shows an empty board as four empty stages and the protected aliases', () => {

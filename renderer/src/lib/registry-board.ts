@@ -3,6 +3,7 @@
  * the four, in stage order) and a column per alias, each with its cards, whether a move onto it needs
  * an approval, and the requests waiting for one. Pure, so it is unit-tested without a window.
  */
+import type { FlowdeskEvent } from '#core/api/events.ts';
 import { MODEL_STAGES, type ModelAlias, type ModelProtection, type ModelVersion, type TransitionRequest } from '#core/api/entities.ts';
 
 /** Where a card can be dropped: a stage, or an alias. */
@@ -97,4 +98,11 @@ export function planMove(column: BoardColumn, version: ModelVersion): MovePlan {
 /** Where a pending request would move its version, as a person reads it: "Production", "@champion". */
 export function requestTargetLabel(request: Pick<TransitionRequest, 'kind' | 'target'>): string {
   return columnLabel(request);
+}
+
+/** Whether a live event is about the model named `name` (under that name now, or before a rename). */
+export function concernsModel(event: FlowdeskEvent, name: string): boolean {
+  if (event.type === 'registry.changed') return event.name === name || event.previousName === name;
+  if (event.type === 'registry.request') return event.name === name;
+  return false;
 }
