@@ -18,6 +18,8 @@ async function seed(dataDir: string): Promise<void> {
     await fd.artifacts.write(`${experimentId}/${run.info.runId}/artifacts/model/MLmodel`, Buffer.from(mlmodel));
     await fd.artifacts.write(`${experimentId}/${run.info.runId}/artifacts/model/model.pkl`, Buffer.alloc(2048, 1));
     await fd.artifacts.write(`${experimentId}/${run.info.runId}/artifacts/plots/roc.png`, Buffer.alloc(64, 2));
+    const { model } = await fd.handlers['loggedModels.create']({ experimentId, name: 'gbm-logged', sourceRunId: run.info.runId });
+    ids.loggedModel = model.info.modelId;
   } finally {
     await fd.close();
   }
@@ -130,8 +132,9 @@ describe('the registry board', () => {
     // Register from the run page: the folder with the MLmodel file is offered first.
     await page.getByRole('button', { name: 'Register model' }).click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.getByRole('radio').count()).toBe(2);
+    await expect.poll(() => dialog.getByRole('radio').count()).toBe(3);
     expect(await dialog.getByRole('radio', { name: /model\/ MLmodel/ }).isChecked()).toBe(true);
+    expect(await dialog.getByRole('radio', { name: /gbm-logged logged model/ }).count()).toBe(1);
     await dialog.getByLabel('Model name').fill('churn-classifier');
     expect(await dialog.textContent()).toContain('Creates the model “churn-classifier” with version 1.');
     await screenshot(page, 'register-model-dialog');
@@ -275,6 +278,17 @@ describe('the registry board', () => {
     expect(await row.textContent()).toContain('@champion → v2');
     await screenshot(page, 'models-list-versions');
     await darkScreenshot(`${served.url}/#/models`, 'models-list-dark', (p) => expect.poll(() => p.locator('tbody tr').count()).toBe(4));
+
+    // A model the run logged (MLflow 3) registers into the existing model as its next version.
+    await page.goto(`${served.url}/#/experiments/${ids.experiment}/runs/${ids.run}`);
+    await page.getByRole('button', { name: 'Register model' }).click();
+    await dialog.getByRole('radio', { name: /gbm-logged/ }).check();
+    await dialog.getByLabel('Model name').fill('churn-classifier');
+    await expect.poll(() => dialog.textContent()).toContain('Adds the next version to “churn-classifier”.');
+    await dialog.getByRole('button', { name: 'Register' }).click();
+    await expect.poll(() => dialog.textContent()).toContain('version 4 of churn-classifier');
+    const registered = (await served.api.call('registry.getVersion', { name: 'churn-classifier', version: 4 })).version;
+    expect([registered.source, registered.modelId, registered.runId]).toEqual([`models:/${ids.loggedModel}`, ids.loggedModel, ids.run]);
     // The only console errors are the refused alias's: the 400 and the reporter's log of it.
     expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)') && !p.startsWith('console error: Moving version 2 to @v2'))).toEqual([]);
     await page.context().close();
