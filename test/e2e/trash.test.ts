@@ -140,4 +140,38 @@ describe('the trash', () => {
     expect(problems).toEqual(['console error: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await page.context().close();
   });
+
+  it('deletes a run from its page, finds it in the trash, restores it, deletes it again and purges it: its folder is gone from disk', async () => {
+    const { page, problems } = await openPage(browser);
+    const runUrl = `${served.url}/#/experiments/${ids['vision']!}/runs/${ids['small-run']!}`;
+    await page.goto(runUrl);
+    await page.getByRole('button', { name: 'Move to trash' }).click();
+    await expect.poll(() => page.locator('.badge.danger').textContent()).toBe('in the trash');
+    await screenshot(page, 'run-in-trash');
+
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await expect.poll(() => row(page, 'small-run').textContent()).toContain('1.2 KiB');
+    await page.getByRole('button', { name: 'Restore small-run' }).click();
+    await expect.poll(() => row(page, 'small-run').count()).toBe(0);
+    expect((await served.api.call('runs.get', { runId: ids['small-run']! })).run.info.lifecycleStage).toBe('active');
+
+    await page.goto(runUrl);
+    await page.getByRole('button', { name: 'Move to trash' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Restore' }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByLabel('Select small-run').check();
+    await page.getByRole('button', { name: 'Purge selected (1)' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toContain('1,200 bytes');
+    expect(existsSync(runFolder('vision', 'small-run'))).toBe(true);
+    await dialog.getByRole('button', { name: 'Purge 1 run' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Purge report' }).textContent()).toContain('Purged 1 run and reclaimed 1.2 KiB.');
+    expect(existsSync(runFolder('vision', 'small-run'))).toBe(false);
+    expect(existsSync(join(served.dataDir, 'artifacts', ids['vision']!))).toBe(true);
+    await expect.poll(() => row(page, 'small-run').count()).toBe(0);
+    await screenshot(page, 'trash-purged-from-run-page');
+    await expect(served.api.call('runs.get', { runId: ids['small-run']! })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -72,9 +72,10 @@ export const liveEvents = new LiveEvents();
 /**
  * Loads now, then again shortly after any of the given events (or a resync), for as long as the
  * calling component lives. Events come in bursts while a script logs; a burst causes one reload.
+ * `concerns` narrows them further (say, to one registered model).
  * Call it during component setup: it registers an effect.
  */
-export function reloadOnEvents(load: () => Promise<void>, types: readonly FlowdeskEvent['type'][], delayMs: number): void {
+export function reloadOnEvents(load: () => Promise<void>, types: readonly FlowdeskEvent['type'][], delayMs: number, concerns: (event: FlowdeskEvent) => boolean = () => true): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const soon = () => {
     clearTimeout(timer);
@@ -84,7 +85,7 @@ export function reloadOnEvents(load: () => Promise<void>, types: readonly Flowde
     void load();
     const unsubscribe = liveEvents.subscribe({
       onEvent: (event) => {
-        if (types.includes(event.type)) soon();
+        if (types.includes(event.type) && concerns(event)) soon();
       },
       onResync: soon,
     });

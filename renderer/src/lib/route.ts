@@ -7,6 +7,7 @@
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
  * - `#/compare?runs=<id>,<id>…&diff=1&x=…&y=…&axes=…`   runs side by side (choices kept in the link)
+ * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
  */
 
 /** Where the window is. */
@@ -17,6 +18,9 @@ export type Route =
   | { view: 'trash' }
   | { view: 'disk-usage' }
   | CompareRoute
+  | { view: 'models' }
+  | { view: 'model'; name: string }
+  | { view: 'version'; name: string; version: number }
   | { view: 'not-found'; path: string };
 
 /**
@@ -32,6 +36,15 @@ export interface CompareRoute {
   axes?: string[];
 }
 
+/** A model name from the URL; undefined for a malformed escape (a hand-edited address), which names no view. */
+function decodeName(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a route from `location.hash`. */
 export function parseRoute(hash: string): Route {
   const text = hash.replace(/^#/, '');
@@ -41,6 +54,13 @@ export function parseRoute(hash: string): Route {
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
   if (path === '/compare') return parseCompare(new URLSearchParams(query));
+  if (path === '/models') return { view: 'models' };
+  const versionPage = /^\/models\/([^/]+)\/versions\/([1-9]\d*)$/.exec(path);
+  const versionName = versionPage ? decodeName(versionPage[1]!) : undefined;
+  if (versionPage && versionName !== undefined) return { view: 'version', name: versionName, version: Number(versionPage[2]) };
+  const model = /^\/models\/([^/]+)$/.exec(path);
+  const modelName = model ? decodeName(model[1]!) : undefined;
+  if (modelName !== undefined) return { view: 'model', name: modelName };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -66,6 +86,12 @@ export function routeHref(route: Route): string {
       return '#/trash';
     case 'disk-usage':
       return '#/disk-usage';
+    case 'models':
+      return '#/models';
+    case 'model':
+      return modelHref(route.name);
+    case 'version':
+      return versionHref(route.name, route.version);
     case 'not-found':
       return `#${route.path}`;
     case 'run':
@@ -119,4 +145,14 @@ export function compareHref(choices: Omit<CompareRoute, 'view' | 'onlyDiff'> & {
   if (choices.y !== undefined) params.set('y', choices.y);
   if (choices.axes !== undefined) params.set('axes', choices.axes.join(','));
   return `#/compare?${params.toString().replace(/%2C/g, ',')}`;
+}
+
+/** The link to a registered model's board. */
+export function modelHref(name: string): string {
+  return `#/models/${encodeURIComponent(name)}`;
+}
+
+/** The link to a version's page. */
+export function versionHref(name: string, version: number): string {
+  return `${modelHref(name)}/versions/${version}`;
 }
