@@ -94,8 +94,7 @@ export function parseMLproject(text: string, options: { dir?: string; defaultNam
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
-    const line = syntax.linePos?.[0].line;
-    throw invalid(`MLproject${line ? ` line ${line}` : ''}: ${syntax.message.split('\n')[0]}`);
+    throw invalid(`MLproject line ${lineCounter.linePos(syntax.pos[0]).line}: ${syntax.message.split('\n')[0]}`);
   }
   const locate: Locate = (node) => {
     const offset = node?.range?.[0];

@@ -89,7 +89,8 @@ export function checkParameters(entry: ProjectEntryPoint, given: Record<string, 
   if (Object.keys(params).length > LIMITS.batchParams) issues.push({ message: `A run takes at most ${LIMITS.batchParams} parameters, got ${Object.keys(params).length}` });
   if (issues.length > 0) return { params, issues };
 
-  const filled = entry.command.replace(PLACEHOLDER, (match: string, name: string | undefined) => {
+  // A script's command is the file to run, not a template: nothing in it is substituted.
+  const filled = entry.isScript ? entry.command : entry.command.replace(PLACEHOLDER, (match: string, name: string | undefined) => {
     if (name === undefined) return match[0]!;
     return quote([forCommand[name]!]);
   });

@@ -377,6 +377,7 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
         done: new Promise((resolve) => (finish = resolve)),
       };
       runs.set(runId, active);
+      emit(active, 'system', `Run ${runId} in experiment ${experimentId}\n`);
       void execute(active, checked.command, source.directory, vars, target).then(finish);
       return { state: active.state, done: active.done };
     },
