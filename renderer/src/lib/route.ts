@@ -6,6 +6,7 @@
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
+ * - `#/projects/run?from=<runId>`          run a project (prefilled from an earlier project run)
  */
 
 /** Where the window is. */
@@ -15,6 +16,7 @@ export type Route =
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
+  | { view: 'project-run'; from?: string }
   | { view: 'not-found'; path: string };
 
 /** Reads a route from `location.hash`. */
@@ -25,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
+  if (path === '/projects/run') return { view: 'project-run', from: new URLSearchParams(query).get('from') || undefined };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -50,6 +53,8 @@ export function routeHref(route: Route): string {
       return '#/trash';
     case 'disk-usage':
       return '#/disk-usage';
+    case 'project-run':
+      return route.from === undefined ? '#/projects/run' : `#/projects/run?from=${encodeURIComponent(route.from)}`;
     case 'not-found':
       return `#${route.path}`;
     case 'run':
