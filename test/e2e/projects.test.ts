@@ -87,15 +87,19 @@ describe('running a project from the window', () => {
 
     // Run again, from the run's page: prefilled, edited, run.
     await page.getByRole('link', { name: 'Open run' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Run again' }).count()).toBe(1);
+    await screenshot(page, 'project-run-page');
     await page.getByRole('link', { name: 'Run again' }).click();
     await expect.poll(() => param(page, 'label').inputValue()).toBe('$(whoami); rm -rf ~');
     expect(await param(page, 'alpha').inputValue()).toBe('0.25');
     expect(await page.getByLabel('Experiment', { exact: true }).inputValue()).toBe(experimentId);
-    expect(await page.getByText(`Prefilled from run ${first.info.runId.slice(0, 8)}`).count()).toBe(1);
+    expect(await page.locator('.prefilled').textContent()).toContain(`Prefilled from run ${first.info.runId.slice(0, 8)}`);
     await param(page, 'epochs').fill('2');
     await expect.poll(() => page.getByTestId('command-preview').textContent()).toContain('--epochs 2');
     await screenshot(page, 'project-run-again');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
+    // The log turns to the new run.
+    await expect.poll(() => log(page).textContent(), { timeout: 30_000 }).toContain('"--epochs","2"');
     await expect.poll(() => status(page).textContent(), { timeout: 30_000 }).toContain('finished');
     const again = (await served.api.call('runs.search', { experimentIds: [experimentId] })).runs.find((r) => r.info.runId !== first.info.runId)!;
     expect(Object.fromEntries(again.data.params.map((p) => [p.key, p.value]))).toMatchObject({ epochs: '2', alpha: '0.25', label: '$(whoami); rm -rf ~' });
