@@ -28,6 +28,11 @@ import { gitState, resolveProjectSource, type ProjectSource } from './project-so
 export interface TrackingServer {
   url: string;
   token?: string;
+  /**
+   * Whether it listens beyond loopback (team mode). Such a server runs no projects: whoever holds
+   * its token may log runs, which must not mean running commands on the server's machine.
+   */
+  exposed?: boolean;
 }
 
 /** The run a file is saved into. */
@@ -160,6 +165,11 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
   let server = options.server;
   const runs = new Map<string, Active>();
 
+  /** Refuses project work on a server other machines reach. */
+  function requireLocal(): void {
+    if (server?.exposed) throw new FlowdeskError('PERMISSION_DENIED', 'This Flowdesk listens beyond this machine, and such a server runs no projects: run them with a Flowdesk on loopback, or with flowdesk run');
+  }
+
   async function plan(request: ProjectRunRequest, cwd: string | undefined, refresh: boolean): Promise<Plan> {
     const source = await resolveProjectSource(request.uri, { cacheDir: join(options.cacheDir, 'git'), cwd, refresh });
     const spec = loadProject(source.directory);
@@ -289,6 +299,7 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
     },
 
     async inspect(uri, cwd) {
+      requireLocal();
       const source = await resolveProjectSource(uri, { cacheDir: join(options.cacheDir, 'git'), cwd, refresh: true });
       const spec = loadProject(source.directory);
       const git = await gitState(source.directory, source.gitUrl);
@@ -305,11 +316,13 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
     },
 
     async validate(request, cwd) {
+      requireLocal();
       const { checked } = await plan(request, cwd, false);
       return { issues: checked.issues, command: checked.command };
     },
 
     async start(request, startOptions = {}) {
+      requireLocal();
       const { source, spec, entry, checked } = await plan(request, startOptions.cwd, true);
       if (checked.command === undefined) throw invalid(describeParamIssues(checked.issues));
       const tracking = server;
