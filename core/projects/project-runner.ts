@@ -391,6 +391,7 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
       };
       runs.set(runId, active);
       emit(active, 'system', `Run ${runId} in experiment ${experimentId}\n`);
+      for (const warning of spec.warnings) emit(active, 'system', `Warning: ${warning}\n`);
       void execute(active, checked.command, source.directory, vars, target).then(finish);
       return { state: active.state, done: active.done };
     },

@@ -147,6 +147,16 @@ describe('running a project', () => {
     await expect(s.fd.projects.start({ uri: fixture('node-logger'), command: 'ls' })).rejects.toThrow(/has an MLproject file/);
   });
 
+  it('reports the warnings of the MLproject file in the log', async () => {
+    const s = await startTestServer();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'MLproject'), 'name: typo\nentry_points:\n  main:\n    command: "true"\n    paramters: {a: int}\n');
+    const heard: string[] = [];
+    const final = await (await s.fd.projects.start({ uri: dir }, { onOutput: (c) => c.stream === 'system' && heard.push(c.text) })).done;
+    expect(final.status).toBe('FINISHED');
+    expect(heard).toContain("Warning: MLproject line 5: unknown key 'paramters' in entry_points.main is ignored (known: command, parameters)\n");
+  });
+
   it('refuses to run without a tracking server for the script to log to', async () => {
     const { fd } = await testFlowdesk();
     await expect(fd.projects.start({ uri: fixture('node-logger'), params: { label: 'x' } })).rejects.toThrow(/none is listening/);
