@@ -6,10 +6,23 @@ import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { mlflowPost, startTestServer } from '../helpers/server.ts';
+import { clientOver, TRANSPORTS } from '../helpers/transports.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { eventually, fixture, fixtureRepo, gitIn } from './project-helpers.ts';
 
 const call = (url: string, method: string, body: unknown) => mlflowPost(url, `/api/flowdesk/v1/call/${method}`, body);
+
+describe.each(TRANSPORTS)('reading projects over %s', (kind) => {
+  it('inspects and validates the same way', async () => {
+    const { api } = await clientOver(kind);
+    const { project } = await api.call('projects.inspect', { uri: fixture('node-logger') });
+    expect(project.entryPoints.map((e) => e.name)).toEqual(['main', 'fail', 'wait']);
+    expect((await api.call('projects.validate', { uri: fixture('node-logger'), entryPoint: 'wait', params: { seconds: '1.5' } })).issues).toEqual([
+      { param: 'seconds', message: "'seconds' must be an integer (int), got '1.5'" },
+    ]);
+    await expect(api.call('projects.inspect', { uri: '' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+});
 
 describe('the projects methods over HTTP', () => {
   it('inspects a project: entry points with typed parameters, environment and git state', async () => {

@@ -75,10 +75,14 @@ class ProjectForm {
   /** Fills the form from an earlier project run, editable before it runs again. */
   async prefill(runId: string): Promise<void> {
     this.from = runId;
+    // The form shows again once the project is read: edits made before would be overwritten.
+    this.project = undefined;
+    this.inspecting = true;
     try {
       const { run } = await api.call('runs.get', { runId });
       this.values = valuesFromRun(run);
     } catch (err) {
+      this.inspecting = false;
       reportError('Loading the run to run again', err);
       return;
     }
