@@ -85,15 +85,18 @@ describe('flowdesk run', () => {
     expect((await runsIn(dataDir))[0]!.info.status).toBe('FAILED');
   });
 
-  it('stops the run and its children on Ctrl-C and records it KILLED', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('stops the run and its children on %s and records it KILLED', async (signal, exitCode) => {
     const dataDir = tempDir();
     const run = flowdesk(['run', fixture('node-logger'), '-e', 'wait', '--data-dir', dataDir]);
     await eventually(() => /PIDS \d+ \d+/.test(run.out.stdout));
     const pids = /PIDS (\d+) (\d+)/.exec(run.out.stdout)!.slice(1).map(Number);
-    run.child.kill('SIGINT');
+    run.child.kill(signal);
     const result = await run.exited;
-    expect(result.code).toBe(130);
-    expect(result.stderr).toContain('SIGINT: stopping the run');
+    expect(result.code).toBe(exitCode);
+    expect(result.stderr).toContain(`${signal}: stopping the run`);
     await eventually(() => !pids.some(alive));
     expect((await runsIn(dataDir))[0]!.info.status).toBe('KILLED');
   });
