@@ -89,6 +89,9 @@ describe('running a project from the window', () => {
     await page.getByRole('link', { name: 'Open run' }).click();
     await expect.poll(() => page.getByRole('link', { name: 'Run again' }).count()).toBe(1);
     await screenshot(page, 'project-run-page');
+    // What Flowdesk recorded about the source sits with the system tags, apart from the script's own.
+    expect(await page.getByRole('table', { name: 'Tags', exact: true }).textContent()).not.toContain('flowdesk.');
+    expect(await page.locator('table[aria-label="System tags"]').textContent()).toContain('flowdesk.project.command');
     await page.getByRole('link', { name: 'Run again' }).click();
     await expect.poll(() => param(page, 'label').inputValue()).toBe('$(whoami); rm -rf ~');
     expect(await param(page, 'alpha').inputValue()).toBe('0.25');
