@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
 import { runChartBench } from './chart-bench.ts';
+import { runProjectsBench } from './projects-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
@@ -9,3 +10,4 @@ await runTrackingBench();
 await runSearchBench();
 await runServerBench();
 await runChartBench();
+await runProjectsBench();

@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handlers } from '#core/api/contract.ts';
+import { createClient } from '#core/api/client.ts';
+import { dispatch } from '#core/api/dispatch.ts';
 import { createEventBus, type EventBus } from '#core/api/events.ts';
 import { createLocalArtifactStore, type ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
@@ -14,6 +16,8 @@ import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
+import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
+import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -21,6 +25,8 @@ export interface Flowdesk {
   readonly artifacts: ArtifactStore;
   readonly events: EventBus;
   readonly handlers: Handlers;
+  /** Runs projects for the window; the server tells it where scripts should log. */
+  readonly projects: ProjectRunner;
   /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
   sweepOrphans(): Promise<number>;
   close(): Promise<void>;
@@ -45,6 +51,15 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const diskUsage = createDiskUsage({ db: catalog.db, artifacts });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
+  const report = (message: string, err: unknown) => console.error(message, err);
+  // Through dispatch, so the runner's calls are validated as any client's are.
+  const projects = createProjectRunner({
+    api: createClient((name, input) => dispatch(handlers, name, input, (err) => report('Flowdesk: internal error in a project run', err))),
+    saveArtifact: localArtifactSaver(artifacts, events),
+    cacheDir: join(dataDir, 'projects'),
+    report,
+    now: options.now,
+  });
 
   const handlers: Handlers = {
     ...tracking,
@@ -60,6 +75,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
     },
     ...diskUsage,
+    ...createProjectHandlers(projects),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {
@@ -80,7 +96,12 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     artifacts,
     events,
     handlers,
+    projects,
     sweepOrphans: trash.sweepOrphans,
-    close: () => catalog.close(),
+    async close() {
+      // Running projects end KILLED while the catalog can still record it.
+      await projects.shutdown();
+      await catalog.close();
+    },
   };
 }

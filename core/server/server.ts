@@ -213,12 +213,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   const serverJson = writeServerJson(options.flowdesk.dataDir, { host, port, pid: process.pid, url, version: options.version });
+  options.flowdesk.projects.useServer({ url, token: options.token, exposed: !isLoopback(host) });
   return {
     app,
     host,
     port,
     url,
     async close() {
+      options.flowdesk.projects.useServer(undefined);
       await app.close();
       rmSync(serverJson, { force: true });
     },

@@ -261,6 +261,15 @@ describe('the history is append-only', () => {
         await api.call('experiments.delete', { experimentId: ctx.exp! });
         return {};
       },
+      'projects.inspect': () => ({ uri: 'test/fixtures/projects/scripts-only' }),
+      'projects.validate': () => ({ uri: 'test/fixtures/projects/scripts-only', entryPoint: 'hello.sh' }),
+      'projects.run': () => {
+        // The command logs nothing, but a run needs a server address to hand to it.
+        fd.projects.useServer({ url: 'http://127.0.0.1:9' });
+        return { uri: 'test/fixtures/projects/scripts-only', command: 'true' };
+      },
+      'projects.log': () => ({ runId: ctx.projectRun! }),
+      'projects.cancel': () => ({ runId: ctx.projectRun! }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
     expect(Object.keys(steps).sort()).toEqual([...METHOD_NAMES].sort());
@@ -272,6 +281,7 @@ describe('the history is append-only', () => {
         if (name === 'experiments.create') ctx.exp = output.experimentId as string;
         if (name === 'runs.create') ctx.run = (output.run as { info: { runId: string } }).info.runId;
         if (name === 'loggedModels.create') ctx.lm = (output.model as { info: { modelId: string } }).info.modelId;
+        if (name === 'projects.run') ctx.projectRun = (output.state as { runId: string }).runId;
       } catch (err) {
         failures.push(`${name}: ${(err as Error).message}`);
       }

@@ -8,6 +8,7 @@
  * - `#/disk-usage`                         bytes on disk per experiment
  * - `#/compare?runs=<id>,<id>…&diff=1&x=…&y=…&axes=…`   runs side by side (choices kept in the link)
  * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
+ * - `#/projects/run?from=<runId>`          run a project (prefilled from an earlier project run)
  */
 
 /** Where the window is. */
@@ -21,6 +22,7 @@ export type Route =
   | { view: 'models' }
   | { view: 'model'; name: string }
   | { view: 'version'; name: string; version: number }
+  | { view: 'project-run'; from?: string }
   | { view: 'not-found'; path: string };
 
 /**
@@ -61,6 +63,7 @@ export function parseRoute(hash: string): Route {
   const model = /^\/models\/([^/]+)$/.exec(path);
   const modelName = model ? decodeName(model[1]!) : undefined;
   if (modelName !== undefined) return { view: 'model', name: modelName };
+  if (path === '/projects/run') return { view: 'project-run', from: new URLSearchParams(query).get('from') || undefined };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -92,6 +95,8 @@ export function routeHref(route: Route): string {
       return modelHref(route.name);
     case 'version':
       return versionHref(route.name, route.version);
+    case 'project-run':
+      return route.from === undefined ? '#/projects/run' : `#/projects/run?from=${encodeURIComponent(route.from)}`;
     case 'not-found':
       return `#${route.path}`;
     case 'run':

@@ -1,0 +1,168 @@
+/**
+ * `flowdesk run <folder | git URL>`: runs a project's entry point as a tracked run.
+ *
+ * One process owns the data folder's catalog. So when a Flowdesk server is running for the data
+ * folder (its server.json answers), the run is recorded through that server over HTTP; otherwise
+ * this command opens the data folder itself and starts a private server on 127.0.0.1 with a free
+ * port for the script's MLFLOW_TRACKING_URI, announced in server.json while the run lasts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ENV_MANAGERS, type EnvManager, type LogChunk, type ProjectRunRequest } from '#core/api/projects-entities.ts';
+import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
+import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
+import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
+import { startServer, type RunningServer } from '#core/server/server.ts';
+import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+export const RUN_USAGE = `  flowdesk run <folder | git URL> [-e ENTRY] [-P key=value ...] [--experiment NAME]
+               [--env-manager local|virtualenv|conda] [--run-name NAME] [--command CMD] [--data-dir DIR]
+      Run a project's entry point (default: main) as a tracked run: parameters are checked
+      against its MLproject file and passed shell-quoted; output streams here and is saved
+      with the run. Logs through the running Flowdesk server, or starts a private one.
+      A folder without MLproject runs a script (-e train.py) or a command (--command).`;
+
+/** How long a server named in server.json has to answer before it counts as gone. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+/** `key=value` pairs from -P, refusing anything else. */
+function parseParams(pairs: string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw invalid(`-P takes key=value, got '${pair}'`);
+    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return params;
+}
+
+/** The server that owns the data folder, if one is running and answers. */
+async function runningServer(dataDir: string): Promise<string | undefined> {
+  let info: { url?: string; pid?: number };
+  try {
+    info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as typeof info;
+  } catch {
+    return undefined;
+  }
+  if (!info.url) return undefined;
+  try {
+    const response = await fetch(`${info.url}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    if (response.ok) return info.url;
+  } catch {
+    // judged by its process below
+  }
+  let alive = false;
+  try {
+    process.kill(info.pid ?? -1, 0);
+    alive = true;
+  } catch (err) {
+    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A live owner that does not answer must not have its catalog opened under it.
+  if (alive) throw new FlowdeskError('INVALID_STATE', `The Flowdesk server of ${dataDir} (pid ${info.pid}) does not answer at ${info.url}; stop it or wait for it, then run again`);
+  return undefined;
+}
+
+/** A runner that records through the server at `url`, as any client of it would. */
+function remoteRunner(url: string, dataDir: string, token: string | undefined): ProjectRunner {
+  const client = new FlowdeskClient(url, token);
+  return createProjectRunner({
+    api: client.api,
+    saveArtifact: (target, path, localFile) => client.uploadFile(localFile, storePathIn(target.artifactUri, path)),
+    cacheDir: join(dataDir, 'projects'),
+    server: { url, token },
+  });
+}
+
+function print(chunk: LogChunk): void {
+  if (chunk.stream === 'stdout') process.stdout.write(chunk.text);
+  else if (chunk.stream === 'stderr') process.stderr.write(chunk.text);
+  else process.stderr.write(chunk.text.replace(/^(?=.)/gm, 'flowdesk: '));
+}
+
+/** Runs `flowdesk run`; resolves with the exit code: 0 finished, 1 failed, 128 + signal when stopped. */
+export async function runProject(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'entry-point': { type: 'string', short: 'e' },
+      param: { type: 'string', short: 'P', multiple: true },
+      experiment: { type: 'string' },
+      'env-manager': { type: 'string' },
+      'run-name': { type: 'string' },
+      command: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw invalid(`flowdesk run takes one project (a folder or a git URL), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  const manager = values['env-manager'];
+  if (manager !== undefined && (!(ENV_MANAGERS as readonly string[]).includes(manager) || manager === 'docker')) {
+    throw invalid(`--env-manager is local, virtualenv or conda, got '${manager}' (docker_env projects use Docker by themselves)`);
+  }
+  const request: ProjectRunRequest = {
+    uri: positionals[0]!,
+    entryPoint: values['entry-point'],
+    params: parseParams(values.param ?? []),
+    command: values.command,
+    envManager: manager as EnvManager | undefined,
+    experimentName: values.experiment,
+    runName: values['run-name'],
+  };
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const token = process.env.FLOWDESK_TOKEN ?? process.env.MLFLOW_TRACKING_TOKEN;
+
+  let owned: { fd: Flowdesk; server: RunningServer } | undefined;
+  const release = async () => {
+    if (!owned) return;
+    const { fd, server } = owned;
+    owned = undefined;
+    await server.close();
+    await fd.close();
+  };
+  let runner: ProjectRunner;
+  const url = await runningServer(dataDir);
+  if (url) {
+    runner = remoteRunner(url, dataDir, token);
+    process.stderr.write(`flowdesk: logging through the Flowdesk server at ${url}\n`);
+  } else {
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      owned = { fd, server: await startServer({ flowdesk: fd, port: 0, version: 'run', log: (m, e) => console.error(m, e) }) };
+    } catch (err) {
+      await fd.close();
+      throw err;
+    }
+    runner = fd.projects;
+    process.stderr.write(`flowdesk: no Flowdesk server is running for ${dataDir}; serving it at ${owned.server.url} for this run\n`);
+  }
+
+  let runId: string | undefined;
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) return;
+    stoppedBy = signal;
+    process.stderr.write(`flowdesk: ${signal}: stopping the run\n`);
+    // Before the run exists there is nothing to record: just leave.
+    if (runId === undefined) void release().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+    else void runner.cancel(runId);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const started = await runner.start(request, { onOutput: print });
+    runId = started.state.runId;
+    if (stoppedBy) void runner.cancel(runId);
+    const final = await started.done;
+    if (final.status === 'FINISHED') return 0;
+    if (final.status === 'KILLED') return 128 + (stoppedBy === 'SIGTERM' ? 15 : 2);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await release();
+  }
+}
