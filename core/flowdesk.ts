@@ -14,6 +14,7 @@ import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
+import { createModelsService } from '#core/models/models-service.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -45,11 +46,13 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const diskUsage = createDiskUsage({ db: catalog.db, artifacts });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
+  const models = createModelsService({ catalog, artifacts, now: options.now });
 
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
     ...registry,
+    ...models.handlers,
     // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
       const { run } = await tracking['runs.get'](input);
@@ -81,6 +84,10 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     events,
     handlers,
     sweepOrphans: trash.sweepOrphans,
-    close: () => catalog.close(),
+    // Model servers started from the app stop with it.
+    close: async () => {
+      await models.close();
+      await catalog.close();
+    },
   };
 }

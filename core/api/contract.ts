@@ -32,6 +32,7 @@ import {
   transitionRequest,
   viewType,
 } from './entities.ts';
+import { modelsContract } from './models-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -46,17 +47,17 @@ const versionRef = { name: z.string(), version: z.number().int().min(1) };
 /** A person's comment on a request or a decision. */
 const comment = z.string().max(5000).optional();
 
-interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
+export interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
   doc: string;
   input: I;
   output: O;
 }
 
-const method = <I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O): MethodSpec<I, O> => ({
-  doc,
-  input,
-  output,
-});
+// A function declaration (hoisted), so the namespace files spread into the table below can use it
+// although they are imported by this module and evaluated before its body runs.
+export function method<I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O): MethodSpec<I, O> {
+  return { doc, input, output };
+}
 
 export const contract = {
   'experiments.create': method(
@@ -393,6 +394,7 @@ export const contract = {
     z.object({ name: z.string(), version: z.number().int().min(1).optional(), ...page }),
     z.object({ entries: z.array(historyEntry), nextPageToken: z.string().optional() }),
   ),
+  ...modelsContract,
 } as const;
 
 export type Contract = typeof contract;

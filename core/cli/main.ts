@@ -7,6 +7,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { modelsCommand, MODELS_USAGE } from './models.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
@@ -16,6 +17,7 @@ const USAGE = `Usage:
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
       uploads. Prints the bytes reclaimed.
+${MODELS_USAGE}
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -110,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'serve') await serve(rest);
     else if (command === 'gc') await gc(rest);
+    else if (command === 'models') await modelsCommand(rest, packageVersion());
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);
