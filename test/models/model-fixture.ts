@@ -56,3 +56,34 @@ export async function logLinearModels(baseUrl: string, options: { experiment?: s
   await run.end();
   return { runId: run.runId, tensorUri: 'models:/linear@champion', columnsUri: 'models:/linear-columns@champion' };
 }
+
+/** An MLmodel as MLflow 2.x writes it for a scikit-learn model. */
+export const SKLEARN_MLMODEL = `artifact_path: model
+flavors:
+  python_function:
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+    loader_module: mlflow.sklearn
+    model_path: model.pkl
+    predict_fn: predict
+    python_version: 3.11.5
+  sklearn:
+    code: null
+    pickled_model: model.pkl
+    serialization_format: cloudpickle
+    sklearn_version: 1.4.2
+mlflow_version: 2.16.0
+model_size_bytes: 1234
+model_uuid: 0f4a1c1e8f0e4d0f9a5b2c3d4e5f6a7b
+run_id: 6f1c2b3a4d5e6f708192a3b4c5d6e7f8
+saved_input_example_info:
+  artifact_path: input_example.json
+  pandas_orient: split
+  type: dataframe
+signature:
+  inputs: '[{"type": "double", "name": "age", "required": true}, {"type": "long", "name": "visits", "required": true}, {"type": "string", "name": "plan", "required": false}, {"type": "boolean", "name": "active", "required": true}, {"type": "datetime", "name": "joined", "required": true}, {"type": "binary", "name": "blob", "required": true}, {"type": "array", "items": {"type": "double"}, "name": "history", "required": true}]'
+  outputs: '[{"type": "long", "required": true}]'
+  params: '[{"name": "threshold", "type": "float", "default": 0.5, "shape": null}, {"name": "classes", "type": "string", "default": ["a"], "shape": [-1]}]'
+utc_time_created: '2024-05-01 12:34:56.789012'
+`;
