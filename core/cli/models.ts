@@ -88,8 +88,9 @@ async function serve(args: string[], version: string): Promise<void> {
     throw err;
   }
   console.log(`Serving ${uri} (${served.kind === 'onnx' ? 'ONNX, in Flowdesk' : "Python, in MLflow's server"})`);
-  console.log(`Listening on ${served.url}`);
   console.log(`Score it with: curl -X POST ${served.url}/invocations -H 'Content-Type: application/json' -d '{"inputs": [[...]]}'`);
+  // Printed last: it is the line scripts wait for.
+  console.log(`Listening on ${served.url}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
