@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '#core/api/models-entities.ts';
-import { curlExample, paramRows, schemaRows, scoringBody, shapeText } from '../../renderer/src/lib/model-summary.ts';
+import { complexTypeText, curlExample, paramRows, schemaRows, scoringBody, shapeText } from '../../renderer/src/lib/model-summary.ts';
 
 const base: ModelSummary = { uri: 'runs:/r/model', artifactUri: 'mlflow-artifacts:/1/r/artifacts/model', flavors: [], sizeBytes: 10, serving: { kind: 'onnx', reason: '' } };
 
@@ -12,15 +12,21 @@ describe('model summary helpers', () => {
   });
 
   it('lays out columns, tensors and params as table rows', () => {
-    expect(schemaRows({ kind: 'columns', columns: [{ name: 'age', type: 'double', required: true }, { type: 'array', detail: '{"items":"long"}', required: false }] })).toEqual([
+    expect(schemaRows({ kind: 'columns', columns: [{ name: 'age', type: 'double', required: true }, { type: 'array', detail: '{"type":"array","items":{"type":"long"}}', required: false }] })).toEqual([
       { name: 'age', type: 'double', note: '' },
-      { name: '#1', type: 'array {"items":"long"}', note: 'optional' },
+      { name: '#1', type: 'array<long>', note: 'optional' },
     ]);
     expect(schemaRows({ kind: 'tensors', tensors: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] })).toEqual([{ name: 'x', type: 'float32', note: '(any, 3)' }]);
     expect(paramRows([{ name: 'k', type: 'long', default: 3, shape: null }, { name: 'tags', type: 'string', default: ['a'], shape: [-1] }])).toEqual([
-      { name: 'k', type: 'long', note: 'default 3' },
-      { name: 'tags', type: 'string[]', note: 'default ["a"]' },
+      { name: 'k', type: 'long', note: '3' },
+      { name: 'tags', type: 'string[]', note: '["a"]' },
     ]);
+  });
+
+  it("writes MLflow's array, object and map types in short", () => {
+    expect(complexTypeText('{"type":"array","items":{"type":"array","items":{"type":"double"}}}')).toBe('array<array<double>>');
+    expect(complexTypeText('{"type":"object","properties":{"a":{"type":"long"},"b":{"type":"string"}}}')).toBe('object{a, b}');
+    expect(complexTypeText('{"type":"map","values":{"type":"double"}}')).toBe('map<double>');
   });
 
   it('builds the scoring body from the saved input example in the format its type calls for', () => {

@@ -4,11 +4,13 @@
  */
 import type { ModelSchema, ModelSummary, ParamSpec } from '#core/api/models-entities.ts';
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** One row of a signature table. */
 export interface SpecRow {
   name: string;
   type: string;
-  /** Shape for tensors, "optional" for optional columns, the default for params. */
+  /** Shape for tensors, "optional" for optional columns (else empty), the default for params. */
   note: string;
 }
 
@@ -18,17 +20,33 @@ export function shapeText(shape: readonly number[] | null): string {
   return `(${shape.map((d) => (d === -1 ? 'any' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
+/** MLflow's array, object and map types in short: `array<double>`, `object{a, b}`, `map<long>`. */
+export function complexTypeText(detail: string): string {
+  const short = (spec: unknown): string => {
+    if (typeof spec === 'string') return spec;
+    if (!isRecord(spec)) return 'any';
+    if (spec.type === 'array') return `array<${short(spec.items)}>`;
+    if (spec.type === 'map') return `map<${short(spec.values)}>`;
+    if (spec.type === 'object' && Array.isArray(spec.properties)) return `object{${spec.properties.map((p) => (isRecord(p) ? String(p.name) : '?')).join(', ')}}`;
+    if (spec.type === 'object' && isRecord(spec.properties)) return `object{${Object.keys(spec.properties).join(', ')}}`;
+    return typeof spec.type === 'string' ? spec.type : 'any';
+  };
+  try {
+    return short(JSON.parse(detail));
+  } catch {
+    return detail;
+  }
+}
+
 /** The rows of a schema's table; unnamed specs are numbered as MLflow numbers them. */
 export function schemaRows(schema: ModelSchema): SpecRow[] {
   if (schema.kind === 'tensors') return schema.tensors.map((t, i) => ({ name: t.name ?? `#${i}`, type: t.dtype, note: shapeText(t.shape) }));
-  return schema.columns.map((c, i) => ({ name: c.name ?? `#${i}`, type: c.detail ? `${c.type} ${c.detail}` : c.type, note: c.required ? '' : 'optional' }));
+  return schema.columns.map((c, i) => ({ name: c.name ?? `#${i}`, type: c.detail ? complexTypeText(c.detail) : c.type, note: c.required ? '' : 'optional' }));
 }
 
 export function paramRows(params: ParamSpec[]): SpecRow[] {
-  return params.map((p) => ({ name: p.name, type: p.shape ? `${p.type}[]` : p.type, note: `default ${JSON.stringify(p.default)}` }));
+  return params.map((p) => ({ name: p.name, type: p.shape ? `${p.type}[]` : p.type, note: JSON.stringify(p.default) }));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A placeholder request body that fits the signature, for models without a usable example. */
 function bodyFromSignature(summary: ModelSummary): unknown {
