@@ -2,8 +2,10 @@
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
+import { runModelsBench } from './models-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
 await runSearchBench();
 await runServerBench();
+await runModelsBench();
