@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '#core/api/client.ts';
 import { startTestServer } from '../helpers/server.ts';
-import { expected, logLinearModels } from './model-fixture.ts';
+import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
+import { BIAS, expected, logLinearModels, WEIGHTS } from './model-fixture.ts';
+import { linearOnnxModel } from './onnx-builder.ts';
 
 const ROWS = [
   [1, 2, 3],
@@ -161,5 +163,26 @@ describe('serving an ONNX model logged from TypeScript, by alias', () => {
   it('refuses requests from another origin, as the tracking server does', async () => {
     const response = await fetch(`${tensorUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ inputs: ROWS }) });
     expect(response.status).toBe(403);
+  });
+});
+
+describe('serving an ONNX model without a signature', () => {
+  it("feeds the model's own input types and reports what it cannot take", async () => {
+    const { url, api } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'unsigned' });
+    await run.logModel({ onnx: linearOnnxModel({ weights: WEIGHTS, bias: BIAS }) });
+    const served = (await api.call('models.serve', { model: { runId: run.runId, path: 'model' } })).server;
+    try {
+      expect((await post(served.url, JSON.stringify({ inputs: ROWS }))).body).toEqual({ predictions: Y });
+      expect((await post(served.url, JSON.stringify({ instances: ROWS.map((x) => ({ x })) }))).body).toEqual({ predictions: Y });
+      const text = await post(served.url, JSON.stringify({ inputs: [['1', 2, 3]] }));
+      expect(text).toEqual({ status: 400, body: { error_code: 'BAD_REQUEST', message: 'Model input \'x\' takes float32 values, but input holds "1"' } });
+      const shape = await post(served.url, JSON.stringify({ inputs: [[1, 2]] }));
+      expect(shape.status).toBe(400);
+      expect(shape.body.message).toMatch(/^The model could not score this input: /);
+      expect((await fetch(`${served.url}/ping`)).status).toBe(200);
+    } finally {
+      await api.call('models.stopServing', { serverId: served.serverId });
+    }
   });
 });
