@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
@@ -131,5 +131,20 @@ describe('flowdesk models predict', () => {
     const result = await flowdesk(['models', 'predict', '-m', `runs:/${run.runId}/model`, '-i', files.json], envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: 'python3' }));
     expect(result.code).toBe(1);
     expect(result.err).toContain("'python3' cannot import mlflow. Install it with: pip install mlflow scikit-learn");
+  });
+
+  it("hands a Python-flavoured model to MLflow's predict in the Python it is pointed at", async () => {
+    const { url } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
+    const folder = join(tempDir(), 'model');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
+    writeFileSync(join(folder, 'model.pkl'), 'never unpickled by Flowdesk');
+    await run.logModel({ folder });
+    const files = inputFiles();
+    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: resolve('test/fixtures/fake-mlflow-python.mjs') });
+    const result = await flowdesk(['models', 'predict', '-m', `runs:/${run.runId}/model`, '-i', files.csv], env);
+    expect(result.err).toBe('');
+    expect(JSON.parse(result.out)).toEqual({ predictions: { files: ['MLmodel', 'model.pkl'], input: readFileSync(files.csv, 'utf8'), contentType: 'csv' } });
   });
 });
