@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { readMlmodel, servingOf } from '#core/models/describe-model.ts';
-import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
+import { MODEL_FILE_LIMIT, proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
 import { locateModel } from '#core/models/model-location.ts';
-import { loadOnnxPredictor, ONNX_LIMIT } from '#core/models/onnx-predictor.ts';
+import { loadOnnxPredictor } from '#core/models/onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, runPythonPredict } from '#core/models/python-serving.ts';
 import { parseScoringCsv, parseScoringJson } from '#core/models/scoring-input.ts';
 import { serveModel } from '#core/models/serve-model.ts';
@@ -134,7 +134,7 @@ async function predict(args: string[]): Promise<void> {
     if (serving.kind === 'python') {
       const python = pythonExecutable();
       await requirePythonMlflow(python, Object.keys(model.flavors));
-      const modelDir = await copyModelFolder(files, ONNX_LIMIT);
+      const modelDir = await copyModelFolder(files, MODEL_FILE_LIMIT);
       const scratch = values['output-path'] ? undefined : mkdtempSync(join(tmpdir(), 'flowdesk-predict-'));
       const out = values['output-path'] ?? join(scratch!, 'predictions.json');
       try {

@@ -14,6 +14,9 @@ export interface ModelFile {
   bytes: number;
 }
 
+/** Largest single file of a model folder read: what a Buffer (and onnxruntime's loader) can hold. */
+export const MODEL_FILE_LIMIT = 2 * 1024 * 1024 * 1024 - 1;
+
 export interface ModelFiles {
   /** Where the folder is, for messages. */
   readonly where: string;

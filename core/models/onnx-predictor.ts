@@ -7,14 +7,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
-import type { ModelFiles } from './model-files.ts';
+import { MODEL_FILE_LIMIT, type ModelFiles } from './model-files.ts';
 import type { Mlmodel } from './mlmodel.ts';
 import { signatureOf } from './mlmodel.ts';
 import { enforceInput, enforceParams, type Feed, type Scalar } from './enforce-signature.ts';
 import type { ScoringRequest } from './scoring-input.ts';
-
-/** Largest ONNX file loaded into memory. */
-export const ONNX_LIMIT = 2 * 1024 * 1024 * 1024 - 1;
 
 /** Scores requests with one loaded model. */
 export interface Predictor {
@@ -90,7 +87,7 @@ export async function loadOnnxPredictor(files: ModelFiles, model: Mlmodel): Prom
   const flavor = model.flavors.onnx;
   if (!flavor) throw invalid(`${files.where} has no onnx flavor`);
   const dataFile = typeof flavor.data === 'string' && flavor.data !== '' ? flavor.data : 'model.onnx';
-  const bytes = await files.read(dataFile, ONNX_LIMIT);
+  const bytes = await files.read(dataFile, MODEL_FILE_LIMIT);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes);

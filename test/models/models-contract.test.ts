@@ -81,6 +81,16 @@ describe('models.describe', () => {
     expect(model.requirements).toBeUndefined();
   });
 
+  it("reads an MLflow 3 logged model's MLmodel by its models:/<model id> URI", async () => {
+    const { api, fd } = await startTestServer();
+    const { model: logged } = await api.call('loggedModels.create', { experimentId: '0', name: 'lm' });
+    const root = logged.info.artifactUri.replace('mlflow-artifacts:/', '');
+    await fd.artifacts.write(`${root}/MLmodel`, Buffer.from(SKLEARN_MLMODEL));
+    const { model } = await api.call('models.describe', { uri: `models:/${logged.info.modelId}` });
+    expect(model).toMatchObject({ uri: `models:/${logged.info.modelId}`, artifactUri: logged.info.artifactUri, serving: { kind: 'python' } });
+    expect(model.flavors.map((f) => f.name)).toEqual(['python_function', 'sklearn']);
+  });
+
   it('answers clear errors for what is not a model', async () => {
     const { url, api } = await startTestServer();
     const run = await new FlowdeskClient(url).startRun({ runName: 'empty' });
