@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { readMlmodel, servingOf } from '#core/models/describe-model.ts';
-import { MODEL_FILE_LIMIT, proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
+import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
 import { locateModel } from '#core/models/model-location.ts';
 import { loadOnnxPredictor } from '#core/models/onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, runPythonPredict } from '#core/models/python-serving.ts';
@@ -134,7 +134,7 @@ async function predict(args: string[]): Promise<void> {
     if (serving.kind === 'python') {
       const python = pythonExecutable();
       await requirePythonMlflow(python, Object.keys(model.flavors));
-      const modelDir = await copyModelFolder(files, MODEL_FILE_LIMIT);
+      const modelDir = await copyModelFolder(files);
       const scratch = values['output-path'] ? undefined : mkdtempSync(join(tmpdir(), 'flowdesk-predict-'));
       const out = values['output-path'] ?? join(scratch!, 'predictions.json');
       try {

@@ -3,6 +3,10 @@
  * a server's artifact proxy (the command line talking to a running Flowdesk). Reads are bounded:
  * a model folder is data a client uploaded, so nothing is read whole without a limit.
  */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
@@ -26,6 +30,8 @@ export interface ModelFiles {
   head(path: string, bytes: number): Promise<{ data: Buffer; total: number } | undefined>;
   /** Every file under the folder. */
   list(): Promise<ModelFile[]>;
+  /** Streams a file to a local path (model files may be far larger than memory should hold). */
+  download(path: string, localPath: string): Promise<void>;
 }
 
 /** Gathers a stream into one buffer, failing once it passes `limit` bytes. */
@@ -73,6 +79,10 @@ export function storeModelFiles(store: ArtifactStore, root: string, where: strin
       };
       await walk('');
       return files;
+    },
+    async download(path, localPath) {
+      const { stream } = await store.read(join(root, path));
+      await pipeline(stream, createWriteStream(localPath, { flags: 'wx' }));
     },
   };
 }
@@ -124,6 +134,11 @@ export function proxyModelFiles(baseUrl: string, headers: Record<string, string>
       };
       await walk('');
       return files;
+    },
+    async download(path, localPath) {
+      const response = await fetch(fileUrl(path), { headers });
+      if (!response.ok || !response.body) throw await fail(response, path);
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(localPath, { flags: 'wx' }));
     },
   };
 }

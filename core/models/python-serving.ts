@@ -6,7 +6,7 @@
  * a temporary folder first, since MLflow reads a local path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -75,14 +75,14 @@ export async function requirePythonMlflow(python: string, flavors: string[]): Pr
   }
 }
 
-/** Copies a model folder to a new temporary folder and returns its path. */
-export async function copyModelFolder(files: ModelFiles, limitPerFile: number): Promise<string> {
+/** Copies a model folder to a new temporary folder, file by file as streams, and returns its path. */
+export async function copyModelFolder(files: ModelFiles): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'flowdesk-model-'));
   try {
     for (const file of await files.list()) {
       const target = join(dir, ...file.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, await files.read(file.path, limitPerFile));
+      await files.download(file.path, target);
     }
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { isLoopback } from '#core/server/manners.ts';
 import type { ServingKind } from '#core/api/models-entities.ts';
 import { readMlmodel, servingOf } from './describe-model.ts';
-import { MODEL_FILE_LIMIT, type ModelFiles } from './model-files.ts';
+import type { ModelFiles } from './model-files.ts';
 import { loadOnnxPredictor } from './onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, startPythonServer } from './python-serving.ts';
 import { startScoringServer } from './scoring-server.ts';
@@ -62,7 +62,7 @@ export async function serveModel(files: ModelFiles, options: ServeOptions): Prom
     }
     const python = options.python ?? pythonExecutable();
     await requirePythonMlflow(python, Object.keys(model.flavors));
-    const modelDir = await copyModelFolder(files, MODEL_FILE_LIMIT);
+    const modelDir = await copyModelFolder(files);
     const server = await startPythonServer({ python, modelDir, host, port: options.port });
     return { kind: 'python', url: server.url, host, port: server.port, stop: server.stop };
   }
