@@ -78,6 +78,10 @@ describe('flowdesk models serve', () => {
     expect(missing.err).toContain("flowdesk: Registered Model with name=nope not found");
     const noUri = await flowdesk(['models', 'serve'], envWith({ FLOWDESK_URI: url }));
     expect(noUri.err).toContain('Name the model with -m');
+    await logLinearModels(url);
+    const exposed = await flowdesk(['models', 'serve', '-m', 'models:/linear/1', '--host', '0.0.0.0', '--port', '0'], envWith({ FLOWDESK_URI: url }));
+    expect(exposed.code).toBe(1);
+    expect(exposed.err).toContain('Serving on 0.0.0.0 exposes the model beyond this machine: set a token');
   });
 });
 

@@ -171,6 +171,23 @@ describe('serving from the app', () => {
     expect((await api.call('models.servers', {})).servers).toEqual([]);
   });
 
+  it('never reads outside the model folder, whatever paths its MLmodel names', async () => {
+    const { url, api, dataDir } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'hostile' });
+    const secret = join(dataDir, 'catalog.sqlite');
+    for (const [folder, mlmodel] of [
+      ['onnx-data', 'flavors:\n  onnx:\n    data: ../../../../catalog.sqlite\n'],
+      ['onnx-absolute', `flavors:\n  onnx:\n    data: ${secret}\n`],
+      ['example', 'flavors:\n  sklearn: {}\nsaved_input_example_info:\n  artifact_path: ../../../../catalog.sqlite\n'],
+    ] as const) {
+      await run.logModel({ folder: modelFolder(mlmodel), artifactPath: folder });
+    }
+    expect(await codeOf(api.call('models.serve', { model: { runId: run.runId, path: 'onnx-data' } }))).toMatch(/^INVALID_PARAMETER_VALUE: .*\.\./);
+    expect(await codeOf(api.call('models.serve', { model: { runId: run.runId, path: 'onnx-absolute' } }))).toMatch(/^INVALID_PARAMETER_VALUE/);
+    expect(await codeOf(api.call('models.describe', { runId: run.runId, path: 'example' }))).toMatch(/^INVALID_PARAMETER_VALUE/);
+    expect((await api.call('models.servers', {})).servers).toEqual([]);
+  });
+
   it('refuses a model no flavour of which can be served', async () => {
     const { url, api } = await startTestServer();
     const run = await new FlowdeskClient(url).startRun({ runName: 'r' });
