@@ -17,6 +17,7 @@ import { loadOnnxPredictor } from '#core/models/onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, runPythonPredict } from '#core/models/python-serving.ts';
 import { parseScoringCsv, parseScoringJson } from '#core/models/scoring-input.ts';
 import { serveModel } from '#core/models/serve-model.ts';
+import { jsonStringify } from '#core/server/json.ts';
 import { parseJsonBody } from '#core/server/server.ts';
 import { findServer, FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { storePathOf } from '#core/tracking/artifact-locations.ts';
@@ -150,7 +151,8 @@ async function predict(args: string[]): Promise<void> {
     const request = type === 'csv' ? parseScoringCsv(text) : parseScoringJson(parseJsonBody(text));
     const predictor = await loadOnnxPredictor(files, model);
     try {
-      const output = JSON.stringify({ predictions: await predictor.predict(request) });
+      // As the server answers: NaN and infinities as MLflow writes them, not as null.
+      const output = jsonStringify({ predictions: await predictor.predict(request) });
       if (values['output-path']) await writeFile(values['output-path'], `${output}\n`);
       else console.log(output);
     } finally {

@@ -71,6 +71,28 @@ describe('flowdesk models serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it('requires the token it was given on every request', async () => {
+    const { url } = await startTestServer();
+    await logLinearModels(url);
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/linear/1', '--port', '0', '--token', 's3cret'], { env: envWith({ FLOWDESK_URI: url }), stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const served = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /Listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const body = JSON.stringify({ inputs: ROWS });
+    const anonymous = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(anonymous.status).toBe(401);
+    const authorized = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' }, body });
+    expect(await authorized.json()).toEqual({ predictions: expected(ROWS) });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('names what is wrong with a model URI', async () => {
     const { url } = await startTestServer();
     const missing = await flowdesk(['models', 'serve', '-m', 'models:/nope@champion', '--port', '0'], envWith({ FLOWDESK_URI: url }));
