@@ -4,6 +4,7 @@ import { runProjectsBench } from './projects-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
+import { runModelsBench } from './models-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -11,3 +12,4 @@ await runSearchBench();
 await runServerBench();
 await runChartBench();
 await runProjectsBench();
+await runModelsBench();

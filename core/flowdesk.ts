@@ -18,6 +18,7 @@ import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged
 import { createRegistryService } from '#core/registry/registry-service.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
+import { createModelsService } from '#core/models/models-service.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -60,11 +61,13 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     report,
     now: options.now,
   });
+  const models = createModelsService({ catalog, artifacts, now: options.now });
 
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
     ...registry,
+    ...models.handlers,
     // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
       const { run } = await tracking['runs.get'](input);
@@ -99,8 +102,10 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     projects,
     sweepOrphans: trash.sweepOrphans,
     async close() {
-      // Running projects end KILLED while the catalog can still record it.
+      // Running projects end KILLED while the catalog can still record it; model servers started
+      // from the app stop with it.
       await projects.shutdown();
+      await models.close();
       await catalog.close();
     },
   };

@@ -34,6 +34,7 @@ import {
 } from './entities.ts';
 import { method } from './contract-method.ts';
 import { projectsContract } from './projects-contract.ts';
+import { modelsContract } from './models-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -384,6 +385,7 @@ export const contract = {
     z.object({ entries: z.array(historyEntry), nextPageToken: z.string().optional() }),
   ),
   ...projectsContract,
+  ...modelsContract,
 } as const;
 
 export type Contract = typeof contract;

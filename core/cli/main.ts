@@ -9,6 +9,7 @@ import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
+import { modelsCommand, MODELS_USAGE } from './models.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
@@ -19,6 +20,7 @@ const USAGE = `Usage:
       then remove artifact folders no run refers to and files left by interrupted
       uploads. Prints the bytes reclaimed.
 ${RUN_USAGE}
+${MODELS_USAGE}
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -114,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') await serve(rest);
     else if (command === 'gc') await gc(rest);
     else if (command === 'run') return await runProject(rest);
+    else if (command === 'models') await modelsCommand(rest, packageVersion());
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);

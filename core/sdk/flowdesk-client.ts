@@ -4,7 +4,7 @@
  * process exits), and uploads files and folders as artifacts through the artifact proxy.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
@@ -12,6 +12,24 @@ import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { defaultDataDir } from '#core/cli/data-dir.ts';
+import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from '#core/models/write-model.ts';
+
+export type { OnnxModelSpec, SignatureSpec } from '#core/models/write-model.ts';
+
+/** What `RunLogger.logModel` logs: an existing MLflow model folder, or an ONNX model it writes one for. */
+export type LogModelOptions = ({ folder: string } | OnnxModelSpec) & {
+  /** Where in the run's artifacts; default `model`. */
+  artifactPath?: string;
+  /** Also registers the model as a new version of this registered model (created when missing). */
+  registeredModelName?: string;
+};
+
+/** Where a logged model is: its `runs:/` URI, and the registered version when one was made. */
+export interface LoggedModelInfo {
+  modelUri: string;
+  artifactPath: string;
+  version?: { name: string; version: number };
+}
 
 export interface ConnectOptions {
   /** The server, e.g. `http://127.0.0.1:5000`. Default: $FLOWDESK_URI, $MLFLOW_TRACKING_URI, then server.json. */
@@ -264,6 +282,43 @@ export class RunLogger {
       const rel = relative(localDir, full).split(sep).join('/');
       await this.client.uploadFile(full, `${root}/${prefix ? `${prefix}/` : ''}${rel}`);
     }
+  }
+
+  /**
+   * Logs an MLflow model under `artifactPath`: a folder that holds an MLmodel, uploaded as it is,
+   * or an ONNX model (`onnx` file or bytes, with its signature and input example) for which an
+   * MLmodel with the `onnx` flavour is written. The model is added to the run's
+   * `mlflow.log-model.history` and, given `registeredModelName`, registered as a new version.
+   */
+  async logModel(options: LogModelOptions): Promise<LoggedModelInfo> {
+    const artifactPath = (options.artifactPath ?? 'model').replace(/^\/+|\/+$/g, '');
+    if (artifactPath === '') throw invalid('artifactPath must name a folder inside the run, e.g. "model"');
+    let dir: string;
+    let written: string | undefined;
+    let mlmodel;
+    if ('folder' in options) {
+      dir = options.folder;
+      mlmodel = await readLocalMlmodel(dir);
+    } else {
+      ({ dir, mlmodel } = await writeOnnxModelFolder(options, { runId: this.runId, artifactPath }));
+      written = dir;
+    }
+    try {
+      await this.logArtifacts(dir, artifactPath);
+    } finally {
+      if (written) await rm(written, { recursive: true, force: true });
+    }
+    await this.api.call('runs.logModel', { runId: this.runId, model: { ...mlmodel, run_id: this.runId, artifact_path: artifactPath } });
+    const modelUri = `runs:/${this.runId}/${artifactPath}`;
+    if (options.registeredModelName === undefined) return { modelUri, artifactPath };
+    const name = options.registeredModelName;
+    try {
+      await this.api.call('registry.createModel', { name });
+    } catch (err) {
+      if (!(err instanceof FlowdeskError) || err.code !== 'RESOURCE_ALREADY_EXISTS') throw err;
+    }
+    const { version } = await this.api.call('registry.createVersion', { name, source: modelUri, runId: this.runId });
+    return { modelUri, artifactPath, version: { name: version.name, version: version.version } };
   }
 
   /** Flushes buffered metrics and ends the run with a status (FINISHED unless given). */

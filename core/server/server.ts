@@ -99,7 +99,7 @@ const DISCARD_LIMIT_BYTES = 1024 * 1024 * 1024;
 const DISCARD_LIMIT_MS = 30_000;
 
 /** Reads and drops the rest of a request body without keeping it, within the limits above. */
-function discardBody(raw: IncomingMessage): void {
+export function discardBody(raw: IncomingMessage): void {
   let seen = 0;
   const cut = () => raw.socket.destroy();
   const timer = setTimeout(cut, DISCARD_LIMIT_MS).unref();

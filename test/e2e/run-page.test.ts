@@ -233,7 +233,7 @@ describe('the run page', () => {
 
     await tree.getByRole('button', { name: 'model' }).click();
     await tree.getByRole('button', { name: 'MLmodel' }).click();
-    await expect.poll(() => page.getByLabel('Model summary').textContent()).toContain('python_function, sklearn');
+    await expect.poll(() => page.locator('[data-preview="mlmodel"]').getByLabel('Flavors').textContent()).toBe('python_functionsklearn');
 
     await tree.getByRole('button', { name: 'metrics.json' }).click();
     await expect.poll(() => page.locator('[data-preview="json"] pre').textContent()).toContain('"accuracy": 0.912,\n');

@@ -4,6 +4,7 @@ import type { MethodInput, MethodName } from '#core/api/contract.ts';
 import { METHOD_NAMES } from '#core/api/contract.ts';
 import { HISTORY_KINDS } from '#core/api/entities.ts';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fixture.ts';
+import { linearOnnxModel } from '../models/onnx-builder.ts';
 
 describe('registry history', () => {
   it('holds exactly the 20 changes of a scripted sequence, in order, with actors and values before and after', async () => {
@@ -209,6 +210,17 @@ describe('the history is append-only', () => {
         await fd.artifacts.write(`${run.info.artifactUri.replace('mlflow-artifacts:/', '')}/f.txt`, Buffer.from('x'));
         return { runId: ctx.run!, path: 'f.txt' };
       },
+      'models.describe': async () => {
+        const { run } = await api.call('runs.get', { runId: ctx.run! });
+        const root = run.info.artifactUri.replace('mlflow-artifacts:/', '');
+        await fd.artifacts.write(`${root}/model/MLmodel`, Buffer.from('flavors:\n  onnx:\n    data: model.onnx\n'));
+        await fd.artifacts.write(`${root}/model/model.onnx`, linearOnnxModel({ weights: [[1]], bias: [0] }));
+        return { runId: ctx.run!, path: 'model' };
+      },
+      'models.listInRun': () => ({ runId: ctx.run! }),
+      'models.serve': () => ({ model: { runId: ctx.run!, path: 'model' } }),
+      'models.servers': () => ({}),
+      'models.stopServing': async () => ({ serverId: (await api.call('models.servers', {})).servers[0]!.serverId }),
       'loggedModels.create': () => ({ experimentId: ctx.exp!, name: 'lm', sourceRunId: ctx.run! }),
       'loggedModels.get': () => ({ modelId: ctx.lm! }),
       'loggedModels.finalize': () => ({ modelId: ctx.lm!, status: 'LOGGED_MODEL_READY' }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { artifactUrl, formatBytes, parseDelimited, previewKind, sandboxedHtml, storeRoot, summarizeMlmodel, totalFromContentRange } from '../../renderer/src/lib/artifact-preview.ts';
+import { artifactUrl, formatBytes, parseDelimited, previewKind, sandboxedHtml, storeRoot, totalFromContentRange } from '../../renderer/src/lib/artifact-preview.ts';
 import { parseRoute, routeHref, runHref } from '../../renderer/src/lib/route.ts';
 import { sparklinePaths } from '../../renderer/src/lib/sparkline.ts';
 
@@ -42,11 +42,6 @@ describe('artifact previews', () => {
     const many = parseDelimited(Array.from({ length: 500 }, (_, i) => String(i)).join('\n'), ',', true, 10);
     expect(many.rows).toHaveLength(10);
     expect(many.truncated).toBe(true);
-  });
-
-  it('summarizes an MLmodel file', () => {
-    const text = 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    sklearn_version: 1.5.0\nmlflow_version: 2.16.0\nrun_id: abc\n';
-    expect(summarizeMlmodel(text)).toEqual({ flavors: ['python_function', 'sklearn'], fields: [['artifact_path', 'model'], ['mlflow_version', '2.16.0'], ['run_id', 'abc']] });
   });
 
   it('puts a policy that allows no script and no requests in front of HTML', () => {

@@ -107,26 +107,6 @@ export function parseDelimited(text: string, delimiter: string, complete: boolea
   return { rows, truncated: stoppedEarly || !complete };
 }
 
-/** The headline facts of an MLmodel file (YAML): flavors, and a few top-level fields. */
-export function summarizeMlmodel(text: string): { flavors: string[]; fields: [string, string][] } {
-  const flavors: string[] = [];
-  const fields: [string, string][] = [];
-  let inFlavors = false;
-  for (const line of text.split(/\r?\n/)) {
-    const top = /^([A-Za-z_][\w.-]*):\s*(.*)$/.exec(line);
-    if (top) {
-      inFlavors = top[1] === 'flavors';
-      if (!inFlavors && top[2] !== '' && ['artifact_path', 'run_id', 'model_uuid', 'utc_time_created', 'mlflow_version', 'model_size_bytes'].includes(top[1]!)) {
-        fields.push([top[1]!, top[2]!.replace(/^['"]|['"]$/g, '')]);
-      }
-      continue;
-    }
-    const flavor = inFlavors ? /^ {2}([A-Za-z_][\w.-]*):/.exec(line) : null;
-    if (flavor) flavors.push(flavor[1]!);
-  }
-  return { flavors, fields };
-}
-
 /**
  * An HTML artifact as a sandboxed frame's document: a Content-Security-Policy that lets it load
  * nothing (no scripts, no requests to the server; inline styles and data: images only) is put first.

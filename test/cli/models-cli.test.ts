@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
+import { startServer } from '#core/server/server.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { expected, logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
+
+const ROWS = [
+  [1, 2, 3],
+  [-0.5, 4, 2.25],
+];
+
+/** The environment of a script: no tracking URI unless given, so nothing leaks in from the machine. */
+function envWith(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.MLFLOW_TRACKING_URI;
+  if (!('FLOWDESK_URI' in extra)) delete env.FLOWDESK_URI;
+  return env;
+}
+
+/** Runs `flowdesk ...` to its end (async: the child talks to a server in this process). */
+function flowdesk(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+function inputFiles(): { json: string; csv: string; dir: string } {
+  const dir = tempDir();
+  const json = join(dir, 'input.json');
+  const csv = join(dir, 'input.csv');
+  writeFileSync(json, JSON.stringify({ dataframe_split: { columns: ['a', 'b', 'c'], data: ROWS } }));
+  writeFileSync(csv, `a,b,c\n${ROWS.map((r) => r.join(',')).join('\n')}\n`);
+  return { json, csv, dir };
+}
+
+const records = expected(ROWS).map(([y]) => ({ y }));
+
+describe('flowdesk models serve', () => {
+  it('serves models:/name@alias from the running Flowdesk and stops on SIGTERM', async () => {
+    const { url } = await startTestServer();
+    await logLinearModels(url);
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/linear@champion', '--port', '0'], { env: envWith({ FLOWDESK_URI: url }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const served = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /Listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`models serve exited with ${code}: ${err}`)));
+    });
+    expect(out).toContain('Serving models:/linear@champion (ONNX, in Flowdesk)');
+    expect(out).toContain(`curl -X POST ${served}/invocations`);
+    const response = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: ROWS }) });
+    expect(await response.json()).toEqual({ predictions: expected(ROWS) });
+    expect(await (await fetch(`${served}/version`)).text()).toMatch(/^flowdesk \d/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('requires the token it was given on every request', async () => {
+    const { url } = await startTestServer();
+    await logLinearModels(url);
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/linear/1', '--port', '0', '--token', 's3cret'], { env: envWith({ FLOWDESK_URI: url }), stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const served = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /Listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const body = JSON.stringify({ inputs: ROWS });
+    const anonymous = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(anonymous.status).toBe(401);
+    const authorized = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' }, body });
+    expect(await authorized.json()).toEqual({ predictions: expected(ROWS) });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('names what is wrong with a model URI', async () => {
+    const { url } = await startTestServer();
+    const missing = await flowdesk(['models', 'serve', '-m', 'models:/nope@champion', '--port', '0'], envWith({ FLOWDESK_URI: url }));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("flowdesk: Registered Model with name=nope not found");
+    const noUri = await flowdesk(['models', 'serve'], envWith({ FLOWDESK_URI: url }));
+    expect(noUri.err).toContain('Name the model with -m');
+    await logLinearModels(url);
+    const exposed = await flowdesk(['models', 'serve', '-m', 'models:/linear/1', '--host', '0.0.0.0', '--port', '0'], envWith({ FLOWDESK_URI: url }));
+    expect(exposed.code).toBe(1);
+    expect(exposed.err).toContain('Serving on 0.0.0.0 exposes the model beyond this machine: set a token');
+  });
+});
+
+describe('flowdesk models predict', () => {
+  it('scores JSON and CSV input files through the running Flowdesk', async () => {
+    const { url } = await startTestServer();
+    await logLinearModels(url);
+    const files = inputFiles();
+    const env = envWith({ FLOWDESK_URI: url });
+    const fromJson = await flowdesk(['models', 'predict', '-m', 'models:/linear-columns@champion', '-i', files.json], env);
+    expect(fromJson.err).toBe('');
+    expect(JSON.parse(fromJson.out)).toEqual({ predictions: records });
+    const out = join(files.dir, 'out.json');
+    const fromCsv = await flowdesk(['models', 'predict', '-m', 'models:/linear-columns/1', '-i', files.csv, '-o', out], env);
+    expect(fromCsv.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ predictions: records });
+  });
+
+  it('opens the data folder itself when no Flowdesk is running', async () => {
+    const dataDir = tempDir();
+    const fd = await openFlowdesk({ dataDir });
+    const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
+    const { runId } = await logLinearModels(server.url);
+    await server.close();
+    await fd.close();
+    const files = inputFiles();
+    const result = await flowdesk(['models', 'predict', '-m', `runs:/${runId}/model`, '-i', files.json, '--data-dir', dataDir], envWith({}));
+    expect(result.err).toBe('');
+    expect(JSON.parse(result.out)).toEqual({ predictions: records });
+  });
+
+  it('reports a signature violation in the input file', async () => {
+    const { url } = await startTestServer();
+    await logLinearModels(url);
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ dataframe_records: [{ a: 1, b: 2 }] }));
+    const result = await flowdesk(['models', 'predict', '-m', 'models:/linear-columns@champion', '-i', bad], envWith({ FLOWDESK_URI: url }));
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("flowdesk: The input is missing column 'c' (double)");
+  });
+
+  it('says what to install for a Python-flavoured model when MLflow is not importable', async () => {
+    const { url } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
+    const folder = join(tempDir(), 'model');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
+    await run.logModel({ folder });
+    const files = inputFiles();
+    const result = await flowdesk(['models', 'predict', '-m', `runs:/${run.runId}/model`, '-i', files.json], envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: 'python3' }));
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("'python3' cannot import mlflow. Install it with: pip install mlflow scikit-learn");
+  });
+
+  it("hands a Python-flavoured model to MLflow's predict in the Python it is pointed at", async () => {
+    const { url } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
+    const folder = join(tempDir(), 'model');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
+    writeFileSync(join(folder, 'model.pkl'), 'never unpickled by Flowdesk');
+    await run.logModel({ folder });
+    const files = inputFiles();
+    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: resolve('test/fixtures/fake-mlflow-python.mjs') });
+    const result = await flowdesk(['models', 'predict', '-m', `runs:/${run.runId}/model`, '-i', files.csv], env);
+    expect(result.err).toBe('');
+    expect(JSON.parse(result.out)).toEqual({ predictions: { files: ['MLmodel', 'model.pkl'], input: readFileSync(files.csv, 'utf8'), contentType: 'csv' } });
+  });
+});
