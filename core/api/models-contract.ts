@@ -14,6 +14,11 @@ export const modelsContract = {
     modelRef,
     z.object({ model: modelSummary }),
   ),
+  'models.find': method(
+    'Like `models.describe`, but a run, version or folder without an MLmodel answers without `model` instead of failing: for views that sum up many versions at once. A malformed reference still fails.',
+    modelRef,
+    z.object({ model: modelSummary.optional() }),
+  ),
   'models.listInRun': method(
     "The model folders (those holding an MLmodel) among a run's artifacts, at the root and one or two folders deep, with their summaries; a folder whose MLmodel cannot be read carries the error instead.",
     z.object({ runId: z.string().min(1) }),

@@ -51,6 +51,15 @@ export function createModelsService(deps: { catalog: Catalog; artifacts: Artifac
       return { model: await describeAt(location.storePath, location) };
     },
 
+    async 'models.find'(ref) {
+      try {
+        return await handlers['models.describe'](ref);
+      } catch (err) {
+        if (err instanceof FlowdeskError && err.code === 'RESOURCE_DOES_NOT_EXIST') return {};
+        throw err;
+      }
+    },
+
     async 'models.listInRun'({ runId }) {
       const run = await getRunRow(catalog.db, runId);
       const root = storePathIn(run.artifact_uri, '');

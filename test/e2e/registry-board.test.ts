@@ -151,6 +151,8 @@ describe('the registry board', () => {
     expect(await card(page, 1).textContent()).toContain('gbm-baseline');
     expect(await card(page, 1).textContent()).toContain(`runs:/${ids.run}/model`);
     expect(await card(page, 1).textContent()).toContain('ready');
+    // The card sums up the model files (flavors; this MLmodel has no signature).
+    await expect.poll(() => card(page, 1).locator('.summary').textContent()).toBe('python_function, sklearn · no signature');
     await card(page, 1).dragTo(column(page, 'Stage Staging'));
     await expect.poll(() => column(page, 'Stage Staging').locator('article').count()).toBe(1);
     expect(await column(page, 'Stage None').locator('article').count()).toBe(0);
@@ -196,6 +198,10 @@ describe('the registry board', () => {
     expect(text).toContain('AUC 0.91 on the March holdout');
     expect(text).toContain('Checked the holdout report');
     expect(text).toContain(`from runs:/${ids.run}/model`);
+    // The version page describes its model files, with the Serve button's verdict for sklearn.
+    const modelPanel = page.getByRole('region', { name: 'Model' });
+    await expect.poll(() => modelPanel.textContent()).toContain('sklearn');
+    expect(await modelPanel.textContent()).toContain('python_function');
     await dismissToasts(page);
     await screenshot(page, 'registry-version');
     await darkScreenshot(page.url(), 'registry-version-dark', (p) => expect.poll(() => p.getByRole('list', { name: 'History' }).locator('li').count()).toBe(6));

@@ -91,6 +91,17 @@ describe('models.describe', () => {
     expect(model.flavors.map((f) => f.name)).toEqual(['python_function', 'sklearn']);
   });
 
+  it('finds no model where there is no MLmodel, and still refuses malformed references', async () => {
+    const { url, api, fd } = await startTestServer();
+    const run = await new FlowdeskClient(url).startRun({ runName: 'empty' });
+    expect(await api.call('models.find', { runId: run.runId, path: 'model' })).toEqual({});
+    expect(await api.call('models.find', { name: 'no-such-model', version: 1 })).toEqual({});
+    expect(await codeOf(api.call('models.find', { uri: 'file:///etc/passwd' }))).toMatch(/^INVALID_PARAMETER_VALUE: Invalid model URI/);
+    const { run: info } = await api.call('runs.get', { runId: run.runId });
+    await fd.artifacts.write(`${info.info.artifactUri.replace('mlflow-artifacts:/', '')}/model/MLmodel`, Buffer.from(SKLEARN_MLMODEL));
+    expect((await api.call('models.find', { runId: run.runId, path: 'model' })).model?.flavors.map((f) => f.name)).toEqual(['python_function', 'sklearn']);
+  });
+
   it('answers clear errors for what is not a model', async () => {
     const { url, api } = await startTestServer();
     const run = await new FlowdeskClient(url).startRun({ runName: 'empty' });

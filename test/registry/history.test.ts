@@ -217,6 +217,7 @@ describe('the history is append-only', () => {
         await fd.artifacts.write(`${root}/model/model.onnx`, linearOnnxModel({ weights: [[1]], bias: [0] }));
         return { runId: ctx.run!, path: 'model' };
       },
+      'models.find': () => ({ runId: ctx.run!, path: 'no-model-here' }),
       'models.listInRun': () => ({ runId: ctx.run! }),
       'models.serve': () => ({ model: { runId: ctx.run!, path: 'model' } }),
       'models.servers': () => ({}),

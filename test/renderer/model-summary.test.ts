@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '#core/api/models-entities.ts';
-import { complexTypeText, curlExample, paramRows, schemaRows, scoringBody, shapeText } from '../../renderer/src/lib/model-summary.ts';
+import { complexTypeText, curlExample, paramRows, schemaRows, scoringBody, shapeText, summaryLine } from '../../renderer/src/lib/model-summary.ts';
 
 const base: ModelSummary = { uri: 'runs:/r/model', artifactUri: 'mlflow-artifacts:/1/r/artifacts/model', flavors: [], sizeBytes: 10, serving: { kind: 'onnx', reason: '' } };
 
@@ -47,5 +47,17 @@ describe('model summary helpers', () => {
     expect(curlExample('http://127.0.0.1:5001', withQuote)).toBe(
       `curl -X POST http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["s"],"data":[["it'\\''s"]]}}'`,
     );
+  });
+
+  it('sums a model up in one line for a registry card: flavors, inputs and outputs', () => {
+    const tensors: ModelSummary = {
+      ...base,
+      flavors: [{ name: 'onnx', fields: {} }, { name: 'python_function', fields: {} }],
+      signature: { inputs: { kind: 'tensors', tensors: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] }, outputs: { kind: 'tensors', tensors: [{ name: 'y', dtype: 'float32', shape: [-1, 1] }] } },
+    };
+    expect(summaryLine(tensors)).toBe('onnx, python_function · x: float32(any, 3) → y: float32(any, 1)');
+    const columns: ModelSummary = { ...base, flavors: [{ name: 'sklearn', fields: {} }], signature: { inputs: { kind: 'columns', columns: [{ name: 'age', type: 'double', required: true }] } } };
+    expect(summaryLine(columns)).toBe('sklearn · age: double');
+    expect(summaryLine(base)).toBe('no flavor · no signature');
   });
 });

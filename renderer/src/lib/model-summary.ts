@@ -48,6 +48,17 @@ export function paramRows(params: ParamSpec[]): SpecRow[] {
   return params.map((p) => ({ name: p.name, type: p.shape ? `${p.type}[]` : p.type, note: JSON.stringify(p.default) }));
 }
 
+/** One line for a card: the flavors, then the signature's inputs and outputs in short. */
+export function summaryLine(summary: ModelSummary): string {
+  const side = (schema: ModelSchema | undefined) =>
+    schema === undefined ? undefined : schemaRows(schema).map((r) => (schema.kind === 'tensors' ? `${r.name}: ${r.type}${r.note}` : `${r.name}: ${r.type}`)).join(', ');
+  const inputs = side(summary.signature?.inputs);
+  const outputs = side(summary.signature?.outputs);
+  const flavors = summary.flavors.map((f) => f.name).join(', ') || 'no flavor';
+  if (inputs === undefined) return `${flavors} · no signature`;
+  return `${flavors} · ${inputs}${outputs === undefined ? '' : ` → ${outputs}`}`;
+}
+
 /** A placeholder request body that fits the signature, for models without a usable example. */
 function bodyFromSignature(summary: ModelSummary): unknown {
   const inputs = summary.signature?.inputs;

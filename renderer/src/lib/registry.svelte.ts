@@ -9,6 +9,7 @@ import { api } from './api.ts';
 import { parseFilterError, type FilterError } from './filter-error.ts';
 import { quoteFilterString } from './filter-quote.ts';
 import { boardColumns, columnLabel, type BoardColumn, type BoardTarget } from './registry-board.ts';
+import { summaryLine } from './model-summary.ts';
 import { notify, reportError } from './toasts.svelte.ts';
 
 /** Makes an edit, then reloads what shows it; a failure is reported under `action`. Answers whether it worked. */
@@ -117,6 +118,8 @@ export class ModelBoard {
 
   /** The runs the versions came from, by id: their names and experiments, for the cards' links. */
   runs = $state.raw<ReadonlyMap<string, { name: string; experimentId: string }>>(new Map());
+  /** A line per version about its model files (flavors, signature), once read. */
+  summaries = $state.raw<ReadonlyMap<number, string>>(new Map());
 
   readonly columns: BoardColumn[] = $derived(boardColumns(this.versions, this.model?.aliases ?? [], this.protection, this.requests));
   readonly pending = $derived(this.requests.filter((r) => r.status === 'pending'));
@@ -137,6 +140,7 @@ export class ModelBoard {
       this.requests = requests;
       this.error = undefined;
       await this.#loadRuns(versions);
+      void this.#loadSummaries(versions);
     } catch (err) {
       // A model renamed or deleted elsewhere: the page says so instead of a toast per reload.
       if (err instanceof FlowdeskError && err.code === 'RESOURCE_DOES_NOT_EXIST') this.error = err.message;
@@ -149,6 +153,26 @@ export class ModelBoard {
 
   #edit(action: string, work: () => Promise<unknown>): Promise<boolean> {
     return edit(action, work, () => this.load());
+  }
+
+  /**
+   * Sums up the versions not yet summed up, a few at a time so a long board does not flood the
+   * server. A version whose files hold no MLmodel is expected and says so on its card.
+   */
+  async #loadSummaries(versions: readonly ModelVersion[]): Promise<void> {
+    const todo = versions.filter((v) => !this.summaries.has(v.version));
+    const next = async (): Promise<void> => {
+      const v = todo.shift();
+      if (v === undefined) return;
+      try {
+        const { model } = await api.call('models.find', { name: v.name, version: v.version });
+        this.summaries = new Map(this.summaries).set(v.version, model ? summaryLine(model) : 'No MLmodel file');
+      } catch (err) {
+        reportError(`Reading the model files of version ${v.version}`, err);
+      }
+      await next();
+    };
+    await Promise.all([next(), next(), next(), next()]);
   }
 
   /** Reads the runs not yet known; a purged run is expected (the card shows its id) and not reported. */
