@@ -14,6 +14,7 @@ import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
+import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -21,6 +22,7 @@ export interface Flowdesk {
   readonly artifacts: ArtifactStore;
   readonly events: EventBus;
   readonly handlers: Handlers;
+  readonly settings: SettingsStore;
   /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
   sweepOrphans(): Promise<number>;
   close(): Promise<void>;
@@ -45,11 +47,13 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const diskUsage = createDiskUsage({ db: catalog.db, artifacts });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
+  const settings = createSettingsStore(dataDir);
 
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
     ...registry,
+    ...settings.handlers,
     // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
       const { run } = await tracking['runs.get'](input);
@@ -80,6 +84,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     artifacts,
     events,
     handlers,
+    settings,
     sweepOrphans: trash.sweepOrphans,
     close: () => catalog.close(),
   };

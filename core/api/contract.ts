@@ -32,6 +32,10 @@ import {
   transitionRequest,
   viewType,
 } from './entities.ts';
+import { method } from './method.ts';
+import { settingsContract } from './settings-contract.ts';
+
+export { method, type MethodSpec } from './method.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -45,18 +49,6 @@ const actor = z.string().min(1).max(255).optional();
 const versionRef = { name: z.string(), version: z.number().int().min(1) };
 /** A person's comment on a request or a decision. */
 const comment = z.string().max(5000).optional();
-
-interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
-  doc: string;
-  input: I;
-  output: O;
-}
-
-const method = <I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O): MethodSpec<I, O> => ({
-  doc,
-  input,
-  output,
-});
 
 export const contract = {
   'experiments.create': method(
@@ -393,6 +385,7 @@ export const contract = {
     z.object({ name: z.string(), version: z.number().int().min(1).optional(), ...page }),
     z.object({ entries: z.array(historyEntry), nextPageToken: z.string().optional() }),
   ),
+  ...settingsContract,
 } as const;
 
 export type Contract = typeof contract;
