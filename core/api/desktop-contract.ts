@@ -11,10 +11,7 @@ import type { DispatchResult } from './dispatch.ts';
 import type { FlowdeskEvent } from './events.ts';
 import { method } from './method.ts';
 
-/** The IPC channel every call travels on (invoke/handle). */
-export const CALL_CHANNEL = 'flowdesk:call';
-/** The IPC channel events travel on, main process to window. */
-export const EVENT_CHANNEL = 'flowdesk:event';
+export { CALL_CHANNEL, EVENT_CHANNEL } from './ipc-channels.ts';
 
 const id = z.string().min(1).max(64);
 

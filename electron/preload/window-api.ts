@@ -5,7 +5,8 @@
  * the page supplies; the page cannot reach `desktop.importPaths` any other way.
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
-import { CALL_CHANNEL, EVENT_CHANNEL, type DesktopEvent, type WindowApi } from '../../core/api/desktop-contract.ts';
+import type { DesktopEvent, WindowApi } from '../../core/api/desktop-contract.ts';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../../core/api/ipc-channels.ts';
 import type { DispatchResult } from '../../core/api/dispatch.ts';
 
 export interface PreloadDeps<F> {
