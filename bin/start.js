@@ -47,9 +47,16 @@ function uiIsStale() {
 /** The Electron executable when it is installed, trying one quick install when it is not. */
 async function electronBinary() {
   const dir = dirname(require.resolve('electron/package.json'));
-  const installed = () => {
+  // Where electron's own index.js looks, ELECTRON_OVERRIDE_DIST_PATH included.
+  const binary = () => {
     const pathFile = join(dir, 'path.txt');
-    return existsSync(pathFile) && existsSync(join(dir, 'dist', readFileSync(pathFile, 'utf8')));
+    const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : undefined;
+    if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return join(process.env.ELECTRON_OVERRIDE_DIST_PATH, name ?? 'electron');
+    return name === undefined ? undefined : join(dir, 'dist', name);
+  };
+  const installed = () => {
+    const path = binary();
+    return path !== undefined && existsSync(path);
   };
   if (!installed()) await run(process.execPath, [join(dir, 'install.js')], { quiet: true, timeoutMs: INSTALL_TIMEOUT_MS });
   // Only now: requiring `electron` without its binary would start a download of its own.
