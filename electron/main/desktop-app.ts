@@ -101,13 +101,18 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   hardenSession(electron.session.defaultSession);
 
   const send = (event: DesktopEvent) => sendEvent(window?.webContents, event);
+  /** A server restart after a settings change, in progress or done. */
+  let serverChange = Promise.resolve();
   const importer = createFileImporter({ catalog: fd.catalog, artifacts: fd.artifacts, events: fd.events, handlers: fd.handlers });
   const desktop = createDesktopHandlers({
     importer,
     dialog: electron.dialog,
     window: () => window,
     send,
-    info: () => ({ serverUrl: server.url, dataDir, version: options.version }),
+    info: async () => {
+      await serverChange;
+      return { serverUrl: server.url, dataDir, version: options.version };
+    },
     moveDataDir: (next) => {
       setDataDir(home, next);
       app.relaunch();
@@ -160,7 +165,6 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   electron.nativeTheme.themeSource = fd.settings.read().theme;
   setMenu(fd.settings.read());
   // Settings act at once: the theme on the window and the menu, the port and token on the server.
-  let serverChange = Promise.resolve();
   const stopSettings = fd.settings.subscribe((next, previous) => {
     electron.nativeTheme.themeSource = next.theme;
     setMenu(next);

@@ -11,7 +11,8 @@ export interface DesktopHandlerDeps {
   dialog: Pick<Dialog, 'showOpenDialog'>;
   window: () => BrowserWindow | undefined;
   send: (event: DesktopEvent) => void;
-  info: () => { serverUrl: string; dataDir: string; version: string };
+  /** Waits for a server restart in progress, so the URL is the one scripts can reach now. */
+  info: () => Promise<{ serverUrl: string; dataDir: string; version: string }>;
   /** Records the new data folder and restarts the app on it. */
   moveDataDir: (dataDir: string) => void;
 }

@@ -239,8 +239,11 @@ describe('the desktop app', () => {
 
     const before = app.server().url;
     const { value } = (await api.call('settings.update', { requireToken: true })) as { value: { settings: { token: string } } };
-    await vi.waitFor(() => expect(app.server().url).not.toBe(before));
+    // desktop.info answers once the restart is done, with the new address.
+    const { value: info } = (await api.desktop('desktop.info', {})) as { value: { serverUrl: string } };
     const url = app.server().url;
+    expect(info.serverUrl).toBe(url);
+    expect(url).not.toBe(before);
     expect((await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=1`)).status).toBe(401);
     expect((await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=1`, { headers: { authorization: `Bearer ${value.settings.token}` } })).status).toBe(200);
     // The window never needs the token: it talks over IPC.

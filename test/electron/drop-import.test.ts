@@ -53,7 +53,7 @@ async function desktopWindow(dialogPaths: string[] = []) {
     dialog: { showOpenDialog } as never,
     window: () => undefined,
     send: (event) => sendEvent(ipc.webContents, event),
-    info: () => ({ serverUrl: 'http://127.0.0.1:5000', dataDir: fd.dataDir, version: 'test' }),
+    info: async () => ({ serverUrl: 'http://127.0.0.1:5000', dataDir: fd.dataDir, version: 'test' }),
     moveDataDir: () => undefined,
   });
   registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });

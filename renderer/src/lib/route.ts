@@ -6,6 +6,7 @@
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
+ * - `#/settings`                           port, token, theme and data folder
  */
 
 /** Where the window is. */
@@ -15,6 +16,7 @@ export type Route =
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
+  | { view: 'settings' }
   | { view: 'not-found'; path: string };
 
 /** Reads a route from `location.hash`. */
@@ -25,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/') return { view: 'home' };
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
+  if (path === '/settings') return { view: 'settings' };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -50,6 +53,8 @@ export function routeHref(route: Route): string {
       return '#/trash';
     case 'disk-usage':
       return '#/disk-usage';
+    case 'settings':
+      return '#/settings';
     case 'not-found':
       return `#${route.path}`;
     case 'run':
