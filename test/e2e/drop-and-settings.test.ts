@@ -3,6 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
 /**
+ * The browser globals the page functions below use: tests compile without the DOM library, and
+ * each function runs in the page, so it names them through `globalThis` cast to this.
+ */
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): { dispatchEvent(event: unknown): boolean } | null;
+    documentElement: { dataset: Record<string, string | undefined> };
+  };
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  DragEvent: new (type: string, init: object) => { defaultPrevented: boolean };
+  File: new (parts: string[], name: string, options?: object) => unknown;
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
+/**
  * Drags files made in the page onto `selector` and drops them there (or only drags them over,
  * to show the drop highlight). A page-made File has no filesystem entry, as a file dragged from
  * another page would; the window takes it as it is.
@@ -10,6 +25,7 @@ import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, ty
 async function dropFiles(page: Page, selector: string, files: { name: string; bytes: number; fill: string }[], options: { drop?: boolean } = {}) {
   await page.evaluate(
     ({ selector, files, drop }) => {
+      const { DataTransfer, DragEvent, File, document } = globalThis as unknown as PageGlobals;
       const data = new DataTransfer();
       for (const f of files) data.items.add(new File([f.fill.repeat(f.bytes)], f.name, { type: 'application/octet-stream' }));
       const target = document.querySelector(selector)!;
@@ -70,6 +86,7 @@ describe('dropping files and the settings, in a browser', () => {
     await page.locator('main').waitFor();
     const before = page.url();
     const prevented = await page.evaluate(() => {
+      const { DataTransfer, DragEvent, File, document } = globalThis as unknown as PageGlobals;
       const data = new DataTransfer();
       data.items.add(new File(['x'], 'stray.txt'));
       const event = new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data });
@@ -110,8 +127,11 @@ describe('dropping files and the settings, in a browser', () => {
     expect(await page.getByTestId('data-dir').textContent()).toBe(served.dataDir);
     await screenshot(page, 'settings-light');
     await page.getByLabel('Dark').check();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    await expect.poll(() => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(22, 24, 29)');
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.evaluate(() => {
+      const { getComputedStyle, document } = globalThis as unknown as PageGlobals;
+      return getComputedStyle(document.documentElement).backgroundColor;
+    })).toBe('rgb(22, 24, 29)');
     await page.getByLabel('Port').fill('5123');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByLabel(/Scripts must send a token/).check();
@@ -123,12 +143,12 @@ describe('dropping files and the settings, in a browser', () => {
     // The theme holds across a reload, and the rest of the window follows it.
     await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);
     await page.locator('h1.run-name').waitFor();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme)).toBe('dark');
     await dropFiles(page, '.run-page', [{ name: 'x.txt', bytes: 1, fill: 'x' }], { drop: false });
     await screenshot(page, 'drop-highlight-dark');
     await page.goto(`${served.url}/#/settings`);
     await page.getByLabel('Follow the system').check();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme)).toBeUndefined();
     await page.getByLabel('Port').fill('99999');
     expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
     expect(problems).toEqual([]);
