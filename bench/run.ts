@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
+import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
@@ -7,3 +8,4 @@ console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${
 await runTrackingBench();
 await runSearchBench();
 await runServerBench();
+await runImportBench();

@@ -49,6 +49,8 @@ interface PlannedFile {
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 const DEFAULT_PROGRESS_BYTES = 4 * 1024 * 1024;
+/** Large reads: a dropped file is often big, and each chunk costs a write call and a progress check. */
+const READ_CHUNK = 1024 * 1024;
 /** More entries than this in one drop is almost surely a mistake (a home folder); refuse it whole. */
 export const MAX_IMPORT_FILES = 100_000;
 
@@ -126,7 +128,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportFi
       }
       let sinceReport = 0;
       const counted = async function* () {
-        for await (const chunk of handle.createReadStream({ autoClose: false, start: 0 })) {
+        for await (const chunk of handle.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_CHUNK })) {
           const data = chunk as Buffer;
           bytesDone += data.byteLength;
           sinceReport += data.byteLength;

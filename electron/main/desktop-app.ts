@@ -21,6 +21,8 @@ import { menuTemplate, scriptHelpLines } from './menu.ts';
 import { startRunNotifier } from './run-notifier.ts';
 import { APP_INDEX_URL, APP_SCHEME, hardenSession, hardenWebContents, windowOptions } from './window.ts';
 
+type Log = (message: string, err?: unknown) => void;
+
 export interface DesktopAppOptions {
   /** The built window (renderer/dist). */
   distDir: string;
@@ -29,7 +31,7 @@ export interface DesktopAppOptions {
   version: string;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-  log?: (message: string, err?: unknown) => void;
+  log?: Log;
 }
 
 /** What a running app holds; tests drive it through this. */
@@ -42,7 +44,7 @@ export interface DesktopApp {
 }
 
 /** Starts the server on the settings' port; if that port is taken, on any free port (the window still works). */
-async function startLocalServer(fd: Flowdesk, settings: Settings, version: string, log: DesktopAppOptions['log'] & {}): Promise<RunningServer> {
+async function startLocalServer(fd: Flowdesk, settings: Settings, version: string, log: Log): Promise<RunningServer> {
   const token = settings.requireToken ? settings.token : undefined;
   try {
     return await startServer({ flowdesk: fd, port: settings.port, token, version, log });
@@ -61,7 +63,7 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   const { app } = electron;
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
-  const log = options.log ?? ((message: string, err?: unknown) => console.error(`Flowdesk: ${message}`, err ?? ''));
+  const log: Log = options.log ?? ((message, err) => console.error(`Flowdesk: ${message}`, err ?? ''));
 
   // The same folder `flowdesk serve` uses by default (core/cli/data-dir.ts), whatever the
   // package's own name: the user-data folder of an app named Flowdesk.

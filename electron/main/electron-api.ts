@@ -7,7 +7,7 @@ import type * as Electron from 'electron';
 export interface ElectronApi {
   app: Pick<
     Electron.App,
-    'requestSingleInstanceLock' | 'on' | 'whenReady' | 'getPath' | 'setPath' | 'quit' | 'exit' | 'relaunch' | 'getVersion' | 'setName' | 'isPackaged'
+    'requestSingleInstanceLock' | 'on' | 'whenReady' | 'getPath' | 'setPath' | 'quit' | 'exit' | 'relaunch' | 'setName'
   >;
   BrowserWindow: new (options: Electron.BrowserWindowConstructorOptions) => Electron.BrowserWindow;
   protocol: Pick<Electron.Protocol, 'registerSchemesAsPrivileged' | 'handle'>;

@@ -86,8 +86,6 @@ function fakeElectron(options: { lock?: boolean } = {}) {
       quit,
       exit: vi.fn(),
       relaunch: vi.fn(),
-      getVersion: () => '0.0.0',
-      isPackaged: false,
     },
     BrowserWindow: FakeWindow,
     protocol: {

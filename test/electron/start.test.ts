@@ -21,7 +21,8 @@ describe('npm start', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /Listening on (http:\/\/\S+)/.exec(output);
+        // The last line serve prints: by then the whole greeting is in.
+        const match = /export MLFLOW_TRACKING_URI=(http:\/\/\S+)\n/.exec(output);
         if (match) resolve(match[1]!);
       });
       child.on('exit', (code) => reject(new Error(`the launcher exited (${code}) before serving:\n${output}`)));
@@ -30,7 +31,7 @@ describe('npm start', () => {
       const lines = output.trim().split('\n');
       expect(lines[0]).toMatch(/^Electron's binary is not installed .*runs as a local server: open the URL below in a browser\.$/);
       expect(lines.filter((l) => /Electron/.test(l))).toHaveLength(1);
-      expect(output).toContain(`export MLFLOW_TRACKING_URI=${url}`);
+      expect(output).toContain(`Listening on ${url}`);
       expect(await (await fetch(`${url}/health`)).text()).toBe('OK');
       const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
