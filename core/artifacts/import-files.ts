@@ -51,6 +51,8 @@ const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 const DEFAULT_PROGRESS_BYTES = 4 * 1024 * 1024;
 /** Large reads: a dropped file is often big, and each chunk costs a write call and a progress check. */
 const READ_CHUNK = 1024 * 1024;
+/** Files up to this size are read into memory whole rather than streamed. */
+const WHOLE_READ_BYTES = 1024 * 1024;
 /** More entries than this in one drop is almost surely a mistake (a home folder); refuse it whole. */
 export const MAX_IMPORT_FILES = 100_000;
 
@@ -126,21 +128,30 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportFi
         skipped.push({ path: file.rel, reason: 'it changed while being imported' });
         continue;
       }
-      let sinceReport = 0;
-      const counted = async function* () {
-        for await (const chunk of handle.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_CHUNK })) {
-          const data = chunk as Buffer;
-          bytesDone += data.byteLength;
-          sinceReport += data.byteLength;
-          if (sinceReport >= step) {
-            sinceReport = 0;
-            report(file.rel);
-          }
-          yield data;
-        }
-      };
       const target = destination === '' ? file.rel : `${destination}/${file.rel}`;
-      const { bytes } = await store.write(target, Readable.from(counted()), { expectedBytes: opened.size });
+      let body: Readable | Uint8Array;
+      if (opened.size <= WHOLE_READ_BYTES) {
+        // Small files (most of a dropped folder) are read whole: one read and one write each,
+        // without a stream's per-file cost. The store checks the size against the one seen.
+        body = await handle.readFile();
+        bytesDone += body.byteLength;
+      } else {
+        let sinceReport = 0;
+        const counted = async function* () {
+          for await (const chunk of handle.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_CHUNK })) {
+            const data = chunk as Buffer;
+            bytesDone += data.byteLength;
+            sinceReport += data.byteLength;
+            if (sinceReport >= step) {
+              sinceReport = 0;
+              report(file.rel);
+            }
+            yield data;
+          }
+        };
+        body = Readable.from(counted());
+      }
+      const { bytes } = await store.write(target, body, { expectedBytes: opened.size });
       copied.push({ path: file.rel, bytes });
       report(file.rel);
       options.onFile?.(file.rel);
