@@ -11,7 +11,7 @@ import { api } from './api.ts';
 import { encodePath, storeRoot } from './artifact-preview.ts';
 import { desktop, desktopCall, onDesktopEvent } from './desktop.ts';
 import { runHref } from './route.ts';
-import { notify, reportError } from './toasts.svelte.ts';
+import { notify, reportError, toasts } from './toasts.svelte.ts';
 
 /** One import on screen. */
 export interface ImportJob {
@@ -57,7 +57,8 @@ export const imports = new Imports();
 function announce(target: ImportTarget, report: ImportReport): void {
   const copied = `${report.files} file${report.files === 1 ? '' : 's'} copied`;
   const skipped = report.skipped.map((s) => `${s.path}: ${s.reason}`);
-  if (report.skipped.length > 0) reportError(`${copied}; ${report.skipped.length} left out`, new Error(skipped.slice(0, 5).join('\n') + (skipped.length > 5 ? `\n…and ${skipped.length - 5} more` : '')));
+  // What was left out stays on screen until read (an error-kind toast), but it is no failure.
+  if (report.skipped.length > 0) toasts.show('error', `${copied}; ${report.skipped.length} left out`, skipped.slice(0, 5).join('\n') + (skipped.length > 5 ? `\n…and ${skipped.length - 5} more` : ''));
   else notify(copied, `into run ${report.runId.slice(0, 8)}`);
   if ('experimentId' in target) location.hash = runHref(report.experimentId, report.runId);
 }
