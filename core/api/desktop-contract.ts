@@ -15,6 +15,9 @@ export { CALL_CHANNEL, EVENT_CHANNEL } from './ipc-channels.ts';
 
 const id = z.string().min(1).max(64);
 
+/** What travels on the call channel: a method name and its input (checked by the method's schema). */
+export const callPayload = z.object({ name: z.string().min(1).max(100), input: z.unknown() }).strict();
+
 /** Where imported files go: a run's artifacts, or a new run of an experiment. */
 export const importTarget = z.union([z.object({ runId: id }), z.object({ experimentId: id })]);
 export type ImportTarget = z.infer<typeof importTarget>;

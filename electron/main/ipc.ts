@@ -6,13 +6,10 @@
  * every failure returns as error data.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { z } from 'zod';
 import type { Handlers } from '#core/api/contract.ts';
-import { CALL_CHANNEL, desktopContract, EVENT_CHANNEL, type DesktopEvent, type DesktopHandlers } from '#core/api/desktop-contract.ts';
+import { CALL_CHANNEL, callPayload, desktopContract, EVENT_CHANNEL, type DesktopEvent, type DesktopHandlers } from '#core/api/desktop-contract.ts';
 import { dispatch, dispatchIn, describeIssues, type DispatchResult } from '#core/api/dispatch.ts';
 import { isAppUrl } from './window.ts';
-
-const callPayload = z.object({ name: z.string().min(1).max(100), input: z.unknown() }).strict();
 
 export interface IpcDeps {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
