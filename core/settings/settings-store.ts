@@ -64,6 +64,13 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Settings as callers see them: the token only while it is required (a token shown while not needed could leak before it matters). */
+function visible(settings: Settings): Settings {
+  if (settings.requireToken) return settings;
+  const { token: _token, ...rest } = settings;
+  return rest;
+}
+
 export function createSettingsStore(dataDir: string): SettingsStore {
   let current = readSettingsFile(dataDir);
   const listeners = new Set<(settings: Settings, previous: Settings) => void>();
@@ -75,7 +82,7 @@ export function createSettingsStore(dataDir: string): SettingsStore {
     },
     handlers: {
       async 'settings.get'() {
-        return { settings: current, dataDir };
+        return { settings: visible(current), dataDir };
       },
       async 'settings.update'(input) {
         const previous = current;
@@ -89,7 +96,7 @@ export function createSettingsStore(dataDir: string): SettingsStore {
         writeSettingsFile(dataDir, next);
         current = next;
         for (const listener of listeners) listener(next, previous);
-        return { settings: next };
+        return { settings: visible(next) };
       },
     },
   };

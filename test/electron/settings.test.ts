@@ -25,7 +25,11 @@ describe.each(TRANSPORTS)('settings over %s', (transport) => {
     const { api, fd } = await clientOver(transport);
     const first = (await api.call('settings.update', { requireToken: true })).settings;
     expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await api.call('settings.update', { requireToken: false })).settings.token).toBe(first.token);
+    // Not shown while not required, but kept for when it is required again.
+    expect((await api.call('settings.update', { requireToken: false })).settings.token).toBeUndefined();
+    expect((await api.call('settings.get', {})).settings.token).toBeUndefined();
+    expect(fd.settings.read().token).toBe(first.token);
+    expect((await api.call('settings.update', { requireToken: true })).settings.token).toBe(first.token);
     const renewed = (await api.call('settings.update', { newToken: true })).settings.token;
     expect(renewed).not.toBe(first.token);
     // The file holds a secret: only its owner reads it.
