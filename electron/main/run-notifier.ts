@@ -45,7 +45,8 @@ export function startRunNotifier(deps: RunNotifierDeps): { stop: () => void; set
     const { status, endTime, runName } = run.info;
     const ending = ENDINGS[status];
     const key = `${runId}:${status}:${endTime ?? ''}`;
-    if (!ending || endTime === undefined || endTime < deps.since || announced.has(key)) return;
+    // A run ended without an end time (a client that sent only the status) ended just now.
+    if (!ending || (endTime !== undefined && endTime < deps.since) || announced.has(key)) return;
     announced.add(key);
     deps.notify({ title: `Run ${ending}: ${runName || runId.slice(0, 8)}`, body: `In ${experiment.name}`, experimentId, runId });
   }

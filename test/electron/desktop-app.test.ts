@@ -7,6 +7,7 @@ import type { DesktopEvent } from '#core/api/desktop-contract.ts';
 import { startDesktopApp, type DesktopApp } from '../../electron/main/desktop-app.ts';
 import type { ElectronApi } from '../../electron/main/electron-api.ts';
 import { createWindowApi } from '../../electron/preload/window-api.ts';
+import { resolveDataDir } from '#core/settings/data-location.ts';
 import { fakeIpcPair } from '../helpers/fake-ipc.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -247,6 +248,31 @@ describe('the desktop app', () => {
     // The window never needs the token: it talks over IPC.
     expect((await api.call('experiments.search', {})).ok).toBe(true);
     await quitAndWait(fake, app);
+  });
+
+  it('shows an OS notification when a run of an opted-in experiment finishes', async () => {
+    const fake = fakeElectron();
+    const { app } = await start(fake);
+    const { handlers } = app.flowdesk;
+    const { experimentId } = await handlers['experiments.create']({ name: 'watched', tags: [{ key: 'flowdesk.notify', value: 'true' }] });
+    const runId = (await handlers['runs.create']({ experimentId, runName: 'nightly' })).run.info.runId;
+    await handlers['runs.update']({ runId, status: 'FAILED' });
+    await vi.waitFor(() => expect(fake.notifications).toEqual([{ title: 'Run failed: nightly', body: 'In watched' }]));
+    await quitAndWait(fake, app);
+  });
+
+  it('moves the data folder: recorded where flowdesk serve also looks, then a restart', async () => {
+    const fake = fakeElectron();
+    const { app } = await start(fake);
+    const next = join(fake.root, 'moved');
+    fake.raw.dialog.showOpenDialog.mockResolvedValue({ canceled: false, filePaths: [next] });
+    const api = createWindowApi({ ipcRenderer: fake.ipc.ipcRenderer, getPathForFile: () => '' });
+    expect(await api.desktop('desktop.chooseDataFolder', {})).toEqual({ ok: true, value: { dataDir: next } });
+    expect(fake.raw.dialog.showOpenDialog).toHaveBeenCalledWith(fake.windows[0], { title: 'Choose the data folder', properties: ['openDirectory', 'createDirectory'] });
+    expect(resolveDataDir(fake.raw.app.getPath('userData'))).toBe(next);
+    expect(fake.raw.app.relaunch).toHaveBeenCalled();
+    await app.closed;
+    expect(fake.calls).toContain('quit');
   });
 
   it('shuts down cleanly on quit: server closed, server.json removed, catalog closed, then quits', async () => {
