@@ -46,7 +46,19 @@ export default tseslint.config(
   },
   {
     files: ['electron/main/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [uiLibs, rendererDir] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            uiLibs,
+            rendererDir,
+            // The layer table: the core, Electron and Node's own modules; libraries come through the core.
+            { regex: '^(?!node:|electron$|#core/|\\.{1,2}/)', message: 'electron/main imports only core/**, electron and node:* (libraries come through the core).' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['electron/preload/**'],

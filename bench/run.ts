@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
 import { runChartBench } from './chart-bench.ts';
 import { runProjectsBench } from './projects-bench.ts';
+import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
@@ -13,3 +14,4 @@ await runServerBench();
 await runChartBench();
 await runProjectsBench();
 await runModelsBench();
+await runImportBench();

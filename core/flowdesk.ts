@@ -19,6 +19,7 @@ import { createRegistryService } from '#core/registry/registry-service.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
 import { createModelsService } from '#core/models/models-service.ts';
+import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -28,6 +29,7 @@ export interface Flowdesk {
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
   readonly projects: ProjectRunner;
+  readonly settings: SettingsStore;
   /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
   sweepOrphans(): Promise<number>;
   close(): Promise<void>;
@@ -62,12 +64,14 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     now: options.now,
   });
   const models = createModelsService({ catalog, artifacts, now: options.now });
+  const settings = createSettingsStore(dataDir);
 
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
     ...registry,
     ...models.handlers,
+    ...settings.handlers,
     // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
       const { run } = await tracking['runs.get'](input);
@@ -100,6 +104,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     events,
     handlers,
     projects,
+    settings,
     sweepOrphans: trash.sweepOrphans,
     async close() {
       // Running projects end KILLED while the catalog can still record it; model servers started

@@ -35,6 +35,9 @@ import {
 import { method } from './contract-method.ts';
 import { projectsContract } from './projects-contract.ts';
 import { modelsContract } from './models-contract.ts';
+import { settingsContract } from './settings-contract.ts';
+
+export { method, type MethodSpec } from './contract-method.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -386,6 +389,7 @@ export const contract = {
   ),
   ...projectsContract,
   ...modelsContract,
+  ...settingsContract,
 } as const;
 
 export type Contract = typeof contract;

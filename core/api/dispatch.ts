@@ -3,7 +3,7 @@
  * handler, and turn any failure into error data. IPC and HTTP both go through here.
  */
 import type { z } from 'zod';
-import { contract, type Handlers, type MethodName } from './contract.ts';
+import { contract, type Handlers } from './contract.ts';
 import { FlowdeskError, type ErrorData } from './errors.ts';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorData };
@@ -27,10 +27,24 @@ export async function dispatch(
   input: unknown,
   onInternalError: (err: unknown) => void,
 ): Promise<DispatchResult> {
-  if (!Object.hasOwn(contract, name)) {
+  return dispatchIn(contract, handlers, name, input, onInternalError);
+}
+
+/** A table of methods with schemas, as `contract` is; the desktop shell has a second one. */
+export type MethodTable = Record<string, { input: z.ZodType; output: z.ZodType }>;
+
+/** `dispatch` over any method table and its handlers. */
+export async function dispatchIn<T extends MethodTable>(
+  table: T,
+  handlers: { [M in keyof T]: (input: z.output<T[M]['input']>) => Promise<unknown> },
+  name: string,
+  input: unknown,
+  onInternalError: (err: unknown) => void,
+): Promise<DispatchResult> {
+  if (!Object.hasOwn(table, name)) {
     return { ok: false, error: { code: 'ENDPOINT_NOT_FOUND', message: `Unknown method '${name}'` } };
   }
-  const spec = contract[name as MethodName];
+  const spec = table[name]!;
   const parsed = spec.input.safeParse(input ?? {});
   if (!parsed.success) {
     return {
@@ -39,7 +53,7 @@ export async function dispatch(
     };
   }
   try {
-    const handler = handlers[name as MethodName] as (input: unknown) => Promise<unknown>;
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };
   } catch (err) {
     return { ok: false, error: toErrorData(err, onInternalError) };

@@ -14,6 +14,7 @@ import { modelsCommand, MODELS_USAGE } from './models.ts';
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
+      Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
   flowdesk gc [--data-dir DIR] [--older-than DAYS]
       Permanently delete experiments and runs in the trash (rows and artifact files),
@@ -51,7 +52,7 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      port: { type: 'string', default: '5000' },
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       token: { type: 'string' },
@@ -59,13 +60,15 @@ async function serve(args: string[]): Promise<void> {
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const fd = await openFlowdesk({ dataDir });
+  // The port and token the settings name, unless the command line says otherwise.
+  const settings = fd.settings.read();
   let server;
   try {
     server = await startServer({
       flowdesk: fd,
       host: values.host,
-      port: parsePort(values.port),
-      token: values.token ?? process.env.FLOWDESK_TOKEN,
+      port: values.port === undefined ? settings.port : parsePort(values.port),
+      token: values.token ?? process.env.FLOWDESK_TOKEN ?? (settings.requireToken ? settings.token : undefined),
       version: packageVersion(),
     });
   } catch (err) {

@@ -39,7 +39,7 @@ const CONTENT_TYPES: Record<string, string> = {
 const TEXT_NAMES = new Set(['MLmodel', 'MLproject']);
 
 /** The content type guessed from a file name, as MLflow's server guesses it. */
-function guessContentType(name: string): string {
+export function guessContentType(name: string): string {
   if (TEXT_NAMES.has(name)) return 'text/plain; charset=utf-8';
   const dot = name.lastIndexOf('.');
   return (dot > 0 && CONTENT_TYPES[name.slice(dot + 1).toLowerCase()]) || 'application/octet-stream';
@@ -50,7 +50,7 @@ function guessContentType(name: string): string {
  * ASCII (other characters, quotes, backslashes and '%' become '_'); when that changed the name,
  * RFC 5987's `filename*` carries the exact UTF-8 name for browsers that read it.
  */
-function contentDisposition(name: string): string {
+export function contentDisposition(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   const header = `attachment; filename="${fallback}"`;
   if (fallback === name) return header;
@@ -63,7 +63,7 @@ function contentDisposition(name: string): string {
  * file (no header, or one this server ignores, which RFC 9110 allows: malformed, several ranges,
  * last before first), 'unsatisfiable' when it starts past the end.
  */
-function parseRange(header: string | undefined, size: number): Required<ByteRange> | 'unsatisfiable' | undefined {
+export function parseRange(header: string | undefined, size: number): Required<ByteRange> | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;

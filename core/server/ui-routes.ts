@@ -19,7 +19,7 @@ export const UI_CSP =
 /** Paths that belong to the APIs: an unknown one there is an API 404, never the window. */
 const API_PREFIXES = ['/api/', '/ajax-api/', '/health', '/version', '/get-artifact'];
 
-const CONTENT_TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',

@@ -8,4 +8,14 @@ import './app.css';
 window.addEventListener('unhandledrejection', (event) => reportError('Something failed', event.reason));
 window.addEventListener('error', (event) => reportError('Something failed', event.error ?? event.message));
 
+// Files dropped outside a drop target are refused: without this the window would navigate to
+// the dropped file. Drop targets (run and experiment pages) handle their drops first.
+for (const type of ['dragover', 'drop'] as const) {
+  document.addEventListener(type, (event) => {
+    if (event.defaultPrevented) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
+  });
+}
+
 mount(App, { target: document.getElementById('app')! });

@@ -1,37 +1,30 @@
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach } from 'vitest';
 import { createClient, type Client, type Transport } from '#core/api/client.ts';
-import { dispatch, type DispatchResult } from '#core/api/dispatch.ts';
+import type { DesktopHandlers } from '#core/api/desktop-contract.ts';
+import { dispatch } from '#core/api/dispatch.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
+import { registerIpc } from '../../electron/main/ipc.ts';
+import { createWindowApi } from '../../electron/preload/window-api.ts';
+import { fakeFrame, fakeIpcPair } from './fake-ipc.ts';
 import { tempDir } from './temp-dir.ts';
 
 /**
- * An in-memory IPC pair: calls and results cross a MessageChannel and so are structured-cloned,
- * as Electron's IPC does, with dispatch on the far side as the main process will run it.
+ * The desktop window's transport in memory: the preload's real `window.api` talking to the main
+ * process's real IPC handler (sender check, payload check, dispatch) through a fake
+ * ipcMain/ipcRenderer pair that structured-clones every payload, as Electron's IPC does.
  */
 function ipcPair(fd: Flowdesk): Transport {
-  const { port1, port2 } = new MessageChannel();
-  port2.on('message', async ({ id, name, input }: { id: number; name: string; input: unknown }) => {
-    port2.postMessage({ id, result: await dispatch(fd.handlers, name, input, () => undefined) });
+  const frame = fakeFrame('app://flowdesk/index.html');
+  const ipc = fakeIpcPair(() => frame);
+  const desktop = new Proxy({} as DesktopHandlers, {
+    get: () => () => Promise.reject(new Error('The contract suite makes no desktop calls')),
   });
-  const pending = new Map<number, (result: DispatchResult) => void>();
-  port1.on('message', ({ id, result }: { id: number; result: DispatchResult }) => {
-    pending.get(id)?.(result);
-    pending.delete(id);
-  });
-  afterEach(() => {
-    port1.close();
-    port2.close();
-  });
-  let next = 0;
-  return (name, input) =>
-    new Promise((resolve) => {
-      const id = next++;
-      pending.set(id, resolve);
-      port1.postMessage({ id, name, input });
-    });
+  const stop = registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });
+  afterEach(stop);
+  const api = createWindowApi({ ipcRenderer: ipc.ipcRenderer, getPathForFile: () => '' });
+  return (name, input) => api.call(name, input);
 }
 
 export const TRANSPORTS = ['direct', 'http', 'ipc'] as const;

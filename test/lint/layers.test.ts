@@ -21,6 +21,8 @@ describe('layer rules', () => {
     ['renderer/src/x.ts', "import { readFile } from 'node:fs/promises';"],
     ['electron/preload/x.ts', "import { openCatalog } from '#core/catalog/catalog.ts';"],
     ['electron/main/x.ts', "import App from '../../renderer/src/App.svelte';"],
+    ['electron/main/x.ts', "import { z } from 'zod';"],
+    ['electron/main/x.ts', "import Fastify from 'fastify';"],
   ])('refuses %s: %s', async (file, code) => {
     expect(await violations(file, code)).not.toEqual([]);
   });
@@ -31,6 +33,7 @@ describe('layer rules', () => {
     ['renderer/src/x.ts', "import { createClient } from '#core/api/client.ts';"],
     ['electron/preload/x.ts', "import { contextBridge } from 'electron';\nimport { contract } from '#core/api/contract.ts';"],
     ['electron/main/x.ts', "import { app } from 'electron';\nimport { openCatalog } from '#core/catalog/catalog.ts';"],
+    ['electron/main/x.ts', "import type { BrowserWindow } from 'electron';\nimport { join } from 'node:path';\nimport { registerIpc } from './ipc.ts';"],
   ])('allows %s: %s', async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
   });

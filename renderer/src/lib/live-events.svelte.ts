@@ -4,6 +4,7 @@
  * resync, since events sent meanwhile are lost.
  */
 import type { FlowdeskEvent } from '#core/api/events.ts';
+import { desktop } from './desktop.ts';
 
 const EVENTS_URL = '/api/flowdesk/v1/events';
 /** The event names the server sends; SSE delivers named events only to listeners of that name. */
@@ -31,19 +32,31 @@ class LiveEvents {
   /** Shown in the window so a person knows whether what they see is current. */
   status = $state<'connecting' | 'live' | 'reconnecting'>('connecting');
   #subscribers = new Set<LiveSubscriber>();
-  #source: EventSource | undefined;
+  #opened = false;
   #dropped = false;
 
   /** Listens until the returned function is called. */
   subscribe(subscriber: LiveSubscriber): () => void {
     this.#subscribers.add(subscriber);
-    if (!this.#source) this.#open();
+    if (!this.#opened) {
+      this.#opened = true;
+      this.#open();
+    }
     return () => this.#subscribers.delete(subscriber);
   }
 
   #open(): void {
+    // In the desktop app events arrive over IPC from the same process that runs the core: the
+    // channel cannot drop, so there is nothing to reconnect.
+    if (desktop) {
+      this.status = 'live';
+      desktop.onEvent((event) => {
+        if (!(EVENT_TYPES as readonly string[]).includes(event.type)) return;
+        for (const s of this.#subscribers) s.onEvent(event as FlowdeskEvent);
+      });
+      return;
+    }
     const source = new EventSource(EVENTS_URL);
-    this.#source = source;
     source.addEventListener('open', () => {
       this.status = 'live';
       if (this.#dropped) for (const s of this.#subscribers) s.onResync?.();
@@ -53,7 +66,6 @@ class LiveEvents {
       this.status = 'reconnecting';
       this.#dropped = true;
       if (source.readyState === EventSource.CLOSED) {
-        this.#source = undefined;
         setTimeout(() => this.#open(), REOPEN_MS);
       }
     });

@@ -9,6 +9,7 @@
  * - `#/compare?runs=<id>,<id>…&diff=1&x=…&y=…&axes=…`   runs side by side (choices kept in the link)
  * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
  * - `#/projects/run?from=<runId>`          run a project (prefilled from an earlier project run)
+ * - `#/settings`                           port, token, theme and data folder
  */
 
 /** Where the window is. */
@@ -23,6 +24,7 @@ export type Route =
   | { view: 'model'; name: string }
   | { view: 'version'; name: string; version: number }
   | { view: 'project-run'; from?: string }
+  | { view: 'settings' }
   | { view: 'not-found'; path: string };
 
 /**
@@ -64,6 +66,7 @@ export function parseRoute(hash: string): Route {
   const modelName = model ? decodeName(model[1]!) : undefined;
   if (modelName !== undefined) return { view: 'model', name: modelName };
   if (path === '/projects/run') return { view: 'project-run', from: new URLSearchParams(query).get('from') || undefined };
+  if (path === '/settings') return { view: 'settings' };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
@@ -97,6 +100,8 @@ export function routeHref(route: Route): string {
       return versionHref(route.name, route.version);
     case 'project-run':
       return route.from === undefined ? '#/projects/run' : `#/projects/run?from=${encodeURIComponent(route.from)}`;
+    case 'settings':
+      return '#/settings';
     case 'not-found':
       return `#${route.path}`;
     case 'run':

@@ -1,0 +1,1 @@
+export async function buildElectron(options?: { outDir?: string; logLevel?: string }): Promise<{ main: string; preload: string }>;
