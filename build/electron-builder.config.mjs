@@ -13,7 +13,9 @@ export default {
   files: ['package.json', 'out/**/*', '!out/**/*.map', 'renderer/dist/**/*'],
   extraMetadata: { main: 'out/main/index.js' },
   asar: true,
-  asarUnpack: ['**/*.node'],
+  // Native code cannot load from inside the archive: addons, and onnxruntime's shared library
+  // that its addon loads from beside itself.
+  asarUnpack: ['**/*.node', '**/node_modules/onnxruntime-node/bin/**'],
   npmRebuild: true,
   // Fuses are flipped in the Electron binary itself, so no environment variable or command-line
   // flag can turn the app into a plain Node.js or open an inspector, and only the packaged (and,

@@ -31,7 +31,7 @@ describe('the packaging config', () => {
     expect(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).main).toBe('out/main/index.js');
     expect(config.npmRebuild).toBe(true);
     expect(config.asar).toBe(true);
-    expect(config.asarUnpack).toEqual(['**/*.node']);
+    expect(config.asarUnpack).toEqual(['**/*.node', '**/node_modules/onnxruntime-node/bin/**']);
   });
 });
 
@@ -47,7 +47,7 @@ describe('the Electron bundles', () => {
     const mainCode = readFileSync(main, 'utf8');
     const imports = new Set([...mainCode.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!));
     // Packages stay external (shipped as dependencies); the core is inside the bundle.
-    expect([...imports].filter((i) => !i.startsWith('node:')).sort()).toEqual(['better-sqlite3', 'electron', 'fastify', 'kysely', 'secure-json-parse', 'zod']);
+    expect([...imports].filter((i) => !i.startsWith('node:')).sort()).toEqual(['better-sqlite3', 'electron', 'fastify', 'kysely', 'onnxruntime-node', 'secure-json-parse', 'shell-quote', 'yaml', 'zod']);
     expect(mainCode).toContain('// core/flowdesk.ts');
     expect(mainCode).not.toMatch(/from "#core\//);
   });
