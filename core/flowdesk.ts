@@ -14,6 +14,7 @@ import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
+import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -60,6 +61,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
     },
     ...diskUsage,
+    ...createRunsTableQueries(catalog),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

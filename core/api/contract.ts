@@ -32,6 +32,7 @@ import {
   transitionRequest,
   viewType,
 } from './entities.ts';
+import { runsTableContract } from './runs-table-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -393,6 +394,7 @@ export const contract = {
     z.object({ name: z.string(), version: z.number().int().min(1).optional(), ...page }),
     z.object({ entries: z.array(historyEntry), nextPageToken: z.string().optional() }),
   ),
+  ...runsTableContract,
 } as const;
 
 export type Contract = typeof contract;
