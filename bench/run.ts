@@ -7,3 +7,4 @@ console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${
 await runTrackingBench();
 await runSearchBench();
 await runServerBench();
+await (await import('./table-bench.ts')).runTableBench();

@@ -14,7 +14,7 @@ const SCRIPT = '<script>window.__xss=2</script>';
 const FILE = '<img src=x onerror=window.__xss=3>.yaml';
 
 /** Whether anything injected ran: the flag its handler sets. */
-const ranScript = (page: Page) => page.evaluate(() => (window as unknown as { __xss?: number }).__xss);
+const ranScript = (page: Page) => page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss);
 
 describe('markup in names and values', () => {
   let browser: Browser;
@@ -59,7 +59,7 @@ describe('markup in names and values', () => {
     const { page, problems } = await openPage(browser);
     // Every column shown, as a person who ticks them all would see them.
     await page.addInitScript(
-      (id) => localStorage.setItem(`flowdesk.runs-table.columns.${id}`, JSON.stringify({ params: ['model', 'payload'], metrics: ['loss'], tags: ['payload', 'mlflow.source.name'] })),
+      (id) => (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage.setItem(`flowdesk.runs-table.columns.${id}`, JSON.stringify({ params: ['model', 'payload'], metrics: ['loss'], tags: ['payload', 'mlflow.source.name'] })),
       experimentId,
     );
     await page.goto(`${served.url}/#/experiments/${experimentId}`);

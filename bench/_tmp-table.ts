@@ -1,0 +1,2 @@
+import { runTableBench } from '/work/wt-table/bench/table-bench.ts';
+await runTableBench();
