@@ -23,17 +23,21 @@ const SCROLL_STEP = 320;
  * what is loaded) and resolves with the time between frames. A string, not a function: the
  * TypeScript loader would add helpers to a function that do not exist in the page.
  */
-const SCROLL_SCRIPT = `new Promise((resolve) => {
+const SCROLL_SCRIPT = `new Promise((resolve, reject) => {
   const grid = document.querySelector('[role="grid"][aria-label="Runs"]');
   const deltas = [];
   let last = 0;
   function tick(now) {
-    if (last > 0) deltas.push(now - last);
-    last = now;
-    const bottom = grid.scrollHeight - grid.clientHeight;
-    grid.scrollTop = grid.scrollTop + STEP >= bottom ? 0 : grid.scrollTop + STEP;
-    if (deltas.length < FRAMES) requestAnimationFrame(tick);
-    else resolve(deltas);
+    try {
+      if (last > 0) deltas.push(now - last);
+      last = now;
+      const bottom = grid.scrollHeight - grid.clientHeight;
+      grid.scrollTop = grid.scrollTop + STEP >= bottom ? 0 : grid.scrollTop + STEP;
+      if (deltas.length < FRAMES) requestAnimationFrame(tick);
+      else resolve(deltas);
+    } catch (err) {
+      reject(err);
+    }
   }
   requestAnimationFrame(() => requestAnimationFrame(tick));
 })`;
@@ -72,7 +76,7 @@ async function measure(browser: Browser, runs: number): Promise<TableTimes> {
     const page = await context.newPage();
     await page.goto(`${served.url}/#/experiments/${experimentId}`);
     await page.locator('[role="row"][data-run-id] .run-link').first().waitFor();
-    const frameMs = await page.evaluate<number[]>(SCROLL_SCRIPT.replace('FRAMES', String(SCROLL_FRAMES)).replace('STEP', String(SCROLL_STEP)));
+    const frameMs = await page.evaluate<number[]>(SCROLL_SCRIPT.replaceAll('FRAMES', String(SCROLL_FRAMES)).replaceAll('STEP', String(SCROLL_STEP)));
     await context.close();
     return { navigationMs, frameMs };
   } finally {

@@ -109,6 +109,8 @@ export class RunsTable {
   /** Bumped by every new query, so answers to an older one are dropped. */
   #generation = 0;
   #pending = new Set<string>();
+  /** Groups whose next page is on its way, so a "more" line in view asks once. */
+  #groupsLoading = new Set<string>();
   #liveTimer: ReturnType<typeof setTimeout> | undefined;
   #unsubscribe: () => void;
 
@@ -159,6 +161,7 @@ export class RunsTable {
         this.rows = [];
         this.hasMore = false;
         this.groupRuns = {};
+        this.#groupsLoading.clear();
         for (const key of this.expandedGroups) void this.loadGroup(key);
         return;
       }
@@ -247,13 +250,16 @@ export class RunsTable {
     if (!group || this.groupBy === undefined) return;
     const generation = this.#generation;
     const before = this.groupRuns[key];
-    if (before && !before.pageToken) return;
+    if ((before && !before.pageToken) || this.#groupsLoading.has(key)) return;
+    this.#groupsLoading.add(key);
     try {
       const page = await this.#search(andFilter(this.#userFilter() ?? '', paramCondition(this.groupBy, group.value)), before?.pageToken, PAGE_SIZE);
       if (generation !== this.#generation || this.groupRuns[key] !== before) return;
       this.groupRuns = { ...this.groupRuns, [key]: { rows: [...(before?.rows ?? []), ...page.runs.map(toRow)], pageToken: page.nextPageToken } };
     } catch (err) {
       if (generation === this.#generation) reportError('Loading the runs of a group', err);
+    } finally {
+      this.#groupsLoading.delete(key);
     }
   }
 
