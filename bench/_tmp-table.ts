@@ -1,2 +1,0 @@
-import { runTableBench } from '/work/wt-table/bench/table-bench.ts';
-await runTableBench();
