@@ -78,7 +78,9 @@ describe('the runs table while a script logs', () => {
       expect((await names.allTextContents()).slice(0, LIVE)).toEqual(Array.from({ length: LIVE }, (_, i) => `live-${LIVE - 1 - i}`));
       const running = page.locator('[role="row"]', { hasText: `live-${LIVE - 1}` });
       expect(await running.locator('.status.running').count()).toBe(1);
-      const lossCell = running.locator('[role="gridcell"]').last();
+      const lossColumn = await page.getByRole('columnheader', { name: 'metric loss' }).getAttribute('aria-colindex');
+      const lossCell = running.locator(`[role="gridcell"][aria-colindex="${lossColumn}"]`);
+      await expect.poll(() => lossCell.textContent()).toMatch(/^0\.\d+$/);
       const firstLoss = await lossCell.textContent();
       await expect.poll(() => lossCell.textContent(), { timeout: 10_000 }).not.toBe(firstLoss);
       await screenshot(page, 'runs-live-top');
