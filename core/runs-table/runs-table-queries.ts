@@ -43,8 +43,13 @@ export function createRunsTableQueries(catalog: Catalog): RunsTableHandlers {
   return {
     async 'runs.keys'({ experimentIds, viewType }) {
       const scope = runScope(experimentIds, viewType);
+      // Distinct keys come from walking the (key, ...) index, then each is kept if some run in scope
+      // has it: usually its first index entry does. Joining every row to its run instead reads
+      // all 100,000 params of a 50,000-run experiment (about 200 ms) to learn a handful of keys.
       const keysOf = async (table: 'params' | 'metric_series' | 'run_tags') => {
-        const { rows } = await sql<{ key: string }>`select distinct key from ${sql.table(table)} where run_id in (select runs.id from runs where ${scope}) order by key limit ${MAX_KEYS}`.execute(db);
+        const { rows } = await sql<{ key: string }>`select k.key as key from (select distinct key from ${sql.table(table)}) as k
+          where exists (select 1 from ${sql.table(table)} as v join runs on runs.id = v.run_id where v.key = k.key and ${scope})
+          order by k.key limit ${MAX_KEYS}`.execute(db);
         return rows.map((r) => r.key);
       };
       return { params: await keysOf('params'), metrics: await keysOf('metric_series'), tags: await keysOf('run_tags') };

@@ -151,7 +151,6 @@ export class RunsTable {
     this.#pending.clear();
     this.loading = true;
     this.filterError = undefined;
-    void this.#loadKeys(generation);
     try {
       if (this.groupBy !== undefined) {
         const answer = await api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy, filter: this.#userFilter(), viewType: this.#viewType });
@@ -191,6 +190,8 @@ export class RunsTable {
       if (generation === this.#generation) {
         this.loading = false;
         this.loaded = true;
+        // After the first rows, not before: the server answers one query at a time, and rows come first.
+        void this.#loadKeys(generation);
       }
     }
   }
