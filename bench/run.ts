@@ -4,6 +4,7 @@ import { runProjectsBench } from './projects-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
+import { runTableBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
 
@@ -15,3 +16,4 @@ await runChartBench();
 await runProjectsBench();
 await runModelsBench();
 await runImportBench();
+await runTableBench();

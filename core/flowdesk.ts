@@ -20,6 +20,7 @@ import { createProjectRunner, type ProjectRunner } from '#core/projects/project-
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
 import { createModelsService } from '#core/models/models-service.ts';
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
+import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -83,6 +84,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     },
     ...diskUsage,
     ...createProjectHandlers(projects),
+    ...createRunsTableQueries(catalog),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -38,6 +38,7 @@ import { modelsContract } from './models-contract.ts';
 import { settingsContract } from './settings-contract.ts';
 
 export { method, type MethodSpec } from './contract-method.ts';
+import { runsTableContract } from './runs-table-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -390,6 +391,7 @@ export const contract = {
   ...projectsContract,
   ...modelsContract,
   ...settingsContract,
+  ...runsTableContract,
 } as const;
 
 export type Contract = typeof contract;

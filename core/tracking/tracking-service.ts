@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
+import type { runsTableContract } from '#core/api/runs-table-contract.ts';
 import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
@@ -31,7 +32,7 @@ export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 /** The runs' links to logged models are implemented beside the logged models (logged-models.ts). */
 export type TrackingHandlers = Pick<
   Handlers,
-  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs' | 'experiments.diskUsage'>
+  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs' | 'experiments.diskUsage' | keyof typeof runsTableContract>
 >;
 
 export interface TrackingDeps {

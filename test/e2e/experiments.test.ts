@@ -69,6 +69,21 @@ describe('the experiment sidebar', () => {
     await page.context().close();
   });
 
+  it('undoes moving an experiment to the trash from the toast', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
+    await page.goto(served.url);
+    await expect.poll(() => sidebarNames(page)).toContain('image-classifier');
+    await page.getByRole('button', { name: 'Move image-classifier to the trash' }).click();
+    await expect.poll(() => sidebarNames(page)).not.toContain('image-classifier');
+    const toast = page.getByRole('status').filter({ hasText: "Moved 'image-classifier' to the trash" });
+    await screenshot(page, 'experiment-trash-undo-dark');
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => sidebarNames(page)).toContain('image-classifier');
+    expect((await served.api.call('experiments.getByName', { name: 'image-classifier' })).experiment.lifecycleStage).toBe('active');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('reports a failed call in a toast: a duplicate name', async () => {
     const { page, problems } = await openPage(browser);
     await page.goto(served.url);

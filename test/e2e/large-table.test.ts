@@ -55,8 +55,8 @@ describe('the runs table at 20,000 runs', () => {
     await page.goto(`${served.url}/#/experiments/${experimentId}?sort=metric:loss&dir=asc`);
     const rows = page.locator('[role="row"][data-run-id]');
     // loss = 1/(n+1): the smallest loss is the last run seeded.
-    await expect.poll(() => rows.first().locator('.td.name').textContent()).toBe(`bulk-${RUNS - 1}`);
-    expect(await rows.nth(1).locator('.td.name').textContent()).toBe(`bulk-${RUNS - 2}`);
+    await expect.poll(() => rows.first().locator('.run-link').textContent()).toBe(`bulk-${RUNS - 1}`);
+    expect(await rows.nth(1).locator('.run-link').textContent()).toBe(`bulk-${RUNS - 2}`);
     expect(problems).toEqual([]);
     await page.context().close();
   });

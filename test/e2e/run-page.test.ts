@@ -106,6 +106,8 @@ describe('the run page', () => {
   it('opens from the runs table and shows overview, params and metrics', async () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/experiments/${experimentId}`);
+    // The run is a child of 'sweep', folded under it until the parent is opened.
+    await page.locator('[role="row"][data-run-id]', { hasText: 'sweep' }).getByRole('button', { name: 'Show 1 child runs' }).click();
     const row = page.locator('[role="row"][data-run-id]', { hasText: 'resnet-baseline' });
     await row.click();
     await page.getByRole('grid', { name: 'Runs' }).press('Enter');

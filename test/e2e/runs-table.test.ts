@@ -17,7 +17,7 @@ async function logRun(api: Client, experimentId: string, name: string, params: R
 }
 
 /** The run names in the table, top to bottom. */
-const runNames = (page: Page) => page.locator('[role="row"][data-run-id] .td.name').allTextContents();
+const runNames = (page: Page) => page.locator('[role="row"][data-run-id] .run-link').allTextContents();
 
 describe('the runs table', () => {
   let browser: Browser;

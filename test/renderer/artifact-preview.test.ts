@@ -13,6 +13,9 @@ describe('artifact previews', () => {
     expect(previewKind('data/sample.tsv')).toBe('tsv');
     expect(previewKind('report.html')).toBe('html');
     expect(previewKind('model/requirements.txt')).toBe('text');
+    expect(previewKind('model/conda.yaml')).toBe('yaml');
+    expect(previewKind('MLproject')).toBe('yaml');
+    expect(previewKind('config.YML')).toBe('yaml');
     expect(previewKind('model.pkl')).toBe('none');
   });
 

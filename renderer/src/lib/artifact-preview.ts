@@ -4,11 +4,13 @@
  */
 
 /** How a file is previewed. */
-export type PreviewKind = 'image' | 'text' | 'json' | 'csv' | 'tsv' | 'mlmodel' | 'html' | 'none';
+export type PreviewKind = 'image' | 'text' | 'json' | 'yaml' | 'csv' | 'tsv' | 'mlmodel' | 'html' | 'none';
 
 const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg|ico|avif)$/i;
-const TEXT = /\.(txt|log|out|err|md|py|ts|js|sh|yaml|yml|toml|ini|cfg|conf|xml|r|java|scala|sql|requirements|lock)$/i;
-const TEXT_NAMES = /^(requirements\.txt|conda\.yaml|python_env\.yaml|Dockerfile|LICENSE|README)$/i;
+const TEXT = /\.(txt|log|out|err|md|py|ts|js|sh|toml|ini|cfg|conf|xml|r|java|scala|sql|requirements|lock)$/i;
+const TEXT_NAMES = /^(requirements\.txt|Dockerfile|LICENSE|README)$/i;
+/** YAML by extension, and MLflow's YAML files without one. */
+const YAML = /(\.ya?ml|^MLproject)$/i;
 
 /** The preview a file's name calls for. */
 export function previewKind(path: string): PreviewKind {
@@ -16,6 +18,7 @@ export function previewKind(path: string): PreviewKind {
   if (name === 'MLmodel') return 'mlmodel';
   if (IMAGE.test(name)) return 'image';
   if (/\.json$/i.test(name)) return 'json';
+  if (YAML.test(name)) return 'yaml';
   if (/\.csv$/i.test(name)) return 'csv';
   if (/\.tsv$/i.test(name)) return 'tsv';
   if (/\.html?$/i.test(name)) return 'html';

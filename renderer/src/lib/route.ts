@@ -2,7 +2,7 @@
  * The window's routes, kept in the URL hash so every view can be reloaded and linked, and the
  * same URLs work when Electron loads the app from files:
  * - `#/`                                   the welcome view
- * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc`   an experiment's runs
+ * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc&deleted=1&group=<param>`   an experiment's runs
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
@@ -15,7 +15,7 @@
 /** Where the window is. */
 export type Route =
   | { view: 'home' }
-  | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean }
+  | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean; showDeleted?: boolean; groupBy?: string }
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
@@ -78,6 +78,8 @@ export function parseRoute(hash: string): Route {
       filter: params.get('filter') ?? '',
       sort: params.get('sort') ?? undefined,
       ascending: params.get('dir') === 'asc',
+      showDeleted: params.get('deleted') === '1' || undefined,
+      groupBy: params.get('group') || undefined,
     };
   }
   return { view: 'not-found', path };
@@ -115,6 +117,8 @@ export function routeHref(route: Route): string {
         params.set('sort', route.sort);
         params.set('dir', route.ascending ? 'asc' : 'desc');
       }
+      if (route.showDeleted) params.set('deleted', '1');
+      if (route.groupBy !== undefined) params.set('group', route.groupBy);
       const query = params.toString();
       return `#/experiments/${encodeURIComponent(route.experimentId)}${query ? `?${query}` : ''}`;
     }

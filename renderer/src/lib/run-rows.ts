@@ -15,7 +15,15 @@ export interface RunRow {
   userId: string;
   params: Readonly<Record<string, string>>;
   metrics: Readonly<Record<string, number>>;
+  tags: Readonly<Record<string, string>>;
+  /** The parent's run id (tag mlflow.parentRunId), for runs nested under another. */
+  parentId?: string;
+  /** In the trash (shown only when the table shows deleted runs). */
+  deleted: boolean;
 }
+
+/** The tag MLflow sets on a child run, naming its parent. */
+export const PARENT_TAG = 'mlflow.parentRunId';
 
 /** Flattens a run from the contract into a row. */
 export function toRow(run: Run): RunRow {
@@ -23,6 +31,8 @@ export function toRow(run: Run): RunRow {
   for (const p of run.data.params) params[p.key] = p.value;
   const metrics: Record<string, number> = {};
   for (const m of run.data.metrics) metrics[m.key] = m.value;
+  const tags: Record<string, string> = {};
+  for (const t of run.data.tags) tags[t.key] = t.value;
   return {
     runId: run.info.runId,
     name: run.info.runName,
@@ -32,6 +42,9 @@ export function toRow(run: Run): RunRow {
     userId: run.info.userId,
     params,
     metrics,
+    tags,
+    parentId: tags[PARENT_TAG] || undefined,
+    deleted: run.info.lifecycleStage === 'deleted',
   };
 }
 
@@ -39,8 +52,11 @@ export function toRow(run: Run): RunRow {
 export const ATTRIBUTE_COLUMNS = ['name', 'status', 'start', 'duration', 'user'] as const;
 export type AttributeColumn = (typeof ATTRIBUTE_COLUMNS)[number];
 
-/** A column: an attribute, or a param or latest metric by key. */
-export type Column = { kind: 'attribute'; key: AttributeColumn } | { kind: 'param'; key: string } | { kind: 'metric'; key: string };
+/** A column: an attribute, or a param, latest metric or tag by key. */
+export type Column = { kind: 'attribute'; key: AttributeColumn } | { kind: 'param' | 'metric' | 'tag'; key: string };
+
+/** The query-language entity of each keyed column kind. */
+const ENTITY = { param: 'params', metric: 'metrics', tag: 'tags' } as const;
 
 /** The server-side sort field of each sortable attribute; duration has none, so it does not sort. */
 const ATTRIBUTE_FIELDS: Record<AttributeColumn, string | undefined> = {
@@ -68,7 +84,7 @@ function quoteKey(key: string): string {
 /** The query-language field of a column, or undefined when it cannot sort on the server. */
 export function sortField(column: Column): string | undefined {
   if (column.kind === 'attribute') return ATTRIBUTE_FIELDS[column.key];
-  return `${column.kind === 'param' ? 'params' : 'metrics'}.${quoteKey(column.key)}`;
+  return `${ENTITY[column.kind]}.${quoteKey(column.key)}`;
 }
 
 /** The `orderBy` of `runs.search` for a sort. */
@@ -89,7 +105,7 @@ export function parseColumnId(id: string): Column | undefined {
   const key = id.slice(colon + 1);
   if (colon < 0 || key === '') return undefined;
   if (kind === 'attribute') return (ATTRIBUTE_COLUMNS as readonly string[]).includes(key) ? { kind, key: key as AttributeColumn } : undefined;
-  if (kind === 'param' || kind === 'metric') return { kind, key };
+  if (kind === 'param' || kind === 'metric' || kind === 'tag') return { kind, key };
   return undefined;
 }
 
@@ -100,6 +116,8 @@ function sortValue(row: RunRow, column: Column): string | number | undefined {
       return row.params[column.key];
     case 'metric':
       return row.metrics[column.key];
+    case 'tag':
+      return row.tags[column.key];
     case 'attribute':
       if (column.key === 'name') return row.name;
       if (column.key === 'status') return row.status;
@@ -127,18 +145,19 @@ export function compareRows(a: RunRow, b: RunRow, sort: Sort): number {
   return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
 }
 
-/** Which params and metrics an experiment's table shows; attributes always show. */
+/** Which params, metrics and tags an experiment's table shows; attributes always show. */
 export interface ColumnChoice {
   params: string[];
   metrics: string[];
+  tags: string[];
 }
 
 /** How many params and metrics a table shows before anyone chooses. */
 const DEFAULT_PER_KIND = 3;
 
-/** The columns shown before anyone chooses: the first few param and metric keys, by name. */
+/** The columns shown before anyone chooses: the first few param and metric keys, by name; no tags. */
 export function defaultChoice(paramKeys: readonly string[], metricKeys: readonly string[]): ColumnChoice {
-  return { params: paramKeys.slice(0, DEFAULT_PER_KIND), metrics: metricKeys.slice(0, DEFAULT_PER_KIND) };
+  return { params: paramKeys.slice(0, DEFAULT_PER_KIND), metrics: metricKeys.slice(0, DEFAULT_PER_KIND), tags: [] };
 }
 
 /** The part of `localStorage` the choice uses, so tests can hand in a Map-backed one. */
@@ -156,7 +175,8 @@ export function loadChoice(storage: ChoiceStorage, experimentId: string): Column
   try {
     const value = JSON.parse(text) as Partial<ColumnChoice>;
     const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
-    if (strings(value.params) && strings(value.metrics)) return { params: value.params!, metrics: value.metrics! };
+    // A choice saved before tags were columns has none: it stays valid, with no tag columns.
+    if (strings(value.params) && strings(value.metrics)) return { params: value.params!, metrics: value.metrics!, tags: strings(value.tags) ? value.tags! : [] };
   } catch {
     // A value another version wrote or a person edited: fall back to the default choice.
   }
@@ -173,7 +193,20 @@ export function runIdCondition(runIds: readonly string[]): string {
   return `attributes.run_id IN (${runIds.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ')})`;
 }
 
-/** A user's filter narrowed by one more condition (the language has AND only, so this is exact). */
+/** A user's filter narrowed by one more condition; the filter is parenthesized so its ORs stay inside. */
 export function andFilter(filter: string, condition: string): string {
-  return filter.trim() === '' ? condition : `${filter} and ${condition}`;
+  return filter.trim() === '' ? condition : `(${filter}) and ${condition}`;
+}
+
+/** The condition on a param's value, for a group's runs (null: runs that never logged it). */
+export function paramCondition(key: string, value: string | null): string {
+  return value === null ? `params.${quoteKey(key)} IS NULL` : `params.${quoteKey(key)} = '${value.replaceAll("'", "''")}'`;
+}
+
+/** Runs that are no other run's child (the top level of the nested view). */
+export const TOP_LEVEL_CONDITION = `tags.${quoteKey(PARENT_TAG)} IS NULL`;
+
+/** Runs that are children of `parentId`. */
+export function childCondition(parentId: string): string {
+  return `tags.${quoteKey(PARENT_TAG)} = '${parentId.replaceAll("'", "''")}'`;
 }

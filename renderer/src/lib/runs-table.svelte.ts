@@ -1,64 +1,116 @@
 /**
- * One experiment's runs table: pages of `runs.search` loaded as the person scrolls, the filter
- * and sort of the URL, the column choice, the selection, and live updates from push events.
- * Rows are replaced by run id, so updates keep selection; the component keeps the scroll anchor.
+ * One experiment's runs table: pages of `runs.search` loaded as the person scrolls, the filter,
+ * sort, deleted-runs view and grouping of the URL, the column choice, the selection, child runs
+ * folded under their parent, groups by a param with their metric summaries (`runs.groups`), and
+ * live updates from push events. Rows are replaced by run id, so updates keep the selection; the
+ * component keeps the scroll anchor.
  */
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
+import type { RunGroup } from '#core/api/runs-table-contract.ts';
 import { api } from './api.ts';
 import { parseFilterError, type FilterError } from './filter-error.ts';
 import { liveEvents } from './live-events.svelte.ts';
 import {
   andFilter,
+  childCondition,
   compareRows,
   DEFAULT_SORT,
   defaultChoice,
   loadChoice,
   orderByFor,
+  paramCondition,
   runIdCondition,
   saveChoice,
+  TOP_LEVEL_CONDITION,
   toRow,
   type ColumnChoice,
   type RunRow,
   type Sort,
 } from './run-rows.ts';
+import { buildDisplay, clickSelection, groupKey, runIdsOf, type GroupRuns } from './table-display.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** Runs per page: enough to fill a tall screen several times, small enough to answer fast. */
 export const PAGE_SIZE = 250;
+/** The most children one parent shows when expanded. */
+const CHILDREN_MAX = 1000;
 /** Live changes are gathered this long and fetched in one search, however fast a script logs. */
 const LIVE_BATCH_MS = 300;
 /** The most runs one live refresh asks for; more wait for the next batch. */
 const LIVE_BATCH_MAX = 200;
 
+/** What the URL says about the table. */
+export interface TableQuery {
+  filter: string;
+  sort?: Sort;
+  showDeleted: boolean;
+  groupBy?: string;
+}
+
+/** Which summary of a group's metric values the group line shows. */
+export type Aggregate = 'mean' | 'min' | 'max';
+
 export class RunsTable {
   readonly experimentId: string;
-  /** Loaded rows in table order. Raw state: rows are replaced whole, never mutated, so 20,000 of them cost no proxies. */
+  /** Top-level rows in table order (all matching runs when filtered). Raw state: replaced whole, never mutated. */
   rows = $state.raw<RunRow[]>([]);
-  /** Whether the server has more rows past the loaded ones. */
+  /** Whether the server has more top-level rows past the loaded ones. */
   hasMore = $state(false);
   loading = $state(false);
   /** Whether the first page of the current query has answered. */
   loaded = $state(false);
   filter = $state('');
   sort = $state.raw<Sort | undefined>(undefined);
+  showDeleted = $state(false);
+  groupBy = $state<string | undefined>(undefined);
+  aggregate = $state<Aggregate>('mean');
   /** The server's complaint about the filter, shown under the filter box. */
   filterError = $state.raw<FilterError | undefined>(undefined);
-  /** Param and metric keys seen in loaded runs, by name: what the column chooser offers. */
+  /** Param, metric and tag keys of the experiment: what the column chooser and the filter suggestions offer. */
   paramKeys = $state.raw<string[]>([]);
   metricKeys = $state.raw<string[]>([]);
+  tagKeys = $state.raw<string[]>([]);
   /** The chosen columns; undefined until chosen, and then the default follows the keys seen. */
   chosen = $state.raw<ColumnChoice | undefined>(undefined);
   choice = $derived(this.chosen ?? defaultChoice(this.paramKeys, this.metricKeys));
-  selectedId = $state<string | undefined>(undefined);
+  /** Nested view: with no filter and no grouping, child runs fold under their parent. */
+  nested = $derived(this.filter.trim() === '' && this.groupBy === undefined);
+  childCounts = $state.raw<Record<string, number>>({});
+  expanded = $state.raw<ReadonlySet<string>>(new Set());
+  children = $state.raw<Record<string, RunRow[]>>({});
+  groups = $state.raw<RunGroup[] | undefined>(undefined);
+  groupsTruncated = $state(false);
+  expandedGroups = $state.raw<ReadonlySet<string>>(new Set());
+  groupRuns = $state.raw<Record<string, GroupRuns>>({});
+  /** Selected run ids, the anchor of shift ranges, and the keyboard cursor (a display key). */
+  selected = $state.raw<ReadonlySet<string>>(new Set());
+  anchorId = $state<string | undefined>(undefined);
+  cursor = $state<string | undefined>(undefined);
   /** Counts queries: a new one starts the table from its top. */
   queryId = $state(0);
+
+  /** The table's lines, top to bottom. */
+  display = $derived(
+    buildDisplay({
+      rows: this.rows,
+      nested: this.nested,
+      childCounts: this.childCounts,
+      expanded: this.expanded,
+      children: this.children,
+      groups: this.groupBy === undefined ? undefined : this.groups,
+      expandedGroups: this.expandedGroups,
+      groupRuns: this.groupRuns,
+    }),
+  );
 
   #storage: Storage;
   #pageToken: string | undefined;
   /** Bumped by every new query, so answers to an older one are dropped. */
   #generation = 0;
   #pending = new Set<string>();
+  /** Groups whose next page is on its way, so a "more" line in view asks once. */
+  #groupsLoading = new Set<string>();
   #liveTimer: ReturnType<typeof setTimeout> | undefined;
   #unsubscribe: () => void;
 
@@ -76,10 +128,18 @@ export class RunsTable {
     this.#generation++;
   }
 
-  /** Shows the runs matching `filter` in `sort` order (undefined: the server's, newest first), from the first page. */
-  setQuery(filter: string, sort: Sort | undefined): void {
-    this.filter = filter;
-    this.sort = sort;
+  get #viewType() {
+    return this.showDeleted ? ('ALL' as const) : ('ACTIVE_ONLY' as const);
+  }
+
+  /** Shows the runs of `query`, from the first page. */
+  setQuery(query: TableQuery): void {
+    const regroup = query.groupBy !== this.groupBy;
+    this.filter = query.filter;
+    this.sort = query.sort;
+    this.showDeleted = query.showDeleted;
+    this.groupBy = query.groupBy;
+    if (regroup) this.expandedGroups = new Set();
     void this.reload();
   }
 
@@ -92,16 +152,33 @@ export class RunsTable {
     this.loading = true;
     this.filterError = undefined;
     try {
-      const page = await this.#search(this.filter, undefined, PAGE_SIZE);
+      if (this.groupBy !== undefined) {
+        const answer = await api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy, filter: this.#userFilter(), viewType: this.#viewType });
+        if (generation !== this.#generation) return;
+        this.groups = answer.groups;
+        this.groupsTruncated = answer.truncated;
+        this.rows = [];
+        this.hasMore = false;
+        this.groupRuns = {};
+        this.#groupsLoading.clear();
+        for (const key of this.expandedGroups) void this.loadGroup(key);
+        return;
+      }
+      const page = await this.#search(this.#topFilter(), undefined, PAGE_SIZE);
       if (generation !== this.#generation) return;
       const rows = page.runs.map(toRow);
       this.rows = rows;
-      this.#noteKeys(rows);
+      this.groups = undefined;
       this.#pageToken = page.nextPageToken;
       this.hasMore = page.nextPageToken !== undefined;
+      this.childCounts = {};
+      this.children = {};
+      await this.#countChildren(rows.map((r) => r.runId), generation);
+      for (const parentId of this.expanded) void this.#loadChildren(parentId);
     } catch (err) {
       if (generation !== this.#generation) return;
       this.rows = [];
+      this.groups = undefined;
       this.hasMore = false;
       if (err instanceof FlowdeskError && err.code === 'INVALID_PARAMETER_VALUE' && this.filter.trim() !== '') {
         // A mistake in the filter is shown at its position in the filter box, not as a toast.
@@ -113,25 +190,27 @@ export class RunsTable {
       if (generation === this.#generation) {
         this.loading = false;
         this.loaded = true;
+        // After the first rows, not before: the server answers one query at a time, and rows come first.
+        void this.#loadKeys(generation);
       }
     }
   }
 
-  /** Loads the next page, if there is one and none is on its way. */
+  /** Loads the next page of top-level rows, if there is one and none is on its way. */
   async loadMore(): Promise<void> {
     if (this.loading || !this.#pageToken) return;
     const generation = this.#generation;
     this.loading = true;
     try {
-      const page = await this.#search(this.filter, this.#pageToken, PAGE_SIZE);
+      const page = await this.#search(this.#topFilter(), this.#pageToken, PAGE_SIZE);
       if (generation !== this.#generation) return;
       // A run that arrived live can come again in a later page; keep the row already shown.
       const shown = new Set(this.rows.map((r) => r.runId));
       const rows = page.runs.map(toRow).filter((r) => !shown.has(r.runId));
       this.rows = [...this.rows, ...rows];
-      this.#noteKeys(rows);
       this.#pageToken = page.nextPageToken;
       this.hasMore = page.nextPageToken !== undefined;
+      await this.#countChildren(rows.map((r) => r.runId), generation);
     } catch (err) {
       if (generation === this.#generation) {
         this.hasMore = false;
@@ -142,7 +221,50 @@ export class RunsTable {
     }
   }
 
-  /** Shows these params and metrics, and remembers the choice for this experiment. */
+  /** Shows or hides a parent's children. */
+  toggleChildren(parentId: string): void {
+    const expanded = new Set(this.expanded);
+    if (expanded.delete(parentId)) {
+      this.expanded = expanded;
+      return;
+    }
+    expanded.add(parentId);
+    this.expanded = expanded;
+    void this.#loadChildren(parentId);
+  }
+
+  /** Shows or hides a group's runs. */
+  toggleGroup(key: string): void {
+    const expanded = new Set(this.expandedGroups);
+    if (expanded.delete(key)) {
+      this.expandedGroups = expanded;
+      return;
+    }
+    expanded.add(key);
+    this.expandedGroups = expanded;
+    if (!this.groupRuns[key]) void this.loadGroup(key);
+  }
+
+  /** Loads the next page of a group's runs (the first when none are loaded). */
+  async loadGroup(key: string): Promise<void> {
+    const group = this.groups?.find((g) => groupKey(g.value) === key);
+    if (!group || this.groupBy === undefined) return;
+    const generation = this.#generation;
+    const before = this.groupRuns[key];
+    if ((before && !before.pageToken) || this.#groupsLoading.has(key)) return;
+    this.#groupsLoading.add(key);
+    try {
+      const page = await this.#search(andFilter(this.#userFilter() ?? '', paramCondition(this.groupBy, group.value)), before?.pageToken, PAGE_SIZE);
+      if (generation !== this.#generation || this.groupRuns[key] !== before) return;
+      this.groupRuns = { ...this.groupRuns, [key]: { rows: [...(before?.rows ?? []), ...page.runs.map(toRow)], pageToken: page.nextPageToken } };
+    } catch (err) {
+      if (generation === this.#generation) reportError('Loading the runs of a group', err);
+    } finally {
+      this.#groupsLoading.delete(key);
+    }
+  }
+
+  /** Shows these columns, and remembers the choice for this experiment. */
   choose(choice: ColumnChoice): void {
     this.chosen = choice;
     try {
@@ -152,27 +274,92 @@ export class RunsTable {
     }
   }
 
-  #search(filter: string, pageToken: string | undefined, maxResults: number) {
+  /** Applies a click on a run: alone, toggled (ctrl/cmd) or a range from the anchor (shift). */
+  click(runId: string, modifiers: { toggle?: boolean; range?: boolean }): void {
+    const next = clickSelection({ ids: this.selected, anchor: this.anchorId }, runIdsOf(this.display), runId, modifiers);
+    this.selected = next.ids;
+    this.anchorId = next.anchor;
+    this.cursor = `run:${runId}`;
+  }
+
+  /** Selects every loaded run. */
+  selectAll(): void {
+    this.selected = new Set(runIdsOf(this.display));
+  }
+
+  clearSelection(): void {
+    this.selected = new Set();
+    this.anchorId = undefined;
+  }
+
+  /** Moves the selected runs to the trash (or restores them); reports failures, returns how many changed. */
+  async setDeleted(runIds: readonly string[], deleted: boolean): Promise<number> {
+    let changed = 0;
+    for (const runId of runIds) {
+      try {
+        await api.call(deleted ? 'runs.delete' : 'runs.restore', { runId });
+        changed++;
+      } catch (err) {
+        reportError(deleted ? 'Moving a run to the trash' : 'Restoring a run', err);
+      }
+    }
+    if (deleted && !this.showDeleted) {
+      const gone = new Set(runIds);
+      this.selected = new Set([...this.selected].filter((id) => !gone.has(id)));
+    }
+    return changed;
+  }
+
+  /** The filter as typed, or undefined when empty. */
+  #userFilter(): string | undefined {
+    return this.filter.trim() === '' ? undefined : this.filter;
+  }
+
+  /** The filter of the top-level rows: the nested view lists runs that are nobody's child. */
+  #topFilter(): string | undefined {
+    return this.nested ? TOP_LEVEL_CONDITION : this.#userFilter();
+  }
+
+  #search(filter: string | undefined, pageToken: string | undefined, maxResults: number) {
     return api.call('runs.search', {
       experimentIds: [this.experimentId],
-      filter: filter.trim() === '' ? undefined : filter,
+      filter,
+      viewType: this.#viewType,
       orderBy: this.sort ? orderByFor(this.sort) : undefined,
       maxResults,
       pageToken,
     });
   }
 
-  #noteKeys(rows: readonly RunRow[]): void {
-    const params = new Set(this.paramKeys);
-    const metrics = new Set(this.metricKeys);
-    const before = params.size + metrics.size;
-    for (const row of rows) {
-      for (const key in row.params) params.add(key);
-      for (const key in row.metrics) metrics.add(key);
+  async #loadKeys(generation: number): Promise<void> {
+    try {
+      const keys = await api.call('runs.keys', { experimentIds: [this.experimentId], viewType: this.#viewType });
+      if (generation !== this.#generation) return;
+      this.paramKeys = keys.params;
+      this.metricKeys = keys.metrics;
+      this.tagKeys = keys.tags;
+    } catch (err) {
+      if (generation === this.#generation) reportError('Reading the columns of the runs', err);
     }
-    if (params.size + metrics.size === before) return;
-    this.paramKeys = [...params].sort();
-    this.metricKeys = [...metrics].sort();
+  }
+
+  async #countChildren(runIds: string[], generation: number): Promise<void> {
+    if (!this.nested || runIds.length === 0) return;
+    const { counts } = await api.call('runs.childCounts', { runIds, viewType: this.#viewType });
+    if (generation !== this.#generation) return;
+    const merged = { ...this.childCounts };
+    for (const id of runIds) delete merged[id];
+    this.childCounts = { ...merged, ...counts };
+  }
+
+  async #loadChildren(parentId: string): Promise<void> {
+    const generation = this.#generation;
+    try {
+      const page = await this.#search(childCondition(parentId), undefined, CHILDREN_MAX);
+      if (generation === this.#generation) this.children = { ...this.children, [parentId]: page.runs.map(toRow) };
+    } catch (err) {
+      if (generation === this.#generation) reportError('Loading child runs', err);
+    }
   }
 
   #onEvent(event: FlowdeskEvent): void {
@@ -181,9 +368,17 @@ export class RunsTable {
       this.#pending.add(event.runId);
       this.#liveTimer ??= setTimeout(() => void this.#applyPending(), LIVE_BATCH_MS);
     } else if (event.type === 'trash.purged' && event.runIds.length > 0) {
-      const purged = new Set(event.runIds);
-      this.rows = this.rows.filter((r) => !purged.has(r.runId));
+      this.#remove(new Set(event.runIds));
     }
+  }
+
+  /** Takes runs out of every list they are shown in. */
+  #remove(ids: ReadonlySet<string>): void {
+    const keep = (rows: readonly RunRow[]) => rows.filter((r) => !ids.has(r.runId));
+    this.rows = keep(this.rows);
+    this.children = Object.fromEntries(Object.entries(this.children).map(([k, rows]) => [k, keep(rows)]));
+    this.groupRuns = Object.fromEntries(Object.entries(this.groupRuns).map(([k, g]) => [k, { ...g, rows: keep(g.rows) }]));
+    this.selected = new Set([...this.selected].filter((id) => !ids.has(id)));
   }
 
   /** Fetches the runs that changed and puts them in place: updated where shown, inserted in order, removed if they stopped matching. */
@@ -195,34 +390,76 @@ export class RunsTable {
     const generation = this.#generation;
     let found: RunRow[];
     try {
-      const page = await this.#search(andFilter(this.filter, runIdCondition(ids)), undefined, ids.length);
+      const page = await this.#search(andFilter(this.#userFilter() ?? '', runIdCondition(ids)), undefined, ids.length);
       found = page.runs.map(toRow);
+      if (this.groupBy !== undefined) {
+        const answer = await api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy, filter: this.#userFilter(), viewType: this.#viewType });
+        if (generation === this.#generation) this.groups = answer.groups;
+      }
     } catch (err) {
       if (generation === this.#generation) reportError('Updating runs live', err);
       return;
     }
     if (generation !== this.#generation) return;
     const byId = new Map(found.map((r) => [r.runId, r]));
-    const changed = new Set(ids);
-    const rows: RunRow[] = [];
-    for (const row of this.rows) {
-      if (!changed.has(row.runId)) rows.push(row);
-      else if (byId.has(row.runId)) {
-        // Updated in place, not moved: a row jumping away while someone reads it is worse than a stale order.
-        rows.push(byId.get(row.runId)!);
-        byId.delete(row.runId);
-      }
-    }
+    this.#remove(new Set(ids.filter((id) => !byId.has(id))));
     const sort = this.sort ?? DEFAULT_SORT;
-    for (const row of byId.values()) {
-      const at = insertionIndex(rows, row, (a, b) => compareRows(a, b, sort));
-      // Past the loaded rows with more to come: a later page brings it, in its place.
-      if (at === rows.length && this.hasMore) continue;
-      rows.splice(at, 0, row);
+    const compare = (a: RunRow, b: RunRow) => compareRows(a, b, sort);
+
+    if (this.groupBy !== undefined) {
+      const groupBy = this.groupBy;
+      const groupRuns = { ...this.groupRuns };
+      for (const row of found) {
+        const key = groupKey(row.params[groupBy] ?? null);
+        const loaded = groupRuns[key];
+        if (loaded) groupRuns[key] = { ...loaded, rows: mergeRows(loaded.rows, [row], compare, loaded.pageToken !== undefined) };
+      }
+      this.groupRuns = groupRuns;
+    } else {
+      const nestedChildren = this.nested ? found.filter((r) => r.parentId !== undefined) : [];
+      const top = this.nested ? found.filter((r) => r.parentId === undefined) : found;
+      if (nestedChildren.length > 0) {
+        // A run that became someone's child (its tag came after it was created) leaves the top level.
+        const moved = new Set(nestedChildren.map((r) => r.runId));
+        this.rows = this.rows.filter((r) => !moved.has(r.runId));
+        const children = { ...this.children };
+        for (const row of nestedChildren) {
+          const siblings = children[row.parentId!];
+          if (siblings) children[row.parentId!] = mergeRows(siblings, [row], compare, false);
+        }
+        this.children = children;
+        try {
+          await this.#countChildren([...new Set(nestedChildren.map((r) => r.parentId!))].filter((id) => this.rows.some((r) => r.runId === id)), generation);
+        } catch (err) {
+          if (generation === this.#generation) reportError('Counting child runs', err);
+        }
+      }
+      this.rows = mergeRows(this.rows, top, compare, this.hasMore);
     }
-    this.rows = rows;
-    this.#noteKeys(found);
+    const known = new Set([...this.paramKeys, ...this.metricKeys, ...this.tagKeys]);
+    if (found.some((r) => [...Object.keys(r.params), ...Object.keys(r.metrics), ...Object.keys(r.tags)].some((k) => !known.has(k)))) void this.#loadKeys(generation);
   }
+}
+
+/**
+ * `rows` with `changed` put in: a row already shown is replaced where it is (not moved: a row
+ * jumping away while someone reads it is worse than a stale order); a new one is inserted in
+ * order, unless it falls past the loaded rows while more are to come (a later page brings it).
+ */
+function mergeRows(rows: readonly RunRow[], changed: readonly RunRow[], compare: (a: RunRow, b: RunRow) => number, hasMore: boolean): RunRow[] {
+  const byId = new Map(changed.map((r) => [r.runId, r]));
+  const merged = rows.map((row) => {
+    const update = byId.get(row.runId);
+    if (!update) return row;
+    byId.delete(row.runId);
+    return update;
+  });
+  for (const row of byId.values()) {
+    const at = insertionIndex(merged, row, compare);
+    if (at === merged.length && hasMore) continue;
+    merged.splice(at, 0, row);
+  }
+  return merged;
 }
 
 /** Where `row` goes in `rows` (sorted by `compare`), by binary search. */

@@ -12,6 +12,13 @@ export interface Toast {
   title: string;
   message: string;
   kind: 'error' | 'info';
+  /** A button on the toast, such as Undo; pressing it runs `run` and dismisses the toast. */
+  action?: ToastAction;
+}
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 /** How long a toast stays; errors stay until dismissed, since they may need reading twice. */
@@ -22,10 +29,10 @@ class Toasts {
   #next = 1;
 
   /** Shows a toast and returns its id. */
-  show(kind: Toast['kind'], title: string, message: string): number {
+  show(kind: Toast['kind'], title: string, message: string, action?: ToastAction): number {
     const id = this.#next++;
     // The newest few are enough: a flood of failures (server gone) must not bury the window.
-    this.items = [...this.items.slice(-4), { id, title, message, kind }];
+    this.items = [...this.items.slice(-4), { id, title, message, kind, action }];
     if (kind === 'info') setTimeout(() => this.dismiss(id), INFO_MS);
     return id;
   }
@@ -46,7 +53,7 @@ export function reportError(action: string, err: unknown): void {
   console.error(`${action}:`, err);
 }
 
-/** Reports a success worth a word (an undoable change, say). */
-export function notify(title: string, message = ''): void {
-  toasts.show('info', title, message);
+/** Reports a success worth a word (an undoable change, say, with its Undo as the action). */
+export function notify(title: string, message = '', action?: ToastAction): void {
+  toasts.show('info', title, message, action);
 }
