@@ -4,6 +4,7 @@
  * resync, since events sent meanwhile are lost.
  */
 import type { FlowdeskEvent } from '#core/api/events.ts';
+import { session } from './session.svelte.ts';
 
 const EVENTS_URL = '/api/flowdesk/v1/events';
 /** The event names the server sends; SSE delivers named events only to listeners of that name. */
@@ -42,7 +43,8 @@ class LiveEvents {
   }
 
   #open(): void {
-    const source = new EventSource(EVENTS_URL);
+    // EventSource sends no headers: on a server that needs a token it carries a ticket, fresh at each reopen.
+    const source = new EventSource(session.withTicket(EVENTS_URL));
     this.#source = source;
     source.addEventListener('open', () => {
       this.status = 'live';
