@@ -46,6 +46,8 @@ export const AUTH_PREFIX = '/api/flowdesk/v1/auth';
 /** How long a ticket is good for; the window fetches a fresh one well before. */
 export const TICKET_TTL_MS = 10 * 60_000;
 const OWNER_TOKEN_ID = 'owner';
+/** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
+const SESSION_ROUTE = `${AUTH_PREFIX}/session`;
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 const current = new AsyncLocalStorage<Principal>();
@@ -169,6 +171,8 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     let principal: Principal;
     if (token !== undefined) principal = await byToken(token, reply);
     else if (typeof ticket === 'string') principal = await byTicket(ticket, reply);
+    // The window asks whether it must sign in before it has a token; that question needs none.
+    else if (request.routeOptions.url === SESSION_ROUTE) return;
     else throw unauthenticated(reply, 'This server needs a token: send it as a Bearer token (MLFLOW_TRACKING_TOKEN, FLOWDESK_TOKEN) or as the Basic password');
     if (!readOnly && WRITER_ROUTE.test(request.url) && !roleAllows(principal.role, 'writer')) {
       throw new FlowdeskError('PERMISSION_DENIED', `${describe(principal)} may not write artifacts: that needs the writer role`);
@@ -183,7 +187,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     else done();
   });
 
-  app.get(`${AUTH_PREFIX}/session`, async (request) => {
+  app.get(SESSION_ROUTE, async (request) => {
     const principal = principals.get(request);
     return { required: await required(), name: principal?.name ?? null, role: principal?.role ?? null };
   });

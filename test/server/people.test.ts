@@ -218,6 +218,10 @@ describe('a team server beyond loopback', () => {
     const { url, tokens } = await startTeam();
     const session = await fetch(`${url}/api/flowdesk/v1/auth/session`, { headers: { authorization: bearer(tokens.approver) } });
     expect(await session.json()).toEqual({ required: true, name: 'approver', role: 'approver' });
+    // Asked before signing in, it answers that a token is needed, and a bad token is still refused.
+    const anonymous = await fetch(`${url}/api/flowdesk/v1/auth/session`);
+    expect({ status: anonymous.status, body: await anonymous.json() }).toEqual({ status: 200, body: { required: true, name: null, role: null } });
+    expect((await fetch(`${url}/api/flowdesk/v1/auth/session`, { headers: { authorization: bearer('fdt_nope') } })).status).toBe(401);
   });
 });
 

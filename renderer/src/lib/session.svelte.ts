@@ -62,11 +62,9 @@ class Session {
     }
     if (!response.ok) throw new Error(await reasonOf(response));
     const answer = (await response.json()) as SessionAnswer;
-    if (!answer.required || !token) {
-      this.state = 'open';
-      return;
-    }
-    await this.#enter(token, answer);
+    if (!answer.required) this.state = 'open';
+    else if (token === undefined || answer.role === null) this.state = 'sign-in';
+    else await this.#enter(token, answer);
   }
 
   /** Checks a token with the server and, if it is good, keeps it and signs in. Answers the refusal, if any. */
