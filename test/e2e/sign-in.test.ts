@@ -39,6 +39,10 @@ function png(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
+/** The page's storage, as evaluated inside the browser (the tests compile without DOM types). */
+declare const sessionStorage: { getItem(key: string): string | null };
+declare const localStorage: { getItem(key: string): string | null };
+
 /** Chromium logs every refused request as a console error; the refusals this test provokes are expected. */
 const unexpected = (problems: string[]) => problems.filter((p) => !/status of 401/.test(p));
 
