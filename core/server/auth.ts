@@ -46,6 +46,8 @@ export const AUTH_PREFIX = '/api/flowdesk/v1/auth';
 /** How long a ticket is good for; the window fetches a fresh one well before. */
 export const TICKET_TTL_MS = 10 * 60_000;
 const OWNER_TOKEN_ID = 'owner';
+/** How stale "no users yet" may be on an open loopback server (users added by another process). */
+const USERS_RECHECK_MS = 1000;
 /** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
 const SESSION_ROUTE = `${AUTH_PREFIX}/session`;
 
@@ -133,8 +135,17 @@ export async function authorizeCall(handlers: Handlers, name: string, input: unk
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const now = options.now ?? Date.now;
 
+  // Users are revoked, never deleted: once there are some, there always are. Until then the
+  // answer is asked again at most once a second, so an open laptop server pays no query per request.
+  let usersExist = false;
+  let usersCheckedAt = -Infinity;
   async function required(): Promise<boolean> {
-    return options.ownerToken !== undefined || !options.loopback || (await hasUsers(options.db));
+    if (options.ownerToken !== undefined || !options.loopback || usersExist) return true;
+    if (now() - usersCheckedAt >= USERS_RECHECK_MS) {
+      usersCheckedAt = now();
+      usersExist = await hasUsers(options.db);
+    }
+    return usersExist;
   }
 
   async function byToken(token: string, reply: FastifyReply): Promise<Principal> {

@@ -235,7 +235,8 @@ describe('a server on loopback', () => {
     });
     expect((await call(server.url, 'experiments.search', {})).status).toBe(200);
     const { token } = await addUser(fd.catalog, 'ann', 'reader', 1);
-    expect((await call(server.url, 'experiments.search', {})).status).toBe(401);
+    // "No users yet" is asked again at most once a second.
+    await expect.poll(async () => (await call(server.url, 'experiments.search', {})).status, { timeout: 3000 }).toBe(401);
     expect((await call(server.url, 'experiments.search', {}, bearer(token))).status).toBe(200);
   });
 
