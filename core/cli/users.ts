@@ -6,8 +6,8 @@
  * going through the server would need a token to make the first token. A SQLite catalog has one
  * owner process, so while a server or the app has the data folder open (its server.json names a
  * live process) they refuse and say so: stop it, change users, start it again. A PostgreSQL
- * catalog is shared by design; the servers look tokens up on every request, so a revoke there
- * takes effect from the next request without a restart.
+ * catalog is shared by design; the servers look a token up again every two seconds, so a revoke
+ * there takes effect within that, without a restart.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -24,7 +24,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { METHOD_ROLES, roleAllows, type Role } from '#core/api/roles.ts';
 import type { Handlers } from '#core/api/contract.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { findToken, findTokenById, hasUsers } from '#core/users/users.ts';
+import { findToken, findTokenById, hashToken, hasUsers } from '#core/users/users.ts';
 
 export interface Principal {
   /** The user's name; absent for the owner token, whose callers name themselves as before. */
@@ -46,6 +46,9 @@ export const AUTH_PREFIX = '/api/flowdesk/v1/auth';
 /** How long a ticket is good for; the window fetches a fresh one well before. */
 export const TICKET_TTL_MS = 10 * 60_000;
 const OWNER_TOKEN_ID = 'owner';
+/** How long a valid token is remembered, and how many are (a team is not thousands of people). */
+const TOKEN_MEMORY_MS = 2000;
+const TOKEN_MEMORY_SIZE = 1000;
 /** How stale "no users yet" may be on an open loopback server (users added by another process). */
 const USERS_RECHECK_MS = 1000;
 /** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
@@ -148,10 +151,23 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     return usersExist;
   }
 
+  // Valid tokens are remembered briefly: the catalog's one SQLite connection also carries the
+  // group commits, and a lookup queued behind each commit halved logging throughput. Users change
+  // only with the server stopped on SQLite, so there the memory is exact; on a shared PostgreSQL
+  // catalog a revoke takes effect within TOKEN_MEMORY_MS.
+  const remembered = new Map<string, { principal: Principal; until: number }>();
   async function byToken(token: string, reply: FastifyReply): Promise<Principal> {
     if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'approver', tokenId: OWNER_TOKEN_ID };
+    const key = hashToken(token);
+    const memory = remembered.get(key);
+    if (memory && memory.until > now()) return memory.principal;
     const found = await findToken(options.db, token);
-    if (found.ok) return { name: found.owner.name, role: found.owner.role, tokenId: found.owner.tokenId };
+    if (found.ok) {
+      const principal: Principal = { name: found.owner.name, role: found.owner.role, tokenId: found.owner.tokenId };
+      if (remembered.size >= TOKEN_MEMORY_SIZE) remembered.clear();
+      remembered.set(key, { principal, until: now() + TOKEN_MEMORY_MS });
+      return principal;
+    }
     if (found.reason === 'revoked') throw unauthenticated(reply, `The token of user '${found.name}' was revoked; ask an administrator for a new user`);
     throw unauthenticated(reply, 'The token is not valid for this server');
   }

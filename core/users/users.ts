@@ -59,7 +59,7 @@ export async function listUsers(db: Db): Promise<UserInfo[]> {
   return rows.map((r) => ({ name: r.name, role: roleOf(r.role), createdTime: Number(r.created_time), revokedTime: r.revoked_time === null ? null : Number(r.revoked_time) }));
 }
 
-/** Revokes a user: every token of theirs is refused from the next request on. */
+/** Revokes a user: every token of theirs is refused (servers remember a valid token for two seconds at most). */
 export async function revokeUser(catalog: Catalog, name: string, now: number): Promise<void> {
   await catalog.write(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'revoked_time']).where('name', '=', name).executeTakeFirst();
