@@ -40,7 +40,7 @@ function png(width: number, height: number): Buffer {
 }
 
 /** The page's storage, as evaluated inside the browser (the tests compile without DOM types). */
-declare const sessionStorage: { getItem(key: string): string | null };
+declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 declare const localStorage: { getItem(key: string): string | null };
 
 /** Chromium logs every refused request as a console error; the refusals this test provokes are expected. */
@@ -119,6 +119,12 @@ describe('signing in to a server that needs a token', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.getItem('flowdesk.token'))).toBe(null);
+
+    // A kept token the server no longer accepts is forgotten, and the sign-in page says why.
+    await page.evaluate(() => sessionStorage.setItem('flowdesk.token', 'fdt_revoked-meanwhile'));
+    await page.reload();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not valid for this server/);
     expect(await page.evaluate(() => sessionStorage.getItem('flowdesk.token'))).toBe(null);
     expect(unexpected(problems)).toEqual([]);
     await page.context().close();

@@ -214,6 +214,13 @@ describe('a team server beyond loopback', () => {
     expect((await fetch(`${url}/version?ticket=${encodeURIComponent(ticket)}`)).status).toBe(401);
   });
 
+  it('refuses a token revoked while the server runs (by another process on a shared catalog) within two seconds', async () => {
+    const { url, tokens, fd } = await startTeam();
+    expect((await call(url, 'experiments.search', {}, bearer(tokens.writer))).status).toBe(200);
+    await revokeUser(fd.catalog, 'writer', Date.now());
+    await expect.poll(async () => (await call(url, 'experiments.search', {}, bearer(tokens.writer))).status, { timeout: 3000, interval: 100 }).toBe(401);
+  });
+
   it('tells the window who is signed in', async () => {
     const { url, tokens } = await startTeam();
     const session = await fetch(`${url}/api/flowdesk/v1/auth/session`, { headers: { authorization: bearer(tokens.approver) } });
