@@ -17,7 +17,7 @@
  * distribute), and revoking the user voids their tickets with their tokens.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { contract, METHOD_NAMES, type MethodName } from '#core/api/contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
@@ -89,7 +89,6 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const sign = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
 function unauthenticated(reply: FastifyReply, message: string): FlowdeskError {
@@ -174,7 +173,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
 
   /** The key that signs a token's tickets: the token's hash, or undefined once it is no longer valid. */
   async function ticketKey(tokenId: string): Promise<{ key: string; name?: string } | undefined> {
-    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: sha256(options.ownerToken) };
+    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: hashToken(options.ownerToken) };
     const found = await findTokenById(options.db, tokenId);
     return found.ok ? { key: found.owner.tokenHash, name: found.owner.name } : undefined;
   }
