@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
+import { runAuthBench } from './auth-bench.ts';
 import { runChartBench } from './chart-bench.ts';
 import { runProjectsBench } from './projects-bench.ts';
 import { runImportBench } from './import-bench.ts';
@@ -12,6 +13,7 @@ console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${
 await runTrackingBench();
 await runSearchBench();
 await runServerBench();
+await runAuthBench();
 await runChartBench();
 await runProjectsBench();
 await runModelsBench();

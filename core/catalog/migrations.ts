@@ -372,6 +372,27 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    description: 'people: users with a role, and their tokens stored as SHA-256 hashes',
+    async up(db, dialect) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', serialType(dialect), serialPrimaryKey(dialect))
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_time', bigint, (c) => c.notNull())
+        .addColumn('revoked_time', bigint)
+        .execute();
+      // `id` is public (signed tickets name it); `token_hash` is what a presented token is looked up by.
+      await db.schema
+        .createTable('user_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', bigint, (c) => c.notNull().references('users.id'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_time', bigint, (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

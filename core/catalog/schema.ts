@@ -142,6 +142,25 @@ export interface Database {
   model_version_tags: ModelVersionTagsTable;
   registry_requests: RegistryRequestsTable;
   registry_history: RegistryHistoryTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+}
+
+/** A person of a team server. `approver` implies `writer`, which implies `reader`. */
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: string;
+  created_time: number;
+  revoked_time: number | null;
+}
+
+/** A user's token, kept only as the SHA-256 hex of the token itself. */
+export interface UserTokensTable {
+  id: string;
+  user_id: number;
+  token_hash: string;
+  created_time: number;
 }
 
 /** MLflow 3 logged models. Deleting one is soft (`lifecycle_stage`); rows go with their experiment. */

@@ -1,6 +1,6 @@
 /**
  * The `flowdesk` command line: `serve` runs the localhost server, `gc` empties the trash, `run`
- * runs a project.
+ * runs a project, `users` manages the people of a team server.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,18 +10,22 @@ import { startServer } from '#core/server/server.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
 import { modelsCommand, MODELS_USAGE } from './models.ts';
+import { USERS_USAGE, users } from './users.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
+      Once users exist (or beyond loopback) every request needs a token; --token is an
+      owner token with every right.
   flowdesk gc [--data-dir DIR] [--older-than DAYS]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
       uploads. Prints the bytes reclaimed.
 ${RUN_USAGE}
 ${MODELS_USAGE}
+${USERS_USAGE}
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -120,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'gc') await gc(rest);
     else if (command === 'run') return await runProject(rest);
     else if (command === 'models') await modelsCommand(rest, packageVersion());
+    else if (command === 'users') await users(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);

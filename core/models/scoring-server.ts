@@ -8,6 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FlowdeskError, HTTP_STATUS } from '#core/api/errors.ts';
 import { installManners, isLoopback } from '#core/server/manners.ts';
+import { installSharedToken } from '#core/server/auth.ts';
 import { discardBody, parseJsonBody, sendError } from '#core/server/server.ts';
 import { jsonStringify } from '#core/server/json.ts';
 import type { Predictor } from './onnx-predictor.ts';
@@ -85,7 +86,8 @@ export function buildScoringServer(options: ScoringServerOptions): FastifyInstan
     return sendError(reply, 500, 'INTERNAL_ERROR', 'Internal error while scoring; the details are in the Flowdesk log');
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No endpoint at ${request.method} ${request.url.split('?')[0]}: POST /invocations scores`));
-  installManners(app, { host, token: options.token });
+  installManners(app, { host });
+  if (options.token !== undefined) installSharedToken(app, options.token);
 
   const ok = async (_request: FastifyRequest, reply: FastifyReply) => reply.type('text/plain').send('\n');
   app.get('/ping', ok);

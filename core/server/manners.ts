@@ -1,17 +1,14 @@
 /**
  * What the localhost server refuses before it reads a body: foreign Host headers (DNS
- * rebinding), cross-origin browser requests and preflights (a web page must never drive it),
- * and, where a token is set, requests without it.
+ * rebinding), and cross-origin browser requests and preflights (a web page must never drive it).
+ * Tokens and roles are auth.ts's concern.
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FlowdeskError } from '#core/api/errors.ts';
 
 export interface MannersOptions {
   /** The address the server listens on; a non-loopback one is also an acceptable Host name. */
   host: string;
-  /** A bearer token; required on every request when set. */
-  token?: string;
 }
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -26,32 +23,16 @@ function hostnameOf(authority: string): string {
   return authority.replace(/:\d*$/, '').toLowerCase();
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The token a request carries: `Bearer <t>` (MLFLOW_TRACKING_TOKEN) or Basic with the token as password. */
-function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
-  if (scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    return decoded.slice(decoded.indexOf(':') + 1);
-  }
-  return undefined;
-}
-
 export function installManners(app: FastifyInstance, options: MannersOptions): void {
   const allowedHosts = new Set([...LOOPBACK_NAMES, hostnameOf(options.host)]);
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const host = request.headers.host;
-    if (!host || !allowedHosts.has(hostnameOf(host))) {
-      throw new FlowdeskError('PERMISSION_DENIED', `Refused: Host '${host ?? ''}' is not this server (DNS rebinding protection)`);
+  // Beyond loopback every request needs a token (auth.ts), which a rebinding page does not have,
+  // and a team server is reached by names this process cannot know: its Host is not checked.
+  const checkHost = isLoopback(options.host);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const host = request.headers.host ?? '';
+    if (checkHost && !allowedHosts.has(hostnameOf(host))) {
+      throw new FlowdeskError('PERMISSION_DENIED', `Refused: Host '${host}' is not this server (DNS rebinding protection)`);
     }
     if (request.method === 'OPTIONS') {
       throw new FlowdeskError('PERMISSION_DENIED', 'Refused: cross-origin requests are not served');
@@ -72,13 +53,6 @@ export function installManners(app: FastifyInstance, options: MannersOptions): v
     const site = request.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
       throw new FlowdeskError('PERMISSION_DENIED', `Refused: ${site} browser requests are not served`);
-    }
-    if (options.token !== undefined) {
-      const given = presentedToken(request);
-      if (given === undefined || !tokenMatches(given, options.token)) {
-        reply.header('www-authenticate', 'Bearer');
-        throw new FlowdeskError('UNAUTHENTICATED', 'A valid token is required (set MLFLOW_TRACKING_TOKEN or FLOWDESK_TOKEN)');
-      }
     }
   });
 }

@@ -12,6 +12,8 @@ import secureJson from 'secure-json-parse';
 import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { installManners, isLoopback } from './manners.ts';
+import { installAuth } from './auth.ts';
+import { hasUsers } from '#core/users/users.ts';
 import { registerContractRoutes } from './contract-routes.ts';
 import { registerMlflowRoutes } from './mlflow-routes.ts';
 import { registerArtifactRoutes } from './artifact-routes.ts';
@@ -124,8 +126,8 @@ export function sendError(reply: FastifyReply, status: number, code: ErrorCode, 
 /** Builds the Fastify app with every route; `startServer` binds it. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host) && !options.token) {
-    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Listening on ${host} exposes Flowdesk beyond this machine: set a token (--token or FLOWDESK_TOKEN)`);
+  if (!isLoopback(host) && !options.token && !(await hasUsers(options.flowdesk.catalog.db))) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Listening on ${host} exposes Flowdesk beyond this machine: add users (flowdesk users add) or set a token (--token or FLOWDESK_TOKEN)`);
   }
   const log = options.log ?? ((message: string, err?: unknown) => console.error(message, err));
   const app = Fastify({
@@ -164,7 +166,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No API endpoint at ${request.method} ${request.url.split('?')[0]}`),
   );
 
-  installManners(app, { host, token: options.token });
+  installManners(app, { host });
+  installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));

@@ -1,6 +1,7 @@
 /** Mounts the window and makes sure no failure goes unreported. */
 import { mount } from 'svelte';
-import App from './App.svelte';
+import Root from './Root.svelte';
+import { session } from './lib/session.svelte.ts';
 import { reportError } from './lib/toasts.svelte.ts';
 import './app.css';
 
@@ -18,4 +19,9 @@ for (const type of ['dragover', 'drop'] as const) {
   });
 }
 
-mount(App, { target: document.getElementById('app')! });
+mount(Root, { target: document.getElementById('app')! });
+session.start().catch((err: unknown) => {
+  // Show the window anyway: its views report the unreachable server as they load.
+  session.state = 'open';
+  reportError('Connecting to Flowdesk', err);
+});

@@ -30,8 +30,8 @@ export async function prepareDataDir(seed?: (dataDir: string) => Promise<void>):
   return dataDir;
 }
 
-/** Starts `node bin/flowdesk.js serve --port 0` on `dataDir` and waits for the URL it prints. */
-export async function serveFlowdesk(dataDir: string): Promise<ServedFlowdesk> {
+/** Starts `node bin/flowdesk.js serve --port 0` on `dataDir` and waits for the URL it prints; `token` signs the returned client's calls. */
+export async function serveFlowdesk(dataDir: string, options: { token?: string } = {}): Promise<ServedFlowdesk> {
   if (!existsSync('renderer/dist/index.html')) throw new Error('The window is not built: run `npm run build:ui` first (npm test does).');
   const child: ChildProcess = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -49,7 +49,7 @@ export async function serveFlowdesk(dataDir: string): Promise<ServedFlowdesk> {
   return {
     url,
     dataDir,
-    api: createClient(createHttpTransport({ baseUrl: url, fetch })),
+    api: createClient(createHttpTransport({ baseUrl: url, fetch, token: options.token })),
     async stop() {
       child.kill('SIGTERM');
       await exited;

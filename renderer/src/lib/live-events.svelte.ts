@@ -5,6 +5,7 @@
  */
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { desktop } from './desktop.ts';
+import { session } from './session.svelte.ts';
 
 const EVENTS_URL = '/api/flowdesk/v1/events';
 /** The event names the server sends; SSE delivers named events only to listeners of that name. */
@@ -56,7 +57,8 @@ class LiveEvents {
       });
       return;
     }
-    const source = new EventSource(EVENTS_URL);
+    // EventSource sends no headers: on a server that needs a token it carries a ticket, fresh at each reopen.
+    const source = new EventSource(session.withTicket(EVENTS_URL));
     source.addEventListener('open', () => {
       this.status = 'live';
       if (this.#dropped) for (const s of this.#subscribers) s.onResync?.();

@@ -1,0 +1,240 @@
+/**
+ * Who is asking, and may they. A server on loopback with no users is open, as on a laptop. Once
+ * it listens beyond loopback, has an owner token (`--token`) or has users, every request carries
+ * a token: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or Basic with the token as the
+ * password (MLFLOW_TRACKING_USERNAME/PASSWORD). Only the window's static files and `/health`
+ * answer without one: the page must load to show its sign-in, and a load balancer probes health.
+ *
+ * Roles are checked where a request reaches the engine: each contract method needs the role in
+ * core/api/roles.ts, whether it is called on our own API or through an MLflow route that
+ * translates onto it. The principal travels to that point in AsyncLocalStorage, so the sixty
+ * MLflow routes need no change to be covered. The few routes that write to the artifact store
+ * without a contract method need `writer` here, by route.
+ *
+ * EventSource and `<img src>` cannot send headers, so the window trades its token for a ticket:
+ * `<tokenId>.<expiry>.<HMAC>` keyed with the token's own hash, good for a few minutes, read-only,
+ * accepted as `?ticket=` on GET. Any process with the catalog can check it (no shared secret to
+ * distribute), and revoking the user voids their tickets with their tokens.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { contract, METHOD_NAMES, type MethodName } from '#core/api/contract.ts';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { METHOD_ROLES, roleAllows, type Role } from '#core/api/roles.ts';
+import type { Handlers } from '#core/api/contract.ts';
+import type { Db } from '#core/catalog/catalog.ts';
+import { findToken, findTokenById, hashToken, hasUsers } from '#core/users/users.ts';
+
+export interface Principal {
+  /** The user's name; absent for the owner token, whose callers name themselves as before. */
+  name?: string;
+  role: Role;
+  tokenId: string;
+}
+
+export interface AuthOptions {
+  db: Db;
+  /** The owner token (`--token`): full rights, no name. */
+  ownerToken?: string;
+  /** Whether the server listens on loopback only. */
+  loopback: boolean;
+  now?: () => number;
+}
+
+export const AUTH_PREFIX = '/api/flowdesk/v1/auth';
+/** How long a ticket is good for; the window fetches a fresh one well before. */
+export const TICKET_TTL_MS = 10 * 60_000;
+const OWNER_TOKEN_ID = 'owner';
+/** How long a valid token is remembered, and how many are (a team is not thousands of people). */
+const TOKEN_MEMORY_MS = 2000;
+const TOKEN_MEMORY_SIZE = 1000;
+/** How stale "no users yet" may be on an open loopback server (users added by another process). */
+const USERS_RECHECK_MS = 1000;
+/** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
+const SESSION_ROUTE = `${AUTH_PREFIX}/session`;
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+const current = new AsyncLocalStorage<Principal>();
+
+/** Routes that answer without a token (only GET/HEAD): the window's files and the health probe. */
+const PUBLIC_ROUTES = new Set(['/', '/*', '/health']);
+/** Routes that write to the artifact store without going through a contract method. */
+const WRITER_ROUTE = /^\/(ajax-)?api\/2\.0\/(mlflow-artifacts\/|mlflow\/upload-artifact$)/;
+
+/** The methods whose input names an `actor`, which an authenticated user's name replaces. */
+const ACTOR_METHODS = new Set<string>(
+  METHOD_NAMES.filter((name) => {
+    const shape = (contract[name].input as { shape?: Record<string, unknown> }).shape;
+    return shape !== undefined && 'actor' in shape;
+  }),
+);
+
+/** The token a request carries: `Bearer <t>` or Basic with the token as the password. */
+function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const sign = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+
+function unauthenticated(reply: FastifyReply, message: string): FlowdeskError {
+  reply.header('www-authenticate', 'Bearer realm="flowdesk"');
+  return new FlowdeskError('UNAUTHENTICATED', message);
+}
+
+function describe(principal: Principal): string {
+  return principal.name === undefined ? 'The owner token' : `User '${principal.name}' (${principal.role})`;
+}
+
+/**
+ * A single shared token on every request, for servers with no users of their own (a model's
+ * scoring server): Bearer, or Basic with the token as the password, as MLflow clients send it.
+ */
+export function installSharedToken(app: FastifyInstance, token: string): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const given = presentedToken(request);
+    if (given === undefined || !sameText(given, token)) throw unauthenticated(reply, 'A valid token is required (set MLFLOW_TRACKING_TOKEN or FLOWDESK_TOKEN)');
+  });
+}
+
+/** The principal of the request being served, if it was authenticated. */
+export function currentPrincipal(): Principal | undefined {
+  return current.getStore();
+}
+
+/**
+ * Checks that the current principal may call `name` and returns the input with who-did-what
+ * filled from the token: the registry actor, and a new run's user (and its `mlflow.user` tag).
+ * Unknown names pass through: dispatch answers them.
+ */
+export async function authorizeCall(handlers: Handlers, name: string, input: unknown): Promise<unknown> {
+  const principal = current.getStore();
+  if (!principal || !Object.hasOwn(METHOD_ROLES, name)) return input;
+  const needed = METHOD_ROLES[name as MethodName];
+  if (!roleAllows(principal.role, needed)) {
+    throw new FlowdeskError('PERMISSION_DENIED', `${describe(principal)} may not call ${name}: it needs the ${needed} role`);
+  }
+  const who = principal.name;
+  if (who === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const fields = input as Record<string, unknown>;
+  if (name === 'registry.approveRequest' && typeof fields.requestId === 'string') {
+    // Four eyes: a protected move is approved by someone other than the person who asked for it.
+    const { request } = await handlers['registry.getRequest']({ requestId: fields.requestId }).catch(() => ({ request: undefined }));
+    if (request?.requestedBy === who) throw new FlowdeskError('PERMISSION_DENIED', `User '${who}' made request ${request.requestId}; another approver must approve it`);
+  }
+  if (ACTOR_METHODS.has(name)) return { ...fields, actor: who };
+  if (name === 'runs.create') {
+    const tags = Array.isArray(fields.tags) ? (fields.tags as { key?: unknown }[]).filter((t) => t?.key !== 'mlflow.user') : [];
+    return { ...fields, userId: who, tags: [...tags, { key: 'mlflow.user', value: who }] };
+  }
+  return input;
+}
+
+/** Installs authentication (before any route is registered) and the window's ticket and session routes. */
+export function installAuth(app: FastifyInstance, options: AuthOptions): void {
+  const now = options.now ?? Date.now;
+
+  // Users are revoked, never deleted: once there are some, there always are. Until then the
+  // answer is asked again at most once a second, so an open laptop server pays no query per request.
+  let usersExist = false;
+  let usersCheckedAt = -Infinity;
+  async function required(): Promise<boolean> {
+    if (options.ownerToken !== undefined || !options.loopback || usersExist) return true;
+    if (now() - usersCheckedAt >= USERS_RECHECK_MS) {
+      usersCheckedAt = now();
+      usersExist = await hasUsers(options.db);
+    }
+    return usersExist;
+  }
+
+  // Valid tokens are remembered briefly: the catalog's one SQLite connection also carries the
+  // group commits, and a lookup queued behind each commit halved logging throughput. Users change
+  // only with the server stopped on SQLite, so there the memory is exact; on a shared PostgreSQL
+  // catalog a revoke takes effect within TOKEN_MEMORY_MS.
+  const remembered = new Map<string, { principal: Principal; until: number }>();
+  async function byToken(token: string, reply: FastifyReply): Promise<Principal> {
+    if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'approver', tokenId: OWNER_TOKEN_ID };
+    const key = hashToken(token);
+    const memory = remembered.get(key);
+    if (memory && memory.until > now()) return memory.principal;
+    const found = await findToken(options.db, token);
+    if (found.ok) {
+      const principal: Principal = { name: found.owner.name, role: found.owner.role, tokenId: found.owner.tokenId };
+      if (remembered.size >= TOKEN_MEMORY_SIZE) remembered.clear();
+      remembered.set(key, { principal, until: now() + TOKEN_MEMORY_MS });
+      return principal;
+    }
+    if (found.reason === 'revoked') throw unauthenticated(reply, `The token of user '${found.name}' was revoked; ask an administrator for a new user`);
+    throw unauthenticated(reply, 'The token is not valid for this server');
+  }
+
+  /** The key that signs a token's tickets: the token's hash, or undefined once it is no longer valid. */
+  async function ticketKey(tokenId: string): Promise<{ key: string; name?: string } | undefined> {
+    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: hashToken(options.ownerToken) };
+    const found = await findTokenById(options.db, tokenId);
+    return found.ok ? { key: found.owner.tokenHash, name: found.owner.name } : undefined;
+  }
+
+  /** A ticket's principal, read-only whatever the token's role. */
+  async function byTicket(ticket: string, reply: FastifyReply): Promise<Principal> {
+    const [tokenId = '', expiry = '', signature = ''] = ticket.split('.');
+    const refused = () => unauthenticated(reply, 'The ticket is not valid or has expired; sign in again');
+    if (!/^\d+$/.test(expiry) || Number(expiry) < now()) throw refused();
+    const signer = await ticketKey(tokenId);
+    if (!signer || !sameText(signature, sign(signer.key, `${tokenId}.${expiry}`))) throw refused();
+    return signer.name === undefined ? { role: 'reader', tokenId } : { name: signer.name, role: 'reader', tokenId };
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    const readOnly = request.method === 'GET' || request.method === 'HEAD';
+    if (readOnly && PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
+    if (!(await required())) return;
+    const token = presentedToken(request);
+    const ticket = readOnly ? (request.query as Record<string, unknown> | undefined)?.ticket : undefined;
+    let principal: Principal;
+    if (token !== undefined) principal = await byToken(token, reply);
+    else if (typeof ticket === 'string') principal = await byTicket(ticket, reply);
+    // The window asks whether it must sign in before it has a token; that question needs none.
+    else if (request.routeOptions.url === SESSION_ROUTE) return;
+    else throw unauthenticated(reply, 'This server needs a token: send it as a Bearer token (MLFLOW_TRACKING_TOKEN, FLOWDESK_TOKEN) or as the Basic password');
+    if (!readOnly && WRITER_ROUTE.test(request.url) && !roleAllows(principal.role, 'writer')) {
+      throw new FlowdeskError('PERMISSION_DENIED', `${describe(principal)} may not write artifacts: that needs the writer role`);
+    }
+    principals.set(request, principal);
+  });
+
+  // Callback-style so the handler runs inside `run`: everything it awaits sees the principal.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const principal = principals.get(request);
+    if (principal) current.run(principal, done);
+    else done();
+  });
+
+  app.get(SESSION_ROUTE, async (request) => {
+    const principal = principals.get(request);
+    return { required: await required(), name: principal?.name ?? null, role: principal?.role ?? null };
+  });
+
+  app.post(`${AUTH_PREFIX}/ticket`, async (request, reply) => {
+    const principal = principals.get(request);
+    if (!principal) return { ticket: null, expiresAt: null };
+    const signer = await ticketKey(principal.tokenId);
+    if (!signer) throw unauthenticated(reply, 'The token is no longer valid; sign in again');
+    const expiresAt = now() + TICKET_TTL_MS;
+    return { ticket: `${principal.tokenId}.${expiresAt}.${sign(signer.key, `${principal.tokenId}.${expiresAt}`)}`, expiresAt };
+  });
+}
