@@ -32,12 +32,12 @@ export function testS3Client(): S3Client {
  * of its own (canaries), and `url` is `s3://bucket/<base>/store` for the store. Everything under
  * `base` is deleted after the test.
  */
-export function s3TestPlace(): { url: string; bucket: string; base: string; store: S3Location } {
+export function s3TestPlace(): { url: string; bucket: string; base: string; location: S3Location } {
   if (!S3_TEST_URL) throw new Error(S3_NOT_RUN_REASON);
   const { bucket, prefix } = parseS3Url(S3_TEST_URL);
   const base = [prefix, randomUUID()].filter((p) => p !== '').join('/');
   afterEach(() => deleteUnder(bucket, `${base}/`));
-  return { url: `s3://${bucket}/${base}/store`, bucket, base, store: { bucket, prefix: `${base}/store` } };
+  return { url: `s3://${bucket}/${base}/store`, bucket, base, location: { bucket, prefix: `${base}/store` } };
 }
 
 /** Every key and size under a key prefix, sorted: the raw truth of what is in the bucket. */
