@@ -394,6 +394,12 @@ export function s3Error(err: unknown, what: string, where: string): FlowdeskErro
     return new FlowdeskError('PERMISSION_DENIED', `${what}: the artifact store ${where} refused access (${detail}); check the server's AWS credentials`);
   }
   if (name === 'EntityTooLarge') return new FlowdeskError('REQUEST_LIMIT_EXCEEDED', `${what}: the artifact store ${where} refused the file as too large`);
+  if (name === 'CredentialsProviderError') {
+    return new FlowdeskError('INTERNAL_ERROR', `${what}: no credentials for the artifact store ${where}; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE`);
+  }
+  if (/region is missing/i.test(e?.message ?? '')) {
+    return new FlowdeskError('INTERNAL_ERROR', `${what}: no region for the artifact store ${where}; set AWS_REGION`);
+  }
   if (name === 'NoSuchBucket') return new FlowdeskError('INTERNAL_ERROR', `${what}: the bucket of the artifact store ${where} does not exist`);
   const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
   if (UNREACHABLE.has(name) || (code !== undefined && UNREACHABLE.has(code))) {

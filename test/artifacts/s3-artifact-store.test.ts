@@ -54,6 +54,8 @@ describe('S3 failures as Flowdesk errors', () => {
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'INTERNAL_ERROR', /unreachable \(ECONNREFUSED\).*AWS_ENDPOINT_URL/],
     [sdkError('TimeoutError', undefined), 'INTERNAL_ERROR', /unreachable/],
     [sdkError('SlowDown', 503), 'INTERNAL_ERROR', /failed \(SlowDown.*HTTP 503\)/],
+    [sdkError('CredentialsProviderError', undefined), 'INTERNAL_ERROR', /no credentials .* AWS_ACCESS_KEY_ID .* AWS_PROFILE/],
+    [new Error('Region is missing'), 'INTERNAL_ERROR', /no region .* AWS_REGION/],
   ])('%s becomes %s', (err, code, message) => {
     const mapped = s3Error(err, "Reading 'a.txt'", 's3://b/p');
     expect(mapped.code).toBe(code);

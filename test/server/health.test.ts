@@ -28,8 +28,10 @@ describe('GET /health when the artifact store is unusable', () => {
 
   it('answers 503 when the S3 bucket does not exist, or the endpoint does not answer', async () => {
     const bucket = `no-such-bucket-${Date.now()}`;
-    const saved = process.env.AWS_ENDPOINT_URL;
-    if (!S3_TEST_URL) process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:1';
+    // Without a test S3 server, an endpoint where nothing listens stands in for one that is down.
+    const standIn = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+    const saved = Object.fromEntries(Object.keys(standIn).map((k) => [k, process.env[k]]));
+    if (!S3_TEST_URL) Object.assign(process.env, standIn);
     try {
       const { url } = await startTestServer({ artifacts: `s3://${bucket}/p` });
       const { status, body } = await health(url);
@@ -37,8 +39,30 @@ describe('GET /health when the artifact store is unusable', () => {
       const reason = S3_TEST_URL ? /bucket .* does not exist/ : /unreachable \(ECONNREFUSED\)/;
       expect(body).toMatchObject({ status: 'UNHEALTHY', checks: [{ name: 'artifacts', ok: false, error: expect.stringMatching(reason) }] });
     } finally {
-      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
-      else process.env.AWS_ENDPOINT_URL = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('answers 503 saying so when the S3 store has no credentials', async () => {
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL'];
+    const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
+    for (const k of names) delete process.env[k];
+    // Empty config files, and an endpoint where nothing listens, so no credential source on this machine answers.
+    process.env.AWS_CONFIG_FILE = process.env.AWS_SHARED_CREDENTIALS_FILE = '/dev/null';
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:1';
+    try {
+      const { url } = await startTestServer({ artifacts: 's3://some-bucket/p' });
+      const { status, body } = await health(url);
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ checks: [{ name: 'artifacts', ok: false, error: expect.stringMatching(/no credentials .* AWS_PROFILE/) }] });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 });
