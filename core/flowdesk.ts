@@ -8,7 +8,8 @@ import type { Handlers } from '#core/api/contract.ts';
 import { createClient } from '#core/api/client.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createEventBus, type EventBus } from '#core/api/events.ts';
-import { createLocalArtifactStore, type ArtifactStore } from '#core/artifacts/artifact-store.ts';
+import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
+import { openArtifactStore, type StoreHealth } from '#core/artifacts/open-artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
@@ -26,6 +27,8 @@ export interface Flowdesk {
   readonly dataDir: string;
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
+  /** Checks the artifact store is usable (`/health`): throws with the reason when it is not. */
+  readonly checkArtifacts: StoreHealth;
   readonly events: EventBus;
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
@@ -38,17 +41,19 @@ export interface Flowdesk {
 
 export interface OpenFlowdeskOptions {
   dataDir: string;
+  /** Where artifacts live: `s3://bucket/prefix`, or by default the data folder's `artifacts/`. */
+  artifacts?: string;
   now?: () => number;
   /** Who makes registry changes when a call names nobody; the OS user by default. */
   defaultActor?: () => string;
 }
 
-/** Opens (creating if needed) a data folder: `catalog.sqlite` and `artifacts/`. */
+/** Opens (creating if needed) a data folder: `catalog.sqlite` and `artifacts/` (unless artifacts live in S3). */
 export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowdesk> {
   const { dataDir } = options;
-  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  const { store: artifacts, check: checkArtifacts, close: closeArtifacts } = openArtifactStore(options.artifacts, join(dataDir, 'artifacts'));
   const catalog = await openCatalog(join(dataDir, 'catalog.sqlite'));
-  const artifacts = createLocalArtifactStore(join(dataDir, 'artifacts'));
   const events = createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
@@ -103,6 +108,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     dataDir,
     catalog,
     artifacts,
+    checkArtifacts,
     events,
     handlers,
     projects,
@@ -114,6 +120,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       await projects.shutdown();
       await models.close();
       await catalog.close();
+      closeArtifacts();
     },
   };
 }

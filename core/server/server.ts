@@ -20,6 +20,7 @@ import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
 import { registerUiRoutes } from './ui-routes.ts';
+import { registerHealthRoute } from './health.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -170,7 +171,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
-  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  registerHealthRoute(app, [{ name: 'artifacts', run: options.flowdesk.checkArtifacts }]);
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(options.version));
   await registerContractRoutes(app, context);
   await registerMlflowRoutes(app, context);

@@ -16,9 +16,9 @@ export interface TestServer {
 }
 
 /** A real server on a free loopback port over a fresh data folder, closed after the test. */
-export async function startTestServer(options: { token?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { token?: string; artifacts?: string } = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const fd = await openFlowdesk({ dataDir });
+  const fd = await openFlowdesk({ dataDir, artifacts: options.artifacts });
   const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined });
   afterEach(async () => {
     await server.close();
