@@ -109,8 +109,15 @@ function damaged(path: string, detail: string): FlowdeskError {
   );
 }
 
-/** Applies the migrations this catalog lacks; refuses a catalog written by a newer build. */
-async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
+/** Runs one migration step (or the whole migration) in a transaction. */
+export type InTransaction = (fn: (trx: Db) => Promise<void>) => Promise<void>;
+
+/**
+ * Applies the migrations this catalog lacks; refuses a catalog written by a newer build. Each
+ * version runs through `inTransaction` (its own transaction on SQLite; PostgreSQL runs the whole
+ * migration in one transaction that holds an advisory lock).
+ */
+export async function migrate(db: Db, dialect: Dialect, path: string, inTransaction: InTransaction = (fn) => db.transaction().execute(fn)): Promise<void> {
   await db.schema
     .createTable('flowdesk_meta')
     .ifNotExists()
@@ -127,7 +134,7 @@ async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     const migration = MIGRATIONS[version - 1]!;
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(async (trx) => {
       await migration.up(trx as unknown as Kysely<unknown>, dialect);
       await trx
         .insertInto('flowdesk_meta')

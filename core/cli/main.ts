@@ -7,13 +7,17 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
+import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
+                 [--catalog postgresql://user@host/db]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
+      --catalog (or $FLOWDESK_CATALOG) keeps the catalog in PostgreSQL instead of the
+      data folder's SQLite file; several servers may share one database.
   flowdesk gc [--data-dir DIR] [--older-than DAYS]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
@@ -53,10 +57,15 @@ async function serve(args: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       token: { type: 'string' },
+      catalog: { type: 'string' },
     },
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
-  const fd = await openFlowdesk({ dataDir });
+  const catalog = values.catalog ?? process.env.FLOWDESK_CATALOG;
+  if (catalog !== undefined && !isPostgresUrl(catalog)) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--catalog must be a postgresql:// URL, got '${redactUrl(catalog)}'`);
+  }
+  const fd = await openFlowdesk({ dataDir, catalog });
   let server;
   try {
     server = await startServer({
@@ -70,7 +79,7 @@ async function serve(args: string[]): Promise<void> {
     await fd.close();
     throw err;
   }
-  console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}`);
+  console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}${catalog ? ` with the catalog at ${fd.catalog.path}` : ''}`);
   console.log(`Listening on ${server.url}`);
   console.log(`Log from scripts with: export MLFLOW_TRACKING_URI=${server.url}`);
   let stopping = false;

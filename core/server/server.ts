@@ -18,6 +18,7 @@ import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
 import { registerUiRoutes } from './ui-routes.ts';
+import { registerHealthRoute } from './health.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -167,7 +168,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installManners(app, { host, token: options.token });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
-  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  registerHealthRoute(app, context);
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(options.version));
   await registerContractRoutes(app, context);
   await registerMlflowRoutes(app, context);

@@ -1,10 +1,11 @@
 import { MessageChannel } from 'node:worker_threads';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { createClient, type Client, type Transport } from '#core/api/client.ts';
 import { dispatch, type DispatchResult } from '#core/api/dispatch.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
+import { testCatalogOption } from './postgres.ts';
 import { tempDir } from './temp-dir.ts';
 
 /**
@@ -21,7 +22,7 @@ function ipcPair(fd: Flowdesk): Transport {
     pending.get(id)?.(result);
     pending.delete(id);
   });
-  afterEach(() => {
+  onTestFinished(() => {
     port1.close();
     port2.close();
   });
@@ -39,17 +40,17 @@ export type TransportName = (typeof TRANSPORTS)[number];
 
 /** A fresh Flowdesk and a contract client reaching it over the named transport. */
 export async function clientOver(kind: TransportName): Promise<{ api: Client; fd: Flowdesk }> {
-  const fd = await openFlowdesk({ dataDir: tempDir() });
+  const fd = await openFlowdesk({ dataDir: tempDir(), catalog: await testCatalogOption() });
   if (kind === 'direct') {
-    afterEach(() => fd.close());
+    onTestFinished(() => fd.close());
     return { fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined)) };
   }
   if (kind === 'ipc') {
-    afterEach(() => fd.close());
+    onTestFinished(() => fd.close());
     return { fd, api: createClient(ipcPair(fd)) };
   }
   const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
-  afterEach(async () => {
+  onTestFinished(async () => {
     await server.close();
     await fd.close();
   });

@@ -21,7 +21,7 @@ describe('run filters', () => {
   });
 
   it.each(RUN_CASES)('%s', async (filter, expected) => {
-    const search = searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], filter });
+    const search = searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], filter });
     if (typeof expected === 'string') {
       await expect(search).rejects.toThrow(new FlowdeskError('INVALID_PARAMETER_VALUE', expected));
       await expect(search).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
@@ -41,7 +41,7 @@ describe('run filters', () => {
       [`run_id = '${uuids.a7}'`, []],
     ];
     for (const [filter, expected] of cases) {
-      const { runIds } = await searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], filter });
+      const { runIds } = await searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], filter });
       expect(runIds.map((id) => seeded.labels.get(id)).sort(), filter).toEqual(expected);
     }
   });
@@ -56,7 +56,7 @@ describe('experiment filters', () => {
   afterAll(() => seeded.catalog.close());
 
   it.each(EXPERIMENT_CASES)('%s', async (filter, expected) => {
-    const search = searchExperiments(seeded.catalog.db, 'sqlite', { filter });
+    const search = searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { filter });
     if (typeof expected === 'string') {
       await expect(search).rejects.toThrow(new FlowdeskError('INVALID_PARAMETER_VALUE', expected));
       return;
