@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
-import { EXPERIMENT_CASES, RUN_CASES, except } from './filter-cases.ts';
+import { EXPERIMENT_CASES, POSTGRES_RUN_RESULTS, RUN_CASES, except } from './filter-cases.ts';
 import { seedCatalog, suiteTempDir, type RunLabel, type Seeded } from './fixture.ts';
 
 describe('run filters', () => {
@@ -20,7 +20,8 @@ describe('run filters', () => {
     expect(RUN_CASES.length).toBeGreaterThanOrEqual(150);
   });
 
-  it.each(RUN_CASES)('%s', async (filter, expected) => {
+  it.each(RUN_CASES)('%s', async (filter, sqliteExpected) => {
+    const expected = (seeded.catalog.dialect === 'postgres' && POSTGRES_RUN_RESULTS[filter]) || sqliteExpected;
     const search = searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], filter });
     if (typeof expected === 'string') {
       await expect(search).rejects.toThrow(new FlowdeskError('INVALID_PARAMETER_VALUE', expected));
