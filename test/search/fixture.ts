@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll } from 'vitest';
-import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import type { Catalog } from '#core/catalog/catalog.ts';
 import { openTestCatalog } from '../helpers/postgres.ts';
 
 /**
