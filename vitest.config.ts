@@ -19,7 +19,17 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
       withPostgres
-        ? { extends: true, test: { name: 'postgres', include: POSTGRES_SUITES, exclude: SQLITE_ONLY, env: { FLOWDESK_TEST_CATALOG: 'postgres' } } }
+        ? {
+            extends: true,
+            test: {
+              name: 'postgres',
+              include: POSTGRES_SUITES,
+              exclude: SQLITE_ONLY,
+              env: { FLOWDESK_TEST_CATALOG: 'postgres' },
+              // The database server shares the CPUs with the test's own client processes.
+              testTimeout: 180_000,
+            },
+          }
         : { extends: true, test: { name: 'postgres', include: ['test/postgres/not-run.test.ts'] } },
     ],
   },
