@@ -81,6 +81,15 @@ describe('several engines on one PostgreSQL catalog', () => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' });
   });
 
+  it('continues a search on another engine from the page token the first one gave', async () => {
+    const [a, b] = await engines(2);
+    for (let i = 0; i < 5; i++) await a!.api.call('runs.create', { runName: `r${i}` });
+    const first = await a!.api.call('runs.search', { experimentIds: ['0'], orderBy: ['attributes.run_name DESC'], maxResults: 2 });
+    const second = await b!.api.call('runs.search', { experimentIds: ['0'], orderBy: ['attributes.run_name DESC'], maxResults: 10, pageToken: first.nextPageToken });
+    expect([...first.runs, ...second.runs].map((r) => r.info.runName)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+    expect(second.nextPageToken).toBeUndefined();
+  });
+
   it("delivers each engine's events to every engine's subscribers exactly once", async () => {
     const [a, b] = await engines(2);
     const seenByA: FlowdeskEvent[] = [];
