@@ -55,7 +55,12 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const artifacts = createLocalArtifactStore(join(dataDir, 'artifacts'));
   const shared = onPostgres ? createPostgresEventBus(options.catalog!, catalog.db, (message, err) => console.error(message, err)) : undefined;
   // Subscribers here hear other processes' changes from the moment the Flowdesk is open.
-  await shared?.listening;
+  try {
+    await shared?.listening;
+  } catch (err) {
+    await catalog.close();
+    throw err;
+  }
   const events: EventBus = shared ?? createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
+import { FlowdeskError } from '#core/api/errors.ts';
 import { createEventBus, type EventBus, type FlowdeskEvent } from '#core/api/events.ts';
 import type { Db } from './catalog.ts';
 
@@ -21,7 +22,10 @@ const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 
 export interface PostgresEventBus extends EventBus {
-  /** Resolves once the LISTEN connection is up (events from others flow from then on). */
+  /**
+   * Resolves once the LISTEN connection is up (events from others flow from then on); rejects if
+   * the first attempt fails, since a server that cannot hear the others should not start.
+   */
   readonly listening: Promise<void>;
   close(): Promise<void>;
 }
@@ -49,9 +53,14 @@ export function createPostgresEventBus(url: string, db: Db, report: (message: st
   let delay = RECONNECT_MIN_MS;
   let retry: NodeJS.Timeout | undefined;
   let firstConnect: () => void = () => undefined;
+  let firstFailure: (err: unknown) => void = () => undefined;
+  let connectedOnce = false;
   // NOTIFYs still on their way, awaited on close so none runs into a closed pool.
   const sending = new Set<Promise<unknown>>();
-  const listening = new Promise<void>((resolve) => (firstConnect = resolve));
+  const listening = new Promise<void>((resolve, reject) => {
+    firstConnect = resolve;
+    firstFailure = reject;
+  });
 
   function deliver(payload: string | undefined): void {
     if (!payload) return;
@@ -91,8 +100,13 @@ export function createPostgresEventBus(url: string, db: Db, report: (message: st
       await next.connect();
       await next.query(`listen ${EVENTS_CHANNEL}`);
     } catch (err) {
-      report('Flowdesk: cannot listen for events from other processes; retrying', err);
       next.end().catch(() => undefined);
+      if (!connectedOnce) {
+        closed = true;
+        firstFailure(new FlowdeskError('INVALID_STATE', `Cannot listen for events from other Flowdesk processes: ${(err as Error).message}`));
+        return;
+      }
+      report('Flowdesk: cannot listen for events from other processes; retrying', err);
       scheduleReconnect();
       return;
     }
@@ -101,6 +115,7 @@ export function createPostgresEventBus(url: string, db: Db, report: (message: st
       return;
     }
     client = next;
+    connectedOnce = true;
     delay = RECONNECT_MIN_MS;
     firstConnect();
   }

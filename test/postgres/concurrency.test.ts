@@ -3,18 +3,20 @@
  * server processes behind a load balancer would be: writes at the same moment lose nothing and
  * number nothing twice, and each engine's subscribers hear the others' changes exactly once.
  */
+import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
+import { EVENTS_CHANNEL } from '#core/catalog/postgres-events.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const ENGINES = 4;
 
-async function engines(count: number): Promise<{ fd: Flowdesk; api: Client }[]> {
-  const catalog = await freshPostgresDatabase();
+async function engines(count: number, catalog?: string): Promise<{ fd: Flowdesk; api: Client }[]> {
+  catalog ??= await freshPostgresDatabase();
   const dataDir = tempDir();
   // Opened at once: the migrations' advisory lock lets exactly one of them migrate.
   const all = await Promise.all(Array.from({ length: count }, () => openFlowdesk({ dataDir, catalog, defaultActor: () => 'tester' })));
@@ -108,5 +110,23 @@ describe('several engines on one PostgreSQL catalog', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(seenByA).toEqual(expected);
     expect(seenByB.sort((x, y) => x.type.localeCompare(y.type))).toEqual([...expected].sort((x, y) => x.type.localeCompare(y.type)));
+  });
+
+  it('listens again after its event connection is cut, and hears the others from then on', async () => {
+    const catalog = await freshPostgresDatabase();
+    const [a, b] = await engines(2, catalog);
+    const seenByB: FlowdeskEvent[] = [];
+    b!.fd.events.subscribe((e) => seenByB.push(e));
+    const admin = new pg.Client({ connectionString: catalog });
+    await admin.connect();
+    onTestFinished(() => admin.end());
+    const listeners = `select pid from pg_stat_activity where datname = current_database() and query = 'listen ${EVENTS_CHANNEL}'`;
+    const before = (await admin.query<{ pid: number }>(listeners)).rows.map((r) => r.pid);
+    expect(before).toHaveLength(2);
+    // Cut every event connection, as a database restart or a network blip would.
+    await admin.query(`select pg_terminate_backend(pid) from (${listeners}) as l`);
+    await expect.poll(async () => (await admin.query<{ pid: number }>(listeners)).rows.filter((r) => !before.includes(r.pid)).length, { timeout: 15_000 }).toBe(2);
+    const { run } = await a!.api.call('runs.create', {});
+    await expect.poll(() => seenByB, { timeout: 10_000 }).toEqual([{ type: 'run.created', experimentId: '0', runId: run.info.runId }]);
   });
 });
