@@ -40,7 +40,7 @@ if (S3_TEST_URL) describe('flowdesk serve and gc on S3', () => {
     const server = flowdesk(['serve', '--port', '0', '--data-dir', dataDir, '--artifacts', place.url]);
     const url = await server.listening;
     try {
-      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'OK', checks: [{ name: 'artifacts', ok: true }] });
+      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'OK', checks: [{ name: 'catalog', ok: true }, { name: 'artifacts', ok: true }] });
       const created = await fetch(`${url}/api/2.0/mlflow/runs/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"experiment_id":"0"}' });
       const runId = ((await created.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
       const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/model/weights.bin`, { method: 'PUT', body: Buffer.alloc(4321, 7) });

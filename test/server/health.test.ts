@@ -12,7 +12,7 @@ async function health(url: string) {
 describe.each(artifactBackends())('GET /health ($name)', (backend) => {
   it('answers 200 with every named check passing', async () => {
     const { url } = await startTestServer({ artifacts: backend.setting() });
-    expect(await health(url)).toEqual({ status: 200, body: { status: 'OK', checks: [{ name: 'artifacts', ok: true }] } });
+    expect(await health(url)).toEqual({ status: 200, body: { status: 'OK', checks: [{ name: 'catalog', ok: true }, { name: 'artifacts', ok: true }] } });
   });
 });
 
@@ -22,7 +22,7 @@ describe('GET /health when the artifact store is unusable', () => {
     rmSync(join(dataDir, 'artifacts'), { recursive: true });
     expect(await health(url)).toEqual({
       status: 503,
-      body: { status: 'UNHEALTHY', checks: [{ name: 'artifacts', ok: false, error: `The artifact folder ${join(dataDir, 'artifacts')} does not exist` }] },
+      body: { status: 'UNHEALTHY', checks: [{ name: 'catalog', ok: true }, { name: 'artifacts', ok: false, error: `The artifact folder ${join(dataDir, 'artifacts')} does not exist` }] },
     });
   });
 
@@ -37,7 +37,7 @@ describe('GET /health when the artifact store is unusable', () => {
       const { status, body } = await health(url);
       expect(status).toBe(503);
       const reason = S3_TEST_URL ? /bucket .* does not exist/ : /unreachable \(ECONNREFUSED\)/;
-      expect(body).toMatchObject({ status: 'UNHEALTHY', checks: [{ name: 'artifacts', ok: false, error: expect.stringMatching(reason) }] });
+      expect(body).toMatchObject({ status: 'UNHEALTHY', checks: [{ name: 'catalog', ok: true }, { name: 'artifacts', ok: false, error: expect.stringMatching(reason) }] });
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -57,12 +57,22 @@ describe('GET /health when the artifact store is unusable', () => {
       const { url } = await startTestServer({ artifacts: 's3://some-bucket/p' });
       const { status, body } = await health(url);
       expect(status).toBe(503);
-      expect(body).toMatchObject({ checks: [{ name: 'artifacts', ok: false, error: expect.stringMatching(/no credentials .* AWS_PROFILE/) }] });
+      expect(body).toMatchObject({ checks: [{ name: 'catalog', ok: true }, { name: 'artifacts', ok: false, error: expect.stringMatching(/no credentials .* AWS_PROFILE/) }] });
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
     }
+  });
+});
+
+describe('GET /health when the catalog cannot answer', () => {
+  it('answers 503 naming the catalog check', async () => {
+    const { url, fd } = await startTestServer();
+    await fd.catalog.close();
+    const { status, body } = await health(url);
+    expect(status).toBe(503);
+    expect(body).toMatchObject({ status: 'UNHEALTHY', checks: [{ name: 'catalog', ok: false, error: expect.any(String) }, { name: 'artifacts', ok: true }] });
   });
 });
