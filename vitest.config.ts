@@ -1,11 +1,37 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The behaviour suites of the server, search, registry and tracking run a second time with the
+ * catalog in PostgreSQL (test/helpers/postgres.ts) when FLOWDESK_TEST_POSTGRES_URL names a server;
+ * .ci/run starts one. Without it that project runs only a test that says why it did not run.
+ */
+const POSTGRES_SUITES = ['test/contract/**/*.test.ts', 'test/search/**/*.test.ts', 'test/registry/**/*.test.ts', 'test/tracking/**/*.test.ts', 'test/server/**/*.test.ts', 'test/postgres/**/*.test.ts'];
+/** Suites about SQLite itself (its file, its crash recovery) or that need it as a file. */
+const SQLITE_ONLY = ['test/tracking/crash.test.ts', 'test/postgres/not-run.test.ts'];
+const withPostgres = Boolean(process.env.FLOWDESK_TEST_POSTGRES_URL);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Real SQLite files and real servers: give slow disks room, never assert on wall-clock time.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/s3-notice.ts'],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
+      withPostgres
+        ? {
+            extends: true,
+            test: {
+              name: 'postgres',
+              include: POSTGRES_SUITES,
+              exclude: SQLITE_ONLY,
+              env: { FLOWDESK_TEST_CATALOG: 'postgres' },
+              // The database server shares the CPUs with the test's own client processes.
+              testTimeout: 180_000,
+            },
+          }
+        : { extends: true, test: { name: 'postgres', include: ['test/postgres/not-run.test.ts'] } },
+    ],
   },
 });

@@ -8,8 +8,11 @@ import type { Handlers } from '#core/api/contract.ts';
 import { createClient } from '#core/api/client.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createEventBus, type EventBus } from '#core/api/events.ts';
-import { createLocalArtifactStore, type ArtifactStore } from '#core/artifacts/artifact-store.ts';
+import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
+import { openArtifactStore, type StoreHealth } from '#core/artifacts/open-artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
+import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
+import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
@@ -26,6 +29,8 @@ export interface Flowdesk {
   readonly dataDir: string;
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
+  /** Checks the artifact store is usable (`/health`): throws with the reason when it is not. */
+  readonly checkArtifacts: StoreHealth;
   readonly events: EventBus;
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
@@ -38,18 +43,35 @@ export interface Flowdesk {
 
 export interface OpenFlowdeskOptions {
   dataDir: string;
+  /** Where artifacts live: `s3://bucket/prefix`, or by default the data folder's `artifacts/`. */
+  artifacts?: string;
   now?: () => number;
   /** Who makes registry changes when a call names nobody; the OS user by default. */
   defaultActor?: () => string;
+  /**
+   * A postgresql:// URL to keep the catalog in PostgreSQL (a team server; events then reach every
+   * process on that database); by default the catalog is `catalog.sqlite` in the data folder.
+   */
+  catalog?: string;
 }
 
-/** Opens (creating if needed) a data folder: `catalog.sqlite` and `artifacts/`. */
+/** Opens (creating if needed) a data folder: `catalog.sqlite` (or the PostgreSQL catalog) and `artifacts/` (unless artifacts live in S3). */
 export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowdesk> {
   const { dataDir } = options;
-  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
-  const catalog = await openCatalog(join(dataDir, 'catalog.sqlite'));
-  const artifacts = createLocalArtifactStore(join(dataDir, 'artifacts'));
-  const events = createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
+  mkdirSync(dataDir, { recursive: true });
+  const { store: artifacts, check: checkArtifacts, close: closeArtifacts } = openArtifactStore(options.artifacts, join(dataDir, 'artifacts'));
+  const onPostgres = options.catalog !== undefined && isPostgresUrl(options.catalog);
+  const catalog = onPostgres ? await openPostgresCatalog(options.catalog!) : await openCatalog(options.catalog ?? join(dataDir, 'catalog.sqlite'));
+  const shared = onPostgres ? createPostgresEventBus(options.catalog!, catalog.db, (message, err) => console.error(message, err)) : undefined;
+  // Subscribers here hear other processes' changes from the moment the Flowdesk is open.
+  try {
+    await shared?.listening;
+  } catch (err) {
+    await catalog.close();
+    closeArtifacts();
+    throw err;
+  }
+  const events: EventBus = shared ?? createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
   const diskUsage = createDiskUsage({ db: catalog.db, artifacts });
@@ -103,6 +125,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     dataDir,
     catalog,
     artifacts,
+    checkArtifacts,
     events,
     handlers,
     projects,
@@ -113,7 +136,9 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       // from the app stop with it.
       await projects.shutdown();
       await models.close();
+      await shared?.close();
       await catalog.close();
+      closeArtifacts();
     },
   };
 }

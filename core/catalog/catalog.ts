@@ -2,6 +2,7 @@
  * The catalog: Kysely over one SQLite file, opened with the settings that keep it durable
  * (WAL, synchronous=FULL, foreign keys, busy timeout), checked on open and migrated in code.
  * Writes go through `write`, which groups writes that arrive together into one transaction.
+ * A team server keeps the same catalog in PostgreSQL instead (postgres-catalog.ts).
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -20,6 +21,8 @@ export interface Catalog {
    * Runs `fn` inside a write transaction and resolves after that transaction committed. Writes
    * queued while a commit is in flight share the next transaction (group commit); each runs in
    * its own savepoint, so one that throws rolls back alone and the others still commit.
+   * On PostgreSQL (postgres-catalog.ts) each write is its own transaction, run again when it
+   * loses a race with another process, so `fn` must do nothing outside the transaction.
    */
   write<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
   /** Checkpoints the WAL into the main file and closes. */
@@ -109,8 +112,15 @@ function damaged(path: string, detail: string): FlowdeskError {
   );
 }
 
-/** Applies the migrations this catalog lacks; refuses a catalog written by a newer build. */
-async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
+/** Runs one migration step (or the whole migration) in a transaction. */
+export type InTransaction = (fn: (trx: Db) => Promise<void>) => Promise<void>;
+
+/**
+ * Applies the migrations this catalog lacks; refuses a catalog written by a newer build. Each
+ * version runs through `inTransaction` (its own transaction on SQLite; PostgreSQL runs the whole
+ * migration in one transaction that holds an advisory lock).
+ */
+export async function migrate(db: Db, dialect: Dialect, path: string, inTransaction: InTransaction = (fn) => db.transaction().execute(fn)): Promise<void> {
   await db.schema
     .createTable('flowdesk_meta')
     .ifNotExists()
@@ -127,7 +137,7 @@ async function migrate(db: Db, dialect: Dialect, path: string): Promise<void> {
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     const migration = MIGRATIONS[version - 1]!;
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(async (trx) => {
       await migration.up(trx as unknown as Kysely<unknown>, dialect);
       await trx
         .insertInto('flowdesk_meta')

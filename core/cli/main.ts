@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
+import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
 import { modelsCommand, MODELS_USAGE } from './models.ts';
@@ -14,12 +15,18 @@ import { USERS_USAGE, users } from './users.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
+                 [--artifacts s3://BUCKET/PREFIX]
+                 [--catalog postgresql://user@host/db]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
       Once users exist (or beyond loopback) every request needs a token; --token is an
       owner token with every right.
-  flowdesk gc [--data-dir DIR] [--older-than DAYS]
+      --artifacts keeps artifacts in S3-compatible storage instead of DIR/artifacts
+      (endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_PROFILE, ...).
+      --catalog (or $FLOWDESK_CATALOG) keeps the catalog in PostgreSQL instead of the
+      data folder's SQLite file; several servers may share one database.
+  flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
       uploads. Prints the bytes reclaimed.
@@ -60,10 +67,16 @@ async function serve(args: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       token: { type: 'string' },
+      artifacts: { type: 'string' },
+      catalog: { type: 'string' },
     },
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
-  const fd = await openFlowdesk({ dataDir });
+  const catalog = values.catalog ?? process.env.FLOWDESK_CATALOG;
+  if (catalog !== undefined && !isPostgresUrl(catalog)) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--catalog must be a postgresql:// URL, got '${redactUrl(catalog)}'`);
+  }
+  const fd = await openFlowdesk({ dataDir, catalog, artifacts: values.artifacts });
   // The port and token the settings name, unless the command line says otherwise.
   const settings = fd.settings.read();
   let server;
@@ -79,7 +92,7 @@ async function serve(args: string[]): Promise<void> {
     await fd.close();
     throw err;
   }
-  console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}`);
+  console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}${catalog ? ` with the catalog at ${fd.catalog.path}` : ''}${values.artifacts ? ` with artifacts in ${values.artifacts}` : ''}`);
   console.log(`Listening on ${server.url}`);
   console.log(`Log from scripts with: export MLFLOW_TRACKING_URI=${server.url}`);
   let stopping = false;
@@ -96,7 +109,7 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function gc(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, 'older-than': { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, 'older-than': { type: 'string' }, artifacts: { type: 'string' } } });
   const dataDir = values['data-dir'] ?? defaultDataDir();
   let deletedBefore: number | undefined;
   if (values['older-than'] !== undefined) {
@@ -104,7 +117,7 @@ async function gc(args: string[]): Promise<void> {
     if (!Number.isFinite(days) || days < 0) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--older-than must be a number of days, got '${values['older-than']}'`);
     deletedBefore = Date.now() - days * 86_400_000;
   }
-  const fd = await openFlowdesk({ dataDir });
+  const fd = await openFlowdesk({ dataDir, artifacts: values.artifacts });
   try {
     const report = await fd.handlers['trash.purge']({ deletedBefore });
     // Writes in flight for over an hour are remnants of a crash, not uploads still going.

@@ -231,8 +231,14 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const { trx, stamp } = work;
         const model = await getModelRow(trx, input.name);
         const resolved = await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
-        const number = Number(model.last_version) + 1;
-        await trx.updateTable('registered_models').set({ last_version: number, last_updated_time: stamp.time }).where('id', '=', model.id).execute();
+        // One statement reads and bumps the counter: on PostgreSQL it locks the model row, so
+        // versions created at once by several processes get consecutive numbers, never the same.
+        const { last_version: number } = await trx
+          .updateTable('registered_models')
+          .set((eb) => ({ last_version: eb('last_version', '+', 1), last_updated_time: stamp.time }))
+          .where('id', '=', model.id)
+          .returning('last_version')
+          .executeTakeFirstOrThrow();
         const version = await trx
           .insertInto('model_versions')
           .values({

@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
 import secureJson from 'secure-json-parse';
 import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
@@ -20,6 +21,7 @@ import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
 import { registerUiRoutes } from './ui-routes.ts';
+import { registerHealthRoute } from './health.ts';
 import { jsonStringify } from './json.ts';
 
 export interface ServerOptions {
@@ -170,7 +172,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
-  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  // One line per store this process depends on; a load balancer takes it out of rotation when one fails.
+  registerHealthRoute(app, [
+    { name: 'catalog', run: async () => void (await sql`select 1`.execute(options.flowdesk.catalog.db)) },
+    { name: 'artifacts', run: options.flowdesk.checkArtifacts },
+  ]);
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(options.version));
   await registerContractRoutes(app, context);
   await registerMlflowRoutes(app, context);

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { isRetryable } from '#core/catalog/postgres-catalog.ts';
 
 interface Waiter<R> {
   resolve: (value: R) => void;
@@ -27,24 +28,34 @@ export function createMetricCoalescer<R>(catalog: Catalog, write: (trx: Db, runI
   let pending = new Map<string, Entry<R>>();
   let scheduled = false;
 
-  async function flush(trx: Db): Promise<Map<string, { ok: true; value: R } | { ok: false; error: unknown }>> {
-    // Take what arrived up to now; anything later schedules the next transaction.
-    const work = pending;
-    pending = new Map();
-    scheduled = false;
-    const results = new Map<string, { ok: true; value: R } | { ok: false; error: unknown }>();
-    for (const [runId, entry] of work) {
-      await sql`savepoint merged_metrics`.execute(trx);
-      try {
-        results.set(runId, { ok: true, value: await write(trx, runId, entry.metrics) });
-        await sql`release savepoint merged_metrics`.execute(trx);
-      } catch (error) {
-        await sql`rollback to savepoint merged_metrics`.execute(trx);
-        await sql`release savepoint merged_metrics`.execute(trx);
-        results.set(runId, { ok: false, error });
+  /**
+   * Writes what was taken when the transaction was scheduled. On PostgreSQL a transaction that
+   * lost a race runs again, so taking the batch happens on the first run only.
+   */
+  function flush(taken: Map<string, Entry<R>>) {
+    return async (trx: Db): Promise<Map<string, { ok: true; value: R } | { ok: false; error: unknown }>> => {
+      // Take what arrived up to now; anything later schedules the next transaction.
+      if (pending === taken) {
+        pending = new Map();
+        scheduled = false;
       }
-    }
-    return results;
+      const results = new Map<string, { ok: true; value: R } | { ok: false; error: unknown }>();
+      // Runs in one order in every process, so two transactions never lock each other's rows in a cycle.
+      for (const runId of [...taken.keys()].sort()) {
+        await sql`savepoint merged_metrics`.execute(trx);
+        try {
+          results.set(runId, { ok: true, value: await write(trx, runId, taken.get(runId)!.metrics) });
+          await sql`release savepoint merged_metrics`.execute(trx);
+        } catch (error) {
+          // A lost race is the whole transaction's to retry, not this run's failure.
+          if (isRetryable(error)) throw error;
+          await sql`rollback to savepoint merged_metrics`.execute(trx);
+          await sql`release savepoint merged_metrics`.execute(trx);
+          results.set(runId, { ok: false, error });
+        }
+      }
+      return results;
+    };
   }
 
   return {
@@ -58,7 +69,7 @@ export function createMetricCoalescer<R>(catalog: Catalog, write: (trx: Db, runI
         if (scheduled) return;
         scheduled = true;
         const taken = pending;
-        catalog.write(flush).then(
+        catalog.write(flush(taken)).then(
           (results) => {
             for (const [runId, result] of results) {
               for (const waiter of taken.get(runId)?.waiters ?? []) {

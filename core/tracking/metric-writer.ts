@@ -5,6 +5,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import type { Dialect } from '#core/catalog/migrations.ts';
 import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
@@ -49,15 +50,17 @@ function toStored(m: Metric): StoredPoint {
 /**
  * Appends metric points of one run. Exact duplicates (key, step, timestamp, value) are ignored,
  * so a retried request is harmless; only points actually inserted count toward the summaries.
+ * On PostgreSQL, where other processes write at the same time, the series rows are locked first
+ * (see `lockSeries`), so the read-merge-write of the latest value and the summaries loses nothing.
  */
-export async function writeMetrics(trx: Db, runId: number, metrics: Metric[]): Promise<void> {
+export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], dialect: Dialect): Promise<void> {
   const byKey = new Map<string, StoredPoint[]>();
   for (const m of metrics) {
     let list = byKey.get(m.key);
     if (!list) byKey.set(m.key, (list = []));
     list.push(toStored(m));
   }
-  const series = await ensureSeries(trx, runId, byKey);
+  const series = dialect === 'postgres' ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
     const inserted = await insertPoints(trx, row, points);
@@ -82,28 +85,66 @@ async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoi
   }
   const missing = keys.filter((k) => !found.has(k));
   if (missing.length > 0) {
-    // New series start from a placeholder "latest" below any real point; updateSeries fixes it.
     const created = await trx
       .insertInto('metric_series')
-      .values(
-        missing.map((key) => ({
-          run_id: runId,
-          key,
-          value: 0,
-          is_nan: 1,
-          timestamp: Number.MIN_SAFE_INTEGER,
-          step: Number.MIN_SAFE_INTEGER,
-          point_count: 0,
-          nan_count: 0,
-          min_step: Number.MAX_SAFE_INTEGER,
-          max_step: Number.MIN_SAFE_INTEGER,
-        })),
-      )
+      .values(missing.map((key) => placeholderSeries(runId, key)))
       .returning(SERIES_COLUMNS)
       .execute();
     for (const r of created) found.set(r.key, r);
   }
   return found;
+}
+
+/**
+ * Creates the missing series rows (a concurrent creator wins harmlessly) and then locks every
+ * series row of this batch with FOR UPDATE, in key order so that two writers never wait on each
+ * other in a cycle. Under READ COMMITTED the locked read returns the newest committed row, so
+ * the latest value, counts and buckets are merged from what the previous writer left.
+ */
+async function lockSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint[]>): Promise<Map<string, SeriesRow>> {
+  const keys = [...byKey.keys()].sort();
+  const existing = new Set<string>();
+  for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+    const rows = await trx.selectFrom('metric_series').select('key').where('run_id', '=', runId).where('key', 'in', keys.slice(i, i + INSERT_CHUNK)).execute();
+    for (const r of rows) existing.add(r.key);
+  }
+  const missing = keys.filter((k) => !existing.has(k));
+  for (let i = 0; i < missing.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('metric_series')
+      .values(missing.slice(i, i + INSERT_CHUNK).map((key) => placeholderSeries(runId, key)))
+      .onConflict((oc) => oc.columns(['run_id', 'key']).doNothing())
+      .execute();
+  }
+  const locked = new Map<string, SeriesRow>();
+  for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+    const rows = await trx
+      .selectFrom('metric_series')
+      .select(SERIES_COLUMNS)
+      .where('run_id', '=', runId)
+      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
+      .orderBy('key')
+      .forUpdate()
+      .execute();
+    for (const r of rows) locked.set(r.key, r);
+  }
+  return locked;
+}
+
+/** A new series starts from a placeholder "latest" below any real point; updateSeries fixes it. */
+function placeholderSeries(runId: number, key: string) {
+  return {
+    run_id: runId,
+    key,
+    value: 0,
+    is_nan: 1,
+    timestamp: Number.MIN_SAFE_INTEGER,
+    step: Number.MIN_SAFE_INTEGER,
+    point_count: 0,
+    nan_count: 0,
+    min_step: Number.MAX_SAFE_INTEGER,
+    max_step: Number.MIN_SAFE_INTEGER,
+  };
 }
 
 /** Compiled insert statements by dialect, row count and RETURNING; see `insertPoints`. */

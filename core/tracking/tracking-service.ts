@@ -194,7 +194,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
           requireActiveRun(run);
           await logParams(trx, run, params);
           await setRunTags(trx, run, tags);
-          if (metrics.length > 0) await writeMetrics(trx, run.id, metrics);
+          if (metrics.length > 0) await writeMetrics(trx, run.id, metrics, catalog.dialect);
           return run;
         });
     const experimentId = String(row.experiment_id);
@@ -206,7 +206,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
   const metricWrites = createMetricCoalescer(catalog, async (trx, runId, metrics) => {
     const run = await getRunRow(trx, runId);
     requireActiveRun(run);
-    await writeMetrics(trx, run.id, metrics);
+    await writeMetrics(trx, run.id, metrics, catalog.dialect);
     return run;
   });
 

@@ -64,6 +64,9 @@ describe('flowdesk serve', () => {
 
   it('rejects a malformed port and unknown options with usage', () => {
     expect(flowdesk(['serve', '--port', 'abc', '--data-dir', tempDir()]).stderr).toMatch(/--port must be a number/);
+    const catalog = flowdesk(['serve', '--catalog', 'mysql://me:s3cret@db/x', '--data-dir', tempDir()]);
+    expect(catalog.stderr).toMatch(/--catalog must be a postgresql:\/\/ URL, got 'mysql:\/\/me:\*\*\*@db\/x'/);
+    expect(catalog.stderr).not.toContain('s3cret');
     const unknown = flowdesk(['serve', '--bogus']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/Usage/);

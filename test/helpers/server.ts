@@ -1,8 +1,9 @@
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
+import { testCatalogOption } from './postgres.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface TestServer {
@@ -16,11 +17,11 @@ export interface TestServer {
 }
 
 /** A real server on a free loopback port over a fresh data folder, closed after the test. */
-export async function startTestServer(options: { token?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { token?: string; artifacts?: string } = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const fd = await openFlowdesk({ dataDir });
+  const fd = await openFlowdesk({ dataDir, catalog: await testCatalogOption(), artifacts: options.artifacts });
   const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined });
-  afterEach(async () => {
+  onTestFinished(async () => {
     await server.close();
     await fd.close();
   });

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { createClient, type Client, type Transport } from '#core/api/client.ts';
 import type { DesktopHandlers } from '#core/api/desktop-contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
@@ -8,6 +8,7 @@ import { startServer } from '#core/server/server.ts';
 import { registerIpc } from '../../electron/main/ipc.ts';
 import { createWindowApi } from '../../electron/preload/window-api.ts';
 import { fakeFrame, fakeIpcPair } from './fake-ipc.ts';
+import { testCatalogOption } from './postgres.ts';
 import { tempDir } from './temp-dir.ts';
 
 /**
@@ -22,7 +23,7 @@ function ipcPair(fd: Flowdesk): Transport {
     get: () => () => Promise.reject(new Error('The contract suite makes no desktop calls')),
   });
   const stop = registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });
-  afterEach(stop);
+  onTestFinished(stop);
   const api = createWindowApi({ ipcRenderer: ipc.ipcRenderer, getPathForFile: () => '' });
   return (name, input) => api.call(name, input);
 }
@@ -32,17 +33,17 @@ export type TransportName = (typeof TRANSPORTS)[number];
 
 /** A fresh Flowdesk and a contract client reaching it over the named transport. */
 export async function clientOver(kind: TransportName): Promise<{ api: Client; fd: Flowdesk }> {
-  const fd = await openFlowdesk({ dataDir: tempDir() });
+  const fd = await openFlowdesk({ dataDir: tempDir(), catalog: await testCatalogOption() });
   if (kind === 'direct') {
-    afterEach(() => fd.close());
+    onTestFinished(() => fd.close());
     return { fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined)) };
   }
   if (kind === 'ipc') {
-    afterEach(() => fd.close());
+    onTestFinished(() => fd.close());
     return { fd, api: createClient(ipcPair(fd)) };
   }
   const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
-  afterEach(async () => {
+  onTestFinished(async () => {
     await server.close();
     await fd.close();
   });

@@ -1,7 +1,7 @@
 import { createClient } from '#core/api/client.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture, type RegistryFixture } from './registry-fixture.ts';
 
 /** Model `m` with versions 1 and 2; `production` points at 1 (set before protection applies). */
@@ -185,8 +185,8 @@ describe('two decisions racing for one request', () => {
     const f = await withProduction();
     const request = await requestProduction(f);
     // A second engine on the same data folder, as a second server process would open it.
-    const other = await openFlowdesk({ dataDir: f.dataDir, defaultActor: () => 'carol' });
-    afterEach(() => other.close());
+    const other = await openFlowdesk({ dataDir: f.dataDir, catalog: f.catalog, defaultActor: () => 'carol' });
+    onTestFinished(() => other.close());
     const otherApi = createClient((name, input) => dispatch(other.handlers, name, input, () => undefined));
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? f.api : otherApi).call('registry.approveRequest', { requestId: request.requestId })),

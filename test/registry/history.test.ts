@@ -160,8 +160,13 @@ describe('the history is append-only', () => {
     await expect(catalog.db.updateTable('registry_history').set({ after_json: '{}' }).execute()).rejects.toThrow(/append-only/);
     await expect(catalog.db.deleteFrom('registry_history').execute()).rejects.toThrow(/append-only/);
     await expect(sql`delete from registry_history`.execute(catalog.db)).rejects.toThrow(/append-only/);
-    // REPLACE deletes the conflicting row without firing delete triggers; an insert trigger stops it.
-    await expect(sql`insert or replace into registry_history select * from registry_history`.execute(catalog.db)).rejects.toThrow(/append-only/);
+    if (catalog.dialect === 'sqlite') {
+      // REPLACE deletes the conflicting row without firing delete triggers; an insert trigger stops it.
+      await expect(sql`insert or replace into registry_history select * from registry_history`.execute(catalog.db)).rejects.toThrow(/append-only/);
+    } else {
+      // TRUNCATE fires no row triggers; a statement trigger stops it.
+      await expect(sql`truncate registry_history`.execute(catalog.db)).rejects.toThrow(/append-only/);
+    }
     await expect(
       catalog.db
         .insertInto('registry_history')

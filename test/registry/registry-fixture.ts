@@ -16,6 +16,8 @@ export interface RegistryFixture {
   fd: Flowdesk;
   api: Client;
   dataDir: string;
+  /** The catalog option the engine was opened with (a PostgreSQL URL in the postgres project). */
+  catalog: string | undefined;
   /** An active run in the Default experiment, to register versions from. */
   runId: string;
   /** Every event published since the fixture was made. */
@@ -24,11 +26,11 @@ export interface RegistryFixture {
 
 /** A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded. */
 export async function registryFixture(): Promise<RegistryFixture> {
-  const { fd, api, dataDir } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR });
+  const { fd, api, dataDir, catalog } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR });
   const { run } = await api.call('runs.create', {});
   const events: FlowdeskEvent[] = [];
   fd.events.subscribe((e) => events.push(e));
-  return { fd, api, dataDir, runId: run.info.runId, events };
+  return { fd, api, dataDir, catalog, runId: run.info.runId, events };
 }
 
 /** Creates model `name` with `count` versions registered from `runs:/<run>/model`. */

@@ -45,7 +45,7 @@ describe('a registry-like target', () => {
     ["name LIKE 'a%' AND tags.`mlflow.prompt.is_prompt` != 'true'", ['b1']],
     ['tags.`mlflow.prompt.is_prompt` IS NULL', ACTIVE.filter((l) => l !== 'a1' && l !== 'a2')],
   ] as [string, RunLabel[]][])('%s', async (filter, expected) => {
-    const { ids } = await searchPage(seeded.catalog.db, 'sqlite', PROMPT_AWARE, { filter }, {
+    const { ids } = await searchPage(seeded.catalog.db, seeded.catalog.dialect, PROMPT_AWARE, { filter }, {
       ...scope,
       scope: undefined,
     });
@@ -54,10 +54,10 @@ describe('a registry-like target', () => {
   });
 
   it('refuses the runs-only fields', async () => {
-    await expect(searchPage(seeded.catalog.db, 'sqlite', PROMPT_AWARE, { filter: 'metrics.acc > 1' }, scope)).rejects.toThrow(
+    await expect(searchPage(seeded.catalog.db, seeded.catalog.dialect, PROMPT_AWARE, { filter: 'metrics.acc > 1' }, scope)).rejects.toThrow(
       'Invalid filter at position 1: model searches have no metrics; use tags. or an attribute',
     );
-    await expect(searchPage(seeded.catalog.db, 'sqlite', PROMPT_AWARE, { filter: "status = 'x'" }, scope)).rejects.toThrow(
+    await expect(searchPage(seeded.catalog.db, seeded.catalog.dialect, PROMPT_AWARE, { filter: "status = 'x'" }, scope)).rejects.toThrow(
       "unknown model attribute 'status'; expected one of name",
     );
   });

@@ -260,6 +260,14 @@ export const RUN_CASES: [string, RunLabel[] | string][] = [
 ];
 
 /** Experiments: 0 Default (created now), 1 exp-a, 2 exp-b, 3 exp-c (deleted), 4 it's exp. */
+/**
+ * Where PostgreSQL rightly answers otherwise: its lower() folds all of Unicode, SQLite's only
+ * ASCII, so ILIKE matches 'ЗНАЧЕНИЕ' there too (as MLflow's own ILIKE does on PostgreSQL).
+ */
+export const POSTGRES_RUN_RESULTS: Record<string, RunLabel[]> = {
+  "params.ключ ILIKE 'значение'": ['a2', 'a6'],
+};
+
 export const EXPERIMENT_CASES: [string, number[] | string][] = [
   ['', [0, 1, 2, 4]],
   ["name = 'exp-a'", [1]],

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
-import { EXPERIMENT_CASES, RUN_CASES, except } from './filter-cases.ts';
+import { EXPERIMENT_CASES, POSTGRES_RUN_RESULTS, RUN_CASES, except } from './filter-cases.ts';
 import { seedCatalog, suiteTempDir, type RunLabel, type Seeded } from './fixture.ts';
 
 describe('run filters', () => {
@@ -20,8 +20,9 @@ describe('run filters', () => {
     expect(RUN_CASES.length).toBeGreaterThanOrEqual(150);
   });
 
-  it.each(RUN_CASES)('%s', async (filter, expected) => {
-    const search = searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], filter });
+  it.each(RUN_CASES)('%s', async (filter, sqliteExpected) => {
+    const expected = (seeded.catalog.dialect === 'postgres' && POSTGRES_RUN_RESULTS[filter]) || sqliteExpected;
+    const search = searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], filter });
     if (typeof expected === 'string') {
       await expect(search).rejects.toThrow(new FlowdeskError('INVALID_PARAMETER_VALUE', expected));
       await expect(search).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
@@ -41,7 +42,7 @@ describe('run filters', () => {
       [`run_id = '${uuids.a7}'`, []],
     ];
     for (const [filter, expected] of cases) {
-      const { runIds } = await searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], filter });
+      const { runIds } = await searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], filter });
       expect(runIds.map((id) => seeded.labels.get(id)).sort(), filter).toEqual(expected);
     }
   });
@@ -56,7 +57,7 @@ describe('experiment filters', () => {
   afterAll(() => seeded.catalog.close());
 
   it.each(EXPERIMENT_CASES)('%s', async (filter, expected) => {
-    const search = searchExperiments(seeded.catalog.db, 'sqlite', { filter });
+    const search = searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { filter });
     if (typeof expected === 'string') {
       await expect(search).rejects.toThrow(new FlowdeskError('INVALID_PARAMETER_VALUE', expected));
       return;

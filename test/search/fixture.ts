@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll } from 'vitest';
-import { openCatalog, type Catalog, type Db } from '#core/catalog/catalog.ts';
+import type { Catalog } from '#core/catalog/catalog.ts';
+import { openTestCatalog } from '../helpers/postgres.ts';
 
 /**
  * A temp folder removed after the enclosing describe block: the filter table runs hundreds of
@@ -126,7 +127,7 @@ export function uuidOf(label: RunLabel): string {
  * Datasets mnist/cifar in experiment 1, mnist in 2; inputs carry the mlflow.data.context tag.
  */
 export async function seedCatalog(dir: string): Promise<Seeded> {
-  const catalog = await openCatalog(join(dir, 'catalog.sqlite'));
+  const catalog = await openTestCatalog(dir, 'file');
   const ids = {} as Record<RunLabel, number>;
   const uuids = {} as Record<RunLabel, string>;
   await catalog.write(async (trx) => {
@@ -220,11 +221,19 @@ export async function seedCatalog(dir: string): Promise<Seeded> {
 }
 
 /** Row count and content digest of every table, and the schema itself. */
-export async function catalogChecksum(db: Db): Promise<Record<string, string>> {
-  const tables = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'table' order by name`.execute(db);
+export async function catalogChecksum(catalog: Catalog): Promise<Record<string, string>> {
+  const { db } = catalog;
+  const tables =
+    catalog.dialect === 'postgres'
+      ? await sql<{ name: string; sql: string }>`select table_name as name, string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) as sql
+          from information_schema.columns where table_schema = 'public' group by table_name order by table_name`.execute(db)
+      : await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'table' order by name`.execute(db);
   const result: Record<string, string> = { schema: JSON.stringify(tables.rows) };
   for (const { name } of tables.rows) {
-    const columns = await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(db);
+    const columns =
+      catalog.dialect === 'postgres'
+        ? await sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = 'public' and table_name = ${name} order by ordinal_position`.execute(db)
+        : await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(db);
     const orderBy = sql.join(columns.rows.map((c) => sql.ref(c.name)));
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(name)} order by ${orderBy}`.execute(db);
     const digest = createHash('sha256').update(JSON.stringify(rows.rows)).digest('hex');

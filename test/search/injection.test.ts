@@ -77,7 +77,7 @@ describe('SQL injection attempts', () => {
   });
   afterAll(() => seeded.catalog.close());
 
-  const search = (q: Partial<SearchRunsQuery>) => searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], ...q });
+  const search = (q: Partial<SearchRunsQuery>) => searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], ...q });
 
   /** Runs `attempt`: it must throw INVALID_PARAMETER_VALUE or return no rows, unless `allowed` rows are fine. */
   async function expectHarmless(attempt: () => Promise<{ runIds: number[] }>, allowed: readonly number[] = []) {
@@ -91,25 +91,25 @@ describe('SQL injection attempts', () => {
   }
 
   it.each(PAYLOADS)('in filter keys, values and lists: %s', async (payload) => {
-    const before = await catalogChecksum(seeded.catalog.db);
+    const before = await catalogChecksum(seeded.catalog);
     for (const [filter, allowed] of attempts(payload)) {
       await expectHarmless(() => search({ filter }), allowed.map((label) => seeded.ids[label]));
     }
-    expect(await catalogChecksum(seeded.catalog.db)).toEqual(before);
+    expect(await catalogChecksum(seeded.catalog)).toEqual(before);
   });
 
   it.each(PAYLOADS)('in order_by entries: %s', async (payload) => {
-    const before = await catalogChecksum(seeded.catalog.db);
+    const before = await catalogChecksum(seeded.catalog);
     const all = ACTIVE.map((label) => seeded.ids[label]);
     // A quoted key no run has orders nothing: the rows are the unfiltered ones, in the default order.
     for (const orderBy of [[payload], [`${payload} DESC`], [`metrics.${backtick(payload)} DESC`], [`params.${backtick(payload)}`], [`tags.${payload}`]]) {
       await expectHarmless(() => search({ orderBy }), all);
     }
-    expect(await catalogChecksum(seeded.catalog.db)).toEqual(before);
+    expect(await catalogChecksum(seeded.catalog)).toEqual(before);
   });
 
   it.each(PAYLOADS)('in page tokens, forged with the right fingerprint: %s', async (payload) => {
-    const before = await catalogChecksum(seeded.catalog.db);
+    const before = await catalogChecksum(seeded.catalog);
     const all = ACTIVE.map((label) => seeded.ids[label]);
     for (const orderBy of [['run_name'], ['metrics.acc DESC'], []]) {
       const { nextPageToken } = await search({ orderBy, maxResults: 2 });
@@ -121,22 +121,22 @@ describe('SQL injection attempts', () => {
       }
     }
     await expectHarmless(() => search({ pageToken: payload }));
-    expect(await catalogChecksum(seeded.catalog.db)).toEqual(before);
+    expect(await catalogChecksum(seeded.catalog)).toEqual(before);
   });
 
   it.each(PAYLOADS)('in experiment ids and view type: %s', async (payload) => {
-    const before = await catalogChecksum(seeded.catalog.db);
+    const before = await catalogChecksum(seeded.catalog);
     await expectHarmless(() => search({ experimentIds: [payload] }));
     await expectHarmless(() => search({ experimentIds: ['1', payload] }));
     await expectHarmless(() => search({ viewType: payload as never }));
-    expect(await catalogChecksum(seeded.catalog.db)).toEqual(before);
+    expect(await catalogChecksum(seeded.catalog)).toEqual(before);
   });
 
   it('never writes user text into the SQL: keys and values travel as parameters', () => {
     const key = "k'; drop table runs; --";
     const value = "v' or 1=1 --";
     const filter = `params.${backtick(key)} = ${single(value)} OR tags.${backtick(key)} LIKE ${single(value)} OR metrics.${backtick(key)} > 1 OR run_name IN (${single(value)})`;
-    const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, 'sqlite')!.compile(seeded.catalog.db);
+    const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, seeded.catalog.dialect)!.compile(seeded.catalog.db);
     expect(compiled.sql).not.toContain('drop');
     expect(compiled.sql).not.toContain('or 1=1');
     expect(compiled.parameters).toEqual([key, value, key, value, key, 1, value]);

@@ -2,10 +2,10 @@
  * order_by, max_results, view types, experiment scopes and page tokens, on the fixed data set;
  * and paging that stays exact while runs are inserted between pages.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
+import type { Catalog } from '#core/catalog/catalog.ts';
+import { openTestCatalog } from '../helpers/postgres.ts';
 import { searchExperiments, searchRuns, type SearchRunsQuery } from '#core/search/search.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { seedCatalog, suiteTempDir, uuidOf, ACTIVE, type RunLabel, type Seeded } from './fixture.ts';
@@ -21,7 +21,7 @@ describe('run order and paging on the fixed data set', () => {
   afterAll(() => seeded.catalog.close());
 
   const labelsOf = (ids: number[]) => ids.map((id) => seeded.labels.get(id));
-  const search = (q: Partial<SearchRunsQuery>) => searchRuns(seeded.catalog.db, 'sqlite', { experimentIds: ['1', '2'], ...q });
+  const search = (q: Partial<SearchRunsQuery>) => searchRuns(seeded.catalog.db, seeded.catalog.dialect, { experimentIds: ['1', '2'], ...q });
 
   const ORDER_CASES: [string[] | undefined, RunLabel[]][] = [
     [undefined, ['a6', 'a5', 'a4', 'b3', 'a3', 'b2', 'a2', 'b1', 'a1']],
@@ -120,7 +120,7 @@ describe('run order and paging on the fixed data set', () => {
     ]) {
       await expect(search({ ...base, ...change, pageToken: nextPageToken })).rejects.toThrow(invalidWith(message));
     }
-    const experiments = await searchExperiments(seeded.catalog.db, 'sqlite', { maxResults: 1 });
+    const experiments = await searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { maxResults: 1 });
     await expect(search({ pageToken: experiments.nextPageToken })).rejects.toThrow(invalidWith(message));
   });
 
@@ -202,26 +202,26 @@ describe('experiment order and paging', () => {
     [['experiment_id'], [0, 1, 2, 4]],
     [['tags.owner'], [1, 2, 4, 0]],
   ])('orders experiments by %j', async (orderBy, expected) => {
-    expect((await searchExperiments(seeded.catalog.db, 'sqlite', { orderBy })).experimentIds).toEqual(expected);
+    expect((await searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { orderBy })).experimentIds).toEqual(expected);
   });
 
   it('pages through experiments and applies the view type', async () => {
     const seen: number[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await searchExperiments(seeded.catalog.db, 'sqlite', { viewType: 'ALL', maxResults: 2, pageToken });
+      const page = await searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { viewType: 'ALL', maxResults: 2, pageToken });
       seen.push(...page.experimentIds);
       pageToken = page.nextPageToken;
     } while (pageToken);
     expect(seen).toEqual([0, 4, 3, 2, 1]);
-    expect((await searchExperiments(seeded.catalog.db, 'sqlite', { viewType: 'DELETED_ONLY' })).experimentIds).toEqual([3]);
+    expect((await searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { viewType: 'DELETED_ONLY' })).experimentIds).toEqual([3]);
   });
 
   it('refuses order_by on metrics and max_results beyond 50000', async () => {
-    await expect(searchExperiments(seeded.catalog.db, 'sqlite', { orderBy: ['metrics.acc'] })).rejects.toThrow(
+    await expect(searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { orderBy: ['metrics.acc'] })).rejects.toThrow(
       invalidWith("Invalid order_by entry 'metrics.acc' at position 1: experiment searches have no metrics to order by"),
     );
-    await expect(searchExperiments(seeded.catalog.db, 'sqlite', { maxResults: 50_001 })).rejects.toThrow(
+    await expect(searchExperiments(seeded.catalog.db, seeded.catalog.dialect, { maxResults: 50_001 })).rejects.toThrow(
       invalidWith('Invalid value 50001 for max_results: experiment searches take a whole number from 1 to 50000'),
     );
   });
@@ -278,14 +278,14 @@ describe('paging while runs are inserted', () => {
   it.each([[[]], [['metrics.acc DESC']], [['params.model', 'metrics.acc']], [['run_name DESC']], [['start_time ASC']]])(
     'serves every run that existed before paging began exactly once, ordered by %j',
     async (orderBy) => {
-      const catalog = await openCatalog(join(tempDir(), 'catalog.sqlite'));
+      const catalog = await openTestCatalog(tempDir());
       const next = random(7);
       const before = new Set(await insertRuns(catalog, 120, next, 'a'));
       const seen: number[] = [];
       let pageToken: string | undefined;
       let round = 0;
       do {
-        const page = await searchRuns(catalog.db, 'sqlite', { experimentIds: ['0'], orderBy, maxResults: 7, pageToken });
+        const page = await searchRuns(catalog.db, catalog.dialect, { experimentIds: ['0'], orderBy, maxResults: 7, pageToken });
         seen.push(...page.runIds);
         pageToken = page.nextPageToken;
         // Runs whose sort values land before, inside and after the current position.

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_PATHS } from '../artifacts/hostile-paths.ts';
 import { snapshotTree } from '../artifacts/snapshot-tree.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { parseS3Url } from '#core/artifacts/s3-artifact-store.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { artifactBackends, listKeys, testS3Client, type ArtifactBackend } from '../helpers/s3.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 /**
@@ -104,21 +108,37 @@ const ROUTES: Record<string, Route> = {
   ],
 };
 
-describe('hostile artifact paths', () => {
+/**
+ * Canary files beside the store's root, where '../canary' from the root would land, and one file
+ * inside; `snapshot` captures both. On S3 the canaries are objects next to the store's prefix.
+ */
+async function plantCanaries(backend: ArtifactBackend, setting: string | undefined, dataDir: string, fd: Flowdesk) {
+  await fd.artifacts.write('inside.txt', Buffer.from('store content'));
+  if (backend.name === 's3') {
+    const { bucket, prefix } = parseS3Url(setting!);
+    const base = prefix.replace(/\/store$/, '');
+    const client = testS3Client();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/canary/secret.txt`, Body: 'canary secret' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/canary/sub/x.bin`, Body: Buffer.from([0, 1, 2]) }));
+    return { abs: `${base}/canary`, snapshot: () => listKeys(bucket, `${base}/`) };
+  }
+  const canary = join(dataDir, 'canary');
+  mkdirSync(join(canary, 'sub'), { recursive: true });
+  writeFileSync(join(canary, 'secret.txt'), 'canary secret');
+  writeFileSync(join(canary, 'sub', 'x.bin'), Buffer.from([0, 1, 2]));
+  const store = join(dataDir, 'artifacts');
+  return { abs: canary.replace(/^\/+/, ''), snapshot: async () => ({ canary: snapshotTree(canary), store: snapshotTree(store) }) };
+}
+
+describe.each(artifactBackends())('hostile artifact paths ($name)', (backend) => {
   it.each(Object.entries(ROUTES))('are refused with 400 JSON by %s, and nothing outside or inside the store changes', async (_name, route) => {
-    const { url, dataDir, api } = await startTestServer();
+    const setting = backend.setting();
+    const { url, dataDir, api, fd } = await startTestServer({ artifacts: setting });
     const { run } = await api.call('runs.create', {});
     const { model } = await api.call('loggedModels.create', { experimentId: '0' });
     const ids = { runId: run.info.runId, modelId: model.info.modelId };
-    // The canary sits beside the store's root folder, where '../canary' from the root would land.
-    const canary = join(dataDir, 'canary');
-    mkdirSync(join(canary, 'sub'), { recursive: true });
-    writeFileSync(join(canary, 'secret.txt'), 'canary secret');
-    writeFileSync(join(canary, 'sub', 'x.bin'), Buffer.from([0, 1, 2]));
-    writeFileSync(join(dataDir, 'artifacts', 'inside.txt'), 'store content');
-    const store = join(dataDir, 'artifacts');
-    const before = { canary: snapshotTree(canary), store: snapshotTree(store) };
-    const abs = canary.replace(/^\/+/, '');
+    const { abs, snapshot } = await plantCanaries(backend, setting, dataDir, fd);
+    const before = await snapshot();
 
     const failures: string[] = [];
     for (const form of FORMS.map((f) => f.replaceAll('{abs}', abs))) {
@@ -136,6 +156,6 @@ describe('hostile artifact paths', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect({ canary: snapshotTree(canary), store: snapshotTree(store) }).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import type { FlowdeskEvent } from '#core/api/events.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { artifactBackends } from '../helpers/s3.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 const PROXY = '/api/2.0/mlflow-artifacts';
@@ -36,9 +39,14 @@ function request(baseUrl: string, method: string, path: string, body?: Buffer | 
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe('the artifact proxy', () => {
+/** What the store holds at a path, read through the store itself (a folder or S3 alike). */
+async function stored(fd: Flowdesk, path: string): Promise<Buffer> {
+  return buffer((await fd.artifacts.read(path)).stream);
+}
+
+describe.each(artifactBackends())('the artifact proxy ($name)', (backend) => {
   it('stores a PUT body of any content type byte for byte, creating folders, and answers {}', async () => {
-    const { url, dataDir } = await startTestServer();
+    const { url, fd } = await startTestServer({ artifacts: backend.setting() });
     const bodies: [string, Buffer, Record<string, string>][] = [
       ['1/r/a/b/c.txt', Buffer.from('hello\n'), { 'content-type': 'text/plain' }],
       // Not JSON at all, though labelled so: the proxy must never parse artifact bodies.
@@ -51,19 +59,19 @@ describe('the artifact proxy', () => {
       const res = await request(url, 'PUT', `${PROXY}/artifacts/${path}`, body, headers);
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({});
-      expect(readFileSync(join(dataDir, 'artifacts', path)).equals(body)).toBe(true);
+      expect((await stored(fd, path)).equals(body)).toBe(true);
     }
   });
 
   it('replaces an existing file on PUT', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/f.txt`, 'first version');
     await request(url, 'PUT', `${PROXY}/artifacts/1/f.txt`, 'second');
     expect((await request(url, 'GET', `${PROXY}/artifacts/1/f.txt`)).body.toString()).toBe('second');
   });
 
   it('leaves nothing behind when the client disconnects mid-upload', async () => {
-    const { url, dataDir, server } = await startTestServer();
+    const { url, dataDir, server, fd } = await startTestServer({ artifacts: backend.setting() });
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(server.port, '127.0.0.1', () => {
         socket.write(`PUT ${PROXY}/artifacts/1/partial.bin HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Length: 1000\r\n\r\n`);
@@ -73,12 +81,15 @@ describe('the artifact proxy', () => {
       socket.on('error', reject);
     });
     // The server notices the abort asynchronously; the list settles once the staging file is gone.
-    await expect.poll(() => (existsSync(join(dataDir, 'artifacts', '1')) ? readdirSync(join(dataDir, 'artifacts', '1')) : [])).toEqual([]);
+    if (backend.name === 'folder') {
+      await expect.poll(() => (existsSync(join(dataDir, 'artifacts', '1')) ? readdirSync(join(dataDir, 'artifacts', '1')) : [])).toEqual([]);
+    }
+    expect(await fd.artifacts.du('')).toBe(0);
     expect((await request(url, 'GET', `${PROXY}/artifacts/1/partial.bin`)).status).toBe(404);
   });
 
   it('serves a file as a download with nosniff, a sandbox CSP and a guessed type', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/plots/loss.png`, Buffer.from([0x89, 0x50, 0x4e, 0x47]), { 'content-type': 'image/png' });
     const res = await request(url, 'GET', `${PROXY}/artifacts/1/plots/loss.png`);
     expect(res.status).toBe(200);
@@ -98,7 +109,7 @@ describe('the artifact proxy', () => {
   });
 
   it('names non-ASCII and quoted file names with RFC 5987 filename*', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const name = 'résumé "final".txt';
     const encoded = encodeURIComponent(name);
     expect((await request(url, 'PUT', `${PROXY}/artifacts/1/${encoded}`, 'cv')).status).toBe(200);
@@ -108,7 +119,7 @@ describe('the artifact proxy', () => {
   });
 
   it('answers byte ranges with 206, suffix ranges too, and an unsatisfiable range with 416 JSON', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/digits.txt`, '0123456789');
     const path = `${PROXY}/artifacts/1/digits.txt`;
     const middle = await request(url, 'GET', path, undefined, { range: 'bytes=2-5' });
@@ -131,7 +142,7 @@ describe('the artifact proxy', () => {
   });
 
   it('answers a missing file, or a folder, with 404 RESOURCE_DOES_NOT_EXIST', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const missing = await request(url, 'GET', `${PROXY}/artifacts/1/nothing.txt`);
     expect(missing.status).toBe(404);
     expect(missing.json()).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: "No artifact file at '1/nothing.txt'" });
@@ -142,7 +153,7 @@ describe('the artifact proxy', () => {
   });
 
   it('lists immediate children by basename, is_dir always, file_size for files only', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/r/artifacts/model/MLmodel`, 'abc');
     await request(url, 'PUT', `${PROXY}/artifacts/1/r/artifacts/model/sub/deep.txt`, 'x');
     await request(url, 'PUT', `${PROXY}/artifacts/1/r/artifacts/empty.txt`, '');
@@ -155,28 +166,29 @@ describe('the artifact proxy', () => {
   });
 
   it('lists a file path or a missing folder as empty, which is how clients tell files from folders', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/f.txt`, 'x');
     expect((await request(url, 'GET', `${PROXY}/artifacts?path=1/f.txt`)).json()).toEqual({ files: [] });
     expect((await request(url, 'GET', `${PROXY}/artifacts?path=1/nope`)).json()).toEqual({ files: [] });
   });
 
   it('refuses a listing path given twice', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const res = await request(url, 'GET', `${PROXY}/artifacts?path=1&path=2`);
     expect(res.status).toBe(400);
     expect(res.json()).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: "Parameter 'path' is given 2 times; give it once" });
   });
 
   it('deletes a file or a folder tree, succeeds for a missing path and refuses the root', async () => {
-    const { url, dataDir } = await startTestServer();
+    const { url, fd } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/a/b/c.txt`, 'x');
     await request(url, 'PUT', `${PROXY}/artifacts/1/a/d.txt`, 'y');
     const file = await request(url, 'DELETE', `${PROXY}/artifacts/1/a/d.txt`);
     expect([file.status, file.json()]).toEqual([200, {}]);
-    expect(existsSync(join(dataDir, 'artifacts/1/a/d.txt'))).toBe(false);
+    expect(await fd.artifacts.stat('1/a/d.txt')).toBeUndefined();
     expect((await request(url, 'DELETE', `${PROXY}/artifacts/1/a`)).status).toBe(200);
-    expect(existsSync(join(dataDir, 'artifacts/1/a'))).toBe(false);
+    expect(await fd.artifacts.stat('1/a')).toBeUndefined();
+    expect(await fd.artifacts.du('')).toBe(0);
     const again = await request(url, 'DELETE', `${PROXY}/artifacts/1/a`);
     expect([again.status, again.json()]).toEqual([200, {}]);
     const root = await request(url, 'DELETE', `${PROXY}/artifacts/`);
@@ -185,7 +197,7 @@ describe('the artifact proxy', () => {
   });
 
   it('declines multipart upload with the 501 that makes clients fall back to one PUT', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     for (const action of ['create', 'complete', 'abort']) {
       const res = await request(url, 'POST', `${PROXY}/mpu/${action}/1/r/artifacts`, JSON.stringify({ path: '/tmp/big.bin', num_parts: 3 }), {
         'content-type': 'application/json',
@@ -196,7 +208,7 @@ describe('the artifact proxy', () => {
   });
 
   it('serves every route under /ajax-api too', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const ajax = '/ajax-api/2.0/mlflow-artifacts';
     expect((await request(url, 'PUT', `${ajax}/artifacts/1/x.txt`, 'ajax')).status).toBe(200);
     expect((await request(url, 'GET', `${ajax}/artifacts/1/x.txt`)).body.toString()).toBe('ajax');
@@ -206,7 +218,7 @@ describe('the artifact proxy', () => {
   });
 
   it("publishes artifact.added for a file landing in a run's artifacts, and nothing for other paths", async () => {
-    const { url, fd, api } = await startTestServer();
+    const { url, fd, api } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const events: FlowdeskEvent[] = [];
     fd.events.subscribe((e) => events.push(e));
@@ -220,9 +232,9 @@ describe('the artifact proxy', () => {
   });
 });
 
-describe('the UI artifact helpers', () => {
+describe.each(artifactBackends())('the UI artifact helpers ($name)', (backend) => {
   it("get-artifact serves a run's file by run-relative path with the download headers", async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const runId = run.info.runId;
     await request(url, 'PUT', `${PROXY}/artifacts/0/${runId}/artifacts/eval/report.html`, '<h1>hi</h1>');
@@ -240,7 +252,7 @@ describe('the UI artifact helpers', () => {
   });
 
   it('get-artifact answers a missing run or file with 404 and missing parameters with 400', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const noRun = await request(url, 'GET', `/get-artifact?run_id=${'0'.repeat(32)}&path=f.txt`);
     expect(noRun.status).toBe(404);
@@ -256,7 +268,7 @@ describe('the UI artifact helpers', () => {
   });
 
   it("upload-artifact writes a raw body into the run's artifacts and publishes artifact.added", async () => {
-    const { url, fd, api, dataDir } = await startTestServer();
+    const { url, fd, api } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const events: FlowdeskEvent[] = [];
     fd.events.subscribe((e) => events.push(e));
@@ -265,12 +277,12 @@ describe('the UI artifact helpers', () => {
       'content-type': 'application/octet-stream',
     });
     expect([res.status, res.json()]).toEqual([200, {}]);
-    expect(readFileSync(join(dataDir, 'artifacts/0', run.info.runId, 'artifacts/notes/a b.bin')).equals(body)).toBe(true);
+    expect((await stored(fd, `0/${run.info.runId}/artifacts/notes/a b.bin`)).equals(body)).toBe(true);
     expect(events).toEqual([{ type: 'artifact.added', experimentId: '0', runId: run.info.runId, path: 'notes/a b.bin' }]);
   });
 
   it('upload-artifact refuses bodies over 10 MB, announced or chunked, and writes nothing', async () => {
-    const { url, api, dataDir } = await startTestServer();
+    const { url, api, fd } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const path = `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run.info.runId}&path=big.bin`;
     const announced = await request(url, 'POST', path, Buffer.alloc(10 * 1024 * 1024 + 1));
@@ -288,20 +300,20 @@ describe('the UI artifact helpers', () => {
       req.end();
     });
     expect(chunked.status).toBe(413);
-    expect(readdirSync(join(dataDir, 'artifacts', '0', run.info.runId, 'artifacts'))).toEqual([]);
+    expect(await fd.artifacts.du('')).toBe(0);
   });
 
   it('upload-artifact answers an unknown run with 404', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const res = await request(url, 'POST', `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${'0'.repeat(32)}&path=f.txt`, 'x');
     expect(res.status).toBe(404);
     expect(res.json()).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST' });
   });
 });
 
-describe('MLflow client sequences over the proxy', () => {
+describe.each(artifactBackends())('MLflow client sequences over the proxy ($name)', (backend) => {
   it('8.4: a run gets a hostless mlflow-artifacts URI and log_artifact lands under it', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ artifacts: backend.setting() });
     const { experimentId } = await api.call('experiments.create', { name: 'e' });
     const { run } = await api.call('runs.create', { experimentId });
     expect(run.info.artifactUri).toBe(`mlflow-artifacts:/${experimentId}/${run.info.runId}/artifacts`);
@@ -317,7 +329,7 @@ describe('MLflow client sequences over the proxy', () => {
   });
 
   it('8.11: a recursive client download gets every file byte-identical', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startTestServer({ artifacts: backend.setting() });
     const root = '1/0123456789abcdef0123456789abcdef/artifacts/model';
     const files: Record<string, Buffer> = {
       MLmodel: Buffer.from('artifact_path: model\nflavors:\n  python_function: {}\n'),

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
+import { artifactBackends } from '../helpers/s3.ts';
 
-describe('disk usage per experiment', () => {
+describe.each(artifactBackends())('disk usage per experiment ($name)', (backend) => {
   it('reports bytes per experiment, active and deleted, largest first, with their total', async () => {
-    const { api, fd } = await testFlowdesk();
+    const { api, fd } = await testFlowdesk({ artifacts: backend.setting() });
     const small = await api.call('experiments.create', { name: 'small' });
     const big = await api.call('experiments.create', { name: 'big' });
     const gone = await api.call('experiments.create', { name: 'gone' });
@@ -30,7 +31,7 @@ describe('disk usage per experiment', () => {
   });
 
   it('counts a deleted run in its experiment until it is purged', async () => {
-    const { api, fd } = await testFlowdesk();
+    const { api, fd } = await testFlowdesk({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', { experimentId: '0' });
     await fd.artifacts.write(`0/${run.info.runId}/artifacts/model.bin`, Readable.from([Buffer.alloc(2048, 1)]));
     await api.call('runs.delete', { runId: run.info.runId });
@@ -42,7 +43,7 @@ describe('disk usage per experiment', () => {
   });
 
   it('drops a purged experiment from the report', async () => {
-    const { api } = await testFlowdesk();
+    const { api } = await testFlowdesk({ artifacts: backend.setting() });
     const { experimentId } = await api.call('experiments.create', { name: 'purged' });
     await api.call('experiments.delete', { experimentId });
     await api.call('trash.purge', { experimentIds: [experimentId] });

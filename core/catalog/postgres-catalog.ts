@@ -1,0 +1,120 @@
+/**
+ * The catalog on PostgreSQL, for a team server: the same Kysely schema and queries as on SQLite,
+ * through Kysely's PostgreSQL dialect over a `pg` pool. Several server processes may share one
+ * database, so migrations run under an advisory lock and every write is its own transaction,
+ * retried when PostgreSQL reports that it lost a race with another writer.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { migrate, type Catalog, type Db } from './catalog.ts';
+import type { Database as Schema } from './schema.ts';
+
+/** Connections per process; the server's writes are short, reads are the bulk. */
+const POOL_SIZE = 10;
+
+/** How often a write that lost a race (serialization failure, deadlock, unique clash) is re-run. */
+const MAX_ATTEMPTS = 8;
+
+/** An arbitrary, fixed key: every Flowdesk process takes this advisory lock to migrate. */
+const MIGRATION_LOCK = 7_318_463_251;
+
+/**
+ * SQLSTATEs after which re-running the whole transaction is the right answer: serialization
+ * failure, deadlock, and a unique violation (a check-then-insert that raced another process;
+ * the re-run sees the other row and answers as it would have without the race).
+ */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+/** True for an error that `write` resolves by running the transaction again. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && RETRYABLE.has(err.code ?? '');
+}
+
+/** True for a postgres:// or postgresql:// URL, the forms `--catalog` accepts for PostgreSQL. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** The URL without its password, for messages and `catalog.path`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+/**
+ * int8 and numeric come back as strings from `pg` (they may exceed 2^53); the catalog's are ids,
+ * counts, steps and epoch milliseconds, all well inside a double, and the code expects numbers.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Opens the catalog in the PostgreSQL database at `url`, bringing its schema up to date. */
+export async function openPostgresCatalog(url: string): Promise<Catalog> {
+  const shown = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
+  // An idle connection that the server drops must not crash the process; the pool replaces it.
+  pool.on('error', (err) => console.error(`Flowdesk: a PostgreSQL connection to ${shown} failed`, err));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+      // DDL is transactional here: the whole upgrade commits at once or not at all.
+      await migrate(trx, 'postgres', shown, (fn) => fn(trx));
+    });
+  } catch (err) {
+    await db.destroy();
+    if (err instanceof FlowdeskError) throw err;
+    throw new FlowdeskError('INVALID_STATE', `Cannot open the catalog at ${shown}: ${(err as Error).message}`);
+  }
+  return createPostgresCatalog(db, shown);
+}
+
+function createPostgresCatalog(db: Db, shown: string): Catalog {
+  let closed = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  async function attempt<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await db.transaction().execute(fn);
+      } catch (err) {
+        if (tries >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        // A little random wait, so writers that collided do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * tries));
+      }
+    }
+  }
+
+  return {
+    db,
+    dialect: 'postgres',
+    path: shown,
+    async write<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+      if (closed) throw new FlowdeskError('INVALID_STATE', 'The catalog is closed');
+      inFlight++;
+      try {
+        return await attempt(fn);
+      } finally {
+        inFlight--;
+        if (inFlight === 0) drained?.();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      await db.destroy();
+    },
+  };
+}
