@@ -202,7 +202,7 @@ describe('the desktop app', () => {
     const { app, dataDir } = await start(fake);
     const url = app.server().url;
     expect(existsSync(join(dataDir, 'server.json'))).toBe(true);
-    expect(await (await fetch(`${url}/health`)).text()).toBe('OK');
+    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'OK' });
     const api = createWindowApi({ ipcRenderer: fake.ipc.ipcRenderer, getPathForFile: () => '' });
     expect(await api.desktop('desktop.info', {})).toEqual({ ok: true, value: { serverUrl: url, dataDir, version: '9.9.9' } });
     const created = await api.call('experiments.create', { name: 'from the window' });

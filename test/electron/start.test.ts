@@ -32,7 +32,7 @@ describe('npm start', () => {
       expect(lines[0]).toMatch(/^Electron's binary is not installed .*runs as a local server: open the URL below in a browser\.$/);
       expect(lines.filter((l) => /Electron/.test(l))).toHaveLength(1);
       expect(output).toContain(`Listening on ${url}`);
-      expect(await (await fetch(`${url}/health`)).text()).toBe('OK');
+      expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'OK' });
       const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(existsSync(join(dataDir, 'server.json'))).toBe(true);
