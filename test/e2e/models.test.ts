@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
 import { expected, logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
@@ -17,12 +17,14 @@ describe('models in the window', () => {
   let experimentId: string;
   let runId: string;
   let sklearnRunId: string;
+  // Made before any test runs, so removed after all of them rather than by tempDir's per-test hook.
+  const modelsDir = mkdtempSync(join(tmpdir(), 'flowdesk-e2e-models-'));
 
   beforeAll(async () => {
     served = await serveFlowdesk(await prepareDataDir());
     ({ runId } = await logLinearModels(served.url, { experiment: 'pricing' }));
     experimentId = (await served.api.call('experiments.getByName', { name: 'pricing' })).experiment.experimentId;
-    const folder = join(tempDir(), 'model');
+    const folder = join(modelsDir, 'model');
     mkdirSync(folder);
     writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
     writeFileSync(join(folder, 'input_example.json'), JSON.stringify({ columns: ['age', 'visits'], data: [[42, 3]] }));
@@ -35,6 +37,7 @@ describe('models in the window', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
+    rmSync(modelsDir, { recursive: true, force: true });
   });
 
   it("shows each model folder of a run with flavors, signature and input example, and serves it from the Serve button", async () => {
