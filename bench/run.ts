@@ -8,6 +8,7 @@ import { runServerBench } from './server-bench.ts';
 import { runTableBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
+import { runTeamBench } from './team-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -19,3 +20,4 @@ await runProjectsBench();
 await runModelsBench();
 await runImportBench();
 await runTableBench();
+await runTeamBench();
