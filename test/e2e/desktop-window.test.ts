@@ -22,6 +22,8 @@ import { createDesktopHandlers } from '../../electron/main/desktop-handlers.ts';
 import { registerIpc } from '../../electron/main/ipc.ts';
 import { fakeFrame, fakeIpcPair } from '../helpers/fake-ipc.ts';
 import { launchChromium, openPage, screenshot } from './e2e-helpers.ts';
+import { createTeamConnection } from '../../electron/main/team-connection.ts';
+import { fakeSafeStorage } from '../helpers/fake-safe-storage.ts';
 
 /** The preload's API factory, bundled into a script the page runs before its own. */
 async function preloadScript(): Promise<string> {
@@ -91,6 +93,7 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
       send,
       info: async () => ({ serverUrl: server.url, dataDir: fd.dataDir, version: 'e2e' }),
       moveDataDir: () => undefined,
+      team: createTeamConnection({ dataDir: fd.dataDir, safeStorage: fakeSafeStorage(), send: () => undefined, log: () => undefined }),
     });
     const stopIpc = registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });
     const stopEvents = fd.events.subscribe(send);

@@ -9,6 +9,7 @@ import type { ElectronApi } from '../../electron/main/electron-api.ts';
 import { createWindowApi } from '../../electron/preload/window-api.ts';
 import { resolveDataDir } from '#core/settings/data-location.ts';
 import { fakeIpcPair } from '../helpers/fake-ipc.ts';
+import { fakeSafeStorage } from '../helpers/fake-safe-storage.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 type Listener = (...args: unknown[]) => void;
@@ -116,6 +117,7 @@ function fakeElectron(options: { lock?: boolean } = {}) {
     ),
     nativeTheme: { themeSource: 'system' },
     clipboard: { writeText: vi.fn() },
+    safeStorage: fakeSafeStorage(),
   };
   return { electron: electron as unknown as ElectronApi, raw: electron, root, calls, emit, readyResolve, windows, sent, ipc, quit, protocolHandlers, menus, notifications, permissionHandlers };
 }
