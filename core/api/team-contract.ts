@@ -16,6 +16,14 @@ export const teamWho = z.object({
   role: z.string().nullable(),
 });
 
+export type TeamWho = z.infer<typeof teamWho>;
+
+/** `team.json` in the data folder: the server and the token, encrypted by the OS unless the person allowed plain text. */
+export const savedTeam = z.object({
+  url: z.string(),
+  token: z.union([z.object({ encrypted: z.string() }), z.object({ plain: z.string() })]),
+});
+
 export const teamStatus = z.object({
   /** The team server the window uses now; absent on local data. */
   url: z.string().optional(),

@@ -7,12 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Transport } from '#core/api/client.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
-import { teamWho, type TeamStatus } from '#core/api/team-contract.ts';
+import { savedTeam, teamWho, type TeamStatus, type TeamWho } from '#core/api/team-contract.ts';
 import type { ElectronApi } from './electron-api.ts';
 
 export const TEAM_FILE = 'team.json';
@@ -20,11 +19,6 @@ const SESSION_PATH = '/api/flowdesk/v1/auth/session';
 const EVENTS_PATH = '/api/flowdesk/v1/events';
 /** How long to wait before opening the event stream again after it dropped. */
 const RECONNECT_MS = 2000;
-
-const savedTeam = z.object({
-  url: z.string(),
-  token: z.union([z.object({ encrypted: z.string() }), z.object({ plain: z.string() })]),
-});
 
 export interface TeamConnectionDeps {
   dataDir: string;
@@ -40,7 +34,7 @@ export interface TeamConnection {
   /** The contract over HTTP to the team server, while connected. */
   transport(): Transport | undefined;
   status(): TeamStatus;
-  test(url: string, token: string): Promise<z.infer<typeof teamWho>>;
+  test(url: string, token: string): Promise<TeamWho>;
   connect(url: string, token: string, storePlainText: boolean): Promise<TeamStatus>;
   disconnect(): TeamStatus;
   /** Resumes the saved connection, if any (at start). */
@@ -51,7 +45,7 @@ export interface TeamConnection {
 const base = (url: string) => url.replace(/\/+$/, '');
 
 /** Asks the team server who the token belongs to; every failure becomes a sentence for the person. */
-export async function whoAmI(url: string, token: string): Promise<z.infer<typeof teamWho>> {
+export async function whoAmI(url: string, token: string): Promise<TeamWho> {
   let response: Response;
   try {
     response = await fetch(`${base(url)}${SESSION_PATH}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
@@ -130,7 +124,7 @@ export function createTeamConnection(deps: TeamConnectionDeps): TeamConnection {
     active = undefined;
   };
 
-  const use = (url: string, token: string, who: z.infer<typeof teamWho>, remembered: boolean) => {
+  const use = (url: string, token: string, who: TeamWho, remembered: boolean) => {
     stop();
     problem = undefined;
     active = {

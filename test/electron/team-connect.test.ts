@@ -56,7 +56,7 @@ async function startApp(fake: Fake, dataDir = join(fake.root, 'data')) {
   return { app, api, dataDir };
 }
 
-const runIds = async (search: (input: object) => Promise<{ runs: { info: { runId: string } }[] }>) => (await search({ experimentIds: ['0'] })).runs.map((r) => r.info.runId);
+const runIds = async (search: (input: { experimentIds: string[] }) => Promise<{ runs: { info: { runId: string } }[] }>) => (await search({ experimentIds: ['0'] })).runs.map((r) => r.info.runId);
 
 describe('the desktop app connected to a team server', () => {
   it('tests, connects, routes calls, events and artifacts to the team, then disconnects back to local data', async () => {
