@@ -5,9 +5,9 @@
  */
 import type { BrowserWindow, Dialog } from 'electron';
 import type { DesktopEvent, DesktopHandlers, ImportTarget } from '#core/api/desktop-contract.ts';
-import { FlowdeskError } from '#core/api/errors.ts';
 import type { FileImporter } from '#core/tracking/file-import.ts';
 import type { TeamConnection } from './team-connection.ts';
+import { createTeamImporter } from './team-import.ts';
 
 export interface DesktopHandlerDeps {
   importer: FileImporter;
@@ -23,9 +23,11 @@ export interface DesktopHandlerDeps {
 
 export function createDesktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
   const importInto = (importId: string, target: ImportTarget, paths: readonly string[]) => {
-    // The importer writes to the local catalog and store; a run on the team server is not there.
-    if (deps.team.current()) throw new FlowdeskError('INVALID_STATE', 'Dropping files into a run is not available while connected to a team server yet; log them with a script instead');
-    return deps.importer(target, paths, (progress) => deps.send({ type: 'import.progress', importId, ...progress }));
+    // While connected, the run is on the team server: files go up through its artifact proxy.
+    const team = deps.team.current();
+    const transport = deps.team.transport();
+    const importer = team && transport ? createTeamImporter({ ...team, transport }) : deps.importer;
+    return importer(target, paths, (progress) => deps.send({ type: 'import.progress', importId, ...progress }));
   };
 
   const pick = async (properties: ('openFile' | 'openDirectory' | 'multiSelections' | 'createDirectory')[], title: string) => {

@@ -100,6 +100,16 @@ describe('the desktop app connected to a team server', () => {
     expect(preview.status).toBe(200);
     expect(await preview.text()).toBe('from the team');
 
+    // Dropped files go up to the team's artifact proxy, into a new team run.
+    const dropped = join(fake.root, 'dropped.txt');
+    writeFileSync(dropped, 'dropped on the window');
+    const imported = (await fake.ipc.ipcRenderer.invoke('flowdesk:call', { name: 'desktop.importPaths', input: { importId: 'i1', target: { experimentId: '0' }, paths: [dropped] } })) as { ok: true; value: { runId: string; files: number } };
+    expect(imported).toMatchObject({ ok: true, value: { files: 1, bytes: 21 } });
+    const teamFile = await fetch(`${team.url}/api/2.0/mlflow-artifacts/artifacts/0/${imported.value.runId}/artifacts/dropped.txt`, { headers: { authorization: `Bearer ${team.token}` } });
+    expect(await teamFile.text()).toBe('dropped on the window');
+    expect((await team.fd.handlers['runs.get']({ runId: imported.value.runId })).run.info.status).toBe('FINISHED');
+    expect(fake.sent).toContainEqual(expect.objectContaining({ type: 'import.progress', importId: 'i1', filesDone: 1 }));
+
     // The localhost server keeps serving local scripts on the laptop's data meanwhile.
     const localSearch = await fetch(`${app.server().url}/api/2.0/mlflow/experiments/search?max_results=100`);
     expect(JSON.stringify(await localSearch.json())).toContain('only on the laptop');
