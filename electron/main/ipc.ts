@@ -43,7 +43,8 @@ export function registerIpc(deps: IpcDeps): () => void {
     }
     const { name, input } = call.data;
     if (Object.hasOwn(desktopContract, name)) return dispatchIn(desktopContract, deps.desktop, name, input, onInternal);
-    const remote = deps.remote?.();
+    // The app's own settings (theme, port, token for local scripts) stay on this machine.
+    const remote = name.startsWith('settings.') ? undefined : deps.remote?.();
     if (remote) return remote(name as MethodName, input);
     return dispatch(deps.handlers, name, input, onInternal);
   });

@@ -100,6 +100,11 @@ describe('the desktop app connected to a team server', () => {
     expect(preview.status).toBe(200);
     expect(await preview.text()).toBe('from the team');
 
+    // The app's own settings stay local: the theme changes this window, not the team server.
+    expect((await api.call('settings.update', { theme: 'dark' })).ok).toBe(true);
+    expect(fake.raw.nativeTheme.themeSource).toBe('dark');
+    expect(team.fd.settings.read().theme).toBe('system');
+
     // Dropped files go up to the team's artifact proxy, into a new team run.
     const dropped = join(fake.root, 'dropped.txt');
     writeFileSync(dropped, 'dropped on the window');
