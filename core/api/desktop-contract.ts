@@ -10,6 +10,7 @@ import type { MethodName } from './contract.ts';
 import type { DispatchResult } from './dispatch.ts';
 import type { FlowdeskEvent } from './events.ts';
 import { method } from './contract-method.ts';
+import { teamContract } from './team-contract.ts';
 
 export { CALL_CHANNEL, EVENT_CHANNEL } from './ipc-channels.ts';
 
@@ -57,6 +58,7 @@ export const desktopContract = {
     z.object({}),
     z.object({ dataDir: z.string().optional() }),
   ),
+  ...teamContract,
 };
 
 export type DesktopMethodName = keyof typeof desktopContract;

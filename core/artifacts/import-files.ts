@@ -22,7 +22,8 @@ export interface ImportFilesProgress {
 }
 
 export interface ImportFilesOptions {
-  store: ArtifactStore;
+  /** Only its `write` is used: the desktop app passes the team server's artifact proxy here. */
+  store: Pick<ArtifactStore, 'write'>;
   /** Absolute paths of the dropped files and folders. */
   sources: readonly string[];
   /** The store folder they land in ('' is the root), e.g. a run's `1/<run>/artifacts`. */

@@ -25,7 +25,7 @@ export interface FileImportDeps {
 export type FileImporter = (target: ImportTarget, paths: readonly string[], onProgress?: (progress: ImportFilesProgress) => void) => Promise<ImportReport>;
 
 /** The run a drop onto an experiment creates is named after the first dropped item. */
-function runNameFor(paths: readonly string[]): string {
+export function runNameFor(paths: readonly string[]): string {
   const first = basename(paths[0] ?? 'import');
   return paths.length > 1 ? `${first} and ${paths.length - 1} more` : first;
 }

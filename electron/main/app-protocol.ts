@@ -3,7 +3,8 @@
  * the files of the artifact store at the same paths the HTTP server uses
  * (`/api/2.0/mlflow-artifacts/artifacts/<path>`). Every path passes `checkArtifactPath`, the one
  * gate for hostile paths, and a window file is served only when its real path (links resolved)
- * is a regular file inside the build folder.
+ * is a regular file inside the build folder. While the app is connected to a team server, artifact
+ * requests go to its artifact proxy with the Bearer token instead of the local store.
  */
 import { realpathSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
@@ -22,6 +23,8 @@ export interface AppProtocolOptions {
   /** The built window, renderer/dist. */
   distDir: string;
   artifacts: ArtifactStore;
+  /** The team server in use, if any: artifact requests are proxied there with the token. */
+  remote?: () => { url: string; token: string } | undefined;
 }
 
 const WINDOW_HEADERS = { 'content-security-policy': UI_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
@@ -79,6 +82,26 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
     return new Response(Readable.toWeb(stream) as ReadableStream, { status: range ? 206 : 200, headers });
   }
 
+  /** The team server's answer, passed on with its status, length, range and disposition. */
+  async function remoteArtifact(team: { url: string; token: string }, pathname: string, request: Request): Promise<Response> {
+    checkArtifactPath(pathname.slice(ARTIFACT_PREFIX.length));
+    const headers: Record<string, string> = { authorization: `Bearer ${team.token}` };
+    const range = request.headers.get('range');
+    if (range) headers.range = range;
+    let answer: Response;
+    try {
+      answer = await fetch(`${team.url}${pathname}`, { method: request.method, headers });
+    } catch (err) {
+      return text(502, `Cannot reach the team server ${team.url}: ${(err as Error).message}`);
+    }
+    const kept = new Headers({ 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox" });
+    for (const name of ['content-type', 'content-length', 'content-disposition', 'content-range', 'accept-ranges']) {
+      const value = answer.headers.get(name);
+      if (value !== null) kept.set(name, value);
+    }
+    return new Response(answer.body, { status: answer.status, headers: kept });
+  }
+
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'The app protocol only reads');
     let url: URL;
@@ -91,6 +114,8 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
     // The raw path, still percent-encoded: checkArtifactPath decodes it fully before judging it.
     const pathname = url.pathname;
     try {
+      const team = options.remote?.();
+      if (team && pathname.startsWith(ARTIFACT_PREFIX)) return await remoteArtifact(team, pathname, request);
       if (pathname.startsWith(ARTIFACT_PREFIX)) return await artifactFile(pathname.slice(ARTIFACT_PREFIX.length), request.headers.get('range'));
       return await windowFile(pathname);
     } catch (err) {

@@ -19,6 +19,7 @@ import type { ElectronApi } from './electron-api.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
 import { menuTemplate, scriptHelpLines } from './menu.ts';
 import { startRunNotifier } from './run-notifier.ts';
+import { createTeamConnection } from './team-connection.ts';
 import { APP_INDEX_URL, APP_SCHEME, hardenSession, hardenWebContents, windowOptions } from './window.ts';
 
 type Log = (message: string, err?: unknown) => void;
@@ -99,10 +100,15 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
     throw err;
   }
 
-  electron.protocol.handle(APP_SCHEME, createAppProtocolHandler({ distDir: options.distDir, artifacts: fd.artifacts }));
+  const send = (event: DesktopEvent) => sendEvent(window?.webContents, event);
+  // A team server, when connected, serves the window's calls, events and artifacts; the
+  // localhost server keeps serving local scripts on this machine's data.
+  const team = createTeamConnection({ dataDir, safeStorage: electron.safeStorage, send, log });
+  await team.resume();
+
+  electron.protocol.handle(APP_SCHEME, createAppProtocolHandler({ distDir: options.distDir, artifacts: fd.artifacts, remote: team.current }));
   hardenSession(electron.session.defaultSession);
 
-  const send = (event: DesktopEvent) => sendEvent(window?.webContents, event);
   /** A server restart after a settings change, in progress or done. */
   let serverChange = Promise.resolve();
   const importer = createFileImporter({ catalog: fd.catalog, artifacts: fd.artifacts, events: fd.events, handlers: fd.handlers });
@@ -120,9 +126,12 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
       app.relaunch();
       app.quit();
     },
+    team,
   });
-  const stopIpc = registerIpc({ ipcMain: electron.ipcMain, trustedFrame: () => (window && !window.isDestroyed() ? window.webContents.mainFrame : undefined), handlers: fd.handlers, desktop, log });
-  const stopEvents = fd.events.subscribe(send);
+  const stopIpc = registerIpc({ ipcMain: electron.ipcMain, trustedFrame: () => (window && !window.isDestroyed() ? window.webContents.mainFrame : undefined), handlers: fd.handlers, remote: team.transport, desktop, log });
+  const stopEvents = fd.events.subscribe((event) => {
+    if (!team.current()) send(event);
+  });
 
   const notifier = startRunNotifier({
     events: fd.events,
@@ -194,6 +203,7 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
       notifier.stop();
       stopSettings();
       stopEvents();
+      team.close();
       stopIpc();
       await serverChange;
       await server.close().catch((err: unknown) => log('Closing the server failed', err));

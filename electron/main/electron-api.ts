@@ -19,4 +19,5 @@ export interface ElectronApi {
   Notification: Pick<typeof Electron.Notification, 'isSupported'> & (new (options: Electron.NotificationConstructorOptions) => Pick<Electron.Notification, 'show' | 'on'>);
   nativeTheme: Pick<Electron.NativeTheme, 'themeSource'>;
   clipboard: Pick<Electron.Clipboard, 'writeText'>;
+  safeStorage: Pick<Electron.SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>;
 }

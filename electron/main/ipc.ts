@@ -3,10 +3,12 @@
  * desktop table's, for the few calls that only the desktop window makes), and one channel for
  * events pushed to the window. A call is served only when it comes from the main frame of the
  * app's window showing an app:// page; its payload is checked before anything else reads it, and
- * every failure returns as error data.
+ * every failure returns as error data. While connected to a team server, contract calls go to it
+ * over HTTP instead; the channel and the sender check stay the same.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import type { Handlers } from '#core/api/contract.ts';
+import type { Transport } from '#core/api/client.ts';
+import type { Handlers, MethodName } from '#core/api/contract.ts';
 import { CALL_CHANNEL, callPayload, desktopContract, EVENT_CHANNEL, type DesktopEvent, type DesktopHandlers } from '#core/api/desktop-contract.ts';
 import { dispatch, dispatchIn, describeIssues, type DispatchResult } from '#core/api/dispatch.ts';
 import { isAppUrl } from './window.ts';
@@ -16,6 +18,8 @@ export interface IpcDeps {
   /** The frame whose calls are served: the app window's main frame, while it exists. */
   trustedFrame: () => WebFrameMain | null | undefined;
   handlers: Handlers;
+  /** The team server's contract, while the app is connected to one: contract calls go there instead. */
+  remote?: () => Transport | undefined;
   desktop: DesktopHandlers;
   log: (message: string, err?: unknown) => void;
 }
@@ -39,6 +43,9 @@ export function registerIpc(deps: IpcDeps): () => void {
     }
     const { name, input } = call.data;
     if (Object.hasOwn(desktopContract, name)) return dispatchIn(desktopContract, deps.desktop, name, input, onInternal);
+    // The app's own settings (theme, port, token for local scripts) stay on this machine.
+    const remote = name.startsWith('settings.') ? undefined : deps.remote?.();
+    if (remote) return remote(name as MethodName, input);
     return dispatch(deps.handlers, name, input, onInternal);
   });
   return () => deps.ipcMain.removeHandler(CALL_CHANNEL);

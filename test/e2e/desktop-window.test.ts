@@ -22,6 +22,9 @@ import { createDesktopHandlers } from '../../electron/main/desktop-handlers.ts';
 import { registerIpc } from '../../electron/main/ipc.ts';
 import { fakeFrame, fakeIpcPair } from '../helpers/fake-ipc.ts';
 import { launchChromium, openPage, screenshot } from './e2e-helpers.ts';
+import { createTeamConnection } from '../../electron/main/team-connection.ts';
+import { fakeSafeStorage } from '../helpers/fake-safe-storage.ts';
+import { createServer } from 'node:net';
 
 /** The preload's API factory, bundled into a script the page runs before its own. */
 async function preloadScript(): Promise<string> {
@@ -91,6 +94,7 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
       send,
       info: async () => ({ serverUrl: server.url, dataDir: fd.dataDir, version: 'e2e' }),
       moveDataDir: () => undefined,
+      team: createTeamConnection({ dataDir: fd.dataDir, safeStorage: fakeSafeStorage(), send: () => undefined, log: () => undefined }),
     });
     const stopIpc = registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });
     const stopEvents = fd.events.subscribe(send);
@@ -188,5 +192,27 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
     await screenshot(page, 'desktop-settings-light');
     expect(current).toBe(page);
     expect(problems).toEqual([]);
+  });
+
+  it('tests a team server from Settings: who the token is, or why it cannot connect', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closed = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page, problems } = await desktopPage(scheme);
+      await page.goto(`${server.url}/#/settings`);
+      await page.getByRole('heading', { name: 'Team server' }).waitFor();
+      await page.getByLabel('Server URL').fill(`http://127.0.0.1:${closed}`);
+      await page.getByLabel('Token', { exact: true }).fill('a-token');
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await expect.poll(() => page.getByTestId('team-result').textContent()).toBe(`Cannot reach http://127.0.0.1:${closed}: ECONNREFUSED`);
+      await page.getByLabel('Server URL').fill(server.url);
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await expect.poll(() => page.getByTestId('team-result').textContent()).toBe('The server accepts anyone: it has no users.');
+      await page.getByRole('heading', { name: 'Team server' }).scrollIntoViewIfNeeded();
+      await screenshot(page, `desktop-settings-team-${scheme}`);
+      expect(problems).toEqual([]);
+    }
   });
 });

@@ -10,6 +10,8 @@ import { createWindowApi } from '../../electron/preload/window-api.ts';
 import { fakeFrame, fakeIpcPair } from '../helpers/fake-ipc.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { createTeamConnection } from '../../electron/main/team-connection.ts';
+import { fakeSafeStorage } from '../helpers/fake-safe-storage.ts';
 
 const BIG = 200 * 1024 * 1024;
 
@@ -55,6 +57,7 @@ async function desktopWindow(dialogPaths: string[] = []) {
     send: (event) => sendEvent(ipc.webContents, event),
     info: async () => ({ serverUrl: 'http://127.0.0.1:5000', dataDir: fd.dataDir, version: 'test' }),
     moveDataDir: () => undefined,
+    team: createTeamConnection({ dataDir: fd.dataDir, safeStorage: fakeSafeStorage(), send: () => undefined, log: () => undefined }),
   });
   registerIpc({ ipcMain: ipc.ipcMain, trustedFrame: () => frame, handlers: fd.handlers, desktop, log: () => undefined });
   // As the app does: the core's events go to the window too.

@@ -11,6 +11,10 @@ const desktop: DesktopHandlers = {
   'desktop.importPaths': async (input) => ({ experimentId: '0', runId: 'r', files: input.paths.length, bytes: 0, skipped: [] }),
   'desktop.attachFiles': async () => ({}),
   'desktop.chooseDataFolder': async () => ({}),
+  'desktop.teamStatus': async () => ({ remembered: false, encryption: true }),
+  'desktop.testTeam': async () => ({ required: true, name: 'ada', role: 'writer' }),
+  'desktop.connectTeam': async () => ({ remembered: true, encryption: true }),
+  'desktop.disconnectTeam': async () => ({ remembered: false, encryption: true }),
 };
 
 /** The real IPC handler and the real preload API over a fake pair; `sender` picks the calling frame. */
