@@ -1,12 +1,12 @@
 /**
  * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
- * active runs with their params, tags, full metric history and artifacts, and the registry
- * (models, versions with sources pointing at the new runs, tags, descriptions, stages, aliases,
- * protection). The source is read through the contract on the opened folder, the target written
+ * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
+ * the registry (models, versions with sources pointing at the new runs, tags, descriptions,
+ * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
  * through the contract client and the artifact proxy, exactly as any client would.
  *
  * What cannot travel: deleted experiments and runs (the trash stays behind), MLflow 3 logged
- * models and datasets, the registry's history and transition requests (each copied version gets
+ * models, the registry's history and transition requests (each copied version gets
  * a `flowdesk.migrated.from` tag saying where it came from instead), and creation times of
  * experiments and registry entries (the target stamps its own). Run start and end times and
  * status are carried.
@@ -226,6 +226,7 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
     for (let i = 0; i < Math.max(run.data.params.length, tags.length); i += 100) {
       await dst.call('runs.logBatch', { runId: target, params: run.data.params.slice(i, i + 100), tags: tags.slice(i, i + 100) });
     }
+    if (run.inputs.datasetInputs.length > 0) await dst.call('runs.logInputs', { runId: target, datasets: run.inputs.datasetInputs });
     for (const key of new Set(run.data.metrics.map((m) => m.key))) {
       const points = await metricHistory(src, run.info.runId, key);
       const already = (await metricHistory(dst, target, key)).length;

@@ -56,6 +56,10 @@ async function buildSource(): Promise<{ dataDir: string; parentId: string }> {
     tags: [{ key: 'stage', value: 'sweep' }],
     metrics: [{ key: 'acc', value: 0.5, timestamp: 1_700_000_000_100, step: 0 }, { key: 'acc', value: 0.9, timestamp: 1_700_000_000_200, step: 1 }],
   });
+  await api.call('runs.logInputs', {
+    runId: parentId,
+    datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset: { name: 'imagenet', digest: 'd1', sourceType: 'local', source: '{}' } }],
+  });
   const artifact = (run: Run, path: string, body: Buffer) => fd.artifacts.write(storePathIn(run.info.artifactUri, path), body);
   await artifact(parent, 'model/MLmodel', Buffer.from('flavors: {}\n'));
   await artifact(parent, 'model/data/weights.bin', BIG);
@@ -136,6 +140,7 @@ async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: 
       const { run: t } = await target.call('runs.get', { runId: targetId });
       expect({ ...t.info, runId: '', experimentId: '', artifactUri: '' }).toEqual({ ...s.info, runId: '', experimentId: '', artifactUri: '' });
       expect(t.data.params).toEqual(s.data.params);
+      expect(t.inputs.datasetInputs).toEqual(s.inputs.datasetInputs);
       const expectedTags = s.data.tags.map((tag) => (tag.key === 'mlflow.parentRunId' ? { ...tag, value: idMap.get(tag.value)! } : tag));
       expect(t.data.tags.filter((tag) => tag.key !== MIGRATED_FROM).sort((x, y) => x.key.localeCompare(y.key))).toEqual(
         expectedTags.sort((x, y) => x.key.localeCompare(y.key)),
@@ -205,6 +210,7 @@ describe('flowdesk migrate', () => {
   it.each([
     ['runs.create', 2],
     ['runs.logBatch', 3],
+    ['runs.logInputs', 1],
     ['mlflow-artifacts/artifacts', 2],
     ['registry.createVersion', 2],
     ['registry.transitionStage', 1],
