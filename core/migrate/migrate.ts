@@ -11,8 +11,10 @@
  * experiments and registry entries (the target stamps its own). Run start and end times and
  * status are carried.
  *
- * Resuming: see migrate-journal.ts. Metric points are the one non-idempotent write inside a run,
- * so before sending a metric the target's count for it is read and that many points skipped.
+ * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (params accept the
+ * same value again, tags overwrite, the catalog stores an identical metric point once, uploads
+ * overwrite); a resumed run still reads the target's point count per metric first so it does not
+ * send again the pages that already arrived.
  */
 import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
