@@ -4,7 +4,7 @@
  * atomically (temporary file + rename) after every step, so an interrupted migration resumes
  * where it stopped instead of creating anything twice.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,6 +13,11 @@ export type RunStage = 'created' | 'data' | 'artifacts' | 'done';
 
 export interface JournalData {
   target: string;
+  /**
+   * Names this migration in the tags of the versions it creates: version numbers repeat across
+   * laptops, so `classifier/1` alone could be another laptop's version on a shared server.
+   */
+  migrationId: string;
   /** Source experiment id → target experiment id. */
   experiments: Record<string, string>;
   /** Source run id → target run id and stage. */
@@ -41,7 +46,7 @@ export function openJournal(dataDir: string, target: string): Journal {
     data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, experiments: {}, runs: {}, modelsDone: [], versions: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {} };
   }
   return {
     path,

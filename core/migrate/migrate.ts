@@ -134,6 +134,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   const journal = openJournal(options.source.dataDir, base);
   const j = journal.data;
+  journal.save();
 
   // The plan: every active experiment and run of the source.
   const experiments = await allPages(async (pageToken) => {
@@ -302,37 +303,45 @@ async function copyModel(src: Client, dst: Client, journal: Journal, name: strin
   if (missing.length > 0) {
     // A version created just before an interruption is recognised by its tag, not made again.
     for (const existing of await allVersions(dst, name)) {
-      const from = tagOf(existing.tags, MIGRATED_FROM);
-      const key = from?.split(' ')[0];
-      if (key?.startsWith(`${name}/`) && journal.data.versions[key] === undefined) journal.data.versions[key] = { target: existing.version, done: false };
+      const [migrationId, key] = (tagOf(existing.tags, MIGRATED_FROM) ?? '').split(' ');
+      if (migrationId === journal.data.migrationId && key?.startsWith(`${name}/`) && journal.data.versions[key] === undefined) {
+        journal.data.versions[key] = { target: existing.version, done: false };
+      }
     }
   }
   for (const v of versions) {
     const key = `${name}/${v.version}`;
     if (journal.data.versions[key] === undefined) {
       const { source, runId } = await mapSource(dst, journal, v);
-      const from = `${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
+      const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
       const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
       journal.data.versions[key] = { target: version.version, done: false };
       journal.save();
     }
   }
 
-  // Stages and aliases land where they were; protection is lifted while they move and then set
-  // as the source has it, since moves onto protected places would otherwise wait for approval.
-  const { protection } = await src.call('registry.getProtection', { name });
-  await dst.call('registry.setProtection', { name, aliases: [], stages: [] });
-  for (const v of versions) {
-    const entry = journal.data.versions[`${name}/${v.version}`]!;
-    if (entry.done) continue;
-    const ref = { name, version: entry.target };
-    for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
-    if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
-    for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
-    entry.done = true;
-    journal.save();
+  // Stages and aliases land where they were. Moves onto places the target protects would wait for
+  // an approval, so protection is lifted while they are made (only when one is needed) and then
+  // set to what the target had plus what the source had: a team's settings are never loosened.
+  const { protection: wanted } = await src.call('registry.getProtection', { name });
+  const { protection: had } = await dst.call('registry.getProtection', { name });
+  const final = { aliases: [...new Set([...had.aliases, ...wanted.aliases])], stages: [...new Set([...had.stages, ...wanted.stages])] };
+  const pending = versions.filter((v) => !journal.data.versions[`${name}/${v.version}`]!.done);
+  const blocked = pending.some((v) => (had.stages as string[]).includes(v.currentStage) || v.aliases.some((a) => had.aliases.includes(a)));
+  if (blocked) await dst.call('registry.setProtection', { name, aliases: [], stages: [] });
+  try {
+    for (const v of pending) {
+      const entry = journal.data.versions[`${name}/${v.version}`]!;
+      const ref = { name, version: entry.target };
+      for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
+      if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
+      for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
+      entry.done = true;
+      journal.save();
+    }
+  } finally {
+    await dst.call('registry.setProtection', { name, ...final });
   }
-  await dst.call('registry.setProtection', { name, aliases: protection.aliases, stages: protection.stages });
 }
 
 async function countRun(api: Client, runId: string): Promise<{ params: number; metricPoints: number; artifactFiles: number; artifactBytes: number }> {
@@ -362,7 +371,9 @@ async function checkCounts(
     await dst.call('experiments.get', { experimentId: targetId });
     target.experiments++;
     const runs = runsOf.get(experimentId)!;
-    const targetRuns = (await allRuns(dst, targetId)).filter((r) => tagOf(r.data.tags, MIGRATED_FROM) !== undefined);
+    const sourceIds = new Set(runs.map((r) => r.info.runId));
+    // Other laptops may have moved runs into the same experiment: count only this folder's.
+    const targetRuns = (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
     source.runs += runs.length;
     target.runs += targetRuns.length;
     if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
@@ -378,7 +389,7 @@ async function checkCounts(
   }
   for (const name of modelNames) {
     const a = (await allVersions(src, name)).length;
-    const b = (await allVersions(dst, name)).filter((v) => tagOf(v.tags, MIGRATED_FROM) !== undefined).length;
+    const b = (await allVersions(dst, name)).filter((v) => tagOf(v.tags, MIGRATED_FROM)?.startsWith(`${j.migrationId} ${name}/`)).length;
     source.versions += a;
     target.versions += b;
     if (a !== b) mismatches.push(`model '${name}': ${a} version(s) in the source, ${b} migrated on the target`);

@@ -162,7 +162,7 @@ async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: 
     const { versions: targetVersions } = await target.call('registry.searchVersions', {});
     expect(targetVersions).toHaveLength(versions.length);
     for (const v of versions) {
-      const tv = targetVersions.find((x) => x.tags.some((tag) => tag.key === MIGRATED_FROM && tag.value.startsWith(`${v.name}/${v.version} `)))!;
+      const tv = targetVersions.find((x) => x.tags.some((tag) => tag.key === MIGRATED_FROM && tag.value.includes(` ${v.name}/${v.version} (`)))!;
       expect(tv.currentStage).toBe(v.currentStage);
       expect(tv.aliases).toEqual(v.aliases);
       expect(tv.description).toEqual(v.description);
@@ -239,6 +239,28 @@ describe('flowdesk migrate', () => {
     await expectSameAsSource(dataDir, target.api, target.url);
     // No temporary journal files left behind.
     expect(readdirSync(dataDir).filter((f) => f.startsWith('migrate-'))).toHaveLength(1);
+  });
+
+  it('moves two laptops into one server: shared experiment and model names, each counted on its own', async () => {
+    const first = await buildSource();
+    const second = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    for (const { dataDir } of [first, second]) {
+      const source = await openFlowdesk({ dataDir });
+      try {
+        const report = await migrate({ source, target: target.url, token: TOKEN });
+        expect(report.mismatches).toEqual([]);
+        expect(report.target).toEqual(report.source);
+      } finally {
+        await source.close();
+      }
+    }
+    const { experiments } = await target.api.call('experiments.search', {});
+    expect(experiments.map((e) => e.name).sort()).toEqual(['Default', 'text', 'vision']);
+    const vision = experiments.find((e) => e.name === 'vision')!;
+    expect((await target.api.call('runs.search', { experimentIds: [vision.experimentId] })).runs).toHaveLength(4);
+    const { versions } = await target.api.call('registry.searchVersions', {});
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4]);
   });
 
   it('refuses a wrong token plainly and leaves no journal and nothing on the target', async () => {
