@@ -12,6 +12,7 @@ import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
 import { modelsCommand, MODELS_USAGE } from './models.ts';
 import { USERS_USAGE, users } from './users.ts';
+import { MIGRATE_USAGE, migrateCommand } from './migrate.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
@@ -33,6 +34,7 @@ const USAGE = `Usage:
 ${RUN_USAGE}
 ${MODELS_USAGE}
 ${USERS_USAGE}
+${MIGRATE_USAGE}
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -138,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'run') return await runProject(rest);
     else if (command === 'models') await modelsCommand(rest, packageVersion());
     else if (command === 'users') await users(rest);
+    else if (command === 'migrate') await migrateCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);

@@ -38,7 +38,7 @@ function alive(pid: number): boolean {
 }
 
 /** Refuses when a live server owns the data folder a SQLite catalog sits in. */
-function refuseWhenServed(dataDir: string): void {
+export function refuseWhenServed(dataDir: string, what = 'change users'): void {
   let info: { pid?: unknown; url?: unknown };
   try {
     info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as typeof info;
@@ -48,7 +48,7 @@ function refuseWhenServed(dataDir: string): void {
   if (typeof info.pid === 'number' && alive(info.pid)) {
     throw new FlowdeskError(
       'INVALID_STATE',
-      `A Flowdesk server (pid ${info.pid}, ${String(info.url)}) has ${dataDir} open; stop it, change users, then start it again`,
+      `A Flowdesk server (pid ${info.pid}, ${String(info.url)}) has ${dataDir} open; stop it, ${what}, then start it again`,
     );
   }
 }

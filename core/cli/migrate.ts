@@ -1,0 +1,46 @@
+/**
+ * `flowdesk migrate --to URL`: copies this machine's data folder to a team server (see
+ * core/migrate/migrate.ts). The folder is opened directly, so a server or the app must not have
+ * it open; the target is written over HTTP with the given token.
+ */
+import { parseArgs } from 'node:util';
+import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
+import { defaultDataDir } from './data-dir.ts';
+import { refuseWhenServed } from './users.ts';
+
+export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
+      Copy this machine's experiments, runs (params, tags, metric history, artifacts) and
+      registry to the Flowdesk server at URL (token: --token or $FLOWDESK_TOKEN). Resumable:
+      run it again after an interruption and it continues where it stopped. Counts are
+      checked on the server at the end. Stop the app or local server first.`;
+
+export async function migrateCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  const { values } = parseArgs({ args, options: { to: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } } });
+  if (values.to === undefined) throw invalid('flowdesk migrate needs --to <server URL>');
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  refuseWhenServed(dataDir, 'migrate');
+  const source = await openFlowdesk({ dataDir });
+  try {
+    const report = await migrate({ source, target: values.to, token: values.token ?? process.env.FLOWDESK_TOKEN, out });
+    const rows: [string, keyof EntityCounts][] = [
+      ['experiments', 'experiments'],
+      ['runs', 'runs'],
+      ['params', 'params'],
+      ['metric points', 'metricPoints'],
+      ['artifact files', 'artifactFiles'],
+      ['artifact bytes', 'artifactBytes'],
+      ['model versions', 'versions'],
+    ];
+    out('                source    target');
+    for (const [label, key] of rows) out(`${label.padEnd(15)} ${String(report.source[key]).padStart(9)} ${String(report.target[key]).padStart(9)}`);
+    if (report.mismatches.length > 0) {
+      for (const m of report.mismatches) out(`  differs: ${m}`);
+      throw new FlowdeskError('INVALID_STATE', `The target differs from the source in ${report.mismatches.length} place(s); run the migration again to complete it`);
+    }
+    out(`Done: everything arrived. The journal ${report.journalPath} lets a later run skip what is already there.`);
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The journal of a migration: which source entity became which target entity and how far each
+ * got. It lives in the source data folder, one file per target server, and is rewritten
+ * atomically (temporary file + rename) after every step, so an interrupted migration resumes
+ * where it stopped instead of creating anything twice.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** How far one run got: created on the target, its data logged, its artifacts uploaded, its status set. */
+export type RunStage = 'created' | 'data' | 'artifacts' | 'done';
+
+export interface JournalData {
+  target: string;
+  /**
+   * Names this migration in the tags of the versions it creates: version numbers repeat across
+   * laptops, so `classifier/1` alone could be another laptop's version on a shared server.
+   */
+  migrationId: string;
+  /** Source experiment id → target experiment id. */
+  experiments: Record<string, string>;
+  /** Source run id → target run id and stage. */
+  runs: Record<string, { target: string; stage: RunStage }>;
+  /** Registered model names done (model, its versions, aliases and stages). */
+  modelsDone: string[];
+  /** `name/version` in the source → the target version number, and whether its tags, stage and aliases are set. */
+  versions: Record<string, { target: number; done: boolean }>;
+}
+
+export interface Journal {
+  readonly path: string;
+  readonly data: JournalData;
+  save(): void;
+}
+
+/** The journal file for a target: named by a hash of the URL, so two targets never share one. */
+export function journalPath(dataDir: string, target: string): string {
+  return join(dataDir, `migrate-${createHash('sha256').update(target).digest('hex').slice(0, 12)}.json`);
+}
+
+export function openJournal(dataDir: string, target: string): Journal {
+  const path = journalPath(dataDir, target);
+  let data: JournalData;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {} };
+  }
+  return {
+    path,
+    data,
+    save() {
+      const temp = `${path}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify(data, null, 1));
+      renameSync(temp, path);
+    },
+  };
+}

@@ -1,0 +1,398 @@
+/**
+ * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
+ * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
+ * the registry (models, versions with sources pointing at the new runs, tags, descriptions,
+ * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
+ * through the contract client and the artifact proxy, exactly as any client would.
+ *
+ * What cannot travel: deleted experiments and runs (the trash stays behind), MLflow 3 logged
+ * models, the registry's history and transition requests (each copied version gets
+ * a `flowdesk.migrated.from` tag saying where it came from instead), and creation times of
+ * experiments and registry entries (the target stamps its own). Run start and end times and
+ * status are carried.
+ *
+ * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (params accept the
+ * same value again, tags overwrite, the catalog stores an identical metric point once, uploads
+ * overwrite); a resumed run still reads the target's point count per metric first so it does not
+ * send again the pages that already arrived.
+ */
+import { Readable } from 'node:stream';
+import { createClient, type Client } from '#core/api/client.ts';
+import { dispatch } from '#core/api/dispatch.ts';
+import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
+import { FlowdeskError } from '#core/api/errors.ts';
+import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { openJournal, type Journal } from './migrate-journal.ts';
+
+/** The tag on every copied run and version naming its source. */
+export const MIGRATED_FROM = 'flowdesk.migrated.from';
+const PARENT_TAG = 'mlflow.parentRunId';
+/** MLflow's log-batch limit. */
+const BATCH = 1000;
+
+export interface MigrateOptions {
+  /** The opened source data folder. */
+  source: Flowdesk;
+  /** e.g. `https://flowdesk.team.example` */
+  target: string;
+  token?: string;
+  /** The HTTP client; tests pass one that fails on purpose. */
+  fetch?: typeof fetch;
+  out?: (line: string) => void;
+}
+
+export interface EntityCounts {
+  experiments: number;
+  runs: number;
+  params: number;
+  metricPoints: number;
+  artifactFiles: number;
+  artifactBytes: number;
+  versions: number;
+}
+
+export interface MigrateReport {
+  journalPath: string;
+  source: EntityCounts;
+  target: EntityCounts;
+  /** One line per difference found when reading the target back; empty when everything matches. */
+  mismatches: string[];
+}
+
+/** Every page of a paged contract call. */
+async function allPages<T>(fetchPage: (pageToken?: string) => Promise<{ items: T[]; nextPageToken?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    items.push(...page.items);
+    token = page.nextPageToken;
+  } while (token);
+  return items;
+}
+
+async function allRuns(api: Client, experimentId: string): Promise<Run[]> {
+  return allPages(async (pageToken) => {
+    const r = await api.call('runs.search', { experimentIds: [experimentId], maxResults: 1000, pageToken, orderBy: ['attributes.start_time ASC'] });
+    return { items: r.runs, nextPageToken: r.nextPageToken };
+  });
+}
+
+async function metricHistory(api: Client, runId: string, key: string): Promise<Metric[]> {
+  return allPages(async (pageToken) => {
+    const r = await api.call('metrics.history', { runId, key, maxResults: 10_000, pageToken });
+    return { items: r.metrics, nextPageToken: r.nextPageToken };
+  });
+}
+
+/** Every file under a run's artifacts, as paths relative to the run's root, with sizes. */
+async function artifactFiles(api: Client, runId: string, dir = ''): Promise<{ path: string; bytes: number }[]> {
+  const { files } = await api.call('artifacts.list', { runId, path: dir || undefined });
+  const out: { path: string; bytes: number }[] = [];
+  for (const f of files) {
+    const path = dir ? `${dir}/${f.path}` : f.path;
+    if (f.isDir) out.push(...(await artifactFiles(api, runId, path)));
+    else out.push({ path, bytes: f.fileSize ?? 0 });
+  }
+  return out;
+}
+
+async function allVersions(api: Client, name: string): Promise<ModelVersion[]> {
+  const quoted = `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return allPages(async (pageToken) => {
+    const r = await api.call('registry.searchVersions', { filter: `name = ${quoted}`, maxResults: 1000, pageToken });
+    return { items: r.versions, nextPageToken: r.nextPageToken };
+  });
+}
+
+const isNotFound = (err: unknown) => err instanceof FlowdeskError && err.code === 'RESOURCE_DOES_NOT_EXIST';
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+const tagOf = (tags: { key: string; value: string }[], key: string) => tags.find((t) => t.key === key)?.value;
+
+/** Human-sized bytes for progress lines. */
+function mib(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
+  const out = options.out ?? (() => undefined);
+  const doFetch = options.fetch ?? fetch;
+  const base = options.target.replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(base)) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--to must be an http(s) URL of a Flowdesk server, got '${options.target}'`);
+  const src = createClient((name, input) => dispatch(options.source.handlers, name, input, () => undefined));
+  const dst = createClient(createHttpTransport({ baseUrl: base, fetch: doFetch as FetchLike, token: options.token }));
+
+  // Nothing is written anywhere (not even the journal) until the target has answered a call.
+  try {
+    await dst.call('experiments.search', { maxResults: 1 });
+  } catch (err) {
+    if (err instanceof FlowdeskError) throw new FlowdeskError(err.code, `The target ${base} refused the migration: ${err.message}`);
+    throw err;
+  }
+
+  const journal = openJournal(options.source.dataDir, base);
+  const j = journal.data;
+  journal.save();
+
+  // The plan: every active experiment and run of the source.
+  const experiments = await allPages(async (pageToken) => {
+    const r = await src.call('experiments.search', { maxResults: 1000, pageToken, orderBy: ['creation_time ASC'] });
+    return { items: r.experiments, nextPageToken: r.nextPageToken };
+  });
+  const runsOf = new Map<string, Run[]>();
+  for (const e of experiments) runsOf.set(e.experimentId, await allRuns(src, e.experimentId));
+  const totalRuns = [...runsOf.values()].reduce((n, r) => n + r.length, 0);
+  out(`Migrating ${experiments.length} experiment(s) and ${totalRuns} run(s) to ${base} (journal: ${journal.path})`);
+
+  for (const e of experiments) {
+    if (j.experiments[e.experimentId] === undefined) {
+      let targetId: string;
+      try {
+        targetId = (await dst.call('experiments.getByName', { name: e.name })).experiment.experimentId;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        targetId = (await dst.call('experiments.create', { name: e.name, tags: e.tags })).experimentId;
+      }
+      for (const t of e.tags) await dst.call('experiments.setTag', { experimentId: targetId, key: t.key, value: t.value });
+      j.experiments[e.experimentId] = targetId;
+      journal.save();
+    }
+    await createRuns(dst, journal, j.experiments[e.experimentId]!, runsOf.get(e.experimentId)!);
+  }
+
+  let runsDone = 0;
+  let bytesDone = 0;
+  for (const e of experiments) {
+    for (const run of runsOf.get(e.experimentId)!) {
+      bytesDone += await copyRun(src, dst, options, journal, run, doFetch);
+      runsDone++;
+      out(`[runs ${runsDone}/${totalRuns}] ${e.name} / ${run.info.runName}: ${mib(bytesDone)} of artifacts so far`);
+    }
+  }
+
+  const models = await allPages(async (pageToken) => {
+    const r = await src.call('registry.searchModels', { maxResults: 1000, pageToken });
+    return { items: r.models, nextPageToken: r.nextPageToken };
+  });
+  let modelsDone = 0;
+  for (const model of models) {
+    if (!j.modelsDone.includes(model.name)) {
+      await copyModel(src, dst, journal, model.name);
+      j.modelsDone.push(model.name);
+      journal.save();
+    }
+    out(`[models ${++modelsDone}/${models.length}] ${model.name}`);
+  }
+
+  out('Checking counts on the target...');
+  return { journalPath: journal.path, ...(await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, models.map((m) => m.name))) };
+}
+
+/**
+ * Creates the target runs of one experiment that the journal does not know yet. A run created
+ * just before an interruption, whose id never reached the journal, is found again by its
+ * `flowdesk.migrated.from` tag rather than created twice.
+ */
+async function createRuns(dst: Client, journal: Journal, targetExperiment: string, runs: Run[]): Promise<void> {
+  const missing = runs.filter((r) => journal.data.runs[r.info.runId] === undefined);
+  if (missing.length === 0) return;
+  for (const existing of await allRuns(dst, targetExperiment)) {
+    const from = tagOf(existing.data.tags, MIGRATED_FROM);
+    if (from !== undefined && journal.data.runs[from] === undefined) journal.data.runs[from] = { target: existing.info.runId, stage: 'created' };
+  }
+  for (const run of missing) {
+    if (journal.data.runs[run.info.runId] !== undefined) continue;
+    const { run: created } = await dst.call('runs.create', {
+      experimentId: targetExperiment,
+      runName: run.info.runName,
+      startTime: run.info.startTime,
+      userId: run.info.userId,
+      tags: [{ key: MIGRATED_FROM, value: run.info.runId }],
+    });
+    journal.data.runs[run.info.runId] = { target: created.info.runId, stage: 'created' };
+    journal.save();
+  }
+}
+
+/** Copies one run's data and artifacts, then its status; returns the artifact bytes sent. */
+async function copyRun(src: Client, dst: Client, options: MigrateOptions, journal: Journal, run: Run, doFetch: typeof fetch): Promise<number> {
+  const entry = journal.data.runs[run.info.runId]!;
+  const target = entry.target;
+  if (entry.stage === 'done') return 0;
+  if (entry.stage === 'created') {
+    // Params are write-once with the same value allowed again, tags overwrite: both safe to resend.
+    const tags = run.data.tags.map((t) =>
+      t.key === PARENT_TAG && journal.data.runs[t.value] ? { key: t.key, value: journal.data.runs[t.value]!.target } : t,
+    );
+    for (let i = 0; i < Math.max(run.data.params.length, tags.length); i += 100) {
+      await dst.call('runs.logBatch', { runId: target, params: run.data.params.slice(i, i + 100), tags: tags.slice(i, i + 100) });
+    }
+    if (run.inputs.datasetInputs.length > 0) await dst.call('runs.logInputs', { runId: target, datasets: run.inputs.datasetInputs });
+    for (const key of new Set(run.data.metrics.map((m) => m.key))) {
+      const points = await metricHistory(src, run.info.runId, key);
+      const already = (await metricHistory(dst, target, key)).length;
+      for (let i = already; i < points.length; i += BATCH) await dst.call('runs.logBatch', { runId: target, metrics: points.slice(i, i + BATCH) });
+    }
+    entry.stage = 'data';
+    journal.save();
+  }
+  let bytes = 0;
+  if (entry.stage === 'data') {
+    const { run: targetRun } = await dst.call('runs.get', { runId: target });
+    const targetRoot = targetRun.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+    for (const file of await artifactFiles(src, run.info.runId)) {
+      // Uploads overwrite: a file sent before an interruption is simply sent again.
+      const { stream } = await options.source.artifacts.read(storePathIn(run.info.artifactUri, file.path));
+      const response = await doFetch(`${options.target.replace(/\/+$/, '')}/api/2.0/mlflow-artifacts/artifacts/${encodePath(`${targetRoot}/${file.path}`)}`, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(file.bytes),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+        body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as RequestInit);
+      if (!response.ok) {
+        const error = (await response.json().catch(() => ({}))) as { message?: string };
+        throw new FlowdeskError('INVALID_STATE', `Upload of artifact ${file.path} of run ${run.info.runId} failed (${response.status}): ${error.message ?? response.statusText}`);
+      }
+      bytes += file.bytes;
+    }
+    entry.stage = 'artifacts';
+    journal.save();
+  }
+  await dst.call('runs.update', { runId: target, status: run.info.status, endTime: run.info.endTime });
+  entry.stage = 'done';
+  journal.save();
+  return bytes;
+}
+
+/** A version's source with the run it names replaced by the run it became on the target. */
+async function mapSource(dst: Client, journal: Journal, version: ModelVersion): Promise<{ source: string; runId?: string }> {
+  const runs = journal.data.runs;
+  const fromRun = /^runs:\/([0-9a-f]{32})(\/.*)?$/.exec(version.source);
+  if (fromRun && runs[fromRun[1]!]) return { source: `runs:/${runs[fromRun[1]!]!.target}${fromRun[2] ?? ''}`, runId: runs[fromRun[1]!]!.target };
+  const fromStore = /^mlflow-artifacts:\/+\d+\/([0-9a-f]{32})\/artifacts(\/.*)?$/.exec(version.source);
+  if (fromStore && runs[fromStore[1]!]) {
+    const targetRun = runs[fromStore[1]!]!.target;
+    const { run } = await dst.call('runs.get', { runId: targetRun });
+    return { source: `${run.info.artifactUri}${fromStore[2] ?? ''}`, runId: targetRun };
+  }
+  throw new FlowdeskError(
+    'INVALID_STATE',
+    `Version ${version.version} of model '${version.name}' comes from '${version.source}', which does not name a migrated run; it cannot be copied`,
+  );
+}
+
+async function copyModel(src: Client, dst: Client, journal: Journal, name: string): Promise<void> {
+  const { model } = await src.call('registry.getModel', { name });
+  try {
+    await dst.call('registry.getModel', { name });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await dst.call('registry.createModel', { name });
+  }
+  if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
+  for (const t of model.tags) await dst.call('registry.setModelTag', { name, key: t.key, value: t.value });
+
+  const versions = (await allVersions(src, name)).sort((a, b) => a.version - b.version);
+  const missing = versions.filter((v) => journal.data.versions[`${name}/${v.version}`] === undefined);
+  if (missing.length > 0) {
+    // A version created just before an interruption is recognised by its tag, not made again.
+    for (const existing of await allVersions(dst, name)) {
+      const [migrationId, key] = (tagOf(existing.tags, MIGRATED_FROM) ?? '').split(' ');
+      if (migrationId === journal.data.migrationId && key?.startsWith(`${name}/`) && journal.data.versions[key] === undefined) {
+        journal.data.versions[key] = { target: existing.version, done: false };
+      }
+    }
+  }
+  for (const v of versions) {
+    const key = `${name}/${v.version}`;
+    if (journal.data.versions[key] === undefined) {
+      const { source, runId } = await mapSource(dst, journal, v);
+      const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
+      const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
+      journal.data.versions[key] = { target: version.version, done: false };
+      journal.save();
+    }
+  }
+
+  // Stages and aliases land where they were. Moves onto places the target protects would wait for
+  // an approval, so protection is lifted while they are made (only when one is needed) and then
+  // set to what the target had plus what the source had: a team's settings are never loosened.
+  const { protection: wanted } = await src.call('registry.getProtection', { name });
+  const { protection: had } = await dst.call('registry.getProtection', { name });
+  const final = { aliases: [...new Set([...had.aliases, ...wanted.aliases])], stages: [...new Set([...had.stages, ...wanted.stages])] };
+  const pending = versions.filter((v) => !journal.data.versions[`${name}/${v.version}`]!.done);
+  const blocked = pending.some((v) => (had.stages as string[]).includes(v.currentStage) || v.aliases.some((a) => had.aliases.includes(a)));
+  if (blocked) await dst.call('registry.setProtection', { name, aliases: [], stages: [] });
+  try {
+    for (const v of pending) {
+      const entry = journal.data.versions[`${name}/${v.version}`]!;
+      const ref = { name, version: entry.target };
+      for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
+      if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
+      for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
+      entry.done = true;
+      journal.save();
+    }
+  } finally {
+    await dst.call('registry.setProtection', { name, ...final });
+  }
+}
+
+async function countRun(api: Client, runId: string): Promise<{ params: number; metricPoints: number; artifactFiles: number; artifactBytes: number }> {
+  const { run } = await api.call('runs.get', { runId });
+  let metricPoints = 0;
+  for (const key of new Set(run.data.metrics.map((m) => m.key))) metricPoints += (await metricHistory(api, runId, key)).length;
+  const files = await artifactFiles(api, runId);
+  return { params: run.data.params.length, metricPoints, artifactFiles: files.length, artifactBytes: files.reduce((n, f) => n + f.bytes, 0) };
+}
+
+/** Reads source and target back, entity by entity, and lists every difference. */
+async function checkCounts(
+  src: Client,
+  dst: Client,
+  j: Journal['data'],
+  experimentIds: string[],
+  runsOf: Map<string, Run[]>,
+  modelNames: string[],
+): Promise<Omit<MigrateReport, 'journalPath'>> {
+  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, versions: 0 });
+  const source = zero();
+  const target = zero();
+  const mismatches: string[] = [];
+  for (const experimentId of experimentIds) {
+    source.experiments++;
+    const targetId = j.experiments[experimentId]!;
+    await dst.call('experiments.get', { experimentId: targetId });
+    target.experiments++;
+    const runs = runsOf.get(experimentId)!;
+    const sourceIds = new Set(runs.map((r) => r.info.runId));
+    // Other laptops may have moved runs into the same experiment: count only this folder's.
+    const targetRuns = (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
+    source.runs += runs.length;
+    target.runs += targetRuns.length;
+    if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
+    for (const run of runs) {
+      const a = await countRun(src, run.info.runId);
+      const b = await countRun(dst, j.runs[run.info.runId]!.target);
+      for (const k of ['params', 'metricPoints', 'artifactFiles', 'artifactBytes'] as const) {
+        source[k] += a[k];
+        target[k] += b[k];
+        if (a[k] !== b[k]) mismatches.push(`run ${run.info.runId}: ${k} ${a[k]} in the source, ${b[k]} on the target`);
+      }
+    }
+  }
+  for (const name of modelNames) {
+    const a = (await allVersions(src, name)).length;
+    const b = (await allVersions(dst, name)).filter((v) => tagOf(v.tags, MIGRATED_FROM)?.startsWith(`${j.migrationId} ${name}/`)).length;
+    source.versions += a;
+    target.versions += b;
+    if (a !== b) mismatches.push(`model '${name}': ${a} version(s) in the source, ${b} migrated on the target`);
+  }
+  return { source, target, mismatches };
+}

@@ -1,0 +1,287 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createClient, type Client } from '#core/api/client.ts';
+import { dispatch } from '#core/api/dispatch.ts';
+import type { Metric, Run } from '#core/api/entities.ts';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { journalPath } from '#core/migrate/migrate-journal.ts';
+import { migrate, MIGRATED_FROM } from '#core/migrate/migrate.ts';
+import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const TOKEN = 'owner-secret-token';
+const BIG = randomBytes(1_500_000);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Runs the real CLI as a child (async: the target server lives in this process). */
+function flowdesk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env: { ...process.env, FLOWDESK_TOKEN: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A laptop's data folder: two experiments, a parent run with a nested child, a failed run, params
+ * and tags, metrics with NaN and ±Infinity over 2,500 steps, artifacts in nested folders including
+ * a 1.5 MB file, and a registered model with two versions, an alias and stages. Closed on return.
+ */
+async function buildSource(): Promise<{ dataDir: string; parentId: string }> {
+  const dataDir = tempDir();
+  const fd = await openFlowdesk({ dataDir });
+  const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const { experimentId: a } = await api.call('experiments.create', { name: 'vision', tags: [{ key: 'team', value: 'cv' }] });
+  const { experimentId: b } = await api.call('experiments.create', { name: 'text' });
+
+  const { run: parent } = await api.call('runs.create', { experimentId: a, runName: 'sweep', startTime: 1_700_000_000_000, userId: 'alice' });
+  const parentId = parent.info.runId;
+  const loss: Metric[] = Array.from({ length: 2500 }, (_, step) => ({
+    key: 'loss',
+    value: step === 7 ? Number.NaN : step === 8 ? Number.POSITIVE_INFINITY : step === 9 ? Number.NEGATIVE_INFINITY : 1 / (step + 1),
+    timestamp: 1_700_000_000_000 + step,
+    step,
+  }));
+  for (let i = 0; i < loss.length; i += 1000) await api.call('runs.logBatch', { runId: parentId, metrics: loss.slice(i, i + 1000) });
+  await api.call('runs.logBatch', {
+    runId: parentId,
+    params: [{ key: 'lr', value: '0.01' }, { key: 'optimizer', value: 'adam' }],
+    tags: [{ key: 'stage', value: 'sweep' }],
+    metrics: [{ key: 'acc', value: 0.5, timestamp: 1_700_000_000_100, step: 0 }, { key: 'acc', value: 0.9, timestamp: 1_700_000_000_200, step: 1 }],
+  });
+  await api.call('runs.logInputs', {
+    runId: parentId,
+    datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset: { name: 'imagenet', digest: 'd1', sourceType: 'local', source: '{}' } }],
+  });
+  const artifact = (run: Run, path: string, body: Buffer) => fd.artifacts.write(storePathIn(run.info.artifactUri, path), body);
+  await artifact(parent, 'model/MLmodel', Buffer.from('flavors: {}\n'));
+  await artifact(parent, 'model/data/weights.bin', BIG);
+  await artifact(parent, 'notes.txt', Buffer.from('hello'));
+  await api.call('runs.update', { runId: parentId, status: 'FINISHED', endTime: 1_700_000_900_000 });
+
+  const { run: child } = await api.call('runs.create', {
+    experimentId: a,
+    runName: 'trial-1',
+    startTime: 1_700_000_000_500,
+    tags: [{ key: 'mlflow.parentRunId', value: parentId }],
+  });
+  await api.call('runs.logBatch', { runId: child.info.runId, params: [{ key: 'lr', value: '0.1' }], metrics: [{ key: 'loss', value: 0.3, timestamp: 1_700_000_000_600, step: 0 }] });
+  await api.call('runs.update', { runId: child.info.runId, status: 'FINISHED', endTime: 1_700_000_000_900 });
+
+  const { run: failed } = await api.call('runs.create', { experimentId: b, runName: 'bert', startTime: 1_700_000_001_000 });
+  await api.call('runs.logParam', { runId: failed.info.runId, key: 'layers', value: '12' });
+  await api.call('runs.update', { runId: failed.info.runId, status: 'FAILED', endTime: 1_700_000_002_000 });
+
+  await api.call('registry.createModel', { name: 'classifier', description: 'The **CV** model', tags: [{ key: 'owner', value: 'cv' }] });
+  await api.call('registry.createVersion', { name: 'classifier', source: `runs:/${parentId}/model`, runId: parentId, description: 'first' });
+  await api.call('registry.createVersion', { name: 'classifier', source: `${parent.info.artifactUri}/model`, runId: parentId, tags: [{ key: 'validated', value: 'yes' }] });
+  await api.call('registry.setAlias', { name: 'classifier', version: 1, alias: 'champion' });
+  await api.call('registry.transitionStage', { name: 'classifier', version: 1, stage: 'Staging' });
+  // Production is protected by default: the migration has to carry the stage all the same.
+  await api.call('registry.setProtection', { name: 'classifier', aliases: [], stages: [] });
+  await api.call('registry.transitionStage', { name: 'classifier', version: 2, stage: 'Production' });
+  await api.call('registry.setProtection', { name: 'classifier', aliases: ['production'], stages: ['Production'] });
+  await fd.close();
+  return { dataDir, parentId };
+}
+
+async function allHistory(api: Client, runId: string, key: string): Promise<Metric[]> {
+  const out: Metric[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await api.call('metrics.history', { runId, key, pageToken });
+    out.push(...page.metrics);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return out;
+}
+
+async function filesOf(api: Client, runId: string, dir = ''): Promise<string[]> {
+  const { files } = await api.call('artifacts.list', { runId, path: dir || undefined });
+  const out: string[] = [];
+  for (const f of files) {
+    const path = dir ? `${dir}/${f.path}` : f.path;
+    if (f.isDir) out.push(...(await filesOf(api, runId, path)));
+    else out.push(`${path}:${f.fileSize}`);
+  }
+  return out.sort();
+}
+
+/** Asserts the target holds exactly what the source folder holds, entity by entity. */
+async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: string): Promise<void> {
+  const fd = await openFlowdesk({ dataDir: sourceDir });
+  const src = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  try {
+    const { experiments } = await src.call('experiments.search', {});
+    const { experiments: targetExperiments } = await target.call('experiments.search', {});
+    expect(targetExperiments.map((e) => e.name).sort()).toEqual(experiments.map((e) => e.name).sort());
+    const idMap = new Map<string, string>();
+    for (const e of experiments) {
+      const t = targetExperiments.find((x) => x.name === e.name)!;
+      expect(t.tags).toEqual(expect.arrayContaining(e.tags));
+      const { runs } = await src.call('runs.search', { experimentIds: [e.experimentId] });
+      const { runs: targetRuns } = await target.call('runs.search', { experimentIds: [t.experimentId] });
+      expect(targetRuns).toHaveLength(runs.length);
+      for (const r of runs) {
+        const tr = targetRuns.find((x) => x.data.tags.some((tag) => tag.key === MIGRATED_FROM && tag.value === r.info.runId))!;
+        expect(tr).toBeDefined();
+        idMap.set(r.info.runId, tr.info.runId);
+      }
+    }
+    for (const [sourceId, targetId] of idMap) {
+      const { run: s } = await src.call('runs.get', { runId: sourceId });
+      const { run: t } = await target.call('runs.get', { runId: targetId });
+      expect({ ...t.info, runId: '', experimentId: '', artifactUri: '' }).toEqual({ ...s.info, runId: '', experimentId: '', artifactUri: '' });
+      expect(t.data.params).toEqual(s.data.params);
+      expect(t.inputs.datasetInputs).toEqual(s.inputs.datasetInputs);
+      const expectedTags = s.data.tags.map((tag) => (tag.key === 'mlflow.parentRunId' ? { ...tag, value: idMap.get(tag.value)! } : tag));
+      expect(t.data.tags.filter((tag) => tag.key !== MIGRATED_FROM).sort((x, y) => x.key.localeCompare(y.key))).toEqual(
+        expectedTags.sort((x, y) => x.key.localeCompare(y.key)),
+      );
+      for (const key of new Set(s.data.metrics.map((m) => m.key))) expect(await allHistory(target, targetId, key)).toEqual(await allHistory(src, sourceId, key));
+      expect(await filesOf(target, targetId)).toEqual(await filesOf(src, sourceId));
+    }
+    // The big file arrived byte for byte.
+    const withWeights = [];
+    for (const targetId of idMap.values()) if ((await filesOf(target, targetId)).includes(`model/data/weights.bin:${BIG.length}`)) withWeights.push(targetId);
+    expect(withWeights).toHaveLength(1);
+    const { run: weightsRun } = await target.call('runs.get', { runId: withWeights[0]! });
+    const response = await fetch(`${targetUrl}/api/2.0/mlflow-artifacts/artifacts/${weightsRun.info.artifactUri.replace('mlflow-artifacts:/', '')}/model/data/weights.bin`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(sha(Buffer.from(await response.arrayBuffer()))).toBe(sha(BIG));
+
+    const { versions } = await src.call('registry.searchVersions', {});
+    const { versions: targetVersions } = await target.call('registry.searchVersions', {});
+    expect(targetVersions).toHaveLength(versions.length);
+    for (const v of versions) {
+      const tv = targetVersions.find((x) => x.tags.some((tag) => tag.key === MIGRATED_FROM && tag.value.includes(` ${v.name}/${v.version} (`)))!;
+      expect(tv.currentStage).toBe(v.currentStage);
+      expect(tv.aliases).toEqual(v.aliases);
+      expect(tv.description).toEqual(v.description);
+      expect(tv.runId).toBe(idMap.get(v.runId!));
+      const { run: targetRun } = await target.call('runs.get', { runId: tv.runId! });
+      expect(tv.source).toBe(v.source.startsWith('runs:/') ? `runs:/${tv.runId}/model` : `${targetRun.info.artifactUri}/model`);
+      expect(tv.tags.filter((tag) => tag.key !== MIGRATED_FROM)).toEqual(v.tags);
+    }
+    const { model } = await src.call('registry.getModel', { name: 'classifier' });
+    const { model: tm } = await target.call('registry.getModel', { name: 'classifier' });
+    expect(tm.description).toBe(model.description);
+    expect(tm.tags).toEqual(model.tags);
+    expect((await target.call('registry.getProtection', { name: 'classifier' })).protection).toEqual(
+      (await src.call('registry.getProtection', { name: 'classifier' })).protection,
+    );
+  } finally {
+    await fd.close();
+  }
+}
+
+describe('flowdesk migrate', () => {
+  it('copies experiments, nested runs, metric history, artifacts and the registry to a server and checks the counts', async () => {
+    const { dataDir } = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Migrating 3 experiment\(s\) and 3 run\(s\)/);
+    expect(result.stdout).toMatch(/\[runs 3\/3\] text \/ bert: 1\.4 MiB of artifacts so far/);
+    expect(result.stdout).toMatch(/\[models 1\/1\] classifier/);
+    expect(result.stdout).toMatch(/metric points\s+2503\s+2503/);
+    expect(result.stdout).toMatch(/artifact bytes\s+1500017\s+1500017/);
+    expect(result.stdout).toMatch(/model versions\s+2\s+2/);
+    expect(result.stdout).toMatch(/Done: everything arrived/);
+    await expectSameAsSource(dataDir, target.api, target.url);
+
+    // Again: nothing new is created, and the check still passes.
+    const again = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+    await expectSameAsSource(dataDir, target.api, target.url);
+  });
+
+  // Each case loses the answer to one call the target did carry out, the worst moment to stop:
+  // the work is done there but the journal does not know it.
+  it.each([
+    ['runs.create', 2],
+    ['runs.logBatch', 3],
+    ['runs.logInputs', 1],
+    ['mlflow-artifacts/artifacts', 2],
+    ['registry.createVersion', 2],
+    ['registry.transitionStage', 1],
+  ])('resumes without duplicates after losing the answer to call %s #%i', async (what, nth) => {
+    const { dataDir } = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    let seen = 0;
+    const flaky = (async (url: string, init: RequestInit) => {
+      const response = await fetch(url, init);
+      if (url.includes(what) && ++seen === nth) throw new Error('connection reset');
+      return response;
+    }) as typeof fetch;
+
+    const source = await openFlowdesk({ dataDir });
+    try {
+      await expect(migrate({ source, target: target.url, token: TOKEN, fetch: flaky })).rejects.toThrow(/connection reset/);
+      const journal = JSON.parse(readFileSync(journalPath(dataDir, target.url), 'utf8')) as { runs: object };
+      expect(Object.keys(journal.runs).length).toBeGreaterThan(0);
+      const report = await migrate({ source, target: target.url, token: TOKEN });
+      expect(report.mismatches).toEqual([]);
+      expect(report.target).toEqual(report.source);
+      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, versions: 2 });
+    } finally {
+      await source.close();
+    }
+    await expectSameAsSource(dataDir, target.api, target.url);
+    // No temporary journal files left behind.
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('migrate-'))).toHaveLength(1);
+  });
+
+  it('moves two laptops into one server: shared experiment and model names, each counted on its own', async () => {
+    const first = await buildSource();
+    const second = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    for (const { dataDir } of [first, second]) {
+      const source = await openFlowdesk({ dataDir });
+      try {
+        const report = await migrate({ source, target: target.url, token: TOKEN });
+        expect(report.mismatches).toEqual([]);
+        expect(report.target).toEqual(report.source);
+      } finally {
+        await source.close();
+      }
+    }
+    const { experiments } = await target.api.call('experiments.search', {});
+    expect(experiments.map((e) => e.name).sort()).toEqual(['Default', 'text', 'vision']);
+    const vision = experiments.find((e) => e.name === 'vision')!;
+    expect((await target.api.call('runs.search', { experimentIds: [vision.experimentId] })).runs).toHaveLength(4);
+    const { versions } = await target.api.call('registry.searchVersions', {});
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses a wrong token plainly and leaves no journal and nothing on the target', async () => {
+    const { dataDir } = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', 'not-the-token', '--data-dir', dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`flowdesk: The target ${target.url.replace(/[.]/g, '\\.')} refused the migration: .*token`, 'i'));
+    expect(existsSync(journalPath(dataDir, target.url))).toBe(false);
+    const { experiments } = await target.api.call('experiments.search', {});
+    expect(experiments.map((e) => e.name)).toEqual(['Default']);
+  });
+
+  it('refuses while a live server owns the data folder, and needs --to', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:5000' }));
+    const served = await flowdesk(['migrate', '--to', 'http://127.0.0.1:1', '--data-dir', dataDir]);
+    expect(served.code).toBe(1);
+    expect(served.stderr).toMatch(/A Flowdesk server \(pid \d+, http:\/\/127\.0\.0\.1:5000\) has .* open; stop it, migrate, then start it again/);
+    const noTarget = await flowdesk(['migrate', '--data-dir', dataDir]);
+    expect(noTarget.code).toBe(1);
+    expect(noTarget.stderr).toMatch(/flowdesk migrate needs --to <server URL>/);
+  });
+});
