@@ -22,6 +22,7 @@ import { createRegistryService } from '#core/registry/registry-service.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
 import { createModelsService } from '#core/models/models-service.ts';
+import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 
@@ -53,6 +54,11 @@ export interface OpenFlowdeskOptions {
    * process on that database); by default the catalog is `catalog.sqlite` in the data folder.
    */
   catalog?: string;
+  /**
+   * Who lets contract calls run code on this machine (projects.run, models.serve): the desktop
+   * app asks the person, `flowdesk serve --allow-run` allows. Without one, both are refused.
+   */
+  execution?: ExecutionPolicy;
 }
 
 /** Opens (creating if needed) a data folder: `catalog.sqlite` (or the PostgreSQL catalog) and `artifacts/` (unless artifacts live in S3). */
@@ -78,6 +84,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
   const report = (message: string, err: unknown) => console.error(message, err);
+  const execution = options.execution ?? refuseExecution();
   // Through dispatch, so the runner's calls are validated as any client's are.
   const projects = createProjectRunner({
     api: createClient((name, input) => dispatch(handlers, name, input, (err) => report('Flowdesk: internal error in a project run', err))),
@@ -85,8 +92,9 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     cacheDir: join(dataDir, 'projects'),
     report,
     now: options.now,
+    execution,
   });
-  const models = createModelsService({ catalog, artifacts, now: options.now });
+  const models = createModelsService({ catalog, artifacts, now: options.now, execution });
   const settings = createSettingsStore(dataDir);
 
   const handlers: Handlers = {
@@ -106,6 +114,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     },
     ...diskUsage,
     ...createProjectHandlers(projects),
+    'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
     ...createRunsTableQueries(catalog),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],

@@ -36,6 +36,7 @@ import { method } from './contract-method.ts';
 import { projectsContract } from './projects-contract.ts';
 import { modelsContract } from './models-contract.ts';
 import { settingsContract } from './settings-contract.ts';
+import { executionContract } from './execution-contract.ts';
 
 export { method, type MethodSpec } from './contract-method.ts';
 import { runsTableContract } from './runs-table-contract.ts';
@@ -391,6 +392,7 @@ export const contract = {
   ...projectsContract,
   ...modelsContract,
   ...settingsContract,
+  ...executionContract,
   ...runsTableContract,
 } as const;
 

@@ -117,4 +117,6 @@ export const METHOD_ROLES = {
   'settings.get': R,
   // The settings decide the port and whether a token is required: only the highest role.
   'settings.update': A,
+  // Says only whether running is on; projects.run and models.serve carry their own roles.
+  'execution.policy': R,
 } as const satisfies Record<MethodName, Role>;

@@ -8,6 +8,8 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
+import { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
+import { isLoopback } from '#core/server/manners.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';
 import { modelsCommand, MODELS_USAGE } from './models.ts';
@@ -17,7 +19,7 @@ import { MIGRATE_USAGE, migrateCommand } from './migrate.ts';
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
                  [--artifacts s3://BUCKET/PREFIX]
-                 [--catalog postgresql://user@host/db]
+                 [--catalog postgresql://user@host/db] [--allow-run]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
@@ -27,6 +29,8 @@ const USAGE = `Usage:
       (endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_PROFILE, ...).
       --catalog (or $FLOWDESK_CATALOG) keeps the catalog in PostgreSQL instead of the
       data folder's SQLite file; several servers may share one database.
+      --allow-run lets the browser window (and any caller of the server) run projects
+      and serve models on this machine; without it both are refused (loopback only).
   flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
@@ -71,14 +75,23 @@ async function serve(args: string[]): Promise<void> {
       token: { type: 'string' },
       artifacts: { type: 'string' },
       catalog: { type: 'string' },
+      'allow-run': { type: 'boolean' },
     },
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const catalog = values.catalog ?? process.env.FLOWDESK_CATALOG;
+  // Whoever reaches a server beyond loopback is not the person at this machine.
+  if (values['allow-run'] && !isLoopback(values.host)) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--allow-run is for a server on loopback only; this one would listen on ${values.host}`);
+  }
   if (catalog !== undefined && !isPostgresUrl(catalog)) {
     throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--catalog must be a postgresql:// URL, got '${redactUrl(catalog)}'`);
   }
-  const fd = await openFlowdesk({ dataDir, catalog, artifacts: values.artifacts });
+  // A browser page cannot show a dialog outside itself, so the person decides when starting the server.
+  const execution = values['allow-run']
+    ? allowExecution('Projects run and models are served when asked: this server was started with flowdesk serve --allow-run.')
+    : refuseExecution('Running projects and serving models from the browser is off. To allow them, restart the server with: flowdesk serve --allow-run');
+  const fd = await openFlowdesk({ dataDir, catalog, artifacts: values.artifacts, execution });
   // The port and token the settings name, unless the command line says otherwise.
   const settings = fd.settings.read();
   let server;

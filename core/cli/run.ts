@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { ENV_MANAGERS, type EnvManager, type LogChunk, type ProjectRunRequest } from '#core/api/projects-entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
@@ -153,7 +154,9 @@ export async function runProject(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const started = await runner.start(request, { onOutput: print });
+    // The person typed this command: it is their confirmation (the server's own policy still
+    // governs what its other callers ask for).
+    const started = await runner.start(request, { onOutput: print, execution: allowExecution('flowdesk run, typed by the person') });
     runId = started.state.runId;
     if (stoppedBy) void runner.cancel(runId);
     const final = await started.done;

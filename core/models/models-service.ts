@@ -1,7 +1,8 @@
 /**
  * The `models.*` contract methods: describe a model folder, find the models among a run's
  * artifacts, and serve models from the app (each server lives as long as this process, and
- * `close` stops them all, so quitting the app stops its model servers).
+ * `close` stops them all, so quitting the app stops its model servers). Serving starts only once
+ * the execution policy has let it: a Python model's server runs that model's code.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,9 +13,11 @@ import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog } from '#core/catalog/catalog.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
-import { describeModel } from './describe-model.ts';
+import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
+import { describeModel, readMlmodel, servingOf } from './describe-model.ts';
 import { storeModelFiles } from './model-files.ts';
 import { locateModel } from './model-location.ts';
+import { pythonExecutable } from './python-serving.ts';
 import { serveModel, type ServedModel } from './serve-model.ts';
 
 export type ModelsHandlers = Pick<Handlers, Extract<keyof Handlers, `models.${string}`>>;
@@ -36,8 +39,18 @@ function flowdeskVersion(): string {
   return `flowdesk ${pkg.version}`;
 }
 
-export function createModelsService(deps: { catalog: Catalog; artifacts: ArtifactStore; python?: string; now?: () => number }): ModelsService {
+export interface ModelsServiceDeps {
+  catalog: Catalog;
+  artifacts: ArtifactStore;
+  python?: string;
+  now?: () => number;
+  /** Who lets a model server start; refuses by default. */
+  execution?: ExecutionPolicy;
+}
+
+export function createModelsService(deps: ModelsServiceDeps): ModelsService {
   const { catalog, artifacts } = deps;
+  const execution = deps.execution ?? refuseExecution();
   const now = deps.now ?? Date.now;
   const servers = new Map<string, { info: ModelServer; served: ServedModel }>();
 
@@ -86,7 +99,22 @@ export function createModelsService(deps: { catalog: Catalog; artifacts: Artifac
 
     async 'models.serve'({ model, port }) {
       const location = await locateModel(catalog.db, model);
-      const served = await serveModel(storeModelFiles(artifacts, location.storePath, location.uri), { port: port ?? 0, version: flowdeskVersion(), python: deps.python });
+      const files = storeModelFiles(artifacts, location.storePath, location.uri);
+      const mlmodel = await readMlmodel(files);
+      const serving = servingOf(mlmodel);
+      // A model that cannot be served fails below with its reason; there is nothing to confirm.
+      if (serving.kind !== 'none') {
+        await execution.confirm({
+          kind: 'model.serve',
+          modelUri: location.uri,
+          host: '127.0.0.1',
+          port: port ?? 0,
+          serving: serving.kind,
+          flavors: Object.keys(mlmodel.flavors),
+          ...(serving.kind === 'python' ? { python: deps.python ?? pythonExecutable() } : {}),
+        });
+      }
+      const served = await serveModel(files, { port: port ?? 0, version: flowdeskVersion(), python: deps.python });
       const info: ModelServer = { serverId: randomUUID(), modelUri: location.uri, kind: served.kind, url: served.url, host: served.host, port: served.port, startedAt: now() };
       servers.set(info.serverId, { info, served });
       return { server: info };

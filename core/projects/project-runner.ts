@@ -5,6 +5,8 @@
  * MLFLOW_RUN_ID set, so the script's logging lands in that run. Output streams live (to a
  * listener and to `log`) and is saved as the artifacts `logs/stdout.txt` and `logs/stderr.txt`;
  * exit 0 ends the run FINISHED, any other FAILED, a cancel KILLED (the whole process group).
+ * Nothing of the project runs, and no run exists, until the execution policy has let the exact
+ * command line start (core/execution/execution-policy.ts).
  *
  * The runner reaches the catalog only through a contract client and an artifact writer, so the
  * same code runs inside the server (for the window) and in `flowdesk run` talking to a server.
@@ -19,6 +21,7 @@ import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { LogChunk, ParamIssue, ProjectEntryPoint, ProjectInfo, ProjectRunRequest, ProjectRunState } from '#core/api/projects-entities.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { prepareEnvironment, type PreparedEnvironment } from './environments.ts';
 import { loadProject, scriptEntryPoint, type ProjectSpec } from './mlproject.ts';
 import { checkParameters, describeParamIssues, type CheckedParameters } from './parameters.ts';
@@ -56,6 +59,8 @@ export interface ProjectRunnerOptions {
   /** Where internal failures (a log that could not be saved) are reported. */
   report?: (message: string, err: unknown) => void;
   now?: () => number;
+  /** Who lets a run start: asked with the command line before anything of the project runs. Refuses by default. */
+  execution?: ExecutionPolicy;
 }
 
 /** A run that has started; `done` settles with its final state. */
@@ -69,6 +74,11 @@ export interface StartOptions {
   cwd?: string;
   /** Hears every piece of output as it arrives (the CLI prints it). */
   onOutput?(chunk: LogChunk): void;
+  /**
+   * Who lets this run start, instead of the runner's policy: `flowdesk run` passes its own, since
+   * the person typed the command. Contract calls never set it.
+   */
+  execution?: ExecutionPolicy;
 }
 
 export interface ProjectRunner {
@@ -162,6 +172,7 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
   const report = options.report ?? ((message: string, err: unknown) => console.error(message, err));
+  const execution = options.execution ?? refuseExecution();
   let server = options.server;
   const runs = new Map<string, Active>();
 
@@ -335,8 +346,24 @@ export function createProjectRunner(options: ProjectRunnerOptions): ProjectRunne
         runKey: randomBytes(8).toString('hex'),
         env,
       });
-      const experimentId = await experimentOf(request);
       const git = await gitState(source.directory, source.gitUrl);
+      // The last step before anything of the project runs (the environment's setup included) and
+      // before the run exists: what was read so far (files, git state, tool versions) ran nothing of it.
+      await (startOptions.execution ?? execution).confirm({
+        kind: 'project.run',
+        uri: request.uri,
+        directory: source.directory,
+        ...(source.gitUrl ? { gitUrl: source.gitUrl } : {}),
+        ...(git ? { git: { commit: git.commit, branch: git.branch, dirty: git.dirty } } : {}),
+        entryPoint: entry.name,
+        command: checked.command,
+        params: checked.params,
+        envManager: environment.manager,
+        setup: environment.setup.map((step) => step.title),
+        notes: environment.notes,
+        trackingUri: tracking.url,
+      });
+      const experimentId = await experimentOf(request);
       const tags: Tag[] = [
         { key: 'mlflow.source.name', value: source.gitUrl ? source.uri : source.directory },
         { key: 'mlflow.source.type', value: 'PROJECT' },

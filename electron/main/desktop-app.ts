@@ -1,7 +1,8 @@
 /**
  * The desktop app's lifecycle: one instance; the core opened on the data folder and the
  * localhost server started (server.json written, as `flowdesk serve` does); one hardened window
- * loading the built renderer from app://; the menu, IPC, events and notifications; and on quit
+ * loading the built renderer from app://; the menu, IPC, events and notifications; a native
+ * dialog before any project command or model server starts; and on quit
  * the server closed and the catalog checkpointed and closed before the process ends.
  */
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { startServer, type RunningServer } from '#core/server/server.ts';
 import { resolveDataDir, setDataDir } from '#core/settings/data-location.ts';
 import { createFileImporter } from '#core/tracking/file-import.ts';
 import { createAppProtocolHandler } from './app-protocol.ts';
+import { confirmInDialog } from './confirm-dialog.ts';
 import { createDesktopHandlers } from './desktop-handlers.ts';
 import type { ElectronApi } from './electron-api.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
@@ -89,7 +91,8 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   await app.whenReady();
   const home = app.getPath('userData');
   const dataDir = env.FLOWDESK_DATA_DIR || resolveDataDir(home);
-  const fd = await openFlowdesk({ dataDir });
+  // The window is made further down; the dialog asks on it once it exists.
+  const fd = await openFlowdesk({ dataDir, execution: confirmInDialog({ dialog: electron.dialog, window: () => window }) });
   let server: RunningServer;
   try {
     server = await startLocalServer(fd, fd.settings.read(), options.version, log);

@@ -1,6 +1,7 @@
 import { onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
+import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
 import { testCatalogOption } from './postgres.ts';
@@ -16,10 +17,13 @@ export interface TestServer {
   api: Client;
 }
 
-/** A real server on a free loopback port over a fresh data folder, closed after the test. */
-export async function startTestServer(options: { token?: string; artifacts?: string } = {}): Promise<TestServer> {
+/**
+ * A real server on a free loopback port over a fresh data folder, closed after the test.
+ * `execution` lets projects run and models be served; without it both are refused, as in core.
+ */
+export async function startTestServer(options: { token?: string; artifacts?: string; execution?: ExecutionPolicy } = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const fd = await openFlowdesk({ dataDir, catalog: await testCatalogOption(), artifacts: options.artifacts });
+  const fd = await openFlowdesk({ dataDir, catalog: await testCatalogOption(), artifacts: options.artifacts, execution: options.execution });
   const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined });
   onTestFinished(async () => {
     await server.close();

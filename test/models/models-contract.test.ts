@@ -10,6 +10,10 @@ import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { logLinearModels, SKLEARN_MLMODEL } from './model-fixture.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
+
+/** These tests start projects and model servers, as a person who confirmed them would. */
+const allowRuns = allowExecution('allowed by the test');
 
 /** A folder holding an MLmodel (and a stand-in pickle Flowdesk must never open). */
 function modelFolder(mlmodel: string, extra: Record<string, string> = {}): string {
@@ -138,7 +142,7 @@ describe('models.listInRun', () => {
 
 describe('serving from the app', () => {
   it('lists, stops and, on close, stops every model server', async () => {
-    const fd = await openFlowdesk({ dataDir: tempDir() });
+    const fd = await openFlowdesk({ dataDir: tempDir(), execution: allowRuns });
     const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
     await logLinearModels(server.url);
     const api = createClient(createHttpTransport({ baseUrl: server.url, fetch }));
@@ -156,7 +160,7 @@ describe('serving from the app', () => {
   });
 
   it('serves a given free port and reports a taken one plainly', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     await logLinearModels(url);
     const port = Number(new URL(url).port);
     expect(await codeOf(api.call('models.serve', { model: { uri: 'models:/linear/1' }, port }))).toMatch(/^INVALID_STATE: Port \d+ on 127.0.0.1 is already in use/);
@@ -164,7 +168,7 @@ describe('serving from the app', () => {
   });
 
   it('says what to install when the Python for a Python-flavoured model has no MLflow', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
     await run.logModel({ folder: modelFolder(SKLEARN_MLMODEL, { 'model.pkl': 'never unpickled' }) });
     const message = await codeOf(api.call('models.serve', { model: { runId: run.runId, path: 'model' } }));
@@ -183,7 +187,7 @@ describe('serving from the app', () => {
   });
 
   it('never reads outside the model folder, whatever paths its MLmodel names', async () => {
-    const { url, api, dataDir } = await startTestServer();
+    const { url, api, dataDir } = await startTestServer({ execution: allowRuns });
     const run = await new FlowdeskClient(url).startRun({ runName: 'hostile' });
     const secret = join(dataDir, 'catalog.sqlite');
     for (const [folder, mlmodel] of [
@@ -200,7 +204,7 @@ describe('serving from the app', () => {
   });
 
   it('refuses a model no flavour of which can be served', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     const run = await new FlowdeskClient(url).startRun({ runName: 'r' });
     await run.logModel({ folder: modelFolder('flavors:\n  rlang:\n    data: model.rds\n') });
     expect(await codeOf(api.call('models.serve', { model: { runId: run.runId, path: 'model' } }))).toMatch(

@@ -5,6 +5,10 @@ import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { SKLEARN_MLMODEL } from './model-fixture.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
+
+/** These tests start projects and model servers, as a person who confirmed them would. */
+const allowRuns = allowExecution('allowed by the test');
 
 /** A stand-in for a Python with MLflow (the process Flowdesk spawns), see the fixture. */
 const FAKE_PYTHON = resolve('test/fixtures/fake-mlflow-python.mjs');
@@ -18,7 +22,7 @@ describe('Python-flavoured models, served by MLflow in the Python Flowdesk is po
   });
 
   it('copies the model folder out, starts MLflow on it, waits for /ping, and removes the copy on stop', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     const folder = join(tempDir(), 'model');
     mkdirSync(folder);
     writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
@@ -40,7 +44,7 @@ describe('Python-flavoured models, served by MLflow in the Python Flowdesk is po
   });
 
   it('reports what MLflow printed when its server exits before serving', async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
     const folder = join(tempDir(), 'model');
     mkdirSync(folder);

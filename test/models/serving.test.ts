@@ -4,6 +4,10 @@ import { startTestServer } from '../helpers/server.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { BIAS, expected, logLinearModels, WEIGHTS } from './model-fixture.ts';
 import { linearOnnxModel } from './onnx-builder.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
+
+/** These tests start projects and model servers, as a person who confirmed them would. */
+const allowRuns = allowExecution('allowed by the test');
 
 const ROWS = [
   [1, 2, 3],
@@ -27,7 +31,7 @@ describe('serving an ONNX model logged from TypeScript, by alias', () => {
   let columnsUrl: string;
 
   beforeEach(async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ execution: allowRuns });
     api = server.api;
     const logged = await logLinearModels(server.url);
     tensorUrl = (await api.call('models.serve', { model: { uri: logged.tensorUri } })).server.url;
@@ -168,7 +172,7 @@ describe('serving an ONNX model logged from TypeScript, by alias', () => {
 
 describe('serving an ONNX model without a signature', () => {
   it("feeds the model's own input types and reports what it cannot take", async () => {
-    const { url, api } = await startTestServer();
+    const { url, api } = await startTestServer({ execution: allowRuns });
     const run = await new FlowdeskClient(url).startRun({ runName: 'unsigned' });
     await run.logModel({ onnx: linearOnnxModel({ weights: WEIGHTS, bias: BIAS }) });
     const served = (await api.call('models.serve', { model: { runId: run.runId, path: 'model' } })).server;

@@ -9,6 +9,10 @@ import { mlflowPost, startTestServer } from '../helpers/server.ts';
 import { clientOver, TRANSPORTS } from '../helpers/transports.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { eventually, fixture, fixtureRepo, gitIn } from './project-helpers.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
+
+/** These tests start projects and model servers, as a person who confirmed them would. */
+const allowRuns = allowExecution('allowed by the test');
 
 const call = (url: string, method: string, body: unknown) => mlflowPost(url, `/api/flowdesk/v1/call/${method}`, body);
 
@@ -59,7 +63,7 @@ describe('the projects methods over HTTP', () => {
   });
 
   it('runs, pages through the live log with `after`, and cancels', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const { state } = await s.api.call('projects.run', { uri: fixture('node-logger'), entryPoint: 'wait', params: { seconds: '120' } });
     expect(state).toMatchObject({ phase: 'running', status: 'RUNNING', exitCode: null, command: 'node wait.mjs 120' });
     let next = 0;

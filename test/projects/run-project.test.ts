@@ -6,10 +6,14 @@ import { startTestServer } from '../helpers/server.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { alive, artifactText, eventually, fixture, fixtureRepo, gitIn, tagsOf } from './project-helpers.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
+
+/** These tests start projects and model servers, as a person who confirmed them would. */
+const allowRuns = allowExecution('allowed by the test');
 
 describe('running a project', () => {
   it('runs a Node entry point that logs over HTTP into the run it was given, with params, tags and its output saved', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const heard: LogChunk[] = [];
     const started = await s.fd.projects.start({ uri: fixture('node-logger'), params: { label: 'first', epochs: '3' }, experimentName: 'projects' }, { onOutput: (c) => heard.push(c) });
     const final = await started.done;
@@ -43,7 +47,7 @@ describe('running a project', () => {
   });
 
   it('passes injection attempts to the script as the literal text they are', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const hostile = ['; rm -rf ~', '$(touch pwned)', '`id`', "a'b\"c $HOME", '&& echo injected'];
     const marker = join(fixture('node-logger'), 'pwned');
     for (const label of hostile) {
@@ -60,7 +64,7 @@ describe('running a project', () => {
   });
 
   it('runs a Python entry point in a virtualenv built from a requirements file with no third-party packages', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const system: string[] = [];
     const final = await (await s.fd.projects.start({ uri: fixture('python-logger'), params: { steps: '3' } }, { onOutput: (c) => c.stream === 'system' && system.push(c.text) })).done;
     expect(final).toMatchObject({ status: 'FINISHED', command: 'python train.py 0.01 3' });
@@ -82,7 +86,7 @@ describe('running a project', () => {
   });
 
   it('ends a failing script FAILED with its exit code and its stderr saved', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const final = await (await s.fd.projects.start({ uri: fixture('node-logger'), entryPoint: 'fail' })).done;
     expect(final).toMatchObject({ status: 'FAILED', exitCode: 3 });
     const { run } = await s.api.call('runs.get', { runId: final.runId });
@@ -93,7 +97,7 @@ describe('running a project', () => {
   });
 
   it('ends a cancelled run KILLED, its children stopped too', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const started = await s.fd.projects.start({ uri: fixture('node-logger'), entryPoint: 'wait' });
     let pids: number[] = [];
     await eventually(() => {
@@ -113,7 +117,7 @@ describe('running a project', () => {
   });
 
   it('kills running projects when Flowdesk closes', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const started = await s.fd.projects.start({ uri: fixture('node-logger'), entryPoint: 'wait' });
     await s.fd.projects.shutdown();
     expect((await started.done).status).toBe('KILLED');
@@ -121,7 +125,7 @@ describe('running a project', () => {
   });
 
   it('starts nothing when the parameters are wrong', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     await expect(s.fd.projects.start({ uri: fixture('node-logger'), params: { alpha: 'high' }, experimentName: 'never' })).rejects.toThrow(
       "Invalid parameters: 'alpha' must be a number (float), got 'high'; 'label' is required (string) and has no default",
     );
@@ -130,13 +134,13 @@ describe('running a project', () => {
   });
 
   it('names the entry points when asked for one the project lacks', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     await expect(s.fd.projects.start({ uri: fixture('node-logger'), entryPoint: 'train' })).rejects.toThrow("The project has no entry point 'train'; it has main, fail, wait");
     await expect(s.fd.projects.start({ uri: join(fixture('node-logger'), 'missing') })).rejects.toThrow(/No project folder at/);
   });
 
   it('runs the scripts of a folder without MLproject, and a command of its own', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const py = await (await s.fd.projects.start({ uri: fixture('scripts-only'), entryPoint: 'hello.py', params: { name: 'a b' } })).done;
     expect(py.status).toBe('FINISHED');
     expect(await artifactText(s.url, s.api, py.runId, 'logs/stdout.txt')).toBe("ARGS ['--name', 'a b']\n");
@@ -148,7 +152,7 @@ describe('running a project', () => {
   });
 
   it('reports the warnings of the MLproject file in the log', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const dir = tempDir();
     writeFileSync(join(dir, 'MLproject'), 'name: typo\nentry_points:\n  main:\n    command: "true"\n    paramters: {a: int}\n');
     const heard: string[] = [];
@@ -165,7 +169,7 @@ describe('running a project', () => {
 
 describe('git sources', () => {
   it('records commit, branch, remote and a dirty tree with its diff', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const repo = fixtureRepo('node-logger', 'experiments');
     gitIn(repo, 'remote', 'add', 'origin', 'https://example.org/team/node-logger.git');
     const commit = gitIn(repo, 'rev-parse', 'HEAD');
@@ -189,7 +193,7 @@ describe('git sources', () => {
   });
 
   it('clones a git URL into the cache and updates it on the next run', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     const repo = fixtureRepo('node-logger');
     const bare = join(tempDir('flowdesk-bare-'), 'node-logger.git');
     gitIn(repo, 'clone', '--quiet', '--bare', repo, bare);
@@ -212,7 +216,7 @@ describe('git sources', () => {
   });
 
   it('says plainly when a git URL cannot be cloned', async () => {
-    const s = await startTestServer();
+    const s = await startTestServer({ execution: allowRuns });
     await expect(s.fd.projects.inspect(`file://${join(tempDir(), 'nothing.git')}`)).rejects.toThrow(/^Could not clone file:\/\/.*nothing\.git: /);
   });
 });
