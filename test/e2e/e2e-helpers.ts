@@ -30,10 +30,15 @@ export async function prepareDataDir(seed?: (dataDir: string) => Promise<void>):
   return dataDir;
 }
 
-/** Starts `node bin/flowdesk.js serve --port 0` on `dataDir` and waits for the URL it prints; `token` signs the returned client's calls. */
-export async function serveFlowdesk(dataDir: string, options: { token?: string } = {}): Promise<ServedFlowdesk> {
+/**
+ * Starts `node bin/flowdesk.js serve --port 0` on `dataDir` and waits for the URL it prints;
+ * `token` signs the returned client's calls; `allowRun` passes --allow-run, so the window may run
+ * projects and serve models.
+ */
+export async function serveFlowdesk(dataDir: string, options: { token?: string; allowRun?: boolean } = {}): Promise<ServedFlowdesk> {
   if (!existsSync('renderer/dist/index.html')) throw new Error('The window is not built: run `npm run build:ui` first (npm test does).');
-  const child: ChildProcess = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir, ...(options.allowRun ? ['--allow-run'] : [])];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

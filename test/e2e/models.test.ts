@@ -21,7 +21,7 @@ describe('models in the window', () => {
   const modelsDir = mkdtempSync(join(tmpdir(), 'flowdesk-e2e-models-'));
 
   beforeAll(async () => {
-    served = await serveFlowdesk(await prepareDataDir());
+    served = await serveFlowdesk(await prepareDataDir(), { allowRun: true });
     ({ runId } = await logLinearModels(served.url, { experiment: 'pricing' }));
     experimentId = (await served.api.call('experiments.getByName', { name: 'pricing' })).experiment.experimentId;
     const folder = join(modelsDir, 'model');

@@ -25,7 +25,7 @@ describe('running a project from the window', () => {
 
   beforeAll(async () => {
     project = fixtureRepo();
-    served = await serveFlowdesk(await prepareDataDir());
+    served = await serveFlowdesk(await prepareDataDir(), { allowRun: true });
     ({ experimentId } = await served.api.call('experiments.create', { name: 'projects' }));
     browser = await launchChromium();
   });
