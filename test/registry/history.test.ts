@@ -5,6 +5,7 @@ import { METHOD_NAMES } from '#core/api/contract.ts';
 import { HISTORY_KINDS } from '#core/api/entities.ts';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fixture.ts';
 import { linearOnnxModel } from '../models/onnx-builder.ts';
+import { allowExecution } from '#core/execution/execution-policy.ts';
 
 describe('registry history', () => {
   it('holds exactly the 20 changes of a scripted sequence, in order, with actors and values before and after', async () => {
@@ -178,7 +179,8 @@ describe('the history is append-only', () => {
   });
 
   it('is not altered by any contract method: every method is called and earlier entries stay as they were', async () => {
-    const f = await registryFixture();
+    // Projects run and models are served here, as after a person's confirmation.
+    const f = await registryFixture({ execution: allowExecution('allowed by the test') });
     const { api, fd } = f;
     const db = fd.catalog.db;
     // Some history first: the entries that must survive everything below.
@@ -271,6 +273,7 @@ describe('the history is append-only', () => {
       'registry.history': () => ({ name: 'keep' }),
       'settings.get': () => ({}),
       'settings.update': () => ({ theme: 'dark' }),
+      'execution.policy': () => ({}),
       'registry.renameModel': () => ({ name: 'x', newName: 'y' }),
       'registry.deleteVersion': () => ({ name: 'y', version: 1 }),
       'registry.deleteModel': () => ({ name: 'y' }),

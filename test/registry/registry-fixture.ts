@@ -2,6 +2,7 @@ import type { Client } from '#core/api/client.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
+import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 
 /** The OS user stand-in every registry test runs as, so histories compare exactly. */
 export const DEFAULT_ACTOR = 'os-user';
@@ -25,8 +26,8 @@ export interface RegistryFixture {
 }
 
 /** A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded. */
-export async function registryFixture(): Promise<RegistryFixture> {
-  const { fd, api, dataDir, catalog } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR });
+export async function registryFixture(options: { execution?: ExecutionPolicy } = {}): Promise<RegistryFixture> {
+  const { fd, api, dataDir, catalog } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR, execution: options.execution });
   const { run } = await api.call('runs.create', {});
   const events: FlowdeskEvent[] = [];
   fd.events.subscribe((e) => events.push(e));
