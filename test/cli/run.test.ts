@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '#core/api/client.ts';
@@ -44,6 +44,22 @@ describe('flowdesk run', () => {
     expect(run!.info.status).toBe('FINISHED');
     expect(run!.data.metrics.find((m) => m.key === 'loss')).toMatchObject({ value: 0.5, step: 1 });
     expect(run!.data.params).toContainEqual({ key: 'label', value: 'cli' });
+  });
+
+  it('runs what the person typed, while its private server refuses to run anything for its callers', async () => {
+    const dataDir = tempDir();
+    const project = tempDir();
+    const marker = join(tempDir(), 'ran');
+    // The script asks the server it logs to for a run of its own: only the person may start runs.
+    writeFileSync(
+      join(project, 'escalate.mjs'),
+      `const response = await fetch(process.env.MLFLOW_TRACKING_URI + '/api/flowdesk/v1/call/projects.run', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: ${JSON.stringify(project)}, command: ${JSON.stringify(`touch ${marker}`)} }) });\nconsole.log('projects.run answered ' + response.status);\n`,
+    );
+    const result = await flowdesk(['run', project, '--command', 'node escalate.mjs', '--data-dir', dataDir]).exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('projects.run answered 403\n');
+    expect(existsSync(marker)).toBe(false);
+    expect((await runsIn(dataDir)).map((r) => r.info.status)).toEqual(['FINISHED']);
   });
 
   it('logs through the running server when there is one', async () => {
