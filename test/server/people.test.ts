@@ -5,9 +5,7 @@
 import MLflow from 'mlflow';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
-import { METHOD_NAMES } from '#core/api/contract.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
-import { METHOD_ROLES } from '#core/api/roles.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { addUser, revokeUser } from '#core/users/users.ts';
@@ -48,16 +46,6 @@ async function call(url: string, method: string, input: unknown, authorization?:
 
 const bearer = (token: string) => `Bearer ${token}`;
 const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
-
-describe('the role table', () => {
-  it('names a role for every contract method, and only for contract methods', () => {
-    expect(Object.keys(METHOD_ROLES).sort()).toEqual([...METHOD_NAMES].sort());
-  });
-
-  it('keeps approving and protection for approvers', () => {
-    expect([METHOD_ROLES['registry.approveRequest'], METHOD_ROLES['registry.rejectRequest'], METHOD_ROLES['registry.setProtection']]).toEqual(['approver', 'approver', 'approver']);
-  });
-});
 
 describe('a team server beyond loopback', () => {
   it('refuses every kind of route without a token (401) but serves the window and /health', async () => {
