@@ -81,7 +81,7 @@ function describe(principal: Principal): string {
 
 const REACH_TEXT: Record<Reach, string> = {
   window: "only from this machine's Flowdesk window",
-  local: 'only by the machine\'s owner, never on a team server',
+  local: "only on this machine: from its window, or over a loopback server without users",
   team: 'anywhere',
 };
 

@@ -88,6 +88,22 @@ describe('dispatch', () => {
     }
   });
 
+  it('applies four eyes and the signed-in actor in the registry itself, with no HTTP in between', async () => {
+    const { fd, api } = await testFlowdesk();
+    const ann: Principal = { role: 'approver', name: 'ann', via: 'in-process', team: false };
+    const asAnn = (name: string, input: unknown) => dispatch(fd.handlers, name, input, ann, () => undefined);
+    await api.call('registry.createModel', { name: 'm' });
+    const { run } = await api.call('runs.create', {});
+    await api.call('registry.createVersion', { name: 'm', source: `runs:/${run.info.runId}/model` });
+    await api.call('registry.setProtection', { name: 'm', aliases: ['prod'], stages: [] });
+    const asked = await asAnn('registry.setAlias', { name: 'm', version: 1, alias: 'prod', actor: 'mallory' });
+    const request = (asked as { ok: true; value: { request: { requestId: string; requestedBy: string } } }).value.request;
+    expect(request.requestedBy).toBe('ann');
+    expect(await asAnn('registry.approveRequest', { requestId: request.requestId })).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringMatching(/another approver/) } });
+    // The owner, alone on a laptop, may approve it.
+    expect((await api.call('registry.approveRequest', { requestId: request.requestId })).request.status).toBe('approved');
+  });
+
   it('answers the settings to the owner in-process, over IPC and on an open loopback server', async () => {
     for (const kind of ['direct', 'ipc', 'http'] as const) {
       const { api, fd } = await clientOver(kind);
