@@ -1,5 +1,5 @@
 /**
- * Who is asking, and may they. A server on loopback with no users is open, as on a laptop. Once
+ * Who is asking. A server on loopback with no users is open, as on a laptop. Once
  * it listens beyond loopback, has an owner token (`--token`) or has users, every request carries
  * a token: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or Basic with the token as the
  * password (MLFLOW_TRACKING_USERNAME/PASSWORD). Only the window's static files and `/health`
