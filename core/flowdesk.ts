@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handlers } from '#core/api/contract.ts';
 import { createClient } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createEventBus, type EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
@@ -87,7 +88,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const execution = options.execution ?? refuseExecution();
   // Through dispatch, so the runner's calls are validated as any client's are.
   const projects = createProjectRunner({
-    api: createClient((name, input) => dispatch(handlers, name, input, (err) => report('Flowdesk: internal error in a project run', err))),
+    api: createClient((name, input) => dispatch(handlers, name, input, IN_PROCESS_OWNER, (err) => report('Flowdesk: internal error in a project run', err))),
     saveArtifact: localArtifactSaver(artifacts, events),
     cacheDir: join(dataDir, 'projects'),
     report,

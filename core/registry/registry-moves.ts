@@ -176,19 +176,29 @@ const DECISIONS = {
 } as const;
 
 /**
- * Decides a pending request as the work's actor; only the requester may cancel. The state check
+ * Decides a pending request as the work's actor; only the requester may cancel, and with
+ * `fourEyes` (a signed-in user decides) the requester may not approve. The state check
  * and the change are one statement (`update ... where status = 'pending'`) inside the write
  * transaction, so of two decisions racing for one request exactly one finds it pending and the
  * other gets INVALID_STATE, in one process or across processes sharing the catalog. An approval
  * makes the move in the same transaction.
  */
-export async function decideRequest(work: Work, requestId: string, status: keyof typeof DECISIONS, comment: string | undefined): Promise<TransitionRequest> {
+export async function decideRequest(
+  work: Work,
+  requestId: string,
+  status: keyof typeof DECISIONS,
+  comment: string | undefined,
+  fourEyes = false,
+): Promise<TransitionRequest> {
   const { trx, stamp } = work;
   const id = parseRequestId(requestId);
   const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`Transition request ${requestId} not found`);
   if (status === 'cancelled' && row.requested_by !== stamp.actor) {
     throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
+  }
+  if (status === 'approved' && fourEyes && row.requested_by === stamp.actor) {
+    throw new FlowdeskError('PERMISSION_DENIED', `User '${stamp.actor}' made request ${requestId}; another approver must approve it`);
   }
   const result = await trx
     .updateTable('registry_requests')

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { Metric, Run } from '#core/api/entities.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
@@ -37,7 +38,7 @@ function flowdesk(args: string[]): Promise<{ code: number | null; stdout: string
 async function buildSource(): Promise<{ dataDir: string; parentId: string }> {
   const dataDir = tempDir();
   const fd = await openFlowdesk({ dataDir });
-  const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   const { experimentId: a } = await api.call('experiments.create', { name: 'vision', tags: [{ key: 'team', value: 'cv' }] });
   const { experimentId: b } = await api.call('experiments.create', { name: 'text' });
 
@@ -117,7 +118,7 @@ async function filesOf(api: Client, runId: string, dir = ''): Promise<string[]> 
 /** Asserts the target holds exactly what the source folder holds, entity by entity. */
 async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: string): Promise<void> {
   const fd = await openFlowdesk({ dataDir: sourceDir });
-  const src = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const src = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   try {
     const { experiments } = await src.call('experiments.search', {});
     const { experiments: targetExperiments } = await target.call('experiments.search', {});

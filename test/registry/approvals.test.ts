@@ -1,4 +1,5 @@
 import { createClient } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -187,7 +188,7 @@ describe('two decisions racing for one request', () => {
     // A second engine on the same data folder, as a second server process would open it.
     const other = await openFlowdesk({ dataDir: f.dataDir, catalog: f.catalog, defaultActor: () => 'carol' });
     onTestFinished(() => other.close());
-    const otherApi = createClient((name, input) => dispatch(other.handlers, name, input, () => undefined));
+    const otherApi = createClient((name, input) => dispatch(other.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? f.api : otherApi).call('registry.approveRequest', { requestId: request.requestId })),
     );
