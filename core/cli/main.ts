@@ -119,7 +119,8 @@ async function gc(args: string[]): Promise<void> {
     if (!Number.isFinite(days) || days < 0) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--older-than must be a number of days, got '${values['older-than']}'`);
     deletedBefore = Date.now() - days * 86_400_000;
   }
-  const fd = await openFlowdesk({ dataDir, artifacts: values.artifacts });
+  // The trash is emptied by the folder's one owner: the window's trash view does it while the app runs.
+  const fd = await openFlowdesk({ dataDir, artifacts: values.artifacts, busyAdvice: 'empty the trash there, or stop it and run gc again' });
   try {
     const report = await fd.handlers['trash.purge']({ deletedBefore });
     // Writes in flight for over an hour are remnants of a crash, not uploads still going.

@@ -4,7 +4,7 @@
  * TypeScript client. Every route is a translation onto the contract, not a second engine.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -187,11 +187,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   return app;
 }
 
-/** Writes `server.json` (port, pid) atomically, so a reader never sees half a file. */
+/**
+ * Writes `server.json` (port, pid) atomically and private (0600), so a reader never sees half a
+ * file. Only the process holding the data folder's lock gets here (openFlowdesk), so it never
+ * replaces another live server's file.
+ */
 function writeServerJson(dataDir: string, info: { host: string; port: number; pid: number; url: string; version: string }): string {
   const path = join(dataDir, 'server.json');
   const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx');
+  const fd = openSync(staging, 'wx', 0o600);
   try {
     writeSync(fd, JSON.stringify(info, null, 2));
     fsyncSync(fd);
@@ -200,6 +204,18 @@ function writeServerJson(dataDir: string, info: { host: string; port: number; pi
   }
   renameSync(staging, path);
   return path;
+}
+
+/** Removes `server.json` if it still announces this server (a later server of the same process may have replaced it). */
+function removeServerJson(path: string, url: string): void {
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; url?: unknown };
+    if (info.pid !== process.pid || info.url !== url) return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // An unreadable file is nobody's announcement: removing it is right.
+  }
+  rmSync(path, { force: true });
 }
 
 /** Binds the server; a taken port is reported plainly. Writes server.json once bound. */
@@ -231,7 +247,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       options.flowdesk.projects.useServer(undefined);
       await app.close();
-      rmSync(serverJson, { force: true });
+      removeServerJson(serverJson, url);
     },
   };
 }

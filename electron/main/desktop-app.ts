@@ -89,12 +89,14 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   await app.whenReady();
   const home = app.getPath('userData');
   const dataDir = env.FLOWDESK_DATA_DIR || resolveDataDir(home);
-  const fd = await openFlowdesk({ dataDir });
+  let fd: Flowdesk | undefined;
   let server: RunningServer;
   try {
+    // Refused, with the other process named, when `flowdesk serve` already has this data folder.
+    fd = await openFlowdesk({ dataDir });
     server = await startLocalServer(fd, fd.settings.read(), options.version, log);
   } catch (err) {
-    await fd.close();
+    await fd?.close();
     electron.dialog.showErrorBox('Flowdesk cannot start', (err as Error).message);
     app.exit(1);
     throw err;
