@@ -14,6 +14,7 @@ import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts'
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { installManners, isLoopback } from './manners.ts';
 import { installAuth } from './auth.ts';
+import { dataFolderTicketSecret } from './ticket-secret.ts';
 import { hasUsers } from '#core/users/users.ts';
 import { registerContractRoutes } from './contract-routes.ts';
 import { registerMlflowRoutes } from './mlflow-routes.ts';
@@ -35,6 +36,10 @@ export interface ServerOptions {
   version: string;
   /** Where internal errors are reported with their stack. */
   log?: (message: string, err?: unknown) => void;
+  /** Signs the window's tickets; by default the data folder's own secret (ticket-secret.ts). */
+  ticketSecret?: string;
+  /** How often the tokens behind open streams are looked up again (auth.ts ACCESS_RECHECK_MS). */
+  accessRecheckMs?: number;
 }
 
 export interface RunningServer {
@@ -169,7 +174,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   installManners(app, { host });
-  installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
+  installAuth(app, {
+    db: options.flowdesk.catalog.db,
+    ownerToken: options.token,
+    loopback: isLoopback(host),
+    ticketSecret: options.ticketSecret ?? dataFolderTicketSecret(options.flowdesk.dataDir),
+    events: options.flowdesk.events,
+    recheckMs: options.accessRecheckMs,
+    log,
+  });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
   // One line per store this process depends on; a load balancer takes it out of rotation when one fails.
