@@ -9,6 +9,7 @@
  * by design: a revoke there reaches every server at once (revokeUser notifies them), which cut
  * the user's open streams and refuse their tokens and tickets from then on.
  */
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
@@ -32,6 +33,8 @@ async function openUsersCatalog(values: { 'data-dir'?: string; catalog?: string 
   if (values['data-dir'] !== undefined && values.catalog !== undefined) throw invalid('Give --data-dir or --catalog, not both');
   const target = values.catalog ?? join(values['data-dir'] ?? defaultDataDir(), 'catalog.sqlite');
   if (isPostgresUrl(target)) return { catalog: await openPostgresCatalog(target), release: () => undefined };
+  // The first user may come before the first start: the folder is made as openFlowdesk makes it.
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const lock = lockDataFolder(dirname(target), 'stop it, change users, then start it again');
   try {
     return { catalog: await openCatalog(target), release: () => lock.release() };
