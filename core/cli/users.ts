@@ -20,11 +20,11 @@ import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catal
 import { addUser, listUsers, revokeUser } from '#core/users/users.ts';
 import { defaultDataDir } from './data-dir.ts';
 
-export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH]
+export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH|postgresql://...]
       Add a person and print their token, once: only its hash is kept. Readers read, writers
       also log and change, approvers also approve protected registry moves and set protection.
-  flowdesk users list [--data-dir DIR | --catalog PATH]
-  flowdesk users revoke NAME [--data-dir DIR | --catalog PATH]
+  flowdesk users list [--data-dir DIR | --catalog PATH|postgresql://...]
+  flowdesk users revoke NAME [--data-dir DIR | --catalog PATH|postgresql://...]
       Refuse every token of NAME from now on. Names are never reused.
       With a SQLite catalog, stop the server (or app) using the data folder first.`;
 
