@@ -21,7 +21,7 @@ export interface UserInfo {
 /** Who a valid token belongs to. */
 export interface TokenOwner {
   tokenId: string;
-  /** The SHA-256 hex of the token: the key that signs this token's short-lived tickets. */
+  /** The SHA-256 hex of the token: bound with the server's ticket secret into the key of this token's tickets. */
   tokenHash: string;
   name: string;
   role: Role;
