@@ -4,7 +4,9 @@
  * One process owns the data folder's catalog. So when a Flowdesk server is running for the data
  * folder (its server.json answers), the run is recorded through that server over HTTP; otherwise
  * this command opens the data folder itself and starts a private server on 127.0.0.1 with a free
- * port for the script's MLFLOW_TRACKING_URI, announced in server.json while the run lasts.
+ * port for the script's MLFLOW_TRACKING_URI, announced in server.json while the run lasts. A
+ * process that has the folder without serving it (`flowdesk gc`, a server still starting) makes
+ * that open refuse, naming it (core/catalog/data-folder-lock.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -13,15 +13,22 @@
  * contract method check their declared access (STORE_ACCESS) with `callerOf`.
  *
  * EventSource and `<img src>` cannot send headers, so the window trades its token for a ticket:
- * `<tokenId>.<expiry>.<HMAC>` keyed with the token's own hash, good for a few minutes, read-only,
- * accepted as `?ticket=` on GET. Any process with the catalog can check it (no shared secret to
- * distribute), and revoking the user voids their tickets with their tokens.
+ * `<tokenId>.<expiry>.<HMAC>`, good for a few minutes, read-only, accepted as `?ticket=` on GET.
+ * The HMAC key is derived from the server's ticket secret (ticket-secret.ts, never in the
+ * catalog, so reading the catalog is not enough to forge one) and the token's hash (so a ticket
+ * dies with its token); every use looks the token up again, so revoking the user voids them.
+ *
+ * A revoke ends access at once: requests of a user still in flight (an open event stream, a long
+ * download) are cut when a `user.revoked` event arrives (revokeUser sends it; on PostgreSQL it
+ * crosses processes by NOTIFY) and, as a backstop for a revoke nobody announced, when a periodic
+ * look-up finds their token no longer valid.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRole, Principal as Caller } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
+import type { EventBus } from '#core/api/events.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { findToken, findTokenById, hashToken, hasUsers } from '#core/users/users.ts';
 
@@ -40,6 +47,14 @@ export interface AuthOptions {
   ownerToken?: string;
   /** Whether the server listens on loopback only. */
   loopback: boolean;
+  /** Signs tickets (ticket-secret.ts); never stored in the catalog. */
+  ticketSecret: string;
+  /** Where `user.revoked` arrives, from this process or (on PostgreSQL) from others. */
+  events: EventBus;
+  /** How often the tokens of requests still in flight are looked up again (default ACCESS_RECHECK_MS). */
+  recheckMs?: number;
+  /** Where a failed look-up is reported. */
+  log: (message: string, err?: unknown) => void;
   now?: () => number;
 }
 
@@ -50,6 +65,8 @@ const OWNER_TOKEN_ID = 'owner';
 /** How long a valid token is remembered, and how many are (a team is not thousands of people). */
 const TOKEN_MEMORY_MS = 2000;
 const TOKEN_MEMORY_SIZE = 1000;
+/** How often the tokens behind open streams are checked again, for revokes nobody announced. */
+export const ACCESS_RECHECK_MS = 5000;
 /** How stale "no users yet" may be on an open loopback server (users added by another process). */
 const USERS_RECHECK_MS = 1000;
 /** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
@@ -138,10 +155,42 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   }
 
   // Valid tokens are remembered briefly: the catalog's one SQLite connection also carries the
-  // group commits, and a lookup queued behind each commit halved logging throughput. Users change
-  // only with the server stopped on SQLite, so there the memory is exact; on a shared PostgreSQL
-  // catalog a revoke takes effect within TOKEN_MEMORY_MS.
+  // group commits, and a lookup queued behind each commit halved logging throughput. A revoke
+  // announced by an event is forgotten at once; one nobody announced within TOKEN_MEMORY_MS.
   const remembered = new Map<string, { principal: Principal; until: number }>();
+
+  // Requests in flight of principals that can be revoked (not the owner token), to cut them.
+  const inFlight = new Map<FastifyRequest['raw'], Principal>();
+  function cut(revoked: (principal: Principal) => boolean): void {
+    for (const [raw, principal] of inFlight) {
+      if (!revoked(principal)) continue;
+      inFlight.delete(raw);
+      raw.socket.destroy();
+    }
+    for (const [key, memory] of remembered) if (revoked(memory.principal)) remembered.delete(key);
+  }
+  const stopListening = options.events.subscribe((event) => {
+    if (event.type === 'user.revoked') cut((principal) => principal.name === event.name);
+  });
+  let rechecking = false;
+  async function recheck(): Promise<void> {
+    if (rechecking || inFlight.size === 0) return;
+    rechecking = true;
+    try {
+      for (const tokenId of new Set([...inFlight.values()].map((principal) => principal.tokenId))) {
+        if (!(await findTokenById(options.db, tokenId)).ok) cut((principal) => principal.tokenId === tokenId);
+      }
+    } catch (err) {
+      options.log('Could not check the tokens of open streams again', err);
+    } finally {
+      rechecking = false;
+    }
+  }
+  const rechecks = setInterval(() => void recheck(), options.recheckMs ?? ACCESS_RECHECK_MS).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(rechecks);
+    stopListening();
+  });
   async function byToken(token: string, reply: FastifyReply): Promise<Principal> {
     if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'owner', tokenId: OWNER_TOKEN_ID };
     const key = hashToken(token);
@@ -158,11 +207,12 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     throw unauthenticated(reply, 'The token is not valid for this server');
   }
 
-  /** The key that signs a token's tickets: the token's hash, or undefined once it is no longer valid. */
+  /** The key that signs a token's tickets (the ticket secret bound to the token's hash), or undefined once the token is no longer valid. */
   async function ticketKey(tokenId: string): Promise<{ key: string; name?: string } | undefined> {
-    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: hashToken(options.ownerToken) };
+    const keyOf = (tokenHash: string) => sign(options.ticketSecret, tokenHash);
+    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: keyOf(hashToken(options.ownerToken)) };
     const found = await findTokenById(options.db, tokenId);
-    return found.ok ? { key: found.owner.tokenHash, name: found.owner.name } : undefined;
+    return found.ok ? { key: keyOf(found.owner.tokenHash), name: found.owner.name } : undefined;
   }
 
   /** A ticket's principal, read-only whatever the token's role. */
@@ -193,6 +243,10 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     principals.set(request, principal);
     const team = await teamServer();
     callers.set(request, principal.name === undefined ? { role: principal.role, via: 'http', team } : { role: principal.role, name: principal.name, via: 'http', team });
+    if (principal.tokenId !== OWNER_TOKEN_ID) {
+      inFlight.set(request.raw, principal);
+      reply.raw.on('close', () => inFlight.delete(request.raw));
+    }
   });
 
   // Callback-style so the handler runs inside `run`: everything it awaits sees the caller.

@@ -32,7 +32,10 @@ export async function registerContractRoutes(app: FastifyInstance, context: Serv
       'x-content-type-options': 'nosniff',
     });
     res.write(': connected\n\n');
-    const send = (event: FlowdeskEvent) => res.write(`event: ${event.type}\ndata: ${jsonStringify(event)}\n\n`);
+    const send = (event: FlowdeskEvent) => {
+      // Who was revoked is the servers' business (auth.ts), not every reader's.
+      if (event.type !== 'user.revoked') res.write(`event: ${event.type}\ndata: ${jsonStringify(event)}\n\n`);
+    };
     const unsubscribe = context.flowdesk.events.subscribe(send);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     const stop = () => {

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
@@ -10,6 +9,7 @@ import type { Metric, Run } from '#core/api/entities.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { journalPath } from '#core/migrate/migrate-journal.ts';
 import { migrate, MIGRATED_FROM } from '#core/migrate/migrate.ts';
+import { startServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -277,10 +277,13 @@ describe('flowdesk migrate', () => {
 
   it('refuses while a live server owns the data folder, and needs --to', async () => {
     const dataDir = tempDir();
-    writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:5000' }));
+    const owner = await openFlowdesk({ dataDir });
+    const server = await startServer({ flowdesk: owner, port: 0, version: 'test', log: () => undefined });
     const served = await flowdesk(['migrate', '--to', 'http://127.0.0.1:1', '--data-dir', dataDir]);
+    await server.close();
+    await owner.close();
     expect(served.code).toBe(1);
-    expect(served.stderr).toMatch(/A Flowdesk server \(pid \d+, http:\/\/127\.0\.0\.1:5000\) has .* open; stop it, migrate, then start it again/);
+    expect(served.stderr).toContain(`A Flowdesk server (pid ${process.pid}, ${server.url}) has ${dataDir} open; stop it, migrate, then start it again`);
     const noTarget = await flowdesk(['migrate', '--data-dir', dataDir]);
     expect(noTarget.code).toBe(1);
     expect(noTarget.stderr).toMatch(/flowdesk migrate needs --to <server URL>/);

@@ -18,9 +18,9 @@ const ENGINES = 4;
 
 async function engines(count: number, catalog?: string): Promise<{ fd: Flowdesk; api: Client }[]> {
   catalog ??= await freshPostgresDatabase();
-  const dataDir = tempDir();
-  // Opened at once: the migrations' advisory lock lets exactly one of them migrate.
-  const all = await Promise.all(Array.from({ length: count }, () => openFlowdesk({ dataDir, catalog, defaultActor: () => 'tester' })));
+  // Opened at once: the migrations' advisory lock lets exactly one of them migrate. Each has a
+  // data folder of its own, as each server process does (a folder has one owner).
+  const all = await Promise.all(Array.from({ length: count }, () => openFlowdesk({ dataDir: tempDir(), catalog, defaultActor: () => 'tester' })));
   onTestFinished(async () => {
     for (const fd of all) await fd.close();
   });
