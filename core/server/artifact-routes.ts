@@ -8,8 +8,8 @@
  * never parsed and never held whole in memory, while the JSON routes elsewhere keep their parser
  * and body limit.
  *
- * Paths are read from the raw request URL, still percent-encoded, and handed to
- * `checkArtifactPath`, which decodes them fully before judging them (see artifact-request.ts).
+ * Paths are read from the raw request URL, decoded once, and judged by `checkArtifactPath` (see
+ * artifact-request.ts).
  *
  * Multipart upload (`/mpu/...`) is declined with the 501 that makes MLflow clients fall back to a
  * single PUT. A single streamed PUT has no size limit here and the store writes it atomically, so
@@ -22,7 +22,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
-import { queryArtifactPath, rawPathAfter, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
+import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
 import { callContract } from './mlflow-support.ts';
 import type { ServerContext } from './server.ts';
 
@@ -93,13 +93,13 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const files = `${prefix}/artifacts/`;
 
     scope.put(`${files}*`, async (request) => {
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       await artifacts.write(path, request.raw, { expectedBytes: announcedBytes(request) });
       await announceAdded(path);
       return {};
     });
 
-    scope.get(`${files}*`, async (request, reply) => sendArtifactFile(reply, artifacts, checkArtifactPath(rawPathAfter(request, files)), request.headers.range));
+    scope.get(`${files}*`, async (request, reply) => sendArtifactFile(reply, artifacts, checkArtifactPath(artifactPathAfter(request, files)), request.headers.range));
 
     // Basenames only, `is_dir` always, `file_size` for files; [] for a file or a missing folder:
     // the client tells a file from a folder by whether its listing is empty (§9.8).
@@ -110,7 +110,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
 
     // Deleting what is not there succeeds, as in MLflow: a retried DELETE must not fail.
     scope.delete(`${files}*`, async (request) => {
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       if ((await artifacts.stat(path)) === undefined) return {};
       await artifacts.delete(path);
       const run = await runOf(path);
@@ -121,7 +121,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     for (const action of ['create', 'complete', 'abort']) {
       const mpu = `${prefix}/mpu/${action}/`;
       scope.post(`${mpu}*`, async (request) => {
-        checkArtifactPath(rawPathAfter(request, mpu));
+        checkArtifactPath(artifactPathAfter(request, mpu));
         throw new FlowdeskError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
       });
     }
