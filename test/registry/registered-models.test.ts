@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { addUser } from '#core/users/users.ts';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fixture.ts';
 
 describe('registered models', () => {
-  it('are created with description, tags, the creating user and the default protection', async () => {
+  it('are created with description, tags and the creating user, nothing protected where there are no users', async () => {
     const f = await registryFixture();
     const { model } = await f.api.call('registry.createModel', { name: 'churn', description: '# Churn\nmodel', tags: [{ key: 'team', value: 'ml' }] });
     expect(model).toEqual({
@@ -16,8 +17,23 @@ describe('registered models', () => {
       aliases: [],
     });
     expect(await f.api.call('registry.getModel', { name: 'churn' })).toEqual({ model });
-    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
+    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: [], stages: [] } });
     expect(f.events).toContainEqual({ type: 'registry.changed', name: 'churn' });
+  });
+
+  it('start with alias production and stage Production protected once the catalog has users', async () => {
+    const f = await registryFixture({ withUsers: true });
+    await f.api.call('registry.createModel', { name: 'churn' });
+    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
+  });
+
+  it('made before the first user keep the protection they had', async () => {
+    const f = await registryFixture();
+    await f.api.call('registry.createModel', { name: 'early' });
+    await addUser(f.fd.catalog, 'approver', 'approver', 1_600_000_000_000);
+    expect(await f.api.call('registry.getProtection', { name: 'early' })).toEqual({ protection: { aliases: [], stages: [] } });
+    await f.api.call('registry.createModel', { name: 'later' });
+    expect(await f.api.call('registry.getProtection', { name: 'later' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
   });
 
   it('record the actor named in the call instead of the OS user', async () => {

@@ -1,6 +1,7 @@
 import type { Client } from '#core/api/client.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
+import { addUser } from '#core/users/users.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 
 /** The OS user stand-in every registry test runs as, so histories compare exactly. */
@@ -24,9 +25,13 @@ export interface RegistryFixture {
   events: FlowdeskEvent[];
 }
 
-/** A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded. */
-export async function registryFixture(): Promise<RegistryFixture> {
+/**
+ * A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded.
+ * `withUsers` adds an approver first, as on a team server: new models then start protected.
+ */
+export async function registryFixture(options: { withUsers?: boolean } = {}): Promise<RegistryFixture> {
   const { fd, api, dataDir, catalog } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR });
+  if (options.withUsers) await addUser(fd.catalog, 'approver', 'approver', 1_600_000_000_000);
   const { run } = await api.call('runs.create', {});
   const events: FlowdeskEvent[] = [];
   fd.events.subscribe((e) => events.push(e));
