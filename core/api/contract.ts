@@ -299,7 +299,7 @@ export const contract = {
     TEAM_WRITE,
   ),
   'registry.createModel': method(
-    "Creates a registered model. Its alias 'production' and stage Production start protected: moves onto them need an approval.",
+    "Creates a registered model. On a server with users its alias 'production' and stage Production start protected (moves onto them need an approval); without users nothing starts protected until `registry.setProtection`.",
     z.object({ name: z.string(), description: z.string().optional(), tags: z.array(tag).optional(), actor }),
     z.object({ model: registeredModel }),
     TEAM_WRITE,

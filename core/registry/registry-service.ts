@@ -16,8 +16,8 @@ import {
   applyAlias,
   applyStage,
   decideRequest,
-  DEFAULT_PROTECTION,
   hasOtherInStage,
+  initialProtection,
   isProtected,
   normalizedProtection,
   parseRequestId,
@@ -110,12 +110,13 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
           .returningAll()
           .executeTakeFirstOrThrow();
         if (tags.length > 0) await trx.insertInto('registered_model_tags').values(tags.map((t) => ({ registered_model_id: model.id, key: t.key, value: t.value }))).execute();
-        await writeProtection(trx, model, DEFAULT_PROTECTION);
+        const protection = await initialProtection(trx);
+        await writeProtection(trx, model, protection);
         work.record({
           kind: 'model.created',
           model: ref(model),
           before: null,
-          after: { name: model.name, description: model.description, tags, protection: DEFAULT_PROTECTION },
+          after: { name: model.name, description: model.description, tags, protection },
         });
         work.notify({ type: 'registry.changed', name: model.name });
       });

@@ -8,8 +8,8 @@
  * never parsed and never held whole in memory, while the JSON routes elsewhere keep their parser
  * and body limit.
  *
- * Paths are read from the raw request URL, still percent-encoded, and handed to
- * `checkArtifactPath`, which decodes them fully before judging them (see artifact-request.ts).
+ * Paths are read from the raw request URL, decoded once, and judged by `checkArtifactPath` (see
+ * artifact-request.ts).
  *
  * Who may do what is declared in core/api/access.ts (`STORE_ACCESS`) and checked with the same
  * `checkAccess` as every contract method, first thing in each handler, before the path or the
@@ -27,7 +27,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
-import { queryArtifactPath, rawPathAfter, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
+import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
 import { callerOf } from './auth.ts';
 import { callContract } from './mlflow-support.ts';
 import type { ServerContext } from './server.ts';
@@ -105,7 +105,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
 
     scope.put(`${files}*`, async (request) => {
       allow(request, 'artifactStore.write');
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       await artifacts.write(path, request.raw, { expectedBytes: announcedBytes(request) });
       await announceAdded(path);
       return {};
@@ -113,7 +113,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
 
     scope.get(`${files}*`, async (request, reply) => {
       allow(request, 'artifactStore.read');
-      return sendArtifactFile(reply, artifacts, checkArtifactPath(rawPathAfter(request, files)), request.headers.range);
+      return sendArtifactFile(reply, artifacts, checkArtifactPath(artifactPathAfter(request, files)), request.headers.range);
     });
 
     // Basenames only, `is_dir` always, `file_size` for files; [] for a file or a missing folder:
@@ -127,7 +127,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     // Deleting what is not there succeeds, as in MLflow: a retried DELETE must not fail.
     scope.delete(`${files}*`, async (request) => {
       allow(request, 'artifactStore.delete');
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       if ((await artifacts.stat(path)) === undefined) return {};
       await artifacts.delete(path);
       const run = await runOf(path);
@@ -139,7 +139,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
       const mpu = `${prefix}/mpu/${action}/`;
       scope.post(`${mpu}*`, async (request) => {
         allow(request, 'artifactStore.write');
-        checkArtifactPath(rawPathAfter(request, mpu));
+        checkArtifactPath(artifactPathAfter(request, mpu));
         throw new FlowdeskError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
       });
     }

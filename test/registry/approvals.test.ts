@@ -207,6 +207,7 @@ describe('transition requests', () => {
   it('are listed newest first, by model and by status', async () => {
     const f = await withProduction();
     await modelWithVersions(f, 'other', 1);
+    await f.api.call('registry.setProtection', { name: 'other', aliases: ['production'], stages: [] });
     const a = await requestProduction(f);
     const { request: b } = await f.api.call('registry.transitionStage', { name: 'm', version: 2, stage: 'Production' });
     const { request: c } = await f.api.call('registry.setAlias', { name: 'other', alias: 'production', version: 1 });
