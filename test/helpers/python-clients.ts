@@ -5,10 +5,10 @@
  * FLOWDESK_REQUIRE_PYTHON_CLIENTS=1) its absence fails instead, as the S3 runs do.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './temp-dir.ts';
 
 export const CLIENT_VERSIONS = ['2.12.2', '3.5.1'] as const;
 export type ClientVersion = (typeof CLIENT_VERSIONS)[number];
@@ -94,13 +94,17 @@ export async function runPython<T = unknown>(
   source: string,
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<T> {
-  const dir = options.cwd ?? tempDir('flowdesk-py-');
+  // Its own folder, removed here rather than by onTestFinished, so that beforeAll may run scripts too.
+  const ownDir = options.cwd ? undefined : mkdtempSync(join(tmpdir(), 'flowdesk-py-'));
+  const dir = options.cwd ?? ownDir!;
   const file = join(dir, 'script.py');
   writeFileSync(file, source);
   const result = await runWithClient(version, 'python3', [file], {
     cwd: dir,
     timeoutMs: options.timeoutMs,
     env: { MLFLOW_TRACKING_URI: trackingUri, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...options.env },
+  }).finally(() => {
+    if (ownDir) rmSync(ownDir, { recursive: true, force: true });
   });
   if (result.code !== 0) throw new Error(`python3 (MLflow ${version}) exited ${result.code}:\n${result.stderr.slice(-4000)}`);
   const lines = result.stdout.trim().split('\n');
