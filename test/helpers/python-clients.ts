@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { beforeAll } from 'vitest';
 
 export const CLIENT_VERSIONS = ['2.12.2', '3.5.1'] as const;
 export type ClientVersion = (typeof CLIENT_VERSIONS)[number];
@@ -109,4 +110,26 @@ export async function runPython<T = unknown>(
   if (result.code !== 0) throw new Error(`python3 (MLflow ${version}) exited ${result.code}:\n${result.stderr.slice(-4000)}`);
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? 'null') as T;
+}
+
+/**
+ * Starts one script per client version, all at once, in a `beforeAll` of the calling block (call
+ * it after the server's own beforeAll is registered): each script pays seconds importing mlflow,
+ * and they are independent. Returns the result of a version's script, for its tests to await.
+ */
+export function runPythonPerVersion<T>(
+  trackingUri: () => string,
+  source: (version: ClientVersion) => string,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): (version: ClientVersion) => Promise<T> {
+  const started = new Map<ClientVersion, Promise<T>>();
+  beforeAll(() => {
+    for (const version of CLIENT_VERSIONS) {
+      const result = runPython<T>(version, trackingUri(), source(version), options);
+      // Its failure is reported where that version's tests await it, not as an unhandled rejection.
+      result.catch(() => undefined);
+      started.set(version, result);
+    }
+  });
+  return (version) => started.get(version) ?? Promise.reject(new Error(`no script was started for MLflow ${version}`));
 }

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serverForFile } from '../helpers/server.ts';
-import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython, type ClientVersion } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPythonPerVersion, type ClientVersion } from '../helpers/python-clients.ts';
 
 interface ArtifactsOut {
   runId: string;
@@ -103,12 +103,13 @@ print(json.dumps({
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('artifacts through the real MLflow clients', () => {
   const server = serverForFile();
+  const outputs = runPythonPerVersion<ArtifactsOut>(() => server().url, (version) => script(`art-${version}-`));
 
   describe.each(CLIENT_VERSIONS)('MLflow %s', (version: ClientVersion) => {
     let out: ArtifactsOut;
     beforeAll(async () => {
-      out = await runPython<ArtifactsOut>(version, server().url, script(`art-${version}-`));
-    }, 120_000);
+      out = await outputs(version);
+    }, 170_000);
 
     it('appends to a logged table and loads it back with its run id', () => {
       expect(out.table.rows).toEqual([

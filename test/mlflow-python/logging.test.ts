@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '#core/api/entities.ts';
 import { serverForFile } from '../helpers/server.ts';
-import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython, type ClientVersion } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPythonPerVersion, type ClientVersion } from '../helpers/python-clients.ts';
 
 interface DatasetRead {
   name: string;
@@ -96,14 +96,15 @@ function asMap(list: { key: string; value: string }[]): Record<string, string> {
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('logging modes through the real MLflow clients', () => {
   const server = serverForFile();
+  const outputs = runPythonPerVersion<LoggingOut>(() => server().url, (version) => script(`log-${version}-`), {
+    env: { MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL: '1', MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING: '1' },
+  });
 
   describe.each(CLIENT_VERSIONS)('MLflow %s', (version: ClientVersion) => {
     let out: LoggingOut;
     beforeAll(async () => {
-      out = await runPython<LoggingOut>(version, server().url, script(`log-${version}-`), {
-        env: { MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL: '1', MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING: '1' },
-      });
-    }, 150_000);
+      out = await outputs(version);
+    }, 170_000);
 
     it('logs CPU and memory system metrics while a run is open', async () => {
       expect(out.systemKeys).toEqual(expect.arrayContaining(['system/cpu_utilization_percentage', 'system/system_memory_usage_megabytes']));

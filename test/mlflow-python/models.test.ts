@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serverForFile } from '../helpers/server.ts';
-import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython, type ClientVersion } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPythonPerVersion, type ClientVersion } from '../helpers/python-clients.ts';
 
 interface ModelsOut {
   runId: string;
@@ -107,12 +107,13 @@ print(json.dumps({
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('models through the real MLflow clients', () => {
   const server = serverForFile();
+  const outputs = runPythonPerVersion<ModelsOut>(() => server().url, (version) => script(`mod-${version}-`));
 
   describe.each(CLIENT_VERSIONS)('MLflow %s', (version: ClientVersion) => {
     const prefix = `mod-${version}-`;
     let out: ModelsOut;
     beforeAll(async () => {
-      out = await runPython<ModelsOut>(version, server().url, script(prefix));
+      out = await outputs(version);
     }, 170_000);
 
     it('registers a custom pyfunc model as version 1 of its run', async () => {

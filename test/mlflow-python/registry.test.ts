@@ -11,7 +11,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serverForFile } from '../helpers/server.ts';
-import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython, type ClientVersion } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPythonPerVersion, type ClientVersion } from '../helpers/python-clients.ts';
 
 interface RegistryOut {
   runId: string;
@@ -150,13 +150,14 @@ print(json.dumps(out))
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('the registry through the real MLflow clients', () => {
   const server = serverForFile();
+  const outputs = runPythonPerVersion<RegistryOut>(() => server().url, (version) => script(`reg-${version}-`));
 
   describe.each(CLIENT_VERSIONS)('MLflow %s', (version: ClientVersion) => {
     const prefix = `reg-${version}-`;
     let out: RegistryOut;
     beforeAll(async () => {
-      out = await runPython<RegistryOut>(version, server().url, script(prefix));
-    }, 150_000);
+      out = await outputs(version);
+    }, 170_000);
 
     it('numbers versions 1, 2, 3 and refuses a duplicate model with RESOURCE_ALREADY_EXISTS', () => {
       expect(out.created.map(String)).toEqual(['1', '2', '3']);

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '#core/api/entities.ts';
 import { serverForFile } from '../helpers/server.ts';
-import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython, type ClientVersion } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPythonPerVersion, type ClientVersion } from '../helpers/python-clients.ts';
 
 interface TrackingOut {
   exp: { id: string; byNewName: string; oldNameFound: boolean; tags: Record<string, string>; goneStage: string; deletedOnly: string[]; backStage: string; pages: string[][]; byTag: string[] };
@@ -172,13 +172,14 @@ function tagsOf(run: Run): Record<string, string> {
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('tracking through the real MLflow clients', () => {
   const server = serverForFile();
+  const outputs = runPythonPerVersion<TrackingOut>(() => server().url, (version) => script(`trk-${version}-`));
 
   describe.each(CLIENT_VERSIONS)('MLflow %s', (version: ClientVersion) => {
     const prefix = `trk-${version}-`;
     let out: TrackingOut;
     beforeAll(async () => {
-      out = await runPython<TrackingOut>(version, server().url, script(prefix));
-    }, 120_000);
+      out = await outputs(version);
+    }, 170_000);
 
     it('renames an experiment and finds it by its new name only', async () => {
       expect(out.exp.byNewName).toBe(out.exp.id);
