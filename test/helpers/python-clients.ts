@@ -130,6 +130,7 @@ export function runPythonPerVersion<T>(
       result.catch(() => undefined);
       started.set(version, result);
     }
-  });
+    // Reading each version's environment (env.sh checks the Debian packages) is synchronous and slow on a busy machine.
+  }, 120_000);
   return (version) => started.get(version) ?? Promise.reject(new Error(`no script was started for MLflow ${version}`));
 }

@@ -22,6 +22,7 @@ interface ArtifactsOut {
   downloaded: Record<string, string>;
   wholeRun: string[];
   single: string;
+  blobs: { weightsSame: boolean; listed: { path: string; size: number }[]; empty: string; overwritten: string; missingListing: string[]; missingError: string | null };
 }
 
 // No '#': MLflow's client puts the name into the URL unquoted, so '#' starts a fragment and the name is cut there, whatever the server.
@@ -63,6 +64,14 @@ with mlflow.start_run() as run:
     with open(single, "w") as f:
         f.write("only me")
     mlflow.log_artifact(single)
+    blobs = tempfile.mkdtemp()
+    payload = os.urandom(3 * 1024 * 1024 + 7)
+    with open(os.path.join(blobs, "weights.bin"), "wb") as f:
+        f.write(payload)
+    open(os.path.join(blobs, "empty.txt"), "w").close()
+    mlflow.log_artifacts(blobs, artifact_path="blobs")
+    mlflow.log_text("first", "notes/overwritten.txt")
+    mlflow.log_text("second", "notes/overwritten.txt")
 
 table = mlflow.load_table("tables/preds.json", run_ids=[rid], extra_columns=["run_id"])
 image = mlflow.artifacts.load_image(f"runs:/{rid}/images/gray.png")
@@ -75,6 +84,14 @@ for root, _, names in os.walk(local):
         path = os.path.join(root, name)
         with open(path, encoding="utf-8") as f:
             downloaded[os.path.relpath(path, local)] = f.read()
+weights = client.download_artifacts(rid, "blobs/weights.bin", tempfile.mkdtemp())
+with open(weights, "rb") as f:
+    weights_same = f.read() == payload
+try:
+    mlflow.artifacts.load_text(f"runs:/{rid}/notes/missing.txt")
+    missing_error = None
+except Exception as e:
+    missing_error = type(e).__name__
 whole = mlflow.artifacts.download_artifacts(run_id=rid, dst_path=tempfile.mkdtemp())
 whole_files = sorted(os.path.relpath(os.path.join(root, n), whole) for root, _, names in os.walk(whole) for n in names)
 print(json.dumps({
@@ -97,6 +114,14 @@ print(json.dumps({
     "downloaded": downloaded,
     "wholeRun": whole_files,
     "single": mlflow.artifacts.load_text(f"runs:/{rid}/single.txt"),
+    "blobs": {
+        "weightsSame": weights_same,
+        "listed": [{"path": f.path, "size": f.file_size} for f in client.list_artifacts(rid, "blobs")],
+        "empty": mlflow.artifacts.load_text(f"runs:/{rid}/blobs/empty.txt"),
+        "overwritten": mlflow.artifacts.load_text(f"runs:/{rid}/notes/overwritten.txt"),
+        "missingListing": [f.path for f in client.list_artifacts(rid, "no/such/folder")],
+        "missingError": missing_error,
+    },
 }))
 `;
 }
@@ -140,6 +165,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('artifacts through the real MLflo
 
     it('lists the top level and a folder with sizes, folders marked as such', async () => {
       expect(out.top).toEqual([
+        { path: 'blobs', isDir: true },
         { path: 'config', isDir: true },
         { path: 'data', isDir: true },
         { path: 'images', isDir: true },
@@ -172,16 +198,37 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('artifacts through the real MLflo
       });
     });
 
+    it('round-trips a binary file of several megabytes and an empty file', () => {
+      expect(out.blobs.weightsSame).toBe(true);
+      expect(out.blobs.listed).toEqual([
+        { path: 'blobs/empty.txt', size: 0 },
+        { path: 'blobs/weights.bin', size: 3 * 1024 * 1024 + 7 },
+      ]);
+      expect(out.blobs.empty).toBe('');
+    });
+
+    it('replaces a file logged again under the same name', () => {
+      expect(out.blobs.overwritten).toBe('second');
+    });
+
+    it('lists a missing folder as empty and fails to read a missing file', () => {
+      expect(out.blobs.missingListing).toEqual([]);
+      expect(out.blobs.missingError).not.toBeNull();
+    });
+
     it('downloads every file of a run', () => {
       expect(out.wholeRun).toEqual(
         [
           'config/params.json',
+          'blobs/empty.txt',
+          'blobs/weights.bin',
           'config/params.yaml',
           'data/a.csv',
           `data/${awkward}`,
           'data/nested/b.txt',
           'data/nested/deeper/c.txt',
           'images/gray.png',
+          'notes/overwritten.txt',
           'notes/readme.md',
           'plots/curve.png',
           'single.txt',
