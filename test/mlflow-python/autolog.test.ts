@@ -39,6 +39,9 @@ client = MlflowClient()
 exp = mlflow.set_experiment(P + "autolog")
 X, y = load_iris(return_X_y=True)
 
+# Inferring a model's pip requirements loads it again in a subprocess (seconds per model, more on a
+# busy machine) and sends nothing to the server, so the autologged models skip it.
+mlflow.models.infer_pip_requirements = lambda *args, **kwargs: ["scikit-learn"]
 mlflow.sklearn.autolog(silent=True)
 grid = GridSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, cv=3)
 with mlflow.start_run() as parent:
