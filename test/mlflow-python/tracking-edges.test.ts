@@ -27,6 +27,7 @@ interface EdgesOut {
   nonFinite: { history: string[]; latest: string };
   search: { backticked: string[]; spaced: string[]; idList: string[]; dataset: string[]; ilike: string[]; byStart: string[]; byNames: number; parentOf: string };
   threads: { runs: string[]; points: number[] };
+  wide: { id: string; counts: number[]; found: number };
 }
 
 function script(prefix: string): string {
@@ -138,6 +139,19 @@ for t in threads:
     t.join()
 out["threads"] = {"runs": [ids[i] for i in range(6)], "points": [len(client.get_metric_history(ids[i], "score")) for i in range(6)]}
 
+# A wide run: more metrics, params and tags than one request may carry, so the client splits them.
+wide_exp = client.create_experiment(P + "wide")
+with mlflow.start_run(experiment_id=wide_exp) as wide:
+    mlflow.log_metrics({f"m{i}": i for i in range(3000)}, step=0)
+    mlflow.log_params({f"p{i}": i for i in range(500)})
+    mlflow.set_tags({f"t{i}": "x" * 100 for i in range(200)})
+wide_run = client.get_run(wide.info.run_id)
+out["wide"] = {
+    "id": wide.info.run_id,
+    "counts": [len(wide_run.data.metrics), len(wide_run.data.params), len([k for k in wide_run.data.tags if k.startswith("t")])],
+    "found": len(client.search_runs([wide_exp], filter_string="metrics.m2999 = 2999 and params.p499 = '499' and tags.t199 LIKE 'x%'")),
+}
+
 names = lambda runs: [x.info.run_name for x in runs]
 eid = exp.experiment_id
 out["search"] = {
@@ -226,6 +240,13 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('tracking edge cases through the 
       expect(out.threads.points).toEqual([50, 50, 50, 50, 50, 50]);
       const { runs } = await server().api.call('runs.search', { experimentIds: [out.experiment.id], filter: "attributes.run_name LIKE 'worker-%' and attributes.status = 'FINISHED'" });
       expect(runs.map((r) => r.info.runId).sort()).toEqual([...out.threads.runs].sort());
+    });
+
+    it('keeps a run with thousands of metrics and hundreds of params and tags', async () => {
+      expect(out.wide.counts).toEqual([3000, 500, 200]);
+      expect(out.wide.found).toBe(1);
+      const { run } = await server().api.call('runs.get', { runId: out.wide.id });
+      expect([run.data.metrics.length, run.data.params.length]).toEqual([3000, 500]);
     });
 
     it('searches on back-ticked keys, id lists, datasets, ILIKE and start time, by experiment name', () => {
