@@ -10,7 +10,7 @@ import { alreadyExists, invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { validateKey } from '#core/tracking/validation.ts';
-import { findVersionByUri, parseModelsUri, resolveModelSource } from './model-source.ts';
+import { findVersionByUri, isPromptVersion, NO_FILES, parseModelsUri, resolveModelSource, versionFiles } from './model-source.ts';
 import { readHistory } from './registry-history.ts';
 import {
   applyAlias,
@@ -237,7 +237,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const row = await mutate(actorOf(input, caller), async (work) => {
         const { trx, stamp } = work;
         const model = await getModelRow(trx, input.name);
-        const resolved = await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
+        const resolved = (await isPromptVersion(trx, model.id, tags))
+          ? { storageLocation: NO_FILES, runId: undefined, modelId: undefined }
+          : await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
         // One statement reads and bumps the counter: on PostgreSQL it locks the model row, so
         // versions created at once by several processes get consecutive numbers, never the same.
         const { last_version: number } = await trx
@@ -379,14 +381,14 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
 
     async 'registry.downloadUri'(input) {
       const row = await getVersionRow(db, await getModelRow(db, input.name), input.version);
-      return { artifactUri: row.storage_location };
+      return { artifactUri: versionFiles(row) };
     },
 
     async 'registry.resolve'(input) {
       const uri = parseModelsUri(input.uri);
       if (uri.kind === 'loggedModel') throw invalid(`'${input.uri}' names a logged model, not a registered model version; read it with loggedModels.get`);
       const row = await findVersionByUri(db, uri);
-      return { version: await versionEntity(db, row), artifactUri: row.storage_location };
+      return { version: await versionEntity(db, row), artifactUri: versionFiles(row) };
     },
 
     async 'registry.versionsOfRun'(input) {
