@@ -233,4 +233,35 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("MLflow 2.12.2's server and Flowd
     });
     expect(mlflow['50001 results']).toEqual(INVALID);
   });
+
+  it('keeps run names and their tag in step and refuses deleting a tag that is not there', async () => {
+    const { mlflow, flowdesk } = await differential.run(async (side) => {
+      const { runId } = await experimentWithRun(side, 'run names');
+      const name = async () => {
+        const { run } = await side.ok('GET', 'runs/get', { run_id: runId });
+        const { info, data } = run as { info: { run_name: string }; data: { tags?: { key: string; value: string }[] } };
+        return `${info.run_name} / ${data.tags?.find((t) => t.key === 'mlflow.runName')?.value}`;
+      };
+      const seen: Record<string, unknown> = await outcomes(side, [
+        ['rename by update', 'POST', 'runs/update', { run_id: runId, run_name: 'by-update' }],
+      ]);
+      seen.afterUpdate = await name();
+      seen['rename by tag'] = outcome(await side.call('POST', 'runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: 'by-tag' }));
+      seen.afterTag = await name();
+      Object.assign(
+        seen,
+        await outcomes(side, [
+          ['set tag', 'POST', 'runs/set-tag', { run_id: runId, key: 'k', value: 'v' }],
+          ['delete tag', 'POST', 'runs/delete-tag', { run_id: runId, key: 'k' }],
+          ['delete it again', 'POST', 'runs/delete-tag', { run_id: runId, key: 'k' }],
+          ['delete a tag never set', 'POST', 'runs/delete-tag', { run_id: runId, key: 'never' }],
+          ['delete a tag of a missing run', 'POST', 'runs/delete-tag', { run_id: UNKNOWN_RUN, key: 'k' }],
+          ['experiment tag on a missing experiment', 'POST', 'experiments/set-experiment-tag', { experiment_id: '987654', key: 'k', value: 'v' }],
+        ]),
+      );
+      return seen;
+    });
+    expect(flowdesk).toEqual(mlflow);
+    expect(mlflow.afterTag).toBe('by-tag / by-tag');
+  });
 });
