@@ -91,6 +91,20 @@ export async function copyModelFolder(files: ModelFiles): Promise<string> {
   return dir;
 }
 
+/** A Python exception line as a traceback ends with it: `_pickle.UnpicklingError: pickle data was truncated`. */
+const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)?(Error|Exception)(: .*)?$/;
+
+/**
+ * What is worth showing of a failed MLflow command's output: the exception lines of its
+ * tracebacks, first cause first. MLflow's own last lines only say that the command it ran
+ * (gunicorn, uvicorn) failed, after the traceback that says why; without tracebacks, the last lines.
+ */
+function failureSummary(output: string): string {
+  const lines = output.trim().split('\n');
+  const exceptions = [...new Set(lines.filter((line) => EXCEPTION_LINE.test(line)))];
+  return (exceptions.length > 0 ? exceptions.slice(0, 3) : lines.slice(-5)).join('\n');
+}
+
 /** A free TCP port on `host`, for a child that must be told its port up front. */
 export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -123,7 +137,7 @@ export async function startPythonServer(options: { python: string; modelDir: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-4000));
+  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-16_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -137,7 +151,7 @@ export async function startPythonServer(options: { python: string; modelDir: str
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new FlowdeskError('INVALID_STATE', `MLflow's model server exited (${child.exitCode ?? child.signalCode}) before serving: ${output.trim().split('\n').slice(-5).join('\n')}`);
+      throw new FlowdeskError('INVALID_STATE', `MLflow's model server exited (${child.exitCode ?? child.signalCode}) before serving: ${failureSummary(output)}`);
     }
     const ping = await fetch(`${url}/ping`).catch(() => undefined);
     if (ping?.ok) return { url, port, pid: child.pid, stop };
@@ -152,5 +166,5 @@ export async function startPythonServer(options: { python: string; modelDir: str
 /** `python -m mlflow models predict` on a local model folder: input file in, output file out. */
 export async function runPythonPredict(options: { python: string; modelDir: string; inputPath: string; outputPath: string; contentType: 'json' | 'csv' }): Promise<void> {
   const result = await run(options.python, ['-m', 'mlflow', 'models', 'predict', '-m', options.modelDir, '-i', options.inputPath, '-o', options.outputPath, '-t', options.contentType, '--env-manager', 'local']);
-  if (result.code !== 0) throw new FlowdeskError('INVALID_STATE', `MLflow's predict failed: ${result.output.trim().split('\n').slice(-5).join('\n')}`);
+  if (result.code !== 0) throw new FlowdeskError('INVALID_STATE', `MLflow's predict failed: ${failureSummary(result.output)}`);
 }
