@@ -264,4 +264,46 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("MLflow 2.12.2's server and Flowd
     expect(flowdesk).toEqual(mlflow);
     expect(mlflow.afterTag).toBe('by-tag / by-tag');
   });
+
+  it('applies the same limits to names, ids and page sizes', async () => {
+    const { mlflow, flowdesk } = await differential.run(async (side) => {
+      const { experimentId, runId } = await experimentWithRun(side, 'limits');
+      await side.ok('POST', 'registered-models/create', { name: 'limits model' });
+      return outcomes(side, [
+        ['empty experiment name', 'POST', 'experiments/create', { name: '' }],
+        ['experiment id that is no number', 'GET', 'experiments/get', { experiment_id: 'abc' }],
+        ['run id that is no run id', 'GET', 'runs/get', { run_id: 'not-a-run' }],
+        ['history page of 0', 'GET', 'metrics/get-history', { run_id: runId, metric_key: 'm', max_results: 0 }],
+        ['runs page of 0', 'POST', 'runs/search', { experiment_ids: [experimentId], max_results: 0 }],
+        ['runs page of -1', 'POST', 'runs/search', { experiment_ids: [experimentId], max_results: -1 }],
+        ['experiments page of 0', 'POST', 'experiments/search', { max_results: 0 }],
+        ['experiments without a page size', 'POST', 'experiments/search', {}],
+        ['models page of 1000', 'GET', 'registered-models/search', { max_results: 1000 }],
+        ['models page of 1001', 'GET', 'registered-models/search', { max_results: 1001 }],
+        ['versions page of 200001', 'GET', 'model-versions/search', { max_results: 200_001 }],
+        ['version that is no number', 'GET', 'model-versions/get', { name: 'limits model', version: 'abc' }],
+        ['version 0', 'GET', 'model-versions/get', { name: 'limits model', version: '0' }],
+        ['empty model name', 'POST', 'registered-models/create', { name: '' }],
+        ['model name with a slash', 'POST', 'registered-models/create', { name: 'team/model' }],
+        ['run name of 251 characters', 'POST', 'runs/update', { run_id: runId, run_name: 'r'.repeat(251) }],
+        ['negative step', 'POST', 'runs/log-metric', { run_id: runId, key: 'm', value: 1, timestamp: NOW, step: -3 }],
+        ['negative timestamp', 'POST', 'runs/log-metric', { run_id: runId, key: 'm', value: 1, timestamp: -5, step: 0 }],
+      ]);
+    });
+    const pageSize = 'Flowdesk refuses a page size below 1; MLflow takes 0 as "not given" and -1 without complaint';
+    expectSameExcept({ mlflow, flowdesk }, {
+      'experiments without a page size': { mlflow: INVALID, flowdesk: 'ok', why: "Flowdesk defaults to 1000 results, as MLflow's client always asks; MLflow's server requires the field" },
+      'history page of 0': { mlflow: 'ok', flowdesk: INVALID, why: pageSize },
+      'runs page of 0': { mlflow: 'ok', flowdesk: INVALID, why: pageSize },
+      'runs page of -1': { mlflow: 'ok', flowdesk: INVALID, why: pageSize },
+      'version 0': { mlflow: NOT_FOUND, flowdesk: INVALID, why: 'version numbers start at 1: Flowdesk calls 0 invalid rather than missing' },
+      'model name with a slash': { mlflow: 'ok', flowdesk: INVALID, why: "'/' and '@' separate the parts of models:/ URIs, so Flowdesk keeps them out of model names" },
+      'run name of 251 characters': {
+        mlflow: 'ok',
+        flowdesk: INVALID,
+        why: "MLflow's schema declares run names String(250), which its SQLite store does not enforce (PostgreSQL and MySQL do); Flowdesk enforces it on every catalog",
+      },
+    });
+    expect(mlflow['models page of 1001']).toEqual(INVALID);
+  });
 });
