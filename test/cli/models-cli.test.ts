@@ -73,6 +73,36 @@ describe('flowdesk models serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("serves a scikit-learn model through MLflow in the Python it is pointed at, with sklearn's own predictions", async () => {
+    const { url, api } = await startTestServer();
+    const logged = await logSklearnModel('3.5.1', url, 'sklearn-served');
+    await api.call('registry.setAlias', { name: 'sklearn-served', alias: 'champion', version: 1 });
+    const python = clientEnvironment('3.5.1');
+    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: python.MLFLOW_PYTHON!, PYTHONPATH: python.PYTHONPATH!, MLFLOW_DISABLE_TELEMETRY: 'true' });
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/sklearn-served@champion', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const served = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /Listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`models serve exited with ${code}: ${err}`)));
+    });
+    const response = await fetch(`${served}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataframe_split: { columns: ['a', 'b', 'c'], data: SCORED_ROWS } }),
+    });
+    expect(await response.json()).toEqual({ predictions: logged.predictions });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${served}/ping`)).rejects.toThrow();
+  }, 240_000);
+
   it('requires the token it was given on every request', async () => {
     const { url } = await startTestServer();
     await logLinearModels(url);
