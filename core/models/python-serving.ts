@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { ModelFiles } from './model-files.ts';
 
@@ -47,10 +47,10 @@ export function installHint(flavors: string[]): string {
 }
 
 /** Runs a command to its end; resolves with its exit code and output, or the spawn error. */
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }> {
+function run(command: string, args: string[], cwd?: string): Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, output, error }));
@@ -134,6 +134,8 @@ const START_TIMEOUT_MS = 120_000;
 export async function startPythonServer(options: { python: string; modelDir: string; host: string; port: number }): Promise<PythonServer> {
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   const child: ChildProcess = spawn(options.python, ['-m', 'mlflow', 'models', 'serve', '-m', options.modelDir, '--env-manager', 'local', '-h', options.host, '-p', String(port)], {
+    // MLflow without a tracking URI creates ./mlruns where it runs: in the copy, never in the user's folder.
+    cwd: options.modelDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -165,6 +167,6 @@ export async function startPythonServer(options: { python: string; modelDir: str
 
 /** `python -m mlflow models predict` on a local model folder: input file in, output file out. */
 export async function runPythonPredict(options: { python: string; modelDir: string; inputPath: string; outputPath: string; contentType: 'json' | 'csv' }): Promise<void> {
-  const result = await run(options.python, ['-m', 'mlflow', 'models', 'predict', '-m', options.modelDir, '-i', options.inputPath, '-o', options.outputPath, '-t', options.contentType, '--env-manager', 'local']);
+  const result = await run(options.python, ['-m', 'mlflow', 'models', 'predict', '-m', options.modelDir, '-i', resolvePath(options.inputPath), '-o', resolvePath(options.outputPath), '-t', options.contentType, '--env-manager', 'local'], options.modelDir);
   if (result.code !== 0) throw new FlowdeskError('INVALID_STATE', `MLflow's predict failed: ${failureSummary(result.output)}`);
 }

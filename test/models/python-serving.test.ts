@@ -25,12 +25,22 @@ function useTempRoot(): string {
   return root;
 }
 
+/** A fresh, empty working folder for this process, restored after the test. */
+function useWorkingFolder(): string {
+  const dir = tempDir('flowdesk-cwd-');
+  const before = process.cwd();
+  process.chdir(dir);
+  onTestFinished(() => process.chdir(before));
+  return dir;
+}
+
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON).each(CLIENT_VERSIONS)('a scikit-learn model served by MLflow %s in the Python Flowdesk is pointed at', (version) => {
-  it("answers /invocations with scikit-learn's own predictions, and removes its copy of the model on stop", async () => {
+  it("answers /invocations with scikit-learn's own predictions, and leaves nothing behind: no copy of the model, no mlruns/ where Flowdesk runs", async () => {
     const { url, api } = await startTestServer();
     const logged = await logSklearnModel(version, url, 'sklearn-linear');
     useClientPython(version);
     const tmp = useTempRoot();
+    const cwd = useWorkingFolder();
     const { server } = await api.call('models.serve', { model: { uri: logged.modelUri } });
     expect(server).toMatchObject({ kind: 'python', host: '127.0.0.1', modelUri: logged.modelUri });
     const copies = readdirSync(tmp).filter((name) => name.startsWith('flowdesk-model-'));
@@ -46,6 +56,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON).each(CLIENT_VERSIONS)('a scikit-l
     await api.call('models.stopServing', { serverId: server.serverId });
     await expect(fetch(`${server.url}/ping`)).rejects.toThrow();
     expect(readdirSync(tmp).filter((name) => name.startsWith('flowdesk-model-'))).toEqual([]);
+    expect(readdirSync(cwd)).toEqual([]);
   }, 240_000);
 });
 
