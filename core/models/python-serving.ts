@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { ModelFiles } from './model-files.ts';
 
@@ -47,10 +47,10 @@ export function installHint(flavors: string[]): string {
 }
 
 /** Runs a command to its end; resolves with its exit code and output, or the spawn error. */
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }> {
+function run(command: string, args: string[], cwd?: string): Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, output, error }));
@@ -91,6 +91,20 @@ export async function copyModelFolder(files: ModelFiles): Promise<string> {
   return dir;
 }
 
+/** A Python exception line as a traceback ends with it: `_pickle.UnpicklingError: pickle data was truncated`. */
+const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)?(Error|Exception)(: .*)?$/;
+
+/**
+ * What is worth showing of a failed MLflow command's output: the exception lines of its
+ * tracebacks, first cause first. MLflow's own last lines only say that the command it ran
+ * (gunicorn, uvicorn) failed, after the traceback that says why; without tracebacks, the last lines.
+ */
+function failureSummary(output: string): string {
+  const lines = output.trim().split('\n');
+  const exceptions = [...new Set(lines.filter((line) => EXCEPTION_LINE.test(line)))];
+  return (exceptions.length > 0 ? exceptions.slice(0, 3) : lines.slice(-5)).join('\n');
+}
+
 /** A free TCP port on `host`, for a child that must be told its port up front. */
 export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -120,10 +134,12 @@ const START_TIMEOUT_MS = 120_000;
 export async function startPythonServer(options: { python: string; modelDir: string; host: string; port: number }): Promise<PythonServer> {
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   const child: ChildProcess = spawn(options.python, ['-m', 'mlflow', 'models', 'serve', '-m', options.modelDir, '--env-manager', 'local', '-h', options.host, '-p', String(port)], {
+    // MLflow without a tracking URI creates ./mlruns where it runs: in the copy, never in the user's folder.
+    cwd: options.modelDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-4000));
+  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-16_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -137,7 +153,7 @@ export async function startPythonServer(options: { python: string; modelDir: str
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new FlowdeskError('INVALID_STATE', `MLflow's model server exited (${child.exitCode ?? child.signalCode}) before serving: ${output.trim().split('\n').slice(-5).join('\n')}`);
+      throw new FlowdeskError('INVALID_STATE', `MLflow's model server exited (${child.exitCode ?? child.signalCode}) before serving: ${failureSummary(output)}`);
     }
     const ping = await fetch(`${url}/ping`).catch(() => undefined);
     if (ping?.ok) return { url, port, pid: child.pid, stop };
@@ -151,6 +167,6 @@ export async function startPythonServer(options: { python: string; modelDir: str
 
 /** `python -m mlflow models predict` on a local model folder: input file in, output file out. */
 export async function runPythonPredict(options: { python: string; modelDir: string; inputPath: string; outputPath: string; contentType: 'json' | 'csv' }): Promise<void> {
-  const result = await run(options.python, ['-m', 'mlflow', 'models', 'predict', '-m', options.modelDir, '-i', options.inputPath, '-o', options.outputPath, '-t', options.contentType, '--env-manager', 'local']);
-  if (result.code !== 0) throw new FlowdeskError('INVALID_STATE', `MLflow's predict failed: ${result.output.trim().split('\n').slice(-5).join('\n')}`);
+  const result = await run(options.python, ['-m', 'mlflow', 'models', 'predict', '-m', options.modelDir, '-i', resolvePath(options.inputPath), '-o', resolvePath(options.outputPath), '-t', options.contentType, '--env-manager', 'local'], options.modelDir);
+  if (result.code !== 0) throw new FlowdeskError('INVALID_STATE', `MLflow's predict failed: ${failureSummary(result.output)}`);
 }

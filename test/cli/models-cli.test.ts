@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { startServer } from '#core/server/server.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { clientEnvironment, PYTHON_CLIENTS_NOT_RUN_REASON } from '../helpers/python-clients.ts';
+import { logSklearnModel, SCORED_ROWS } from '../helpers/sklearn-model.ts';
 import { expected, logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
 
 const ROWS = [
@@ -70,6 +72,36 @@ describe('flowdesk models serve', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("serves a scikit-learn model through MLflow in the Python it is pointed at, with sklearn's own predictions", async () => {
+    const { url, api } = await startTestServer();
+    const logged = await logSklearnModel('3.5.1', url, 'sklearn-served');
+    await api.call('registry.setAlias', { name: 'sklearn-served', alias: 'champion', version: 1 });
+    const python = clientEnvironment('3.5.1');
+    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: python.MLFLOW_PYTHON!, PYTHONPATH: python.PYTHONPATH!, MLFLOW_DISABLE_TELEMETRY: 'true' });
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/sklearn-served@champion', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const served = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /Listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`models serve exited with ${code}: ${err}`)));
+    });
+    const response = await fetch(`${served}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataframe_split: { columns: ['a', 'b', 'c'], data: SCORED_ROWS } }),
+    });
+    expect(await response.json()).toEqual({ predictions: logged.predictions });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${served}/ping`)).rejects.toThrow();
+  }, 240_000);
 
   it('requires the token it was given on every request', async () => {
     const { url } = await startTestServer();
@@ -159,18 +191,15 @@ describe('flowdesk models predict', () => {
     expect(result.err).toContain("'python3' cannot import mlflow. Install it with: pip install mlflow scikit-learn");
   });
 
-  it("hands a Python-flavoured model to MLflow's predict in the Python it is pointed at", async () => {
+  it.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("hands a scikit-learn model to MLflow's predict in the Python it is pointed at, with sklearn's own predictions", async () => {
     const { url } = await startTestServer();
-    const run = await new FlowdeskClient(url).startRun({ runName: 'sklearn' });
-    const folder = join(tempDir(), 'model');
-    mkdirSync(folder);
-    writeFileSync(join(folder, 'MLmodel'), SKLEARN_MLMODEL);
-    writeFileSync(join(folder, 'model.pkl'), 'never unpickled by Flowdesk');
-    await run.logModel({ folder });
-    const files = inputFiles();
-    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: resolve('test/fixtures/fake-mlflow-python.mjs') });
-    const result = await flowdesk(['models', 'predict', '-m', `runs:/${run.runId}/model`, '-i', files.csv], env);
-    expect(result.err).toBe('');
-    expect(JSON.parse(result.out)).toEqual({ predictions: { files: ['MLmodel', 'model.pkl'], input: readFileSync(files.csv, 'utf8'), contentType: 'csv' } });
-  });
+    const logged = await logSklearnModel('2.12.2', url, 'sklearn-linear');
+    const input = join(tempDir(), 'input.csv');
+    writeFileSync(input, `a,b,c\n${SCORED_ROWS.map((r) => r.map((v) => v.toFixed(2)).join(',')).join('\n')}\n`);
+    const python = clientEnvironment('2.12.2');
+    const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: python.MLFLOW_PYTHON!, PYTHONPATH: python.PYTHONPATH!, MLFLOW_DISABLE_TELEMETRY: 'true' });
+    const result = await flowdesk(['models', 'predict', '-m', logged.modelUri, '-i', input], env);
+    expect(result.code, result.err).toBe(0);
+    expect(JSON.parse(result.out)).toEqual({ predictions: logged.predictions });
+  }, 240_000);
 });
