@@ -1,7 +1,8 @@
 /**
  * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
  * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
- * the registry (models, versions with sources pointing at the new runs, tags, descriptions,
+ * the registry (models, versions with sources pointing at the new runs or, for a copied version,
+ * at the copy's origin on the target, tags, descriptions,
  * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
  * through the contract client and the artifact proxy, exactly as any client would.
  *
