@@ -395,6 +395,39 @@ print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.sour
     expect(versions[0]!.tags.filter((t) => t.key !== MIGRATED_FROM)).toEqual([{ key: 'validated', value: 'yes' }]);
   });
 
+  it('reports a copied version whose origin model was deleted as not moved and moves everything else', async () => {
+    const { dataDir, parentId } = await buildSource();
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+      // What copy_model_version writes, then the scratch model it was copied from is deleted.
+      await api.call('registry.createModel', { name: 'approved' });
+      await api.call('registry.createVersion', { name: 'approved', source: 'models:/classifier/2', runId: parentId });
+      await api.call('registry.createModel', { name: 'scratch' });
+      await api.call('registry.createVersion', { name: 'scratch', source: `runs:/${parentId}/model`, runId: parentId });
+      await api.call('registry.createVersion', { name: 'approved', source: 'models:/scratch/1', runId: parentId });
+      await api.call('registry.deleteModel', { name: 'scratch' });
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const source = await openFlowdesk({ dataDir });
+    try {
+      const report = await migrate({ source, target: target.url, token: TOKEN });
+      expect(report.notMoved).toEqual([
+        {
+          what: "version 2 of model 'approved'",
+          why: "Version 2 of model 'approved' is a copy of 'models:/scratch/1', which has not moved to the target; it moves once that version has",
+        },
+      ]);
+      expect(report.target).toEqual({ ...report.source, versions: report.source.versions - 1 });
+    } finally {
+      await source.close();
+    }
+    const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'approved'" });
+    expect(versions.map((v) => v.source)).toEqual(['models:/classifier/2']);
+  });
+
   it('refuses a wrong token plainly and leaves no journal and nothing on the target', async () => {
     const { dataDir } = await buildSource();
     const target = await startTestServer({ token: TOKEN });
