@@ -428,6 +428,32 @@ print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.sour
     expect(versions.map((v) => v.source)).toEqual(['models:/classifier/2']);
   });
 
+  // A failing target is nobody's item: it stops the run, to be resumed, and nothing is written off.
+  it.each(['runs.logBatch', 'mlflow-artifacts/artifacts'])('stops when the target answers %s with a 5xx, and resumes', async (what) => {
+    const { dataDir } = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    let failed = false;
+    const failing = (async (url: string, init: RequestInit) => {
+      if (url.includes(what) && !failed) {
+        failed = true;
+        return new Response(JSON.stringify({ error_code: 'INTERNAL_ERROR', message: 'database is restarting' }), { status: 503 });
+      }
+      return fetch(url, init);
+    }) as typeof fetch;
+    const source = await openFlowdesk({ dataDir });
+    try {
+      await expect(migrate({ source, target: target.url, token: TOKEN, fetch: failing })).rejects.toThrow(/database is restarting/);
+      const journal = JSON.parse(readFileSync(journalPath(dataDir, target.url), 'utf8')) as { refused: object };
+      expect(journal.refused).toEqual({});
+      const report = await migrate({ source, target: target.url, token: TOKEN });
+      expect(report.notMoved).toEqual([]);
+      expect(report.retried).toBe(0);
+      expect(report.target).toEqual(report.source);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('refuses a wrong token plainly and leaves no journal and nothing on the target', async () => {
     const { dataDir } = await buildSource();
     const target = await startTestServer({ token: TOKEN });
