@@ -5,12 +5,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handlers } from '#core/api/contract.ts';
+import { FlowdeskError } from '#core/api/errors.ts';
 import { createClient } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createEventBus, type EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { openArtifactStore, type StoreHealth } from '#core/artifacts/open-artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
+import { isReadOnlyError, lockDataFolder } from '#core/catalog/data-folder-lock.ts';
 import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
@@ -59,15 +62,35 @@ export interface OpenFlowdeskOptions {
    * app asks the person, `flowdesk serve --allow-run` allows. Without one, both are refused.
    */
   execution?: ExecutionPolicy;
+  /** What the refusal tells a person to do when another process has the folder ("stop it, gc, then start it again"). */
+  busyAdvice?: string;
 }
 
-/** Opens (creating if needed) a data folder: `catalog.sqlite` (or the PostgreSQL catalog) and `artifacts/` (unless artifacts live in S3). */
+/**
+ * Opens (creating if needed) a data folder: `catalog.sqlite` (or the PostgreSQL catalog) and
+ * `artifacts/` (unless artifacts live in S3). The folder is this process's until `close`: another
+ * process asking for it is refused (data-folder-lock.ts), and so is this call while one has it.
+ * A new folder is created private (0700).
+ */
 export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowdesk> {
   const { dataDir } = options;
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if (isReadOnlyError(err)) throw new FlowdeskError('INVALID_STATE', `Cannot create the data folder ${dataDir}: its parent folder is read-only`);
+    throw err;
+  }
+  const lock = lockDataFolder(dataDir, options.busyAdvice);
   const { store: artifacts, check: checkArtifacts, close: closeArtifacts } = openArtifactStore(options.artifacts, join(dataDir, 'artifacts'));
   const onPostgres = options.catalog !== undefined && isPostgresUrl(options.catalog);
-  const catalog = onPostgres ? await openPostgresCatalog(options.catalog!) : await openCatalog(options.catalog ?? join(dataDir, 'catalog.sqlite'));
+  let catalog: Catalog;
+  try {
+    catalog = onPostgres ? await openPostgresCatalog(options.catalog!) : await openCatalog(options.catalog ?? join(dataDir, 'catalog.sqlite'));
+  } catch (err) {
+    closeArtifacts();
+    lock.release();
+    throw err;
+  }
   const shared = onPostgres ? createPostgresEventBus(options.catalog!, catalog.db, (message, err) => console.error(message, err)) : undefined;
   // Subscribers here hear other processes' changes from the moment the Flowdesk is open.
   try {
@@ -75,6 +98,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   } catch (err) {
     await catalog.close();
     closeArtifacts();
+    lock.release();
     throw err;
   }
   const events: EventBus = shared ?? createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
@@ -87,7 +111,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const execution = options.execution ?? refuseExecution();
   // Through dispatch, so the runner's calls are validated as any client's are.
   const projects = createProjectRunner({
-    api: createClient((name, input) => dispatch(handlers, name, input, (err) => report('Flowdesk: internal error in a project run', err))),
+    api: createClient((name, input) => dispatch(handlers, name, input, IN_PROCESS_OWNER, (err) => report('Flowdesk: internal error in a project run', err))),
     saveArtifact: localArtifactSaver(artifacts, events),
     cacheDir: join(dataDir, 'projects'),
     report,
@@ -148,6 +172,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       await shared?.close();
       await catalog.close();
       closeArtifacts();
+      lock.release();
     },
   };
 }

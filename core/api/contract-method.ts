@@ -4,16 +4,20 @@
  * when those files run).
  */
 import type { z } from 'zod';
+import type { Access } from './access.ts';
 
 export interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
   doc: string;
   input: I;
   output: O;
+  /** Who may call it and from where, enforced by `dispatch` (access.ts). */
+  access: Access;
 }
 
-/** One contract method: its doc string, input schema and output schema. */
-export const method = <I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O): MethodSpec<I, O> => ({
+/** One contract method: its doc string, input and output schemas, and who may call it from where (required). */
+export const method = <I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O, access: Access): MethodSpec<I, O> => ({
   doc,
   input,
   output,
+  access,
 });

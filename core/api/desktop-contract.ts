@@ -10,6 +10,7 @@ import type { MethodName } from './contract.ts';
 import type { DispatchResult } from './dispatch.ts';
 import type { FlowdeskEvent } from './events.ts';
 import { method } from './contract-method.ts';
+import { OWNER_WINDOW } from './access.ts';
 import { teamContract } from './team-contract.ts';
 
 export { CALL_CHANNEL, EVENT_CHANNEL } from './ipc-channels.ts';
@@ -42,21 +43,25 @@ export const desktopContract = {
     'Where the localhost server listens (for MLFLOW_TRACKING_URI), the data folder and the version.',
     z.object({}),
     z.object({ serverUrl: z.string(), dataDir: z.string(), version: z.string() }),
+    OWNER_WINDOW,
   ),
   'desktop.importPaths': method(
     "Copies dropped files and folders into a run's artifacts (or a new run of an experiment). Reached only through the preload's file-drop helper, which resolves the paths itself.",
     z.object({ importId, target: importTarget, paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }),
     importReport,
+    OWNER_WINDOW,
   ),
   'desktop.attachFiles': method(
     "Asks for files (or a folder) in the OS dialog and copies them like a drop; no report when the dialog is cancelled.",
     z.object({ importId, target: importTarget, folder: z.boolean().optional() }),
     z.object({ report: importReport.optional() }),
+    OWNER_WINDOW,
   ),
   'desktop.chooseDataFolder': method(
     'Asks for a new data folder in the OS dialog; Flowdesk restarts on it. No folder when cancelled.',
     z.object({}),
     z.object({ dataDir: z.string().optional() }),
+    OWNER_WINDOW,
   ),
   ...teamContract,
 };

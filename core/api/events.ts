@@ -11,7 +11,9 @@ export type FlowdeskEvent =
   /** A registered model or one of its versions changed; `previousName` on a rename. */
   | { type: 'registry.changed'; name: string; version?: number; previousName?: string }
   /** A transition request was created, approved, rejected or cancelled. */
-  | { type: 'registry.request'; requestId: string; name: string; version: number; status: RequestStatus };
+  | { type: 'registry.request'; requestId: string; name: string; version: number; status: RequestStatus }
+  /** A user was revoked: servers cut their open streams at once. Never sent to windows. */
+  | { type: 'user.revoked'; name: string };
 
 export type EventListener = (event: FlowdeskEvent) => void;
 

@@ -5,6 +5,7 @@
  * it can say how to enable running where the Run and Serve buttons are instead of failing.
  */
 import { z } from 'zod';
+import { TEAM_READ } from './access.ts';
 import { method } from './contract-method.ts';
 
 /**
@@ -20,5 +21,6 @@ export const executionContract = {
     'Whether projects.run and models.serve may start anything here, and a plain sentence saying how (or, when off, how to allow them). Either call is refused with PERMISSION_DENIED, and nothing starts, unless the policy allows it or the person confirms it.',
     z.object({}),
     z.object({ mode: executionMode, message: z.string() }),
+    TEAM_READ,
   ),
 };

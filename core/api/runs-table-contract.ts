@@ -6,11 +6,10 @@
  */
 import { z } from 'zod';
 import { metricValue, viewType } from './entities.ts';
+import { TEAM_READ } from './access.ts';
+import { method } from './contract-method.ts';
 
 const id = z.string().min(1);
-
-// The same shape as contract.ts's `method`; kept here so this table needs no import cycle with it.
-const method = <I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O) => ({ doc, input, output });
 
 /** The most groups `runs.groups` returns; past it the answer says it was cut. */
 export const MAX_GROUPS = 1000;
@@ -28,6 +27,7 @@ export const runsTableContract = {
     'The param, latest-metric and tag keys logged by the runs of some experiments, each list sorted and distinct (at most 5,000 each).',
     z.object({ experimentIds: z.array(id).min(1).max(100), viewType: viewType.optional() }),
     z.object({ params: z.array(z.string()), metrics: z.array(z.string()), tags: z.array(z.string()) }),
+    TEAM_READ,
   ),
   'runs.groups': method(
     "Groups the runs matching a filter by the value of one param, with each group's run count and the mean, min and max of the latest value of each metric (or of the named metrics); groups sorted by value, missing last, at most 1,000.",
@@ -39,10 +39,12 @@ export const runsTableContract = {
       metrics: z.array(z.string()).max(500).optional(),
     }),
     z.object({ groups: z.array(runGroup), truncated: z.boolean() }),
+    TEAM_READ,
   ),
   'runs.childCounts': method(
     'How many child runs (tag mlflow.parentRunId) each of the given runs has, in the view type (default active); runs without children are left out.',
     z.object({ runIds: z.array(id).max(1000), viewType: viewType.optional() }),
     z.object({ counts: z.record(z.string(), z.number().int()) }),
+    TEAM_READ,
   ),
 } as const;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { method } from './contract-method.ts';
+import { OWNER, OWNER_LOCAL } from './access.ts';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 export const theme = z.enum(THEMES);
@@ -32,6 +33,7 @@ export const settingsContract = {
     "The app's settings and the data folder they belong to. Port and token changes apply when the server next starts (at once in the desktop app).",
     z.object({}),
     z.object({ settings, dataDir: z.string() }),
+    OWNER,
   ),
   'settings.update': method(
     'Changes some settings; absent fields stay. Requiring a token generates one when there is none; `newToken` replaces it.',
@@ -42,5 +44,6 @@ export const settingsContract = {
       newToken: z.boolean().optional(),
     }),
     z.object({ settings }),
+    OWNER_LOCAL,
   ),
 };

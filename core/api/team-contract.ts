@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { method } from './contract-method.ts';
+import { OWNER_WINDOW } from './access.ts';
 
 const teamUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const teamToken = z.string().min(1).max(4096);
@@ -39,16 +40,18 @@ export const teamStatus = z.object({
 export type TeamStatus = z.infer<typeof teamStatus>;
 
 export const teamContract = {
-  'desktop.teamStatus': method('Whether the window uses a team server, which one and as whom.', z.object({}), teamStatus),
+  'desktop.teamStatus': method('Whether the window uses a team server, which one and as whom.', z.object({}), teamStatus, OWNER_WINDOW),
   'desktop.testTeam': method(
     "Asks a team server who the token belongs to (GET /api/flowdesk/v1/auth/session) without connecting.",
     z.object({ url: teamUrl, token: teamToken }),
     teamWho,
+    OWNER_WINDOW,
   ),
   'desktop.connectTeam': method(
     'Tests the token, then routes the window to the team server. The token is stored encrypted; without OS encryption only when `storePlainText` is set, else it lasts until the app quits.',
     z.object({ url: teamUrl, token: teamToken, storePlainText: z.boolean().optional() }),
     teamStatus,
+    OWNER_WINDOW,
   ),
-  'desktop.disconnectTeam': method('Returns the window to local data and forgets the token.', z.object({}), teamStatus),
+  'desktop.disconnectTeam': method('Returns the window to local data and forgets the token.', z.object({}), teamStatus, OWNER_WINDOW),
 };

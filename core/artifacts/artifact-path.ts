@@ -2,6 +2,11 @@
  * The one gate for artifact paths. Every path a caller hands the artifact store (from the MLflow
  * proxy routes, the contract, the CLI) passes through `checkArtifactPath` before anything touches
  * storage, so there is a single place to get path safety right.
+ *
+ * A path is a name, not a URL: '%' is an ordinary character in it (`acc_95%.txt`, and every file
+ * of MLflow's step-wise `log_image`). Paths that arrive in a URL are percent-decoded exactly once,
+ * by `decodeArtifactPath`, as any HTTP server decodes a URL; decoding again would turn
+ * `acc_95%25.txt` into a malformed escape and `a%2520b` into another file.
  */
 import { invalid, type FlowdeskError } from '#core/api/errors.ts';
 
@@ -9,8 +14,8 @@ import { invalid, type FlowdeskError } from '#core/api/errors.ts';
 const MAX_PATH_CHARS = 1024;
 /** Longest accepted segment in UTF-8 bytes: NAME_MAX on Linux and macOS, and S3 keys stay sane. */
 const MAX_SEGMENT_BYTES = 255;
-/** A path still holding escapes after this many decodings is refused rather than decoded forever. */
-const MAX_DECODE_ROUNDS = 10;
+/** A name still holding escapes after this many further decodings is refused rather than decoded forever. */
+const MAX_DECODE_ROUNDS = 4;
 /** How much of a refused input is echoed back in the error message. */
 const MAX_ECHO_CHARS = 200;
 
@@ -23,16 +28,28 @@ export function invalidPath(input: string, reason: string): FlowdeskError {
 }
 
 /**
+ * The artifact path a URL carries (a path segment or a query value), percent-decoded exactly once.
+ * A malformed escape or one that is not UTF-8 is refused: no name can be told from it.
+ */
+export function decodeArtifactPath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw invalidPath(encoded, 'it contains a malformed percent escape');
+  }
+}
+
+/**
  * Checks a caller's artifact path and returns it normalized: relative, POSIX separators, no `.`
  * segments, no empty segments ('' is the root). Throws INVALID_PARAMETER_VALUE for anything that
- * could name a place outside the store or mean different things to different layers.
+ * could name a place outside the store or mean different things to different layers. The path is
+ * taken as written (see the module comment); checking a normalized path again returns it unchanged.
  */
 export function checkArtifactPath(input: string): string {
-  const decoded = decodeFully(input);
-  const reason = refusal(decoded);
+  const reason = refusal(input) ?? climbsWhenDecodedAgain(input);
   if (reason) throw invalidPath(input, reason);
 
-  const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+  const segments = input.split('/').filter((s) => s !== '' && s !== '.');
   for (const segment of segments) {
     if (segment === '..') throw invalidPath(input, "it contains a '..' segment");
     // Windows drops trailing dots and spaces from names, so '.. ' would climb like '..'.
@@ -44,25 +61,30 @@ export function checkArtifactPath(input: string): string {
   return segments.join('/');
 }
 
+/** Escaped overlong UTF-8 forms (of '.', '/' and the backslash among others), which lenient decoders turn into separators. */
+const OVERLONG_ESCAPE = /%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%[89ab][0-9a-f]|%f0%8[0-9a-f]%/i;
+
 /**
- * Percent-decodes until no escape is left. Clients and proxies encode paths a varying number of
- * times (`%252e` is a '.' encoded twice); checking a half-decoded path would let a later decoding
- * turn a harmless-looking string into '..'.
+ * Why a name would lead out of the store if some later layer (a proxy, a script, a lenient
+ * decoder) percent-decoded it again, or undefined. Only ways out are refused: a '..' segment, an
+ * absolute or drive path, overlong escapes. Whatever else escapes decode to stays ordinary text,
+ * since MLflow's image names (`loss%step%10%timestamp%...%<uuid>.png`) hold '%10' and, by chance
+ * of the uuid, '%00', '%23' or '%5c'.
  */
-function decodeFully(input: string): string {
-  let current = input;
-  for (let round = 0; current.includes('%'); round++) {
-    if (round === MAX_DECODE_ROUNDS) throw invalidPath(input, 'it is percent-encoded too many times');
-    try {
-      current = decodeURIComponent(current);
-    } catch {
-      throw invalidPath(input, 'it contains a malformed percent escape');
-    }
+function climbsWhenDecodedAgain(name: string): string | undefined {
+  let current = name;
+  for (let round = 0; ; round++) {
+    if (OVERLONG_ESCAPE.test(current)) return 'it contains an overlong UTF-8 escape';
+    const next = current.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'));
+    if (next === current) return undefined;
+    if (round === MAX_DECODE_ROUNDS) return 'it is percent-encoded too many times';
+    if (/^[\\/]/.test(next) || /^[A-Za-z]:/.test(next)) return 'percent-decoded, it is an absolute path';
+    if (next.split(/[\\/]/).some((segment) => segment !== '.' && /^[. ]+$/.test(segment))) return "percent-decoded, it contains a '..' segment";
+    current = next;
   }
-  return current;
 }
 
-/** Why a decoded path is refused as a whole, or undefined when it passes these checks. */
+/** Why a path is refused as a whole, or undefined when it passes these checks. */
 function refusal(path: string): string | undefined {
   // C0 and C1 controls, NUL included: NUL truncates paths in C APIs, newlines forge log lines.
   if (/\p{Cc}/u.test(path)) return 'it contains a control character';

@@ -4,9 +4,12 @@
  * Writes go through `write`, which groups writes that arrive together into one transaction.
  * A team server keeps the same catalog in PostgreSQL instead (postgres-catalog.ts).
  */
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { isReadOnlyError, readOnlyError, requireWritable } from './data-folder-lock.ts';
 import { MIGRATIONS, SCHEMA_VERSION, type Dialect } from './migrations.ts';
 import type { Database as Schema } from './schema.ts';
 
@@ -41,12 +44,34 @@ interface PendingWrite {
 /** The most writes one group commit takes; bounds how long a single transaction holds the lock. */
 const MAX_GROUP = 256;
 
+/**
+ * Makes the catalog file private (0600) before SQLite opens it: SQLite gives its -wal and -shm
+ * files the mode of the database file, so they follow. A file or folder this process may not
+ * write is reported as read-only up front, never later as a damaged catalog.
+ */
+function prepareCatalogFile(path: string): void {
+  requireWritable('The folder of the catalog', dirname(path));
+  if (!existsSync(path)) {
+    closeSync(openSync(path, 'wx', 0o600));
+    return;
+  }
+  requireWritable('The catalog', path);
+  // Files of an older build (or left by a crash) are made private too, when they are ours to change.
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat && (stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(file, 0o600);
+  }
+}
+
 /** Opens (creating if needed) the catalog file, verifies it and brings its schema up to date. */
 export async function openCatalog(path: string): Promise<Catalog> {
   let raw: Database.Database;
   try {
+    prepareCatalogFile(path);
     raw = new Database(path);
   } catch (err) {
+    if (err instanceof FlowdeskError) throw err;
+    if (isReadOnlyError(err)) throw readOnlyError('The catalog', path);
     throw new FlowdeskError('INVALID_STATE', `Cannot open the catalog at ${path}: ${(err as Error).message}`);
   }
   try {
@@ -64,6 +89,7 @@ export async function openCatalog(path: string): Promise<Catalog> {
   } catch (err) {
     raw.close();
     if (err instanceof FlowdeskError) throw err;
+    if (isReadOnlyError(err)) throw readOnlyError('The catalog', path);
     throw damaged(path, (err as Error).message);
   }
 

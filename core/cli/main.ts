@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
+import { sharedTicketSecret, TICKET_SECRET_ENV } from '#core/server/ticket-secret.ts';
 import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
 import { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
 import { isLoopback } from '#core/server/manners.ts';
@@ -19,7 +20,7 @@ import { MIGRATE_USAGE, migrateCommand } from './migrate.ts';
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
                  [--artifacts s3://BUCKET/PREFIX]
-                 [--catalog postgresql://user@host/db] [--allow-run]
+                 [--catalog postgresql://user@host/db] [--allow-run] [--ticket-secret-file FILE]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
@@ -31,6 +32,9 @@ const USAGE = `Usage:
       data folder's SQLite file; several servers may share one database.
       --allow-run lets the browser window (and any caller of the server) run projects
       and serve models on this machine; without it both are refused (loopback only).
+      --ticket-secret-file FILE (or $FLOWDESK_TICKET_SECRET): the secret that signs the
+      window's read tickets, the same on every process of one team server; by default
+      each data folder makes its own (DIR/ticket-secret).
   flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
@@ -65,6 +69,21 @@ function parsePort(text: string): number {
   return port;
 }
 
+/** The shared ticket secret `serve` was given, if any: the file option wins over the environment. */
+function serveTicketSecret(file: string | undefined): string | undefined {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Cannot read --ticket-secret-file ${file}: ${(err as Error).message}`);
+    }
+    return sharedTicketSecret(text, `--ticket-secret-file ${file}`);
+  }
+  const fromEnv = process.env[TICKET_SECRET_ENV];
+  return fromEnv === undefined || fromEnv === '' ? undefined : sharedTicketSecret(fromEnv, `$${TICKET_SECRET_ENV}`);
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -76,9 +95,11 @@ async function serve(args: string[]): Promise<void> {
       artifacts: { type: 'string' },
       catalog: { type: 'string' },
       'allow-run': { type: 'boolean' },
+      'ticket-secret-file': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
+  const ticketSecret = serveTicketSecret(values['ticket-secret-file']);
   const catalog = values.catalog ?? process.env.FLOWDESK_CATALOG;
   // Whoever reaches a server beyond loopback is not the person at this machine.
   if (values['allow-run'] && !isLoopback(values.host)) {
@@ -102,10 +123,14 @@ async function serve(args: string[]): Promise<void> {
       port: values.port === undefined ? settings.port : parsePort(values.port),
       token: values.token ?? process.env.FLOWDESK_TOKEN ?? (settings.requireToken ? settings.token : undefined),
       version: packageVersion(),
+      ticketSecret,
     });
   } catch (err) {
     await fd.close();
     throw err;
+  }
+  if (catalog !== undefined && ticketSecret === undefined) {
+    console.log(`Tickets (the window's live events and previews) are signed with ${dataDir}'s own secret: behind a load balancer, give every process the same --ticket-secret-file or ${TICKET_SECRET_ENV}`);
   }
   console.log(`Flowdesk ${packageVersion()} is serving ${dataDir}${catalog ? ` with the catalog at ${fd.catalog.path}` : ''}${values.artifacts ? ` with artifacts in ${values.artifacts}` : ''}`);
   console.log(`Listening on ${server.url}`);
@@ -132,7 +157,8 @@ async function gc(args: string[]): Promise<void> {
     if (!Number.isFinite(days) || days < 0) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--older-than must be a number of days, got '${values['older-than']}'`);
     deletedBefore = Date.now() - days * 86_400_000;
   }
-  const fd = await openFlowdesk({ dataDir, artifacts: values.artifacts });
+  // The trash is emptied by the folder's one owner: the window's trash view does it while the app runs.
+  const fd = await openFlowdesk({ dataDir, artifacts: values.artifacts, busyAdvice: 'empty the trash there, or stop it and run gc again' });
   try {
     const report = await fd.handlers['trash.purge']({ deletedBefore });
     // Writes in flight for over an hour are remnants of a crash, not uploads still going.

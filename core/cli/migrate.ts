@@ -8,7 +8,6 @@ import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
 import { defaultDataDir } from './data-dir.ts';
-import { refuseWhenServed } from './users.ts';
 
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
       Copy this machine's experiments, runs (params, tags, metric history, artifacts) and
@@ -31,8 +30,7 @@ export async function migrateCommand(args: string[], out: (line: string) => void
   const { values } = parseArgs({ args, options: { to: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } } });
   if (values.to === undefined) throw invalid('flowdesk migrate needs --to <server URL>');
   const dataDir = values['data-dir'] ?? defaultDataDir();
-  refuseWhenServed(dataDir, 'migrate');
-  const source = await openFlowdesk({ dataDir });
+  const source = await openFlowdesk({ dataDir, busyAdvice: 'stop it, migrate, then start it again' });
   try {
     const report = await migrate({ source, target: values.to, token: values.token ?? process.env.FLOWDESK_TOKEN, out });
     const rows: [string, keyof EntityCounts][] = [

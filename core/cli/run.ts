@@ -1,10 +1,14 @@
 /**
  * `flowdesk run <folder | git URL>`: runs a project's entry point as a tracked run.
  *
- * One process owns the data folder's catalog. So when a Flowdesk server is running for the data
- * folder (its server.json answers), the run is recorded through that server over HTTP; otherwise
- * this command opens the data folder itself and starts a private server on 127.0.0.1 with a free
- * port for the script's MLFLOW_TRACKING_URI, announced in server.json while the run lasts.
+ * Where it logs is picked as `flowdesk models serve` and the SDK pick their server, and as
+ * `mlflow run` honours the tracking URI: FLOWDESK_URI, then MLFLOW_TRACKING_URI, then the data
+ * folder's running server (server.json), then the data folder itself. One process owns a data
+ * folder's catalog, so in that last case this command opens the folder and starts a private
+ * server on 127.0.0.1 with a free port for the script's MLFLOW_TRACKING_URI, announced in
+ * server.json while the run lasts. The first line it prints names the server. A
+ * process that has the folder without serving it (`flowdesk gc`, a server still starting) makes
+ * that open refuse, naming it (core/catalog/data-folder-lock.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +18,7 @@ import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { allowExecution } from '#core/execution/execution-policy.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
-import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
+import { FlowdeskClient, findServer } from '#core/sdk/flowdesk-client.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { defaultDataDir } from './data-dir.ts';
@@ -23,7 +27,8 @@ export const RUN_USAGE = `  flowdesk run <folder | git URL> [-e ENTRY] [-P key=v
                [--env-manager local|virtualenv|conda] [--run-name NAME] [--command CMD] [--data-dir DIR]
       Run a project's entry point (default: main) as a tracked run: parameters are checked
       against its MLproject file and passed shell-quoted; output streams here and is saved
-      with the run. Logs through the running Flowdesk server, or starts a private one.
+      with the run. Logs to $FLOWDESK_URI, else $MLFLOW_TRACKING_URI, else the data folder's
+      running server, else a private server it starts; its first line names the server.
       A folder without MLproject runs a script (-e train.py) or a command (--command).`;
 
 /** How long a server named in server.json has to answer before it counts as gone. */
@@ -65,6 +70,22 @@ async function runningServer(dataDir: string): Promise<string | undefined> {
   // A live owner that does not answer must not have its catalog opened under it.
   if (alive) throw new FlowdeskError('INVALID_STATE', `The Flowdesk server of ${dataDir} (pid ${info.pid}) does not answer at ${info.url}; stop it or wait for it, then run again`);
   return undefined;
+}
+
+/**
+ * The server FLOWDESK_URI or MLFLOW_TRACKING_URI names (with the variable's name), checked to
+ * answer before anything runs; undefined when neither is set.
+ */
+async function serverFromEnvironment(): Promise<{ url: string; from: string } | undefined> {
+  const from = process.env.FLOWDESK_URI ? 'FLOWDESK_URI' : process.env.MLFLOW_TRACKING_URI ? 'MLFLOW_TRACKING_URI' : undefined;
+  if (!from) return undefined;
+  const url = findServer({ uri: process.env[from] });
+  try {
+    await fetch(`${url}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+  } catch (err) {
+    throw new FlowdeskError('INVALID_STATE', `Flowdesk at ${url} (from ${from}) is not answering (${(err as Error).message}); start it, or unset ${from}`);
+  }
+  return { url, from };
 }
 
 /** A runner that records through the server at `url`, as any client of it would. */
@@ -125,10 +146,11 @@ export async function runProject(args: string[]): Promise<number> {
     await fd.close();
   };
   let runner: ProjectRunner;
-  const url = await runningServer(dataDir);
+  const named = await serverFromEnvironment();
+  const url = named?.url ?? (await runningServer(dataDir));
   if (url) {
     runner = remoteRunner(url, dataDir, token);
-    process.stderr.write(`flowdesk: logging through the Flowdesk server at ${url}\n`);
+    process.stderr.write(`flowdesk: logging through the Flowdesk server at ${url}${named ? ` (from ${named.from})` : ''}\n`);
   } else {
     const fd = await openFlowdesk({ dataDir });
     try {

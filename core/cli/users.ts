@@ -4,60 +4,44 @@
  * These commands open the catalog themselves rather than asking the server: managing users is
  * for whoever administers the data (folder or database), not a right to hand out over HTTP, and
  * going through the server would need a token to make the first token. A SQLite catalog has one
- * owner process, so while a server or the app has the data folder open (its server.json names a
- * live process) they refuse and say so: stop it, change users, start it again. A PostgreSQL
- * catalog is shared by design; the servers look a token up again every two seconds, so a revoke
- * there takes effect within that, without a restart.
+ * owner process, so while a server or the app has the data folder open (data-folder-lock.ts)
+ * they refuse and say so: stop it, change users, start it again. A PostgreSQL catalog is shared
+ * by design: a revoke there reaches every server at once (revokeUser notifies them), which cut
+ * the user's open streams and refuse their tokens and tickets from then on.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import { invalid } from '#core/api/errors.ts';
 import { ROLES } from '#core/api/roles.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
+import { lockDataFolder } from '#core/catalog/data-folder-lock.ts';
+import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { addUser, listUsers, revokeUser } from '#core/users/users.ts';
 import { defaultDataDir } from './data-dir.ts';
 
-export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH]
+export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH|postgresql://...]
       Add a person and print their token, once: only its hash is kept. Readers read, writers
       also log and change, approvers also approve protected registry moves and set protection.
-  flowdesk users list [--data-dir DIR | --catalog PATH]
-  flowdesk users revoke NAME [--data-dir DIR | --catalog PATH]
+  flowdesk users list [--data-dir DIR | --catalog PATH|postgresql://...]
+  flowdesk users revoke NAME [--data-dir DIR | --catalog PATH|postgresql://...]
       Refuse every token of NAME from now on. Names are never reused.
       With a SQLite catalog, stop the server (or app) using the data folder first.`;
 
-/** Whether a process id is alive (signal 0 checks without signalling). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else; still alive.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Refuses when a live server owns the data folder a SQLite catalog sits in. */
-export function refuseWhenServed(dataDir: string, what = 'change users'): void {
-  let info: { pid?: unknown; url?: unknown };
-  try {
-    info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as typeof info;
-  } catch {
-    return;
-  }
-  if (typeof info.pid === 'number' && alive(info.pid)) {
-    throw new FlowdeskError(
-      'INVALID_STATE',
-      `A Flowdesk server (pid ${info.pid}, ${String(info.url)}) has ${dataDir} open; stop it, ${what}, then start it again`,
-    );
-  }
-}
-
-async function openUsersCatalog(values: { 'data-dir'?: string; catalog?: string }): Promise<Catalog> {
+/** The catalog, and on SQLite its data folder held for the command (refused while another process has it). */
+async function openUsersCatalog(values: { 'data-dir'?: string; catalog?: string }): Promise<{ catalog: Catalog; release: () => void }> {
   if (values['data-dir'] !== undefined && values.catalog !== undefined) throw invalid('Give --data-dir or --catalog, not both');
   const target = values.catalog ?? join(values['data-dir'] ?? defaultDataDir(), 'catalog.sqlite');
-  if (!/^postgres(ql)?:\/\//.test(target)) refuseWhenServed(dirname(target));
-  return openCatalog(target);
+  if (isPostgresUrl(target)) return { catalog: await openPostgresCatalog(target), release: () => undefined };
+  // The first user may come before the first start: the folder is made as openFlowdesk makes it.
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  const lock = lockDataFolder(dirname(target), 'stop it, change users, then start it again');
+  try {
+    return { catalog: await openCatalog(target), release: () => lock.release() };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }
 
 const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -73,7 +57,7 @@ export async function users(args: string[], out: (line: string) => void = consol
   const name = positionals[0];
   if (action !== 'list' && (name === undefined || positionals.length !== 1)) throw invalid(`flowdesk users ${action} takes one user NAME`);
   if (action === 'add' && values.role === undefined) throw invalid(`flowdesk users add needs --role (${ROLES.join(', ')})`);
-  const catalog = await openUsersCatalog(values);
+  const { catalog, release } = await openUsersCatalog(values);
   try {
     if (action === 'add') {
       const { user, token } = await addUser(catalog, name!, values.role!, Date.now());
@@ -96,5 +80,6 @@ export async function users(args: string[], out: (line: string) => void = consol
     }
   } finally {
     await catalog.close();
+    release();
   }
 }

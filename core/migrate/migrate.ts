@@ -25,6 +25,7 @@
  */
 import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
@@ -172,7 +173,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const doFetch = options.fetch ?? fetch;
   const base = options.target.replace(/\/+$/, '');
   if (!/^https?:\/\//.test(base)) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `--to must be an http(s) URL of a Flowdesk server, got '${options.target}'`);
-  const src = createClient((name, input) => dispatch(options.source.handlers, name, input, () => undefined));
+  const src = createClient((name, input) => dispatch(options.source.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   const dst = createClient(createHttpTransport({ baseUrl: base, fetch: doFetch as FetchLike, token: options.token }));
 
   // Nothing is written anywhere (not even the journal) until the target has answered a call.

@@ -6,7 +6,7 @@
 import { invalid } from '#core/api/errors.ts';
 import type { ModelRef } from '#core/api/models-entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { findVersionByUri, resolveModelSource } from '#core/registry/model-source.ts';
+import { findVersionByUri, resolveModelSource, versionFiles } from '#core/registry/model-source.ts';
 import { getModelRow } from '#core/registry/registry-rows.ts';
 import { storePathOf } from '#core/tracking/artifact-locations.ts';
 
@@ -35,7 +35,7 @@ export async function locateModel(db: Db, ref: ModelRef): Promise<ModelLocation>
   if ('name' in ref) {
     // By name and number directly: a name may hold characters a models:/ URI cannot carry.
     const version = await findVersionByUri(db, { kind: 'version', name: (await getModelRow(db, ref.name)).name, version: ref.version });
-    artifactUri = version.storage_location;
+    artifactUri = versionFiles(version);
     runId = version.run_id ?? undefined;
   } else {
     if (!uri.startsWith('runs:/') && !uri.startsWith('models:/')) {

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quote } from 'shell-quote';
 import type { ParamIssue, ProjectEntryPoint, ProjectParamType } from '#core/api/projects-entities.ts';
-import { LIMITS, validateKey } from '#core/tracking/validation.ts';
+import { LIMITS, validateKey, validateValue } from '#core/tracking/validation.ts';
 import { PLACEHOLDER } from './mlproject.ts';
 
 /** The outcome of checking parameters: what to log, what to run, and what is wrong. */
@@ -84,7 +84,11 @@ export function checkParameters(entry: ProjectEntryPoint, given: Record<string, 
     params[key] = given[key]!;
   }
   for (const [key, value] of Object.entries(params)) {
-    if (value.length > LIMITS.paramValue) issues.push({ param: key, message: `'${key}' is ${value.length} characters long; a parameter value is at most ${LIMITS.paramValue}` });
+    try {
+      validateValue('Param value', key, value);
+    } catch (err) {
+      issues.push({ param: key, message: (err as Error).message });
+    }
   }
   if (Object.keys(params).length > LIMITS.batchParams) issues.push({ message: `A run takes at most ${LIMITS.batchParams} parameters, got ${Object.keys(params).length}` });
   if (issues.length > 0) return { params, issues };

@@ -6,10 +6,11 @@
  * - `models:/<name>/<version | stage | latest>` or `models:/<name>@<alias>`: another version's files;
  * - `mlflow-artifacts:/<path>`: a location inside a run's or logged model's artifacts.
  * A filesystem path, a `file:` URI or any other URI is refused: the server never reads or serves
- * a place a client chose. Paths pass the one artifact path gate (`checkArtifactPath`), which
+ * a place a client chose. The one exception has no files at all: a version of a prompt (MLflow 3's
+ * prompt registry), whose text lives in its tags. Paths pass the one artifact path gate (`checkArtifactPath`), which
  * percent-decodes repeatedly before it judges, so `..` cannot hide behind escapes.
  */
-import { MODEL_STAGES, type ModelStage } from '#core/api/entities.ts';
+import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import type { Db } from '#core/catalog/catalog.ts';
@@ -17,6 +18,7 @@ import { storePathIn, storePathOf } from '#core/tracking/artifact-locations.ts';
 import { getLoggedModelRow } from '#core/tracking/logged-models.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
 import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
+import { PROMPT_TAG } from './registry-search.ts';
 import { parseVersion } from './registry-validation.ts';
 
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:/';
@@ -64,6 +66,26 @@ export function parseModelsUri(uri: string): ModelsUri {
   const stage = MODEL_STAGES.find((s) => s.toLowerCase() === suffix.toLowerCase());
   if (stage) return { kind: 'stage', name, stage };
   throw bad(`'${suffix}' is not a version number, a stage (${MODEL_STAGES.join(', ')}) or 'latest'`);
+}
+
+/** The storage location of a version that has no files: a prompt's. */
+export const NO_FILES = '';
+
+/**
+ * Whether a new version is a prompt of MLflow 3's prompt registry: its model and its own tags say
+ * `mlflow.prompt.is_prompt` = 'true'. Such a version keeps its text in tags and has no files; the
+ * client sends a placeholder source ("dummy-source") that the server never reads.
+ */
+export async function isPromptVersion(db: Db, modelId: number, tags: readonly Tag[]): Promise<boolean> {
+  if (!tags.some((t) => t.key === PROMPT_TAG && t.value === 'true')) return false;
+  const row = await db.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', modelId).where('key', '=', PROMPT_TAG).executeTakeFirst();
+  return row?.value === 'true';
+}
+
+/** Where a version's files are; INVALID_PARAMETER_VALUE for a prompt's version, which has none. */
+export function versionFiles(row: ModelVersionRow): string {
+  if (row.storage_location === NO_FILES) throw invalid(`Version ${row.version} of '${row.model_name}' is a prompt: it has no files to download, copy or serve.`);
+  return row.storage_location;
 }
 
 /** The registered version a `models:/` URI names; a logged model id names none. */
@@ -166,7 +188,7 @@ export async function resolveModelSource(db: Db, source: string, given: { runId?
       const model = await getLoggedModelRow(db, uri.modelId);
       resolved = { storageLocation: model.artifact_uri, modelId: model.model_id, runId: given.runId ?? model.source_run_id ?? undefined };
     } else {
-      resolved = { storageLocation: (await findVersionByUri(db, uri)).storage_location };
+      resolved = { storageLocation: versionFiles(await findVersionByUri(db, uri)) };
     }
   } else if (source.startsWith(ARTIFACTS_SCHEME)) {
     resolved = await resolveArtifactsSource(db, source, given.runId);

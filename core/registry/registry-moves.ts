@@ -1,17 +1,31 @@
 /**
  * Moving versions onto aliases and stages, and the approval that protected targets need. A model
- * protects some aliases and stages (by default `production` and Production); a move onto one of
- * them becomes a transition request, and only an approval makes the move, in the same transaction
- * as the decision. Unprotected moves apply at once.
+ * protects some aliases and stages (see `initialProtection`); a move onto one of them becomes a
+ * transition request, and only an approval makes the move, in the same transaction as the
+ * decision. Unprotected moves apply at once.
  */
 import { MODEL_STAGES, type ModelProtection, type ModelStage, type TransitionRequest } from '#core/api/entities.ts';
 import { FlowdeskError, notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { hasUsers } from '#core/users/users.ts';
 import { selectRequests, toTransitionRequest, aliasVersion, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
 import { ref, touchModel, type Work } from './registry-work.ts';
 
-/** What a new model protects until someone changes it: MLflow's production alias and stage. */
+/** What a new model protects on a server with users, until someone changes it: MLflow's production alias and stage. */
 export const DEFAULT_PROTECTION: ModelProtection = { aliases: ['production'], stages: ['Production'] };
+
+/** Nothing protected: a new model's protection where nobody else could approve. */
+const NO_PROTECTION: ModelProtection = { aliases: [], stages: [] };
+
+/**
+ * What a new model protects. Approval needs people to approve: on a server with users a model
+ * starts with `DEFAULT_PROTECTION`; on a laptop without users nothing is protected (the one person
+ * would only be asking themselves, and unchanged MLflow promotion scripts would get a 403) until
+ * they turn protection on. Models made before the first user keep what they had.
+ */
+export async function initialProtection(trx: Db): Promise<ModelProtection> {
+  return (await hasUsers(trx)) ? DEFAULT_PROTECTION : NO_PROTECTION;
+}
 
 /** Alias protections compare case-insensitively: 'Production' must not slip past a protected 'production'. */
 function protectionKey(kind: 'alias' | 'stage', target: string): string {
@@ -176,19 +190,29 @@ const DECISIONS = {
 } as const;
 
 /**
- * Decides a pending request as the work's actor; only the requester may cancel. The state check
+ * Decides a pending request as the work's actor; only the requester may cancel, and with
+ * `fourEyes` (a signed-in user decides) the requester may not approve. The state check
  * and the change are one statement (`update ... where status = 'pending'`) inside the write
  * transaction, so of two decisions racing for one request exactly one finds it pending and the
  * other gets INVALID_STATE, in one process or across processes sharing the catalog. An approval
  * makes the move in the same transaction.
  */
-export async function decideRequest(work: Work, requestId: string, status: keyof typeof DECISIONS, comment: string | undefined): Promise<TransitionRequest> {
+export async function decideRequest(
+  work: Work,
+  requestId: string,
+  status: keyof typeof DECISIONS,
+  comment: string | undefined,
+  fourEyes = false,
+): Promise<TransitionRequest> {
   const { trx, stamp } = work;
   const id = parseRequestId(requestId);
   const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`Transition request ${requestId} not found`);
   if (status === 'cancelled' && row.requested_by !== stamp.actor) {
     throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
+  }
+  if (status === 'approved' && fourEyes && row.requested_by === stamp.actor) {
+    throw new FlowdeskError('PERMISSION_DENIED', `User '${stamp.actor}' made request ${requestId}; another approver must approve it`);
   }
   const result = await trx
     .updateTable('registry_requests')

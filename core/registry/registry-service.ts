@@ -3,20 +3,21 @@
  * onto protected aliases and stages (registry-moves.ts), and the append-only history. Every change
  * is one unit of work (registry-work.ts): its history entries commit with it, its events follow.
  */
+import type { Principal } from '#core/api/access.ts';
 import type { Handlers } from '#core/api/contract.ts';
 import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { alreadyExists, invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { validateKey } from '#core/tracking/validation.ts';
-import { findVersionByUri, parseModelsUri, resolveModelSource } from './model-source.ts';
+import { findVersionByUri, isPromptVersion, NO_FILES, parseModelsUri, resolveModelSource, versionFiles } from './model-source.ts';
 import { readHistory } from './registry-history.ts';
 import {
   applyAlias,
   applyStage,
   decideRequest,
-  DEFAULT_PROTECTION,
   hasOtherInStage,
+  initialProtection,
   isProtected,
   normalizedProtection,
   parseRequestId,
@@ -62,6 +63,11 @@ function lastOfEachKey(tags: readonly Tag[]): Tag[] {
   return [...new Map(tags.map((t) => [t.key, t])).values()];
 }
 
+/** Who a change is recorded as: a signed-in user is always themselves, whatever the call says; the owner may name an actor. */
+function actorOf(input: { actor?: string }, caller: Principal | undefined): string | undefined {
+  return caller?.name ?? input.actor;
+}
+
 /** The registry half of the contract. */
 export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
   const { catalog } = deps;
@@ -83,11 +89,11 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
   }
 
   return {
-    async 'registry.createModel'(input) {
+    async 'registry.createModel'(input, caller) {
       validateModelName(input.name);
       if (input.description !== undefined) validateDescription(input.description);
       const tags = checkTags(input.tags);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx, stamp } = work;
         const clash = await trx.selectFrom('registered_models').select('id').where('name', '=', input.name).executeTakeFirst();
         if (clash) throw alreadyExists(`Registered Model (name=${input.name}) already exists.`);
@@ -104,12 +110,13 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
           .returningAll()
           .executeTakeFirstOrThrow();
         if (tags.length > 0) await trx.insertInto('registered_model_tags').values(tags.map((t) => ({ registered_model_id: model.id, key: t.key, value: t.value }))).execute();
-        await writeProtection(trx, model, DEFAULT_PROTECTION);
+        const protection = await initialProtection(trx);
+        await writeProtection(trx, model, protection);
         work.record({
           kind: 'model.created',
           model: ref(model),
           before: null,
-          after: { name: model.name, description: model.description, tags, protection: DEFAULT_PROTECTION },
+          after: { name: model.name, description: model.description, tags, protection },
         });
         work.notify({ type: 'registry.changed', name: model.name });
       });
@@ -120,9 +127,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { model: await modelEntity(db, input.name) };
     },
 
-    async 'registry.renameModel'(input) {
+    async 'registry.renameModel'(input, caller) {
       validateModelName(input.newName);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         if (input.newName === model.name) return;
@@ -137,9 +144,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { model: await modelEntity(db, input.newName) };
     },
 
-    async 'registry.updateModel'(input) {
+    async 'registry.updateModel'(input, caller) {
       validateDescription(input.description);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         if (model.description === input.description) return;
         await work.trx.updateTable('registered_models').set({ description: input.description, last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
@@ -149,8 +156,8 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { model: await modelEntity(db, input.name) };
     },
 
-    async 'registry.deleteModel'(input) {
-      await mutate(input.actor, async (work) => {
+    async 'registry.deleteModel'(input, caller) {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const row = await getModelRow(trx, input.name);
         const [model] = await loadRegisteredModels(trx, [row]);
@@ -168,10 +175,10 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return {};
     },
 
-    async 'registry.setModelTag'(input) {
+    async 'registry.setModelTag'(input, caller) {
       const tag = { key: input.key, value: input.value };
       validateRegistryTag(tag);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', tag.key).executeTakeFirst();
@@ -189,9 +196,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
     },
 
     // As in MLflow, deleting a tag that is not there is not an error (a retried call succeeds).
-    async 'registry.deleteModelTag'(input) {
+    async 'registry.deleteModelTag'(input, caller) {
       validateKey('tag', input.key);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', input.key).executeTakeFirst();
@@ -224,13 +231,15 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { versions: await loadVersions(db, rows) };
     },
 
-    async 'registry.createVersion'(input) {
+    async 'registry.createVersion'(input, caller) {
       if (input.description !== undefined) validateDescription(input.description);
       const tags = checkTags(input.tags);
-      const row = await mutate(input.actor, async (work) => {
+      const row = await mutate(actorOf(input, caller), async (work) => {
         const { trx, stamp } = work;
         const model = await getModelRow(trx, input.name);
-        const resolved = await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
+        const resolved = (await isPromptVersion(trx, model.id, tags))
+          ? { storageLocation: NO_FILES, runId: undefined, modelId: undefined }
+          : await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
         // One statement reads and bumps the counter: on PostgreSQL it locks the model row, so
         // versions created at once by several processes get consecutive numbers, never the same.
         const { last_version: number } = await trx
@@ -286,9 +295,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { version: await versionEntity(db, await getVersionRow(db, await getModelRow(db, input.name), input.version)) };
     },
 
-    async 'registry.updateVersion'(input) {
+    async 'registry.updateVersion'(input, caller) {
       validateDescription(input.description);
-      const row = await mutate(input.actor, async (work) => {
+      const row = await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
         if (version.description === input.description) return version;
@@ -300,8 +309,8 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { version: await versionEntity(db, await db.selectFrom('model_versions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) };
     },
 
-    async 'registry.deleteVersion'(input) {
-      await mutate(input.actor, async (work) => {
+    async 'registry.deleteVersion'(input, caller) {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const row = await getVersionRow(trx, model, input.version);
@@ -321,10 +330,10 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return {};
     },
 
-    async 'registry.setVersionTag'(input) {
+    async 'registry.setVersionTag'(input, caller) {
       const tag = { key: input.key, value: input.value };
       validateRegistryTag(tag);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const version = await getVersionRow(trx, model, input.version);
@@ -342,9 +351,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return {};
     },
 
-    async 'registry.deleteVersionTag'(input) {
+    async 'registry.deleteVersionTag'(input, caller) {
       validateKey('tag', input.key);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const version = await getVersionRow(trx, model, input.version);
@@ -372,14 +381,14 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
 
     async 'registry.downloadUri'(input) {
       const row = await getVersionRow(db, await getModelRow(db, input.name), input.version);
-      return { artifactUri: row.storage_location };
+      return { artifactUri: versionFiles(row) };
     },
 
     async 'registry.resolve'(input) {
       const uri = parseModelsUri(input.uri);
       if (uri.kind === 'loggedModel') throw invalid(`'${input.uri}' names a logged model, not a registered model version; read it with loggedModels.get`);
       const row = await findVersionByUri(db, uri);
-      return { version: await versionEntity(db, row), artifactUri: row.storage_location };
+      return { version: await versionEntity(db, row), artifactUri: versionFiles(row) };
     },
 
     async 'registry.versionsOfRun'(input) {
@@ -387,9 +396,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { versions: await loadVersions(db, rows) };
     },
 
-    async 'registry.setAlias'(input) {
+    async 'registry.setAlias'(input, caller) {
       validateAlias(input.alias);
-      const request = await mutate(input.actor, async (work) => {
+      const request = await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
         if ((await aliasVersion(work.trx, model.id, input.alias)) === input.version) return undefined;
@@ -403,9 +412,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
     },
 
     // As in MLflow, deleting an alias that does not exist is not an error.
-    async 'registry.deleteAlias'(input) {
+    async 'registry.deleteAlias'(input, caller) {
       validateAlias(input.alias);
-      await mutate(input.actor, async (work) => {
+      await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const current = await aliasVersion(trx, model.id, input.alias);
@@ -422,13 +431,13 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { version: await versionEntity(db, await findVersionByUri(db, { kind: 'alias', name: input.name, alias: input.alias })) };
     },
 
-    async 'registry.transitionStage'(input) {
+    async 'registry.transitionStage'(input, caller) {
       const stage = canonicalStage(input.stage);
       const archive = input.archiveExistingVersions ?? false;
       if (archive && !ARCHIVING_STAGES.includes(stage)) {
         throw invalid(`Model version transition cannot archive existing model versions because '${stage}' is not an active stage. Valid stages are ${ARCHIVING_STAGES.join(', ')}.`);
       }
-      const { id, request } = await mutate(input.actor, async (work) => {
+      const { id, request } = await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
         if (await isProtected(work.trx, model, 'stage', stage)) {
@@ -447,10 +456,10 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { protection: await readProtection(db, await getModelRow(db, input.name)) };
     },
 
-    async 'registry.setProtection'(input) {
+    async 'registry.setProtection'(input, caller) {
       input.aliases.forEach(validateAlias);
       const wanted = normalizedProtection(input.aliases, input.stages);
-      const protection = await mutate(input.actor, async (work) => {
+      const protection = await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const before = await readProtection(work.trx, model);
         if (JSON.stringify(before) === JSON.stringify(wanted)) return before;
@@ -477,14 +486,15 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       return { request: toTransitionRequest(row) };
     },
 
-    async 'registry.approveRequest'(input) {
-      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'approved', input.comment)) };
+    async 'registry.approveRequest'(input, caller) {
+      // Four eyes: a signed-in approver never approves their own request (the owner, alone on a laptop, may).
+      return { request: await mutate(actorOf(input, caller), (work) => decideRequest(work, input.requestId, 'approved', input.comment, caller?.name !== undefined)) };
     },
-    async 'registry.rejectRequest'(input) {
-      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'rejected', input.comment)) };
+    async 'registry.rejectRequest'(input, caller) {
+      return { request: await mutate(actorOf(input, caller), (work) => decideRequest(work, input.requestId, 'rejected', input.comment)) };
     },
-    async 'registry.cancelRequest'(input) {
-      return { request: await mutate(input.actor, (work) => decideRequest(work, input.requestId, 'cancelled', input.comment)) };
+    async 'registry.cancelRequest'(input, caller) {
+      return { request: await mutate(actorOf(input, caller), (work) => decideRequest(work, input.requestId, 'cancelled', input.comment)) };
     },
 
     async 'registry.history'(input) {

@@ -5,15 +5,13 @@
  */
 import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
-import { validateKey } from '#core/tracking/validation.ts';
+import { validateKey, validateValue } from '#core/tracking/validation.ts';
 
-/** MLflow's bound on registered-model and model-version tag values. */
-const TAG_VALUE_MAX = 100_000;
 /** MLflow's bound on alias length. */
 const ALIAS_MAX = 255;
 /** Longest model name; the names are typed into `models:/` URIs and shown in lists. */
 const NAME_MAX = 256;
-/** Longest description (markdown), the same bound as tag values. */
+/** Longest description (markdown), in characters. */
 const DESCRIPTION_MAX = 100_000;
 
 /** MLflow's `^[\w\-]*$` with a Unicode `\w`. */
@@ -45,12 +43,10 @@ export function canonicalStage(stage: string): ModelStage {
   return found;
 }
 
-/** Checks a registered-model or model-version tag. */
+/** Checks a registered-model or model-version tag: the same bound as every other tag value. */
 export function validateRegistryTag(tag: Tag): void {
   validateKey('tag', tag.key);
-  if (tag.value.length > TAG_VALUE_MAX) {
-    throw invalid(`Tag '${tag.key}' had a value of length ${tag.value.length}, which exceeded the length limit of ${TAG_VALUE_MAX}`);
-  }
+  validateValue('Tag value', tag.key, tag.value);
 }
 
 /** Checks a description's length. */

@@ -1,13 +1,14 @@
 /**
- * Reading artifact paths and other parameters from the raw request URL. Artifact paths are handed
- * on still percent-encoded, so that `checkArtifactPath` is the one place that decodes them (fully)
- * and judges the result. The router's and the query parser's decoded copies are not used for
- * paths: the router cuts the path at a '#', hiding what follows from the check, and the query
- * parser replaces invalid UTF-8 escapes with U+FFFD, so two different requests would name one file.
+ * Reading artifact paths and other parameters from the raw request URL. Artifact paths are
+ * percent-decoded here exactly once (`decodeArtifactPath`), as MLflow's server decodes them, and
+ * judged by `checkArtifactPath` as names. The router's and the query parser's decoded copies are
+ * not used for paths: the router cuts the path at a '#', hiding what follows from the check, and
+ * the query parser replaces invalid UTF-8 escapes with U+FFFD, so two different requests would
+ * name one file.
  */
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '#core/api/errors.ts';
-import { invalidPath } from '#core/artifacts/artifact-path.ts';
+import { decodeArtifactPath, invalidPath } from '#core/artifacts/artifact-path.ts';
 
 /** The raw URL split into its path and its query string (without the '?'). */
 function splitUrl(request: FastifyRequest): { path: string; query: string } {
@@ -17,14 +18,14 @@ function splitUrl(request: FastifyRequest): { path: string; query: string } {
 }
 
 /**
- * The path part of the raw URL after `prefix`, still percent-encoded. A request that reached the
+ * The artifact path in the raw URL after `prefix`, decoded once. A request that reached the
  * route while spelling the prefix differently (with escapes the router decoded) is refused: where
  * the artifact path starts could not be told reliably.
  */
-export function rawPathAfter(request: FastifyRequest, prefix: string): string {
+export function artifactPathAfter(request: FastifyRequest, prefix: string): string {
   const { path } = splitUrl(request);
   if (!path.startsWith(prefix)) throw invalidPath(path, `expected it under ${prefix} without percent-escapes in the route itself`);
-  return path.slice(prefix.length);
+  return decodeArtifactPath(path.slice(prefix.length));
 }
 
 /**
@@ -41,12 +42,13 @@ function rawQueryValues(request: FastifyRequest, name: string): string[] {
   return values;
 }
 
-/** An artifact path given in the query string, still percent-encoded for `checkArtifactPath`; undefined when absent. */
+/** An artifact path given in the query string, decoded once; undefined when absent. */
 export function queryArtifactPath(request: FastifyRequest, name: string): string | undefined {
-  return rawQueryValues(request, name)[0];
+  const raw = rawQueryValues(request, name)[0];
+  return raw === undefined ? undefined : decodeArtifactPath(raw);
 }
 
-/** A required, non-empty artifact path from the query string, still percent-encoded. */
+/** A required, non-empty artifact path from the query string, decoded once. */
 export function requireQueryArtifactPath(request: FastifyRequest, name: string): string {
   const value = queryArtifactPath(request, name);
   if (!value) throw invalid(`Missing value for required parameter '${name}'.`);

@@ -8,8 +8,12 @@
  * never parsed and never held whole in memory, while the JSON routes elsewhere keep their parser
  * and body limit.
  *
- * Paths are read from the raw request URL, still percent-encoded, and handed to
- * `checkArtifactPath`, which decodes them fully before judging them (see artifact-request.ts).
+ * Paths are read from the raw request URL, decoded once, and judged by `checkArtifactPath` (see
+ * artifact-request.ts).
+ *
+ * Who may do what is declared in core/api/access.ts (`STORE_ACCESS`) and checked with the same
+ * `checkAccess` as every contract method, first thing in each handler, before the path or the
+ * body is read.
  *
  * Multipart upload (`/mpu/...`) is declined with the 501 that makes MLflow clients fall back to a
  * single PUT. A single streamed PUT has no size limit here and the store writes it atomically, so
@@ -18,11 +22,13 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkAccess, STORE_ACCESS, type StoreAction } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
-import { queryArtifactPath, rawPathAfter, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
+import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
+import { callerOf } from './auth.ts';
 import { callContract } from './mlflow-support.ts';
 import type { ServerContext } from './server.ts';
 
@@ -52,6 +58,11 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerat
     if (bytes > limit) throw tooLarge(limit);
     yield chunk;
   }
+}
+
+/** Refuses a caller that may not do `action` (PERMISSION_DENIED), as `dispatch` refuses a method. */
+function allow(request: FastifyRequest, action: StoreAction): void {
+  checkAccess(action, STORE_ACCESS[action], callerOf(request));
 }
 
 function tooLarge(limit: number): FlowdeskError {
@@ -93,24 +104,30 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const files = `${prefix}/artifacts/`;
 
     scope.put(`${files}*`, async (request) => {
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      allow(request, 'artifactStore.write');
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       await artifacts.write(path, request.raw, { expectedBytes: announcedBytes(request) });
       await announceAdded(path);
       return {};
     });
 
-    scope.get(`${files}*`, async (request, reply) => sendArtifactFile(reply, artifacts, checkArtifactPath(rawPathAfter(request, files)), request.headers.range));
+    scope.get(`${files}*`, async (request, reply) => {
+      allow(request, 'artifactStore.read');
+      return sendArtifactFile(reply, artifacts, checkArtifactPath(artifactPathAfter(request, files)), request.headers.range);
+    });
 
     // Basenames only, `is_dir` always, `file_size` for files; [] for a file or a missing folder:
     // the client tells a file from a folder by whether its listing is empty (§9.8).
     scope.get(`${prefix}/artifacts`, async (request) => {
+      allow(request, 'artifactStore.read');
       const entries = await artifacts.list(checkArtifactPath(queryArtifactPath(request, 'path') ?? ''));
       return { files: entries.map((e) => (e.isDir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.fileSize })) };
     });
 
     // Deleting what is not there succeeds, as in MLflow: a retried DELETE must not fail.
     scope.delete(`${files}*`, async (request) => {
-      const path = checkArtifactPath(rawPathAfter(request, files));
+      allow(request, 'artifactStore.delete');
+      const path = checkArtifactPath(artifactPathAfter(request, files));
       if ((await artifacts.stat(path)) === undefined) return {};
       await artifacts.delete(path);
       const run = await runOf(path);
@@ -121,19 +138,22 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     for (const action of ['create', 'complete', 'abort']) {
       const mpu = `${prefix}/mpu/${action}/`;
       scope.post(`${mpu}*`, async (request) => {
-        checkArtifactPath(rawPathAfter(request, mpu));
+        allow(request, 'artifactStore.write');
+        checkArtifactPath(artifactPathAfter(request, mpu));
         throw new FlowdeskError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
       });
     }
   }
 
   scope.get('/get-artifact', async (request, reply) => {
+    allow(request, 'artifactStore.read');
     const relative = requireQueryArtifactPath(request, 'path');
     const artifactUri = await runArtifactUri(requireQueryParam(request, 'run_id', 'run_uuid'));
     return sendArtifactFile(reply, artifacts, storePathIn(artifactUri, relative), request.headers.range);
   });
 
   scope.post('/ajax-api/2.0/mlflow/upload-artifact', async (request) => {
+    allow(request, 'artifactStore.write');
     const runId = requireQueryParam(request, 'run_uuid', 'run_id');
     const relative = requireQueryArtifactPath(request, 'path');
     const expectedBytes = announcedBytes(request);

@@ -1,35 +1,43 @@
 /**
- * Who is asking, and may they. A server on loopback with no users is open, as on a laptop. Once
+ * Who is asking. A server on loopback with no users is open, as on a laptop. Once
  * it listens beyond loopback, has an owner token (`--token`) or has users, every request carries
  * a token: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or Basic with the token as the
  * password (MLFLOW_TRACKING_USERNAME/PASSWORD). Only the window's static files and `/health`
  * answer without one: the page must load to show its sign-in, and a load balancer probes health.
  *
- * Roles are checked where a request reaches the engine: each contract method needs the role in
- * core/api/roles.ts, whether it is called on our own API or through an MLflow route that
- * translates onto it. The principal travels to that point in AsyncLocalStorage, so the sixty
- * MLflow routes need no change to be covered. The few routes that write to the artifact store
- * without a contract method need `writer` here, by route.
+ * This module only says who is asking; what they may do is declared on the contract methods and
+ * checked by `dispatch` (core/api/access.ts). Each request gets a caller: the owner on an open
+ * loopback server or with the owner token, else the user its token names; `team` when the server
+ * listens beyond loopback or has users. The caller travels to `dispatch` in AsyncLocalStorage, so
+ * the sixty MLflow routes need no change to be covered; routes that stream artifacts without a
+ * contract method check their declared access (STORE_ACCESS) with `callerOf`.
  *
  * EventSource and `<img src>` cannot send headers, so the window trades its token for a ticket:
- * `<tokenId>.<expiry>.<HMAC>` keyed with the token's own hash, good for a few minutes, read-only,
- * accepted as `?ticket=` on GET. Any process with the catalog can check it (no shared secret to
- * distribute), and revoking the user voids their tickets with their tokens.
+ * `<tokenId>.<expiry>.<HMAC>`, good for a few minutes, read-only, accepted as `?ticket=` on GET.
+ * The HMAC key is derived from the server's ticket secret (ticket-secret.ts, never in the
+ * catalog, so reading the catalog is not enough to forge one) and the token's hash (so a ticket
+ * dies with its token); every use looks the token up again, so revoking the user voids them.
+ *
+ * A revoke ends access at once: requests of a user still in flight (an open event stream, a long
+ * download) are cut when a `user.revoked` event arrives (revokeUser sends it; on PostgreSQL it
+ * crosses processes by NOTIFY) and, as a backstop for a revoke nobody announced, when a periodic
+ * look-up finds their token no longer valid.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { contract, METHOD_NAMES, type MethodName } from '#core/api/contract.ts';
+import type { AccessRole, Principal as Caller } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { METHOD_ROLES, roleAllows, type Role } from '#core/api/roles.ts';
-import type { Handlers } from '#core/api/contract.ts';
+import type { EventBus } from '#core/api/events.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { findToken, findTokenById, hashToken, hasUsers } from '#core/users/users.ts';
 
+/** Who a token or ticket names. */
 export interface Principal {
   /** The user's name; absent for the owner token, whose callers name themselves as before. */
   name?: string;
-  role: Role;
+  /** `owner` for the owner token. */
+  role: AccessRole;
   tokenId: string;
 }
 
@@ -39,6 +47,14 @@ export interface AuthOptions {
   ownerToken?: string;
   /** Whether the server listens on loopback only. */
   loopback: boolean;
+  /** Signs tickets (ticket-secret.ts); never stored in the catalog. */
+  ticketSecret: string;
+  /** Where `user.revoked` arrives, from this process or (on PostgreSQL) from others. */
+  events: EventBus;
+  /** How often the tokens of requests still in flight are looked up again (default ACCESS_RECHECK_MS). */
+  recheckMs?: number;
+  /** Where a failed look-up is reported. */
+  log: (message: string, err?: unknown) => void;
   now?: () => number;
 }
 
@@ -49,26 +65,21 @@ const OWNER_TOKEN_ID = 'owner';
 /** How long a valid token is remembered, and how many are (a team is not thousands of people). */
 const TOKEN_MEMORY_MS = 2000;
 const TOKEN_MEMORY_SIZE = 1000;
+/** How often the tokens behind open streams are checked again, for revokes nobody announced. */
+export const ACCESS_RECHECK_MS = 5000;
 /** How stale "no users yet" may be on an open loopback server (users added by another process). */
 const USERS_RECHECK_MS = 1000;
 /** Who the window is signed in as: `{required, name, role}`; answered without a token too. */
 const SESSION_ROUTE = `${AUTH_PREFIX}/session`;
 
 const principals = new WeakMap<FastifyRequest, Principal>();
-const current = new AsyncLocalStorage<Principal>();
+const callers = new WeakMap<FastifyRequest, Caller>();
+const current = new AsyncLocalStorage<Caller>();
+/** Everyone on an open loopback server: the laptop's own scripts and window. */
+const OPEN_SERVER_OWNER: Caller = { role: 'owner', via: 'http', team: false };
 
 /** Routes that answer without a token (only GET/HEAD): the window's files and the health probe. */
 const PUBLIC_ROUTES = new Set(['/', '/*', '/health']);
-/** Routes that write to the artifact store without going through a contract method. */
-const WRITER_ROUTE = /^\/(ajax-)?api\/2\.0\/(mlflow-artifacts\/|mlflow\/upload-artifact$)/;
-
-/** The methods whose input names an `actor`, which an authenticated user's name replaces. */
-const ACTOR_METHODS = new Set<string>(
-  METHOD_NAMES.filter((name) => {
-    const shape = (contract[name].input as { shape?: Record<string, unknown> }).shape;
-    return shape !== undefined && 'actor' in shape;
-  }),
-);
 
 /** The token a request carries: `Bearer <t>` or Basic with the token as the password. */
 function presentedToken(request: FastifyRequest): string | undefined {
@@ -96,10 +107,6 @@ function unauthenticated(reply: FastifyReply, message: string): FlowdeskError {
   return new FlowdeskError('UNAUTHENTICATED', message);
 }
 
-function describe(principal: Principal): string {
-  return principal.name === undefined ? 'The owner token' : `User '${principal.name}' (${principal.role})`;
-}
-
 /**
  * A single shared token on every request, for servers with no users of their own (a model's
  * scoring server): Bearer, or Basic with the token as the password, as MLflow clients send it.
@@ -111,37 +118,16 @@ export function installSharedToken(app: FastifyInstance, token: string): void {
   });
 }
 
-/** The principal of the request being served, if it was authenticated. */
-export function currentPrincipal(): Principal | undefined {
+/** The caller of the request being served, for `dispatch`; undefined outside a request's handler. */
+export function currentCaller(): Caller | undefined {
   return current.getStore();
 }
 
-/**
- * Checks that the current principal may call `name` and returns the input with who-did-what
- * filled from the token: the registry actor, and a new run's user (and its `mlflow.user` tag).
- * Unknown names pass through: dispatch answers them.
- */
-export async function authorizeCall(handlers: Handlers, name: string, input: unknown): Promise<unknown> {
-  const principal = current.getStore();
-  if (!principal || !Object.hasOwn(METHOD_ROLES, name)) return input;
-  const needed = METHOD_ROLES[name as MethodName];
-  if (!roleAllows(principal.role, needed)) {
-    throw new FlowdeskError('PERMISSION_DENIED', `${describe(principal)} may not call ${name}: it needs the ${needed} role`);
-  }
-  const who = principal.name;
-  if (who === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
-  const fields = input as Record<string, unknown>;
-  if (name === 'registry.approveRequest' && typeof fields.requestId === 'string') {
-    // Four eyes: a protected move is approved by someone other than the person who asked for it.
-    const { request } = await handlers['registry.getRequest']({ requestId: fields.requestId }).catch(() => ({ request: undefined }));
-    if (request?.requestedBy === who) throw new FlowdeskError('PERMISSION_DENIED', `User '${who}' made request ${request.requestId}; another approver must approve it`);
-  }
-  if (ACTOR_METHODS.has(name)) return { ...fields, actor: who };
-  if (name === 'runs.create') {
-    const tags = Array.isArray(fields.tags) ? (fields.tags as { key?: unknown }[]).filter((t) => t?.key !== 'mlflow.user') : [];
-    return { ...fields, userId: who, tags: [...tags, { key: 'mlflow.user', value: who }] };
-  }
-  return input;
+/** The caller of a request, for routes that check a declared access themselves; a request that was not authenticated is refused. */
+export function callerOf(request: FastifyRequest): Caller {
+  const caller = callers.get(request);
+  if (!caller) throw new FlowdeskError('UNAUTHENTICATED', 'This request carries no credentials');
+  return caller;
 }
 
 /** Installs authentication (before any route is registered) and the window's ticket and session routes. */
@@ -152,22 +138,61 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   // answer is asked again at most once a second, so an open laptop server pays no query per request.
   let usersExist = false;
   let usersCheckedAt = -Infinity;
-  async function required(): Promise<boolean> {
-    if (options.ownerToken !== undefined || !options.loopback || usersExist) return true;
+  async function usersPresent(): Promise<boolean> {
+    if (usersExist) return true;
     if (now() - usersCheckedAt >= USERS_RECHECK_MS) {
       usersCheckedAt = now();
       usersExist = await hasUsers(options.db);
     }
     return usersExist;
   }
+  async function required(): Promise<boolean> {
+    return options.ownerToken !== undefined || !options.loopback || (await usersPresent());
+  }
+  /** A server beyond loopback, or with people, is a team server: methods that act on the machine refuse it. */
+  async function teamServer(): Promise<boolean> {
+    return !options.loopback || (await usersPresent());
+  }
 
   // Valid tokens are remembered briefly: the catalog's one SQLite connection also carries the
-  // group commits, and a lookup queued behind each commit halved logging throughput. Users change
-  // only with the server stopped on SQLite, so there the memory is exact; on a shared PostgreSQL
-  // catalog a revoke takes effect within TOKEN_MEMORY_MS.
+  // group commits, and a lookup queued behind each commit halved logging throughput. A revoke
+  // announced by an event is forgotten at once; one nobody announced within TOKEN_MEMORY_MS.
   const remembered = new Map<string, { principal: Principal; until: number }>();
+
+  // Requests in flight of principals that can be revoked (not the owner token), to cut them.
+  const inFlight = new Map<FastifyRequest['raw'], Principal>();
+  function cut(revoked: (principal: Principal) => boolean): void {
+    for (const [raw, principal] of inFlight) {
+      if (!revoked(principal)) continue;
+      inFlight.delete(raw);
+      raw.socket.destroy();
+    }
+    for (const [key, memory] of remembered) if (revoked(memory.principal)) remembered.delete(key);
+  }
+  const stopListening = options.events.subscribe((event) => {
+    if (event.type === 'user.revoked') cut((principal) => principal.name === event.name);
+  });
+  let rechecking = false;
+  async function recheck(): Promise<void> {
+    if (rechecking || inFlight.size === 0) return;
+    rechecking = true;
+    try {
+      for (const tokenId of new Set([...inFlight.values()].map((principal) => principal.tokenId))) {
+        if (!(await findTokenById(options.db, tokenId)).ok) cut((principal) => principal.tokenId === tokenId);
+      }
+    } catch (err) {
+      options.log('Could not check the tokens of open streams again', err);
+    } finally {
+      rechecking = false;
+    }
+  }
+  const rechecks = setInterval(() => void recheck(), options.recheckMs ?? ACCESS_RECHECK_MS).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(rechecks);
+    stopListening();
+  });
   async function byToken(token: string, reply: FastifyReply): Promise<Principal> {
-    if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'approver', tokenId: OWNER_TOKEN_ID };
+    if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'owner', tokenId: OWNER_TOKEN_ID };
     const key = hashToken(token);
     const memory = remembered.get(key);
     if (memory && memory.until > now()) return memory.principal;
@@ -182,11 +207,12 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     throw unauthenticated(reply, 'The token is not valid for this server');
   }
 
-  /** The key that signs a token's tickets: the token's hash, or undefined once it is no longer valid. */
+  /** The key that signs a token's tickets (the ticket secret bound to the token's hash), or undefined once the token is no longer valid. */
   async function ticketKey(tokenId: string): Promise<{ key: string; name?: string } | undefined> {
-    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: hashToken(options.ownerToken) };
+    const keyOf = (tokenHash: string) => sign(options.ticketSecret, tokenHash);
+    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: keyOf(hashToken(options.ownerToken)) };
     const found = await findTokenById(options.db, tokenId);
-    return found.ok ? { key: found.owner.tokenHash, name: found.owner.name } : undefined;
+    return found.ok ? { key: keyOf(found.owner.tokenHash), name: found.owner.name } : undefined;
   }
 
   /** A ticket's principal, read-only whatever the token's role. */
@@ -202,7 +228,10 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     if (readOnly && PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
-    if (!(await required())) return;
+    if (!(await required())) {
+      callers.set(request, OPEN_SERVER_OWNER);
+      return;
+    }
     const token = presentedToken(request);
     const ticket = readOnly ? (request.query as Record<string, unknown> | undefined)?.ticket : undefined;
     let principal: Principal;
@@ -211,16 +240,19 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     // The window asks whether it must sign in before it has a token; that question needs none.
     else if (request.routeOptions.url === SESSION_ROUTE) return;
     else throw unauthenticated(reply, 'This server needs a token: send it as a Bearer token (MLFLOW_TRACKING_TOKEN, FLOWDESK_TOKEN) or as the Basic password');
-    if (!readOnly && WRITER_ROUTE.test(request.url) && !roleAllows(principal.role, 'writer')) {
-      throw new FlowdeskError('PERMISSION_DENIED', `${describe(principal)} may not write artifacts: that needs the writer role`);
-    }
     principals.set(request, principal);
+    const team = await teamServer();
+    callers.set(request, principal.name === undefined ? { role: principal.role, via: 'http', team } : { role: principal.role, name: principal.name, via: 'http', team });
+    if (principal.tokenId !== OWNER_TOKEN_ID) {
+      inFlight.set(request.raw, principal);
+      reply.raw.on('close', () => inFlight.delete(request.raw));
+    }
   });
 
-  // Callback-style so the handler runs inside `run`: everything it awaits sees the principal.
+  // Callback-style so the handler runs inside `run`: everything it awaits sees the caller.
   app.addHook('preHandler', (request, _reply, done) => {
-    const principal = principals.get(request);
-    if (principal) current.run(principal, done);
+    const caller = callers.get(request);
+    if (caller) current.run(caller, done);
     else done();
   });
 

@@ -7,7 +7,7 @@ import { dispatch } from '#core/api/dispatch.ts';
 import { HTTP_STATUS } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { jsonStringify } from './json.ts';
-import { authorizeCall } from './auth.ts';
+import { callerOf } from './auth.ts';
 import { sendError, type ServerContext } from './server.ts';
 
 export const CONTRACT_PREFIX = '/api/flowdesk/v1';
@@ -17,8 +17,7 @@ const HEARTBEAT_MS = 15_000;
 
 export async function registerContractRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   app.post<{ Params: { method: string } }>(`${CONTRACT_PREFIX}/call/:method`, async (request, reply) => {
-    const input = await authorizeCall(context.flowdesk.handlers, request.params.method, request.body ?? {});
-    const result = await dispatch(context.flowdesk.handlers, request.params.method, input, context.reportInternal);
+    const result = await dispatch(context.flowdesk.handlers, request.params.method, request.body ?? {}, callerOf(request), context.reportInternal);
     if (result.ok) return reply.type('application/json').send(jsonStringify(result.value));
     return sendError(reply, HTTP_STATUS[result.error.code], result.error.code, result.error.message);
   });
@@ -33,7 +32,10 @@ export async function registerContractRoutes(app: FastifyInstance, context: Serv
       'x-content-type-options': 'nosniff',
     });
     res.write(': connected\n\n');
-    const send = (event: FlowdeskEvent) => res.write(`event: ${event.type}\ndata: ${jsonStringify(event)}\n\n`);
+    const send = (event: FlowdeskEvent) => {
+      // Who was revoked is the servers' business (auth.ts), not every reader's.
+      if (event.type !== 'user.revoked') res.write(`event: ${event.type}\ndata: ${jsonStringify(event)}\n\n`);
+    };
     const unsubscribe = context.flowdesk.events.subscribe(send);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     const stop = () => {

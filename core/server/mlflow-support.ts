@@ -8,7 +8,7 @@ import { contract } from '#core/api/contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import type { ServerContext } from './server.ts';
-import { authorizeCall } from './auth.ts';
+import { currentCaller } from './auth.ts';
 
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 
@@ -39,10 +39,11 @@ export function mlflowRoute(
   }
 }
 
-/** Calls a contract method as the request's principal may (auth.ts), through `dispatch`, and throws its error as a FlowdeskError. */
+/** Calls a contract method as the request's caller (auth.ts), through `dispatch`, and throws its error as a FlowdeskError. */
 export async function callContract<M extends MethodName>(context: ServerContext, name: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const authorized = await authorizeCall(context.flowdesk.handlers, name, input);
-  const result = await dispatch(context.flowdesk.handlers, name, authorized, context.reportInternal);
+  const caller = currentCaller();
+  if (!caller) throw new FlowdeskError('UNAUTHENTICATED', 'This request carries no credentials');
+  const result = await dispatch(context.flowdesk.handlers, name, input, caller, context.reportInternal);
   if (!result.ok) throw FlowdeskError.fromData(result.error);
   return contract[name].output.parse(result.value) as MethodOutput<M>;
 }

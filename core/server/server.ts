@@ -4,7 +4,7 @@
  * TypeScript client. Every route is a translation onto the contract, not a second engine.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -14,6 +14,7 @@ import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts'
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { installManners, isLoopback } from './manners.ts';
 import { installAuth } from './auth.ts';
+import { dataFolderTicketSecret } from './ticket-secret.ts';
 import { hasUsers } from '#core/users/users.ts';
 import { registerContractRoutes } from './contract-routes.ts';
 import { registerMlflowRoutes } from './mlflow-routes.ts';
@@ -35,6 +36,10 @@ export interface ServerOptions {
   version: string;
   /** Where internal errors are reported with their stack. */
   log?: (message: string, err?: unknown) => void;
+  /** Signs the window's tickets; by default the data folder's own secret (ticket-secret.ts). */
+  ticketSecret?: string;
+  /** How often the tokens behind open streams are looked up again (auth.ts ACCESS_RECHECK_MS). */
+  accessRecheckMs?: number;
 }
 
 export interface RunningServer {
@@ -169,7 +174,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   installManners(app, { host });
-  installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
+  installAuth(app, {
+    db: options.flowdesk.catalog.db,
+    ownerToken: options.token,
+    loopback: isLoopback(host),
+    ticketSecret: options.ticketSecret ?? dataFolderTicketSecret(options.flowdesk.dataDir),
+    events: options.flowdesk.events,
+    recheckMs: options.accessRecheckMs,
+    log,
+  });
 
   const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
   // One line per store this process depends on; a load balancer takes it out of rotation when one fails.
@@ -187,11 +200,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   return app;
 }
 
-/** Writes `server.json` (port, pid) atomically, so a reader never sees half a file. */
+/**
+ * Writes `server.json` (port, pid) atomically and private (0600), so a reader never sees half a
+ * file. Only the process holding the data folder's lock gets here (openFlowdesk), so it never
+ * replaces another live server's file.
+ */
 function writeServerJson(dataDir: string, info: { host: string; port: number; pid: number; url: string; version: string }): string {
   const path = join(dataDir, 'server.json');
   const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx');
+  const fd = openSync(staging, 'wx', 0o600);
   try {
     writeSync(fd, JSON.stringify(info, null, 2));
     fsyncSync(fd);
@@ -200,6 +217,18 @@ function writeServerJson(dataDir: string, info: { host: string; port: number; pi
   }
   renameSync(staging, path);
   return path;
+}
+
+/** Removes `server.json` if it still announces this server (a later server of the same process may have replaced it). */
+function removeServerJson(path: string, url: string): void {
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; url?: unknown };
+    if (info.pid !== process.pid || info.url !== url) return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // An unreadable file is nobody's announcement: removing it is right.
+  }
+  rmSync(path, { force: true });
 }
 
 /** Binds the server; a taken port is reported plainly. Writes server.json once bound. */
@@ -231,7 +260,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       options.flowdesk.projects.useServer(undefined);
       await app.close();
-      rmSync(serverJson, { force: true });
+      removeServerJson(serverJson, url);
     },
   };
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
 import type { runsTableContract } from '#core/api/runs-table-contract.ts';
+import type { Principal } from '#core/api/access.ts';
 import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
@@ -157,6 +158,21 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     if (renamed) await trx.updateTable('runs').set({ name: renamed.value }).where('id', '=', row.id).execute();
   }
 
+  /**
+   * A signed-in user's identity on a run is not theirs to edit: their `mlflow.user` tag may be
+   * set again only to the value it has (a client resending its tags), and never deleted. The
+   * owner, who names users as they like, may.
+   */
+  async function guardIdentity(trx: Db, row: RunRow, caller: Principal | undefined, tags: readonly Tag[], deleting = false): Promise<void> {
+    if (caller?.name === undefined) return;
+    const touched = tags.filter((t) => t.key === USER_TAG);
+    if (touched.length === 0) return;
+    const current = await trx.selectFrom('run_tags').select('value').where('run_id', '=', row.id).where('key', '=', USER_TAG).executeTakeFirst();
+    if (deleting || touched.some((t) => t.value !== current?.value)) {
+      throw new FlowdeskError('PERMISSION_DENIED', `User '${caller.name}' may not ${deleting ? 'delete' : 'change'} the ${USER_TAG} tag of run ${row.run_uuid}: it records who created the run`);
+    }
+  }
+
   async function logParams(trx: Db, row: RunRow, params: Param[]): Promise<void> {
     if (params.length === 0) return;
     const existing = await trx
@@ -180,7 +196,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     }
   }
 
-  async function logBatch(input: { runId: string; metrics?: Metric[]; params?: Param[]; tags?: Tag[] }): Promise<Record<string, never>> {
+  async function logBatch(input: { runId: string; metrics?: Metric[]; params?: Param[]; tags?: Tag[] }, caller?: Principal): Promise<Record<string, never>> {
     const metrics = input.metrics ?? [];
     const params = input.params ?? [];
     const tags = input.tags ?? [];
@@ -192,6 +208,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       : await catalog.write(async (trx) => {
           const run = await getRunRow(trx, input.runId);
           requireActiveRun(run);
+          await guardIdentity(trx, run, caller, tags);
           await logParams(trx, run, params);
           await setRunTags(trx, run, tags);
           if (metrics.length > 0) await writeMetrics(trx, run.id, metrics, catalog.dialect);
@@ -350,8 +367,10 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       return {};
     },
 
-    async 'runs.create'(input) {
-      const tags = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+    async 'runs.create'(input, caller) {
+      // A signed-in user's run is theirs, whatever the call claims: user_id and mlflow.user name them.
+      const claimed = caller?.name === undefined ? input.tags ?? [] : [...(input.tags ?? []).filter((t) => t.key !== USER_TAG), { key: USER_TAG, value: caller.name }];
+      const tags = [...new Map(claimed.map((t) => [t.key, t])).values()];
       tags.forEach(validateRunTag);
       const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
       if (input.runName && tagName && input.runName !== tagName) {
@@ -360,7 +379,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const name = input.runName || tagName || randomRunName();
       validateRunName(name);
       if (!tagName) tags.push({ key: RUN_NAME_TAG, value: name });
-      const userId = input.userId ?? tags.find((t) => t.key === USER_TAG)?.value ?? '';
+      const userId = caller?.name ?? input.userId ?? tags.find((t) => t.key === USER_TAG)?.value ?? '';
       const experimentId = input.experimentId ?? '0';
       const runId = newRunId();
       const row = await catalog.write(async (trx) => {
@@ -445,15 +464,16 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       return logBatch({ runId: input.runId, params: [{ key: input.key, value: input.value }] });
     },
 
-    async 'runs.setTag'(input) {
-      return logBatch({ runId: input.runId, tags: [{ key: input.key, value: input.value }] });
+    async 'runs.setTag'(input, caller) {
+      return logBatch({ runId: input.runId, tags: [{ key: input.key, value: input.value }] }, caller);
     },
 
-    async 'runs.deleteTag'(input) {
+    async 'runs.deleteTag'(input, caller) {
       validateKey('tag', input.key);
       const row = await catalog.write(async (trx) => {
         const run = await getRunRow(trx, input.runId);
         requireActiveRun(run);
+        await guardIdentity(trx, run, caller, [{ key: input.key, value: '' }], true);
         const result = await trx.deleteFrom('run_tags').where('run_id', '=', run.id).where('key', '=', input.key).executeTakeFirst();
         if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.runId}`);
         return run;

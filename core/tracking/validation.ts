@@ -1,15 +1,20 @@
 /**
- * MLflow's validation rules for names, keys, values and batch sizes, with its error code
- * (INVALID_PARAMETER_VALUE), so scripts that pass MLflow's checks pass ours and vice versa.
+ * MLflow's validation rules for names, keys and batch sizes, with its error code
+ * (INVALID_PARAMETER_VALUE), so scripts that pass MLflow's checks pass ours. Values are the one
+ * deliberate difference: MLflow's servers cut params at 6,000 and tags at 8,000 characters (or
+ * refuse them), Flowdesk keeps every param and tag value whole up to `MAX_VALUE_BYTES`, and the
+ * same bound holds whatever wrote the value (MLflow routes, the contract, a batch, a new run's
+ * tags, experiment, registry and logged-model tags, migrate), so anything one Flowdesk holds
+ * can be written again on another.
  */
 import { invalid } from '#core/api/errors.ts';
 import type { Metric, Param, Tag } from '#core/api/entities.ts';
 
+/** The bound on one param or tag value, in UTF-8 bytes (1 MiB). */
+export const MAX_VALUE_BYTES = 1024 * 1024;
+
 export const LIMITS = {
   keyLength: 250,
-  paramValue: 6000,
-  runTagValue: 8000,
-  experimentTagValue: 5000,
   experimentName: 500,
   runName: 250,
   batchMetrics: 1000,
@@ -38,25 +43,32 @@ export function validateKey(kind: string, key: string): void {
   }
 }
 
-function validateValueLength(kind: string, key: string, value: string, max: number): void {
-  if (value.length > max) {
-    throw invalid(`${kind} '${key}' had length ${value.length}, which exceeded the length limit of ${max}`);
+/** The size of a value in UTF-8 bytes, counted only when its length alone cannot settle the bound. */
+function utf8Bytes(value: string): number {
+  return value.length * 3 <= MAX_VALUE_BYTES ? value.length : new TextEncoder().encode(value).length;
+}
+
+/** Refuses a param or tag value over `MAX_VALUE_BYTES`, naming the key and the bound. */
+export function validateValue(kind: string, key: string, value: string): void {
+  const bytes = utf8Bytes(value);
+  if (bytes > MAX_VALUE_BYTES) {
+    throw invalid(`${kind} '${key}' is ${bytes} bytes long, over the limit of ${MAX_VALUE_BYTES} bytes (1 MiB) for one value`);
   }
 }
 
 export function validateParam(p: Param): void {
   validateKey('param', p.key);
-  validateValueLength('Param value', p.key, p.value, LIMITS.paramValue);
+  validateValue('Param value', p.key, p.value);
 }
 
 export function validateRunTag(t: Tag): void {
   validateKey('tag', t.key);
-  validateValueLength('Tag value', t.key, t.value, LIMITS.runTagValue);
+  validateValue('Tag value', t.key, t.value);
 }
 
 export function validateExperimentTag(t: Tag): void {
   validateKey('tag', t.key);
-  validateValueLength('Experiment tag value', t.key, t.value, LIMITS.experimentTagValue);
+  validateValue('Experiment tag value', t.key, t.value);
 }
 
 export function validateMetric(m: Metric): void {

@@ -6,7 +6,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { isRole, ROLES, type Role } from '#core/api/roles.ts';
+import { sql } from 'kysely';
+import type { EventBus, FlowdeskEvent } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { EVENTS_CHANNEL } from '#core/catalog/postgres-events.ts';
 
 export interface UserInfo {
   name: string;
@@ -18,7 +21,7 @@ export interface UserInfo {
 /** Who a valid token belongs to. */
 export interface TokenOwner {
   tokenId: string;
-  /** The SHA-256 hex of the token: the key that signs this token's short-lived tickets. */
+  /** The SHA-256 hex of the token: bound with the server's ticket secret into the key of this token's tickets. */
   tokenHash: string;
   name: string;
   role: Role;
@@ -59,13 +62,21 @@ export async function listUsers(db: Db): Promise<UserInfo[]> {
   return rows.map((r) => ({ name: r.name, role: roleOf(r.role), createdTime: Number(r.created_time), revokedTime: r.revoked_time === null ? null : Number(r.revoked_time) }));
 }
 
-/** Revokes a user: every token of theirs is refused (servers remember a valid token for two seconds at most). */
-export async function revokeUser(catalog: Catalog, name: string, now: number): Promise<void> {
+/**
+ * Revokes a user: every token and ticket of theirs is refused, and servers cut their open streams
+ * on the `user.revoked` event. On PostgreSQL the event is NOTIFYed inside the revoking transaction,
+ * so every server process hears it exactly when the revoke commits, even from the command line;
+ * `events` also tells this process's own subscribers.
+ */
+export async function revokeUser(catalog: Catalog, name: string, now: number, events?: EventBus): Promise<void> {
+  const event: FlowdeskEvent = { type: 'user.revoked', name };
   await catalog.write(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'revoked_time']).where('name', '=', name).executeTakeFirst();
     if (!user) throw new FlowdeskError('RESOURCE_DOES_NOT_EXIST', `No user named '${name}'`);
     if (user.revoked_time === null) await trx.updateTable('users').set({ revoked_time: now }).where('id', '=', user.id).execute();
+    if (catalog.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ origin: 'revoke', event })})`.execute(trx);
   });
+  events?.publish(event);
 }
 
 /** Whether any user exists, revoked or not: once people were added, every request needs a token. */

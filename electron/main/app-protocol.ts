@@ -11,7 +11,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { contentDisposition, guessContentType, parseRange } from '#core/server/artifact-download.ts';
 import { CONTENT_TYPES, UI_CSP } from '#core/server/ui-routes.ts';
@@ -41,7 +41,7 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
   async function windowFile(pathname: string): Promise<Response> {
     let rel: string;
     try {
-      rel = checkArtifactPath(pathname === '/' ? 'index.html' : pathname.slice(1));
+      rel = checkArtifactPath(pathname === '/' ? 'index.html' : decodeArtifactPath(pathname.slice(1)));
     } catch (err) {
       return text(400, (err as Error).message);
     }
@@ -63,7 +63,7 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
   }
 
   async function artifactFile(rawPath: string, rangeHeader: string | null): Promise<Response> {
-    const path = checkArtifactPath(rawPath);
+    const path = checkArtifactPath(decodeArtifactPath(rawPath));
     const info = await options.artifacts.stat(path);
     if (!info || info.isDir) return text(404, `No artifact file at '${path}'`);
     const range = parseRange(rangeHeader ?? undefined, info.bytes);
@@ -84,7 +84,7 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
 
   /** The team server's answer, passed on with its status, length, range and disposition. */
   async function remoteArtifact(team: { url: string; token: string }, pathname: string, request: Request): Promise<Response> {
-    checkArtifactPath(pathname.slice(ARTIFACT_PREFIX.length));
+    checkArtifactPath(decodeArtifactPath(pathname.slice(ARTIFACT_PREFIX.length)));
     const headers: Record<string, string> = { authorization: `Bearer ${team.token}` };
     const range = request.headers.get('range');
     if (range) headers.range = range;
@@ -111,7 +111,7 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
       return text(400, 'Malformed URL');
     }
     if (url.host !== APP_HOST) return text(404, 'Unknown host');
-    // The raw path, still percent-encoded: checkArtifactPath decodes it fully before judging it.
+    // The raw path, still percent-encoded: it is decoded once (decodeArtifactPath) before it is judged.
     const pathname = url.pathname;
     try {
       const team = options.remote?.();

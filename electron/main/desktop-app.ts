@@ -91,13 +91,15 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   await app.whenReady();
   const home = app.getPath('userData');
   const dataDir = env.FLOWDESK_DATA_DIR || resolveDataDir(home);
-  // The window is made further down; the dialog asks on it once it exists.
-  const fd = await openFlowdesk({ dataDir, execution: confirmInDialog({ dialog: electron.dialog, window: () => window }) });
+  let fd: Flowdesk | undefined;
   let server: RunningServer;
   try {
+    // Refused, with the other process named, when `flowdesk serve` already has this data folder.
+    // The window is made further down; the dialog asks on it once it exists.
+    fd = await openFlowdesk({ dataDir, execution: confirmInDialog({ dialog: electron.dialog, window: () => window }) });
     server = await startLocalServer(fd, fd.settings.read(), options.version, log);
   } catch (err) {
-    await fd.close();
+    await fd?.close();
     electron.dialog.showErrorBox('Flowdesk cannot start', (err as Error).message);
     app.exit(1);
     throw err;

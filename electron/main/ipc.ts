@@ -5,11 +5,16 @@
  * app's window showing an app:// page; its payload is checked before anything else reads it, and
  * every failure returns as error data. While connected to a team server, contract calls go to it
  * over HTTP instead; the channel and the sender check stay the same.
+ *
+ * The window is the machine's owner (`WINDOW_OWNER`): `dispatch` lets it call every method,
+ * including the desktop ones that no other transport reaches. On a team server it is whoever its
+ * token names, and that server decides.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { Transport } from '#core/api/client.ts';
 import type { Handlers, MethodName } from '#core/api/contract.ts';
 import { CALL_CHANNEL, callPayload, desktopContract, EVENT_CHANNEL, type DesktopEvent, type DesktopHandlers } from '#core/api/desktop-contract.ts';
+import { WINDOW_OWNER } from '#core/api/access.ts';
 import { dispatch, dispatchIn, describeIssues, type DispatchResult } from '#core/api/dispatch.ts';
 import { isAppUrl } from './window.ts';
 
@@ -42,11 +47,11 @@ export function registerIpc(deps: IpcDeps): () => void {
       return { ok: false, error: { code: 'INVALID_PARAMETER_VALUE', message: `Malformed call: ${describeIssues(call.error)}` } };
     }
     const { name, input } = call.data;
-    if (Object.hasOwn(desktopContract, name)) return dispatchIn(desktopContract, deps.desktop, name, input, onInternal);
+    if (Object.hasOwn(desktopContract, name)) return dispatchIn(desktopContract, deps.desktop, name, input, WINDOW_OWNER, onInternal);
     // The app's own settings (theme, port, token for local scripts) stay on this machine.
     const remote = name.startsWith('settings.') ? undefined : deps.remote?.();
     if (remote) return remote(name as MethodName, input);
-    return dispatch(deps.handlers, name, input, onInternal);
+    return dispatch(deps.handlers, name, input, WINDOW_OWNER, onInternal);
   });
   return () => deps.ipcMain.removeHandler(CALL_CHANNEL);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
-import { HOSTILE_PATHS } from './hostile-paths.ts';
+import { checkArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { HOSTILE_ESCAPES, HOSTILE_PATHS } from './hostile-paths.ts';
 
 /** The error `fn` throws, failing the test when it throws none. */
 function thrown(fn: () => unknown): FlowdeskError {
@@ -33,12 +33,8 @@ describe('checkArtifactPath', () => {
     ['a//b/./c/', 'a/b/c'],
     ['./a/', 'a'],
     ['1/0123abcd/artifacts/model/MLmodel', '1/0123abcd/artifacts/model/MLmodel'],
-    ['a%2Fb', 'a/b'],
-    ['a%20b', 'a b'],
-    ['%2541', 'A'],
     ['with space/file name.txt', 'with space/file name.txt'],
     ['données/😀 x.txt', 'données/😀 x.txt'],
-    ['donn%C3%A9es/%F0%9F%98%80%20x.txt', 'données/😀 x.txt'],
     ['a.b/.hidden', 'a.b/.hidden'],
     ['...hidden/x..y', '...hidden/x..y'],
     ['a+b&c=d,e\'f"g', 'a+b&c=d,e\'f"g'],
@@ -64,7 +60,44 @@ describe('checkArtifactPath', () => {
 
   it('names the reason and the input in the message', () => {
     expect(thrown(() => checkArtifactPath('a/../../x')).message).toBe("Invalid path 'a/../../x': it contains a '..' segment");
-    expect(thrown(() => checkArtifactPath('%zz')).message).toBe("Invalid path '%zz': it contains a malformed percent escape");
+    expect(thrown(() => decodeArtifactPath('%zz')).message).toBe("Invalid path '%zz': it contains a malformed percent escape");
+  });
+
+  it.each([
+    ['acc_95%.txt'],
+    ['a%20b'],
+    ['%2541'],
+    ['c+d.txt'],
+    ['images/loss%step%10%timestamp%1796000000000%00c2a1b3-0d4e-4f5a-8b6c-7d8e9f0a1b2c.png'],
+    ['images/loss%step%23%timestamp%1796000000000%5cfe1b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c.png'],
+    ...HOSTILE_ESCAPES.map((name) => [name]),
+  ])("keeps '%' as an ordinary character of the name %j", (name) => {
+    expect(checkArtifactPath(name)).toBe(name);
+  });
+
+  it.each([['%2e%2e'], ['a/%252e%252e/b'], ['%5c%5cserver%5cshare'], ['x/..%5c..%5cy'], ['%c0%ae%c0%ae']])(
+    'refuses the name %j, which decoded again would lead out',
+    (name) => {
+      expect(thrown(() => checkArtifactPath(name)).code).toBe('INVALID_PARAMETER_VALUE');
+    },
+  );
+});
+
+describe('decodeArtifactPath', () => {
+  it.each([
+    ['acc_95%25.txt', 'acc_95%.txt'],
+    ['a%2Fb', 'a/b'],
+    ['a%20b', 'a b'],
+    ['%2541', '%41'],
+    ['c+d.txt', 'c+d.txt'],
+    ['donn%C3%A9es/%F0%9F%98%80%20x.txt', 'données/😀 x.txt'],
+    ['images/loss%25step%2510%25timestamp%251796%2500c2.png', 'images/loss%step%10%timestamp%1796%00c2.png'],
+  ])('decodes %j exactly once to %j', (encoded, name) => {
+    expect(decodeArtifactPath(encoded)).toBe(name);
+  });
+
+  it.each([['%'], ['%zz'], ['a%2'], ['%C3'], ['%c0%ae']])('refuses the malformed escape in %j', (encoded) => {
+    expect(thrown(() => decodeArtifactPath(encoded)).code).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('escapes control characters and caps the length of the echoed input', () => {

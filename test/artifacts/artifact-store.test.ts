@@ -77,11 +77,12 @@ describe('write', () => {
     },
   );
 
-  it('stores a percent-encoded path under its decoded name', async () => {
+  it("stores a name holding '%' as written, never decoding it", async () => {
     const { root, store } = setup();
-    await store.write('plots/loss%20curve.png', Buffer.from('png'));
-    expect(rawNames(join(root, 'plots'))).toEqual(['loss curve.png']);
-    expect(await store.stat('plots/loss curve.png')).toEqual({ isDir: false, bytes: 3 });
+    await store.write('plots/loss%20curve 95%.png', Buffer.from('png'));
+    expect(rawNames(join(root, 'plots'))).toEqual(['loss%20curve 95%.png']);
+    expect(await store.stat('plots/loss%20curve 95%.png')).toEqual({ isDir: false, bytes: 3 });
+    expect(await store.stat('plots/loss curve 95%.png')).toBeUndefined();
   });
 
   it('round-trips a streamed body of several MB byte for byte', async () => {

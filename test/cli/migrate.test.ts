@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { Metric, Run } from '#core/api/entities.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
@@ -39,7 +39,7 @@ function flowdesk(args: string[]): Promise<{ code: number | null; stdout: string
 async function buildSource(): Promise<{ dataDir: string; parentId: string }> {
   const dataDir = tempDir();
   const fd = await openFlowdesk({ dataDir });
-  const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   const { experimentId: a } = await api.call('experiments.create', { name: 'vision', tags: [{ key: 'team', value: 'cv' }] });
   const { experimentId: b } = await api.call('experiments.create', { name: 'text' });
 
@@ -119,7 +119,7 @@ async function filesOf(api: Client, runId: string, dir = ''): Promise<string[]> 
 /** Asserts the target holds exactly what the source folder holds, entity by entity. */
 async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: string): Promise<void> {
   const fd = await openFlowdesk({ dataDir: sourceDir });
-  const src = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const src = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   try {
     const { experiments } = await src.call('experiments.search', {});
     const { experiments: targetExperiments } = await target.call('experiments.search', {});
@@ -467,10 +467,13 @@ print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.sour
 
   it('refuses while a live server owns the data folder, and needs --to', async () => {
     const dataDir = tempDir();
-    writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:5000' }));
+    const owner = await openFlowdesk({ dataDir });
+    const server = await startServer({ flowdesk: owner, port: 0, version: 'test', log: () => undefined });
     const served = await flowdesk(['migrate', '--to', 'http://127.0.0.1:1', '--data-dir', dataDir]);
+    await server.close();
+    await owner.close();
     expect(served.code).toBe(1);
-    expect(served.stderr).toMatch(/A Flowdesk server \(pid \d+, http:\/\/127\.0\.0\.1:5000\) has .* open; stop it, migrate, then start it again/);
+    expect(served.stderr).toContain(`A Flowdesk server (pid ${process.pid}, ${server.url}) has ${dataDir} open; stop it, migrate, then start it again`);
     const noTarget = await flowdesk(['migrate', '--data-dir', dataDir]);
     expect(noTarget.code).toBe(1);
     expect(noTarget.stderr).toMatch(/flowdesk migrate needs --to <server URL>/);

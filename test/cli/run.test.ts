@@ -8,9 +8,12 @@ import { openFlowdesk } from '#core/flowdesk.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { alive, eventually, fixture } from '../projects/project-helpers.ts';
 
+/** This process's environment without a tracking URI, which `flowdesk run` would log to instead. */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'FLOWDESK_URI' && key !== 'MLFLOW_TRACKING_URI'));
+
 /** Starts the CLI; `exited` resolves with its code and everything it printed. */
 function flowdesk(args: string[]) {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (c: Buffer) => (out.stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out.stderr += c.toString()));

@@ -7,6 +7,7 @@ describe.each(TRANSPORTS)('the registry over %s', (transport) => {
     const { api } = await clientOver(transport);
     const runId = (await api.call('runs.create', {})).run.info.runId;
     await api.call('registry.createModel', { name: 'clf', actor: 'alice' });
+    await api.call('registry.setProtection', { name: 'clf', aliases: ['production'], stages: [], actor: 'alice' });
     const { version } = await api.call('registry.createVersion', { name: 'clf', source: `runs:/${runId}/model`, actor: 'alice' });
     expect(version).toMatchObject({ name: 'clf', version: 1, currentStage: 'None', status: 'READY', runId });
     await expect(api.call('registry.createVersion', { name: 'clf', source: 'file:///etc/passwd' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
@@ -19,6 +20,7 @@ describe.each(TRANSPORTS)('the registry over %s', (transport) => {
     const { entries } = await api.call('registry.history', { name: 'clf' });
     expect(entries.map((e) => [e.kind, e.actor])).toEqual([
       ['model.created', 'alice'],
+      ['model.protectionChanged', 'alice'],
       ['version.created', 'alice'],
       ['request.created', 'alice'],
       ['request.approved', 'bob'],

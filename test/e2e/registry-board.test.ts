@@ -158,7 +158,14 @@ describe('the registry board', () => {
     expect(await column(page, 'Stage None').locator('article').count()).toBe(0);
     expect((await served.api.call('registry.getVersion', { name: 'churn-classifier', version: 1 })).version.currentStage).toBe('Staging');
 
-    // Production is protected: the drop opens a request with a comment instead of moving.
+    // Without users nothing starts protected; the board offers approval for production in one click.
+    const protection = page.getByRole('region', { name: 'Protected targets' });
+    expect(await protection.textContent()).toContain('Nothing is protected');
+    await protection.getByRole('button', { name: 'Require approval for Production and @production' }).click();
+    await expect.poll(async () => (await served.api.call('registry.getProtection', { name: 'churn-classifier' })).protection).toEqual({ aliases: ['production'], stages: ['Production'] });
+    await expect.poll(() => protection.textContent()).toContain('@production');
+
+    // Production is protected now: the drop opens a request with a comment instead of moving.
     await card(page, 1).dragTo(column(page, 'Stage Production'));
     const request = page.getByRole('dialog');
     await expect.poll(() => request.textContent()).toContain('Production is protected');
@@ -190,6 +197,7 @@ describe('the registry board', () => {
       'Version 1 moved from Staging to Production',
       'Request for Production approved (version 1)',
       'Version 1 requested for Production',
+      'Protected targets set to Production, @production',
       'Version 1 moved from None to Staging',
       'Version 1 registered',
       'Model churn-classifier created',
@@ -204,7 +212,7 @@ describe('the registry board', () => {
     expect(await modelPanel.textContent()).toContain('python_function');
     await dismissToasts(page);
     await screenshot(page, 'registry-version');
-    await darkScreenshot(page.url(), 'registry-version-dark', (p) => expect.poll(() => p.getByRole('list', { name: 'History' }).locator('li').count()).toBe(6));
+    await darkScreenshot(page.url(), 'registry-version-dark', (p) => expect.poll(() => p.getByRole('list', { name: 'History' }).locator('li').count()).toBe(7));
 
     // Tags and description of the version are edited here, and each edit joins the history.
     await page.getByLabel('New tag key').fill('validated');

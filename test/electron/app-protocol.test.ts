@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLocalArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { UI_CSP } from '#core/server/ui-routes.ts';
 import { createAppProtocolHandler } from '../../electron/main/app-protocol.ts';
-import { HOSTILE_PATHS } from '../artifacts/hostile-paths.ts';
+import { HOSTILE_URL_PATHS } from '../artifacts/hostile-paths.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A built window in a temp folder, a canary beside it, links leading out, and an artifact store. */
@@ -65,7 +65,7 @@ describe('the app:// protocol', () => {
     const { get, canary } = fixture();
     const abs = canary.replace(/^\/+/, '');
     const failures: string[] = [];
-    for (const form of HOSTILE_PATHS.map((f) => f.replaceAll('{abs}', abs))) {
+    for (const form of HOSTILE_URL_PATHS.map((f) => f.replaceAll('{abs}', abs))) {
       for (const path of [`/${form}`, `/assets/${form}`]) {
         let res: Response;
         try {
@@ -112,7 +112,7 @@ describe('the app:// protocol', () => {
   it('refuses hostile artifact paths', async () => {
     const { get, canary } = fixture();
     const abs = canary.replace(/^\/+/, '');
-    for (const form of HOSTILE_PATHS.map((f) => f.replaceAll('{abs}', abs))) {
+    for (const form of HOSTILE_URL_PATHS.map((f) => f.replaceAll('{abs}', abs))) {
       let res: Response;
       try {
         res = await get(`/api/2.0/mlflow-artifacts/artifacts/${form}`);

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startDesktopApp, type DesktopApp } from '../../electron/main/desktop-app.ts';
 import { createWindowApi } from '../../electron/preload/window-api.ts';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { startServer } from '#core/server/server.ts';
 import { resolveDataDir } from '#core/settings/data-location.ts';
 import { dist, fakeElectron } from '../helpers/fake-electron.ts';
 
@@ -168,5 +170,23 @@ describe('the desktop app', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
     await expect(app.flowdesk.handlers['experiments.search']({})).rejects.toThrow(/destroyed|closed/);
     expect(existsSync(join(dataDir, 'catalog.sqlite-wal')) ? 'wal left' : 'checkpointed').toBe('checkpointed');
+  });
+
+  it('refuses a data folder that flowdesk serve has open, naming it in an error box, and leaves its server.json', async () => {
+    const fake = fakeElectron();
+    const dataDir = join(fake.root, 'data');
+    const owner = await openFlowdesk({ dataDir });
+    const server = await startServer({ flowdesk: owner, port: 0, version: 'test', log: () => undefined });
+    onTestFinished(async () => {
+      await server.close();
+      await owner.close();
+    });
+    const starting = startDesktopApp(fake.electron, { distDir: dist(fake.root), preloadPath: '/p', version: '1', env: { FLOWDESK_DATA_DIR: dataDir }, log: () => undefined });
+    fake.readyResolve();
+    const refusal = `A Flowdesk server (pid ${process.pid}, ${server.url}) has ${dataDir} open`;
+    await expect(starting).rejects.toThrow(refusal);
+    expect(fake.raw.dialog.showErrorBox).toHaveBeenCalledWith('Flowdesk cannot start', expect.stringContaining(refusal));
+    expect(fake.raw.app.exit).toHaveBeenCalledWith(1);
+    expect(JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'))).toMatchObject({ pid: process.pid, url: server.url });
   });
 });

@@ -4,8 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '#core/api/settings-contract.ts';
 import { defaultDataDir, userDataDir } from '#core/cli/data-dir.ts';
 import { LOCATION_FILE, resolveDataDir, setDataDir } from '#core/settings/data-location.ts';
-import { readSettingsFile } from '#core/settings/settings-store.ts';
-import { openFlowdesk } from '#core/flowdesk.ts';
+import { createSettingsStore, readSettingsFile } from '#core/settings/settings-store.ts';
 import { clientOver, TRANSPORTS } from '../helpers/transports.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -16,9 +15,8 @@ describe.each(TRANSPORTS)('settings over %s', (transport) => {
     const { settings } = await api.call('settings.update', { port: 5123, theme: 'dark' });
     expect(settings).toEqual({ port: 5123, requireToken: false, theme: 'dark' });
     expect(JSON.parse(readFileSync(join(fd.dataDir, 'settings.json'), 'utf8'))).toEqual(settings);
-    const reopened = await openFlowdesk({ dataDir: fd.dataDir });
-    expect(reopened.settings.read()).toEqual(settings);
-    await reopened.close();
+    // Reopened as the next start would (the folder itself stays this Flowdesk's while it is open).
+    expect(createSettingsStore(fd.dataDir).read()).toEqual(settings);
   });
 
   it('generates a token when one is first required, keeps it, and replaces it on request', async () => {

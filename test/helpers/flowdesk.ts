@@ -1,5 +1,6 @@
 import { onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
@@ -17,6 +18,6 @@ export async function testFlowdesk(
   const catalog = await testCatalogOption();
   const fd = await openFlowdesk({ dataDir, catalog, now: options.now, defaultActor: options.defaultActor, artifacts: options.artifacts, execution: options.execution });
   onTestFinished(() => fd.close());
-  const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+  const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   return { fd, api, dataDir, catalog };
 }

@@ -113,9 +113,9 @@ export async function freshPostgresDatabase(keep: 'test' | 'file' = 'test'): Pro
   return databaseUrl(name);
 }
 
-/** The `catalog` option of openFlowdesk for a test: a fresh PostgreSQL database in the postgres project, the default SQLite file otherwise. */
-export async function testCatalogOption(): Promise<string | undefined> {
-  return ON_POSTGRES ? freshPostgresDatabase() : undefined;
+/** The `catalog` option of openFlowdesk for a test (or a whole file): a fresh PostgreSQL database in the postgres project, the default SQLite file otherwise. */
+export async function testCatalogOption(keep: 'test' | 'file' = 'test'): Promise<string | undefined> {
+  return ON_POSTGRES ? freshPostgresDatabase(keep) : undefined;
 }
 
 /** A catalog for tests that work below openFlowdesk: PostgreSQL in the postgres project, `catalog.sqlite` in `dir` otherwise. */

@@ -5,10 +5,11 @@
  * FLOWDESK_REQUIRE_PYTHON_CLIENTS=1) its absence fails instead, as the S3 runs do.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './temp-dir.ts';
+import { beforeAll } from 'vitest';
 
 export const CLIENT_VERSIONS = ['2.12.2', '3.5.1'] as const;
 export type ClientVersion = (typeof CLIENT_VERSIONS)[number];
@@ -94,15 +95,42 @@ export async function runPython<T = unknown>(
   source: string,
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<T> {
-  const dir = options.cwd ?? tempDir('flowdesk-py-');
+  // Its own folder, removed here rather than by onTestFinished, so that beforeAll may run scripts too.
+  const ownDir = options.cwd ? undefined : mkdtempSync(join(tmpdir(), 'flowdesk-py-'));
+  const dir = options.cwd ?? ownDir!;
   const file = join(dir, 'script.py');
   writeFileSync(file, source);
   const result = await runWithClient(version, 'python3', [file], {
     cwd: dir,
     timeoutMs: options.timeoutMs,
     env: { MLFLOW_TRACKING_URI: trackingUri, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...options.env },
+  }).finally(() => {
+    if (ownDir) rmSync(ownDir, { recursive: true, force: true });
   });
   if (result.code !== 0) throw new Error(`python3 (MLflow ${version}) exited ${result.code}:\n${result.stderr.slice(-4000)}`);
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? 'null') as T;
+}
+
+/**
+ * Starts one script per client version, all at once, in a `beforeAll` of the calling block (call
+ * it after the server's own beforeAll is registered): each script pays seconds importing mlflow,
+ * and they are independent. Returns the result of a version's script, for its tests to await.
+ */
+export function runPythonPerVersion<T>(
+  trackingUri: () => string,
+  source: (version: ClientVersion) => string,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): (version: ClientVersion) => Promise<T> {
+  const started = new Map<ClientVersion, Promise<T>>();
+  beforeAll(() => {
+    for (const version of CLIENT_VERSIONS) {
+      const result = runPython<T>(version, trackingUri(), source(version), options);
+      // Its failure is reported where that version's tests await it, not as an unhandled rejection.
+      result.catch(() => undefined);
+      started.set(version, result);
+    }
+    // Reading each version's environment (env.sh checks the Debian packages) is synchronous and slow on a busy machine.
+  }, 120_000);
+  return (version) => started.get(version) ?? Promise.reject(new Error(`no script was started for MLflow ${version}`));
 }

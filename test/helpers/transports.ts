@@ -1,6 +1,7 @@
 import { onTestFinished } from 'vitest';
 import { createClient, type Client, type Transport } from '#core/api/client.ts';
 import type { DesktopHandlers } from '#core/api/desktop-contract.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
@@ -36,7 +37,7 @@ export async function clientOver(kind: TransportName): Promise<{ api: Client; fd
   const fd = await openFlowdesk({ dataDir: tempDir(), catalog: await testCatalogOption() });
   if (kind === 'direct') {
     onTestFinished(() => fd.close());
-    return { fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined)) };
+    return { fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined)) };
   }
   if (kind === 'ipc') {
     onTestFinished(() => fd.close());

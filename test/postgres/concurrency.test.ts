@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { EVENTS_CHANNEL } from '#core/catalog/postgres-events.ts';
@@ -17,13 +18,13 @@ const ENGINES = 4;
 
 async function engines(count: number, catalog?: string): Promise<{ fd: Flowdesk; api: Client }[]> {
   catalog ??= await freshPostgresDatabase();
-  const dataDir = tempDir();
-  // Opened at once: the migrations' advisory lock lets exactly one of them migrate.
-  const all = await Promise.all(Array.from({ length: count }, () => openFlowdesk({ dataDir, catalog, defaultActor: () => 'tester' })));
+  // Opened at once: the migrations' advisory lock lets exactly one of them migrate. Each has a
+  // data folder of its own, as each server process does (a folder has one owner).
+  const all = await Promise.all(Array.from({ length: count }, () => openFlowdesk({ dataDir: tempDir(), catalog, defaultActor: () => 'tester' })));
   onTestFinished(async () => {
     for (const fd of all) await fd.close();
   });
-  return all.map((fd) => ({ fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined)) }));
+  return all.map((fd) => ({ fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined)) }));
 }
 
 describe('several engines on one PostgreSQL catalog', () => {

@@ -40,7 +40,7 @@ describe('parameter checks', () => {
     ['a path given as a remote URI', { name: 'x', data: 's3://b/k' }, ["'data' takes a local path, got the URI 's3://b/k' (declare the parameter as uri to pass URIs)"]],
     ['an empty path', { name: 'x', data: '' }, ["'data' must not be empty (path)"]],
     ['an extra parameter with a hostile key', { name: 'x', 'a;b': '1' }, ["Invalid param name 'a;b': names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"]],
-    ['a value over MLflow\'s limit', { name: 'x'.repeat(6001) }, ["'name' is 6001 characters long; a parameter value is at most 6000"]],
+    ['a value over 1 MiB', { name: 'x'.repeat(1024 * 1024 + 1) }, ["Param value 'name' is 1048577 bytes long, over the limit of 1048576 bytes (1 MiB) for one value"]],
     ['several problems at once', { alpha: 'a', epochs: 'b' }, ["'alpha' must be a number (float), got 'a'", "'epochs' must be an integer (int), got 'b'", "'name' is required (string) and has no default"]],
   ];
   it.each(table)('%s', (_name, given, expected) => {

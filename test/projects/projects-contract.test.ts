@@ -118,7 +118,7 @@ describe('the projects methods over HTTP', () => {
     try {
       const api = createClient(createHttpTransport({ baseUrl: `http://127.0.0.1:${server.port}`, fetch, token: 'secret' }));
       await expect(api.call('projects.inspect', { uri: fixture('node-logger') })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-      await expect(api.call('projects.run', { uri: fixture('scripts-only'), command: 'true' })).rejects.toThrow(/runs no projects/);
+      await expect(api.call('projects.run', { uri: fixture('scripts-only'), command: 'true' })).rejects.toThrow(/may not call projects.run over HTTP on a team server/);
       expect((await api.call('runs.search', { experimentIds: ['0'] })).runs).toEqual([]);
     } finally {
       await server.close();

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { createClient } from '#core/api/client.ts';
+import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture, type RegistryFixture } from './registry-fixture.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Model `m` with versions 1 and 2; `production` points at 1 (set before protection applies). */
 async function withProduction(): Promise<RegistryFixture> {
@@ -184,10 +187,11 @@ describe('two decisions racing for one request', () => {
   it('across two processes sharing the catalog file, exactly one approval wins', async () => {
     const f = await withProduction();
     const request = await requestProduction(f);
-    // A second engine on the same data folder, as a second server process would open it.
-    const other = await openFlowdesk({ dataDir: f.dataDir, catalog: f.catalog, defaultActor: () => 'carol' });
+    // A second engine on the same catalog, as a second process would open it (from a data folder
+    // of its own: a data folder has one owner).
+    const other = await openFlowdesk({ dataDir: tempDir(), catalog: f.catalog ?? join(f.dataDir, 'catalog.sqlite'), defaultActor: () => 'carol' });
     onTestFinished(() => other.close());
-    const otherApi = createClient((name, input) => dispatch(other.handlers, name, input, () => undefined));
+    const otherApi = createClient((name, input) => dispatch(other.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? f.api : otherApi).call('registry.approveRequest', { requestId: request.requestId })),
     );
@@ -203,6 +207,7 @@ describe('transition requests', () => {
   it('are listed newest first, by model and by status', async () => {
     const f = await withProduction();
     await modelWithVersions(f, 'other', 1);
+    await f.api.call('registry.setProtection', { name: 'other', aliases: ['production'], stages: [] });
     const a = await requestProduction(f);
     const { request: b } = await f.api.call('registry.transitionStage', { name: 'm', version: 2, stage: 'Production' });
     const { request: c } = await f.api.call('registry.setAlias', { name: 'other', alias: 'production', version: 1 });

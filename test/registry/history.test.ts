@@ -9,7 +9,7 @@ import { allowExecution } from '#core/execution/execution-policy.ts';
 
 describe('registry history', () => {
   it('holds exactly the 20 changes of a scripted sequence, in order, with actors and values before and after', async () => {
-    const f = await registryFixture();
+    const f = await registryFixture({ withUsers: true });
     const { api, runId } = f;
     const source = `runs:/${runId}/model`;
     await api.call('registry.createModel', { name: 'm', description: 'v1' }); // 1
@@ -180,7 +180,7 @@ describe('the history is append-only', () => {
 
   it('is not altered by any contract method: every method is called and earlier entries stay as they were', async () => {
     // Projects run and models are served here, as after a person's confirmation.
-    const f = await registryFixture({ execution: allowExecution('allowed by the test') });
+    const f = await registryFixture({ execution: allowExecution('allowed by the test'), withUsers: true });
     const { api, fd } = f;
     const db = fd.catalog.db;
     // Some history first: the entries that must survive everything below.

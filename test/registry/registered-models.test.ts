@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { addUser } from '#core/users/users.ts';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fixture.ts';
 
 describe('registered models', () => {
-  it('are created with description, tags, the creating user and the default protection', async () => {
+  it('are created with description, tags and the creating user, nothing protected where there are no users', async () => {
     const f = await registryFixture();
     const { model } = await f.api.call('registry.createModel', { name: 'churn', description: '# Churn\nmodel', tags: [{ key: 'team', value: 'ml' }] });
     expect(model).toEqual({
@@ -16,8 +17,23 @@ describe('registered models', () => {
       aliases: [],
     });
     expect(await f.api.call('registry.getModel', { name: 'churn' })).toEqual({ model });
-    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
+    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: [], stages: [] } });
     expect(f.events).toContainEqual({ type: 'registry.changed', name: 'churn' });
+  });
+
+  it('start with alias production and stage Production protected once the catalog has users', async () => {
+    const f = await registryFixture({ withUsers: true });
+    await f.api.call('registry.createModel', { name: 'churn' });
+    expect(await f.api.call('registry.getProtection', { name: 'churn' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
+  });
+
+  it('made before the first user keep the protection they had', async () => {
+    const f = await registryFixture();
+    await f.api.call('registry.createModel', { name: 'early' });
+    await addUser(f.fd.catalog, 'approver', 'approver', 1_600_000_000_000);
+    expect(await f.api.call('registry.getProtection', { name: 'early' })).toEqual({ protection: { aliases: [], stages: [] } });
+    await f.api.call('registry.createModel', { name: 'later' });
+    expect(await f.api.call('registry.getProtection', { name: 'later' })).toEqual({ protection: { aliases: ['production'], stages: ['Production'] } });
   });
 
   it('record the actor named in the call instead of the OS user', async () => {
@@ -44,12 +60,13 @@ describe('registered models', () => {
     await expect(f.api.call('registry.createModel', { name })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
   });
 
-  it('refuse a tag with an invalid key or a value over 100,000 characters', async () => {
+  it('refuse a tag with an invalid key or a value over 1 MiB, and keep a long one whole', async () => {
     const f = await registryFixture();
     await expect(f.api.call('registry.createModel', { name: 'm', tags: [{ key: '../x', value: 'v' }] })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
     await f.api.call('registry.createModel', { name: 'm' });
-    await expect(f.api.call('registry.setModelTag', { name: 'm', key: 'k', value: 'v'.repeat(100_001) })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
-    await f.api.call('registry.setModelTag', { name: 'm', key: 'k', value: 'v'.repeat(100_000) });
+    await expect(f.api.call('registry.setModelTag', { name: 'm', key: 'k', value: 'é'.repeat(512 * 1024 + 1) })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await f.api.call('registry.setModelTag', { name: 'm', key: 'k', value: 'v'.repeat(200_000) });
+    expect((await f.api.call('registry.getModel', { name: 'm' })).model.tags).toEqual([{ key: 'k', value: 'v'.repeat(200_000) }]);
   });
 
   it('answer RESOURCE_DOES_NOT_EXIST for a missing model on every call that names one', async () => {

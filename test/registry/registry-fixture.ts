@@ -1,6 +1,7 @@
 import type { Client } from '#core/api/client.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
+import { addUser } from '#core/users/users.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 
@@ -25,9 +26,14 @@ export interface RegistryFixture {
   events: FlowdeskEvent[];
 }
 
-/** A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded. */
-export async function registryFixture(options: { execution?: ExecutionPolicy } = {}): Promise<RegistryFixture> {
+/**
+ * A Flowdesk with a ticking clock, a fixed default actor, one run, and its events recorded.
+ * `withUsers` adds an approver first, as on a team server: new models then start protected;
+ * `execution` lets projects run and models be served, as after a person's confirmation.
+ */
+export async function registryFixture(options: { withUsers?: boolean; execution?: ExecutionPolicy } = {}): Promise<RegistryFixture> {
   const { fd, api, dataDir, catalog } = await testFlowdesk({ now: ticking(), defaultActor: () => DEFAULT_ACTOR, execution: options.execution });
+  if (options.withUsers) await addUser(fd.catalog, 'approver', 'approver', 1_600_000_000_000);
   const { run } = await api.call('runs.create', {});
   const events: FlowdeskEvent[] = [];
   fd.events.subscribe((e) => events.push(e));

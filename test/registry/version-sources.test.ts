@@ -158,3 +158,29 @@ describe('model version sources outside the server artifact store', () => {
     expect(version.version).toBe(1);
   });
 });
+
+describe('prompt versions (MLflow 3 prompt registry)', () => {
+  const PROMPT = { key: 'mlflow.prompt.is_prompt', value: 'true' };
+
+  async function setUp() {
+    const f = await registryFixture();
+    await f.api.call('registry.createModel', { name: 'greeting', tags: [PROMPT] });
+    await f.api.call('registry.createModel', { name: 'm' });
+    return f;
+  }
+
+  it('keep the placeholder source the client sends and have no files', async () => {
+    const f = await setUp();
+    const { version } = await f.api.call('registry.createVersion', { name: 'greeting', source: 'dummy-source', tags: [PROMPT, { key: 'mlflow.prompt.text', value: 'Hello {{name}}!' }] });
+    expect([version.version, version.source]).toEqual([1, 'dummy-source']);
+    await expect(f.api.call('registry.downloadUri', { name: 'greeting', version: 1 })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(f.api.call('registry.resolve', { uri: 'models:/greeting/1' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    expect(await outcomes(f, ['models:/greeting/1'])).toEqual({ 'models:/greeting/1': 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('need the prompt tag on both the model and the version', async () => {
+    const f = await setUp();
+    await expect(f.api.call('registry.createVersion', { name: 'm', source: 'dummy-source', tags: [PROMPT] })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(f.api.call('registry.createVersion', { name: 'greeting', source: 'dummy-source' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+});

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_PATHS } from '../artifacts/hostile-paths.ts';
+import { HOSTILE_URL_PATHS } from '../artifacts/hostile-paths.ts';
 import { snapshotTree } from '../artifacts/snapshot-tree.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseS3Url } from '#core/artifacts/s3-artifact-store.ts';
@@ -44,7 +44,7 @@ const WIRE_FORMS = [
 ];
 
 /** Every form once: the wire forms above and the store's own catalogue of hostile paths. */
-const FORMS = [...new Set([...WIRE_FORMS, ...HOSTILE_PATHS])];
+const FORMS = [...new Set([...WIRE_FORMS, ...HOSTILE_URL_PATHS])];
 
 /** UTF-8 bytes of one code unit or code point, lone surrogates included (as WTF-8, which is what a hostile client would send). */
 function utf8(ch: string): number[] {

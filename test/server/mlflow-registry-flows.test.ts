@@ -168,9 +168,10 @@ describe('MlflowClient registry calls (reference 8.8, 8.9)', () => {
     expect((await mlflowGet(url, `${API}/registered-models/alias`, { name: 'clf', alias: 'champion' })).body.model_version).toMatchObject({ version: '3', aliases: ['champion'] });
   });
 
-  it('transition_model_version_stage: GET registered-models/get, then POST transition-stage; Production waits for approval', async () => {
+  it('transition_model_version_stage: GET registered-models/get, then POST transition-stage; a protected Production waits for approval', async () => {
     const { url, api } = await startTestServer();
     await registered(url);
+    await api.call('registry.setProtection', { name: 'clf', aliases: [], stages: ['Production'] });
     expect((await mlflowGet(url, `${API}/registered-models/get`, { name: 'clf' })).status).toBe(200);
     const staged = await mlflowPost(url, `${API}/model-versions/transition-stage`, { name: 'clf', version: '3', stage: 'Staging', archive_existing_versions: false });
     expect(staged.body.model_version).toMatchObject({ version: '3', current_stage: 'Staging' });

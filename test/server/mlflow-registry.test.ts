@@ -175,6 +175,7 @@ describe('MLflow registered-model routes', () => {
 
   it('POST /registered-models/alias onto a protected alias answers 403 naming the pending request, and moves nothing', async () => {
     const { url, api } = await serverWithModel(1);
+    await api.call('registry.setProtection', { name: 'm', aliases: ['production'], stages: [] });
     const answer = await mlflowPost(url, `${API}/registered-models/alias`, { name: 'm', alias: 'production', version: '1' });
     const { requests } = await api.call('registry.listRequests', { name: 'm' });
     expect(requests).toHaveLength(1);
@@ -269,8 +270,9 @@ describe('MLflow model-version routes', () => {
     );
   });
 
-  it('POST /model-versions/transition-stage onto Production answers 403 naming the request; the version stays', async () => {
+  it('POST /model-versions/transition-stage onto a protected Production answers 403 naming the request; the version stays', async () => {
     const { url, api } = await serverWithModel(1);
+    await api.call('registry.setProtection', { name: 'm', aliases: [], stages: ['Production'] });
     const answer = await mlflowPost(url, `${API}/model-versions/transition-stage`, { name: 'm', version: '1', stage: 'Production', archive_existing_versions: false });
     const [request] = (await api.call('registry.listRequests', { status: 'pending' })).requests;
     expect(answer).toEqual(

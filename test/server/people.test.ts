@@ -1,15 +1,15 @@
 /**
  * People over real HTTP: a server with users, listening beyond loopback, refuses what each role
- * may not do, on our own API, the MLflow routes, the artifact proxy and the event stream.
+ * may not do, on our own API, the MLflow routes, the artifact proxy and the event stream; and on
+ * a team server nobody, the owner token included, acts on the machine.
  */
 import MLflow from 'mlflow';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
-import { METHOD_NAMES } from '#core/api/contract.ts';
+import { contract, METHOD_NAMES } from '#core/api/contract.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
-import { METHOD_ROLES } from '#core/api/roles.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer } from '#core/server/server.ts';
+import { startServer, type RunningServer } from '#core/server/server.ts';
 import { addUser, revokeUser } from '#core/users/users.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -19,22 +19,23 @@ interface Team {
   url: string;
   tokens: Record<'reader' | 'writer' | 'approver' | 'approver2' | 'revoked', string>;
   as(token?: string): Client;
+  server: RunningServer;
 }
 
-async function startTeam(host = '0.0.0.0'): Promise<Team> {
+async function startTeam(host = '0.0.0.0', ownerToken?: string): Promise<Team> {
   const fd = await openFlowdesk({ dataDir: tempDir() });
   const tokens = {} as Team['tokens'];
   for (const [name, role] of [['reader', 'reader'], ['writer', 'writer'], ['approver', 'approver'], ['approver2', 'approver'], ['revoked', 'writer']] as const) {
     tokens[name] = (await addUser(fd.catalog, name, role, 1_000)).token;
   }
   await revokeUser(fd.catalog, 'revoked', 2_000);
-  const server = await startServer({ flowdesk: fd, host, port: 0, version: 'test', log: () => undefined });
+  const server = await startServer({ flowdesk: fd, host, port: 0, token: ownerToken, version: 'test', log: () => undefined });
   onTestFinished(async () => {
     await server.close();
     await fd.close();
   });
   const url = `http://127.0.0.1:${server.port}`;
-  return { fd, url, tokens, as: (token) => createClient(createHttpTransport({ baseUrl: url, fetch, token })) };
+  return { fd, url, tokens, server, as: (token) => createClient(createHttpTransport({ baseUrl: url, fetch, token })) };
 }
 
 async function call(url: string, method: string, input: unknown, authorization?: string) {
@@ -48,16 +49,6 @@ async function call(url: string, method: string, input: unknown, authorization?:
 
 const bearer = (token: string) => `Bearer ${token}`;
 const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
-
-describe('the role table', () => {
-  it('names a role for every contract method, and only for contract methods', () => {
-    expect(Object.keys(METHOD_ROLES).sort()).toEqual([...METHOD_NAMES].sort());
-  });
-
-  it('keeps approving and protection for approvers', () => {
-    expect([METHOD_ROLES['registry.approveRequest'], METHOD_ROLES['registry.rejectRequest'], METHOD_ROLES['registry.setProtection']]).toEqual(['approver', 'approver', 'approver']);
-  });
-});
 
 describe('a team server beyond loopback', () => {
   it('refuses every kind of route without a token (401) but serves the window and /health', async () => {
@@ -265,5 +256,240 @@ describe('a server on loopback', () => {
     await owner.call('registry.createModel', { name: 'm', actor: 'ci-bot' });
     await owner.call('registry.setProtection', { name: 'm', aliases: ['prod'], stages: [], actor: 'ci-bot' });
     expect((await owner.call('registry.history', { name: 'm' })).entries.map((e) => e.actor)).toEqual(['ci-bot', 'ci-bot']);
+  });
+});
+
+/**
+ * Every route but GET and HEAD, as the server lists them (`printRoutes`): `VERB /path` with
+ * parameters as registered (`:model_id`, `*`).
+ */
+function writableRoutes(server: RunningServer): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of server.app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack[depth] = (stack[depth - 1] ?? '') + match[2]!;
+    for (const verb of match[3]?.split(', ') ?? []) if (verb !== 'GET' && verb !== 'HEAD') routes.push(`${verb} ${stack[depth]}`);
+  }
+  return routes;
+}
+
+describe('a reader on a team server', () => {
+  /** A run, a registered model with a version, a logged model and an experiment to act on, made by the approver. */
+  async function seeded(team: Team) {
+    const admin = team.as(team.tokens.approver);
+    const { experimentId } = await admin.call('experiments.create', { name: 'seeded' });
+    const { run } = await admin.call('runs.create', { experimentId, tags: [{ key: 'k', value: 'v' }] });
+    const runId = run.info.runId;
+    await admin.call('registry.createModel', { name: 'm', tags: [{ key: 'k', value: 'v' }] });
+    await admin.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/model`, runId, tags: [{ key: 'k', value: 'v' }] });
+    const { model } = await admin.call('loggedModels.create', { experimentId, tags: [{ key: 'k', value: 'v' }] });
+    const put = await fetch(`${team.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/x.txt`, { method: 'PUT', headers: { authorization: bearer(team.tokens.writer) }, body: 'kept' });
+    expect(put.status).toBe(200);
+    const snapshot = async () =>
+      JSON.stringify([
+        await admin.call('experiments.search', { viewType: 'ALL' }),
+        await admin.call('runs.search', { experimentIds: ['0', experimentId], viewType: 'ALL' }),
+        await admin.call('registry.searchVersions', {}),
+        await admin.call('registry.getModel', { name: 'm' }),
+        await admin.call('loggedModels.get', { modelId: model.info.modelId }),
+        await admin.call('artifacts.list', { runId }),
+        await admin.call('settings.get', {}).catch((err: Error) => err.message),
+      ]);
+    return { experimentId, runId, modelId: model.info.modelId, snapshot };
+  }
+
+  it('is refused every write route, MLflow\'s and ours, with 403, and nothing changes', async () => {
+    const team = await startTeam();
+    const { experimentId: e, runId: r, modelId, snapshot } = await seeded(team);
+    const before = await snapshot();
+    const file = `${e}/${r}/artifacts/x.txt`;
+    // Each write route with a body that passes its own field checks, so only the role can refuse it.
+    const mlflow: Record<string, [string, unknown]> = {
+      'POST /experiments/create': ['', { name: 'x' }],
+      'POST /experiments/set-experiment-tag': ['', { experiment_id: e, key: 'k', value: 'w' }],
+      'POST /experiments/update': ['', { experiment_id: e, new_name: 'renamed' }],
+      'POST /experiments/delete': ['', { experiment_id: e }],
+      'POST /experiments/delete-experiment-tag': ['', { experiment_id: e, key: 'k' }],
+      'POST /experiments/restore': ['', { experiment_id: e }],
+      'POST /runs/create': ['', { experiment_id: e }],
+      'POST /runs/update': ['', { run_id: r, status: 'FINISHED' }],
+      'POST /runs/delete': ['', { run_id: r }],
+      'POST /runs/delete-tag': ['', { run_id: r, key: 'k' }],
+      'POST /runs/restore': ['', { run_id: r }],
+      'POST /runs/set-tag': ['', { run_id: r, key: 'k', value: 'w' }],
+      'POST /runs/log-metric': ['', { run_id: r, key: 'm', value: 1, timestamp: 1, step: 0 }],
+      'POST /runs/log-model': ['', { run_id: r, model_json: JSON.stringify({ artifact_path: 'model', flavors: {}, utc_time_created: '2024-01-01 00:00:00.000000', run_id: r }) }],
+      'POST /runs/log-parameter': ['', { run_id: r, key: 'p', value: '1' }],
+      'POST /runs/log-batch': ['', { run_id: r, metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }] }],
+      'POST /runs/log-inputs': ['', { run_id: r, datasets: [{ dataset: { name: 'd', digest: 'x', source_type: 'local', source: 's' } }] }],
+      'POST /runs/outputs': ['', { run_id: r, models: [{ model_id: modelId, step: 0 }] }],
+      'POST /registered-models/create': ['', { name: 'x' }],
+      'POST /registered-models/rename': ['', { name: 'm', new_name: 'n' }],
+      'PATCH /registered-models/update': ['', { name: 'm', description: 'd' }],
+      'DELETE /registered-models/delete': ['', { name: 'm' }],
+      'DELETE /registered-models/delete-tag': ['', { name: 'm', key: 'k' }],
+      'POST /registered-models/set-tag': ['', { name: 'm', key: 'k', value: 'w' }],
+      'POST /registered-models/alias': ['', { name: 'm', alias: 'a', version: '1' }],
+      'DELETE /registered-models/alias': ['', { name: 'm', alias: 'a' }],
+      'POST /model-versions/create': ['', { name: 'm', source: `runs:/${r}/model` }],
+      'PATCH /model-versions/update': ['', { name: 'm', version: '1', description: 'd' }],
+      'DELETE /model-versions/delete': ['', { name: 'm', version: '1' }],
+      'DELETE /model-versions/delete-tag': ['', { name: 'm', version: '1', key: 'k' }],
+      'POST /model-versions/transition-stage': ['', { name: 'm', version: '1', stage: 'Staging', archive_existing_versions: false }],
+      'POST /model-versions/set-tag': ['', { name: 'm', version: '1', key: 'k', value: 'w' }],
+      'POST /logged-models': ['', { experiment_id: e }],
+      'PATCH /logged-models/:model_id': [`/logged-models/${modelId}`, { status: 'LOGGED_MODEL_READY' }],
+      'DELETE /logged-models/:model_id': [`/logged-models/${modelId}`, {}],
+      'PATCH /logged-models/:model_id/tags': [`/logged-models/${modelId}/tags`, { tags: [{ key: 'k', value: 'w' }] }],
+      'DELETE /logged-models/:model_id/tags*': [`/logged-models/${modelId}/tags/k`, {}],
+      'POST /logged-models/:model_id/params': [`/logged-models/${modelId}/params`, { params: [{ key: 'p', value: '1' }] }],
+    };
+    const reads = new Set(['POST /experiments/search', 'POST /runs/search', 'POST /registered-models/get-latest-versions', 'POST /logged-models/search']);
+    const cases: { route: string; method: string; url: string; body?: string; json?: boolean }[] = [];
+    for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+      for (const [route, [path, body]] of Object.entries(mlflow)) {
+        const [verb, template] = route.split(' ') as [string, string];
+        cases.push({ route: `${verb} ${prefix}${template}`, method: verb, url: `${prefix}${path || template}`, body: JSON.stringify(body), json: true });
+      }
+      const artifacts = prefix.replace('/mlflow', '/mlflow-artifacts');
+      cases.push({ route: `PUT ${artifacts}/artifacts*`, method: 'PUT', url: `${artifacts}/artifacts/${file}`, body: 'overwritten' });
+      cases.push({ route: `DELETE ${artifacts}/artifacts*`, method: 'DELETE', url: `${artifacts}/artifacts/${file}` });
+      for (const action of ['create', 'complete', 'abort']) cases.push({ route: `POST ${artifacts}/mpu/${action}*`, method: 'POST', url: `${artifacts}/mpu/${action}/${file}`, body: '{}', json: true });
+    }
+    // The UI's upload helper names its run and path in the query string.
+    cases.push({ route: 'POST /ajax-api/2.0/mlflow/upload-artifact', method: 'POST', url: `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${r}&path=x.txt`, body: 'overwritten' });
+    for (const name of METHOD_NAMES.filter((m) => contract[m].access.role !== 'reader')) {
+      cases.push({ route: 'POST /api/flowdesk/v1/call/:method', method: 'POST', url: `/api/flowdesk/v1/call/${name}`, body: '{}', json: true });
+    }
+
+    // Every route the server has that may write is a case here: a new one must be added.
+    const writable = writableRoutes(team.server);
+    expect(writable).toEqual(expect.arrayContaining(['POST /api/2.0/mlflow/runs/log-batch', 'PUT /ajax-api/2.0/mlflow-artifacts/artifacts*', 'POST /ajax-api/2.0/mlflow/upload-artifact']));
+    const covered = new Set([...cases.map((c) => c.route), ...[...reads].flatMap((r) => [r.replace(' ', ' /api/2.0/mlflow'), r.replace(' ', ' /ajax-api/2.0/mlflow')]), 'POST /api/flowdesk/v1/auth/ticket']);
+    expect(writable.filter((route) => !covered.has(route))).toEqual([]);
+
+    for (const { route, method, url, body, json } of cases) {
+      const headers: Record<string, string> = { authorization: bearer(team.tokens.reader), ...(json ? { 'content-type': 'application/json' } : {}) };
+      const response = await fetch(`${team.url}${url}`, { method, headers, body });
+      const answer = (await response.json()) as { error_code?: string };
+      expect({ route, url, status: response.status, code: answer.error_code }).toEqual({ route, url, status: 403, code: 'PERMISSION_DENIED' });
+    }
+    expect(await snapshot()).toBe(before);
+    const kept = await fetch(`${team.url}/api/2.0/mlflow-artifacts/artifacts/${file}`, { headers: { authorization: bearer(team.tokens.reader) } });
+    expect(await kept.text()).toBe('kept');
+  });
+
+  it('still reads through the POST routes that only read', async () => {
+    const team = await startTeam();
+    const { experimentId } = await seeded(team);
+    const reads: [string, unknown][] = [
+      ['/experiments/search', {}],
+      ['/runs/search', { experiment_ids: [experimentId] }],
+      ['/registered-models/get-latest-versions', { name: 'm' }],
+      ['/logged-models/search', { experiment_ids: [experimentId] }],
+    ];
+    for (const [path, body] of reads) {
+      const response = await fetch(`${team.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: bearer(team.tokens.reader) }, body: JSON.stringify(body) });
+      expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    }
+  });
+});
+
+describe('the settings', () => {
+  it('are refused to every user, and answered to the owner token', async () => {
+    const team = await startTeam('0.0.0.0', 'owner-secret');
+    for (const who of ['reader', 'writer', 'approver'] as const) {
+      const { status, body } = await call(team.url, 'settings.get', {}, bearer(team.tokens[who]));
+      expect({ who, status, body }).toEqual({ who, status: 403, body: { error_code: 'PERMISSION_DENIED', message: `User '${who}' (${who}) may not call settings.get: it needs the owner role` } });
+    }
+    const owner = await call(team.url, 'settings.get', {}, bearer('owner-secret'));
+    expect({ status: owner.status, dataDir: (owner.body as { dataDir?: string }).dataDir }).toEqual({ status: 200, dataDir: team.fd.dataDir });
+  });
+});
+
+describe('a team server acting on its machine', () => {
+  const machineCalls: [string, unknown][] = [
+    ['projects.inspect', { uri: '/etc' }],
+    ['projects.inspect', { uri: 'file:///etc' }],
+    ['projects.inspect', { uri: 'https://example.com/repo.git' }],
+    ['projects.validate', { uri: '/etc', entryPoint: 'main', params: {} }],
+    ['projects.run', { uri: '/etc', entryPoint: 'main', params: {} }],
+    ['projects.cancel', { runId: '0'.repeat(32) }],
+    ['models.serve', { model: { uri: 'models:/m/1' } }],
+    ['models.stopServing', { serverId: 'x' }],
+    ['settings.update', { requireToken: true }],
+  ];
+
+  it('refuses projects, serving and changing settings to every role and to the owner token', async () => {
+    const team = await startTeam('0.0.0.0', 'owner-secret');
+    const before = team.fd.settings.read();
+    for (const [who, authorization] of [...(['reader', 'writer', 'approver'] as const).map((w) => [w, bearer(team.tokens[w])]), ['owner', bearer('owner-secret')]]) {
+      for (const [method, input] of machineCalls) {
+        const { status, body } = await call(team.url, method, input, authorization);
+        expect({ who, method, input, status, code: body.error_code }).toEqual({ who, method, input, status: 403, code: 'PERMISSION_DENIED' });
+      }
+    }
+    expect(team.fd.settings.read()).toEqual(before);
+  });
+
+  it('counts a loopback server with users as a team server, so the owner token cannot act on the machine there either', async () => {
+    const team = await startTeam('127.0.0.1', 'owner-secret');
+    const { status, body } = await call(team.url, 'projects.inspect', { uri: '/etc' }, bearer('owner-secret'));
+    expect({ status, message: body.message }).toEqual({ status: 403, message: expect.stringMatching(/on a team server/) });
+  });
+
+  it('leaves them to the owner of an open loopback server, where a local path is read', async () => {
+    const fd = await openFlowdesk({ dataDir: tempDir() });
+    const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
+    onTestFinished(async () => {
+      await server.close();
+      await fd.close();
+    });
+    const { status, body } = await call(server.url, 'projects.inspect', { uri: tempDir() });
+    expect({ status, project: 'project' in body }).toEqual({ status: 200, project: true });
+  });
+});
+
+describe('a signed-in user\'s identity', () => {
+  async function usersRun() {
+    const team = await startTeam();
+    const mlflow = async (path: string, body: unknown, token = team.tokens.writer) => {
+      const response = await fetch(`${team.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: bearer(token) }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { error_code?: string } };
+    };
+    const created = (await mlflow('/runs/create', { experiment_id: '0' })).body as unknown as { run: { info: { run_id: string } } };
+    const runId = created.run.info.run_id;
+    const identity = async () => {
+      const { run } = await team.as(team.tokens.approver).call('runs.get', { runId });
+      return { userId: run.info.userId, tag: run.data.tags.find((t) => t.key === 'mlflow.user')?.value };
+    };
+    return { team, runId, mlflow, identity };
+  }
+
+  it('is not rewritten by a later set-tag, log-batch or delete-tag of mlflow.user', async () => {
+    const { team, runId, mlflow, identity } = await usersRun();
+    const attempts: [string, unknown, string?][] = [
+      ['/runs/set-tag', { run_id: runId, key: 'mlflow.user', value: 'mallory' }],
+      ['/runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.user', value: 'mallory' }], metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }] }],
+      ['/runs/delete-tag', { run_id: runId, key: 'mlflow.user' }],
+      ['/runs/set-tag', { run_id: runId, key: 'mlflow.user', value: 'approver' }, team.tokens.approver],
+    ];
+    for (const [path, body, token] of attempts) {
+      const answer = await mlflow(path, body, token);
+      expect({ path, status: answer.status, code: answer.body.error_code }).toEqual({ path, status: 403, code: 'PERMISSION_DENIED' });
+    }
+    expect(await identity()).toEqual({ userId: 'writer', tag: 'writer' });
+    // Nothing of the refused batch was written.
+    expect((await team.as(team.tokens.writer).call('runs.get', { runId })).run.data.metrics).toEqual([]);
+  });
+
+  it('accepts the same value again, as a client resending its tags does', async () => {
+    const { runId, mlflow, identity } = await usersRun();
+    expect((await mlflow('/runs/set-tag', { run_id: runId, key: 'mlflow.user', value: 'writer' })).status).toBe(200);
+    expect(await identity()).toEqual({ userId: 'writer', tag: 'writer' });
   });
 });

@@ -82,7 +82,9 @@ describe('experiments', () => {
     expect((await api.call('experiments.get', { experimentId })).experiment.tags).toEqual([]);
     await expect(api.call('experiments.deleteTag', { experimentId, key: 'k' })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     await expect(api.call('experiments.setTag', { experimentId, key: 'bad//key', value: 'v' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
-    await expect(api.call('experiments.setTag', { experimentId, key: 'k', value: 'x'.repeat(5001) })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(api.call('experiments.setTag', { experimentId, key: 'k', value: 'x'.repeat(1024 * 1024 + 1) })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await api.call('experiments.setTag', { experimentId, key: 'k', value: 'x'.repeat(20_000) });
+    expect((await api.call('experiments.get', { experimentId })).experiment.tags[0]!.value).toHaveLength(20_000);
   });
 
   it('rejects input of the wrong type with INVALID_PARAMETER_VALUE naming the field', async () => {

@@ -45,7 +45,7 @@ describe('logBatch', () => {
   it.each([
     ['an invalid metric key', { metrics: [{ key: 'ok', value: 1, timestamp: 1 }, { key: '../bad', value: 2, timestamp: 1 }] }],
     ['a param that changes a logged value', { params: [{ key: 'fresh', value: '1' }, { key: 'lr', value: '0.5' }] }],
-    ['an overlong tag value', { tags: [{ key: 'ok', value: 'v' }, { key: 'long', value: 'x'.repeat(8001) }] }],
+    ['a tag value over 1 MiB', { tags: [{ key: 'ok', value: 'v' }, { key: 'long', value: 'x'.repeat(1024 * 1024 + 1) }] }],
     ['a negative timestamp', { metrics: [{ key: 'ok', value: 1, timestamp: 1 }, { key: 'ok', value: 1, timestamp: -1 }] }],
     ['a value of the wrong type', { metrics: [{ key: 'ok', value: 1, timestamp: 1 }, { key: 'ok', value: 'high', timestamp: 1 }] }],
     ['too many params', { params: Array.from({ length: 101 }, (_, i) => ({ key: `q${i}`, value: '1' })) }],
