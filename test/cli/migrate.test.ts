@@ -201,7 +201,7 @@ async function targetWithTextInTrash(): Promise<{ target: Awaited<ReturnType<typ
 async function bertOf(dataDir: string): Promise<string> {
   const fd = await openFlowdesk({ dataDir });
   try {
-    const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+    const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
     const { runs } = await api.call('runs.search', { experimentIds: [(await api.call('experiments.getByName', { name: 'text' })).experiment.experimentId] });
     return runs.find((r) => r.info.runName === 'bert')!.info.runId;
   } finally {
@@ -399,7 +399,7 @@ print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.sour
     const { dataDir, parentId } = await buildSource();
     const fd = await openFlowdesk({ dataDir });
     try {
-      const api = createClient((name, input) => dispatch(fd.handlers, name, input, () => undefined));
+      const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
       // What copy_model_version writes, then the scratch model it was copied from is deleted.
       await api.call('registry.createModel', { name: 'approved' });
       await api.call('registry.createVersion', { name: 'approved', source: 'models:/classifier/2', runId: parentId });
