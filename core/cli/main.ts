@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'run') return await runProject(rest);
     else if (command === 'models') await modelsCommand(rest, packageVersion());
     else if (command === 'users') await users(rest);
-    else if (command === 'migrate') await migrateCommand(rest);
+    else if (command === 'migrate') return await migrateCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);

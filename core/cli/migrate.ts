@@ -12,10 +12,21 @@ import { defaultDataDir } from './data-dir.ts';
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
       Copy this machine's experiments, runs (params, tags, metric history, artifacts) and
       registry to the Flowdesk server at URL (token: --token or $FLOWDESK_TOKEN). Resumable:
-      run it again after an interruption and it continues where it stopped. Counts are
-      checked on the server at the end. Stop the app or local server first.`;
+      run it again after an interruption and it continues where it stopped. An item the
+      server refuses is reported and left behind, the rest continues, and the end lists what
+      did not move; running it again tries only those and what is not done yet. Counts are
+      checked on the server at the end. Stop the app or local server first.
+      Exit code: 0 everything moved; 3 finished, but the server refused the items listed;
+      1 stopped (server unreachable or failing, token refused): run it again to resume.`;
 
-export async function migrateCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
+/** The exit code when the migration finished but the target refused some items. */
+export const MIGRATE_REFUSED_EXIT = 3;
+
+/**
+ * Runs the migration and prints its summary; answers the exit code (0 when everything moved,
+ * MIGRATE_REFUSED_EXIT when the target refused items). Stopping errors are thrown.
+ */
+export async function migrateCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({ args, options: { to: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } } });
   if (values.to === undefined) throw invalid('flowdesk migrate needs --to <server URL>');
   const dataDir = values['data-dir'] ?? defaultDataDir();
@@ -33,11 +44,19 @@ export async function migrateCommand(args: string[], out: (line: string) => void
     ];
     out('                source    target');
     for (const [label, key] of rows) out(`${label.padEnd(15)} ${String(report.source[key]).padStart(9)} ${String(report.target[key]).padStart(9)}`);
+    if (report.notMoved.length > 0) {
+      for (const m of report.mismatches) out(`  differs: ${m}`);
+      out(`Not moved: the target refused ${report.notMoved.length} item(s); the rest arrived:`);
+      for (const r of report.notMoved) out(`  ${r.what}: ${r.why}`);
+      out(`Run the same command again to try only these (after changing what the target refused); the journal ${report.journalPath} skips what arrived.`);
+      return MIGRATE_REFUSED_EXIT;
+    }
     if (report.mismatches.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);
       throw new FlowdeskError('INVALID_STATE', `The target differs from the source in ${report.mismatches.length} place(s); run the migration again to complete it`);
     }
     out(`Done: everything arrived. The journal ${report.journalPath} lets a later run skip what is already there.`);
+    return 0;
   } finally {
     await source.close();
   }

@@ -26,6 +26,18 @@ export interface JournalData {
   modelsDone: string[];
   /** `name/version` in the source → the target version number, and whether its tags, stage and aliases are set. */
   versions: Record<string, { target: number; done: boolean }>;
+  /**
+   * The items the target refused in the latest pass, by item key (`run:<id>`, `version:<name>/<n>`...):
+   * what they are and the target's reason. A refused item is not done, so the next pass tries it
+   * again along with whatever else is not done, and nothing that is.
+   */
+  refused: Record<string, Refusal>;
+}
+
+/** An item the target refused: what it is (kind, id, name) and the target's own message. */
+export interface Refusal {
+  what: string;
+  why: string;
 }
 
 export interface Journal {
@@ -39,14 +51,17 @@ export function journalPath(dataDir: string, target: string): string {
   return join(dataDir, `migrate-${createHash('sha256').update(target).digest('hex').slice(0, 12)}.json`);
 }
 
+/** Opens the journal for a target, or starts an empty one (written on the first save). */
 export function openJournal(dataDir: string, target: string): Journal {
   const path = journalPath(dataDir, target);
   let data: JournalData;
   try {
     data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
+    // Journals written before refusals were recorded have none.
+    data.refused ??= {};
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {}, refused: {} };
   }
   return {
     path,

@@ -1,7 +1,8 @@
 /**
  * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
  * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
- * the registry (models, versions with sources pointing at the new runs, tags, descriptions,
+ * the registry (models, versions with sources pointing at the new runs or, for a copied version,
+ * at the copy's origin on the target, tags, descriptions,
  * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
  * through the contract client and the artifact proxy, exactly as any client would.
  *
@@ -10,6 +11,12 @@
  * a `flowdesk.migrated.from` tag saying where it came from instead), and creation times of
  * experiments and registry entries (the target stamps its own). Run start and end times and
  * status are carried.
+ *
+ * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
+ * or version: a value its validation rejects, a state it is in) is reported, recorded in the
+ * journal and left behind, and the rest continues; the report lists what did not move and a
+ * later pass tries those again. What is not one item's fault (the target unreachable, a 5xx, a
+ * token without the rights) stops the migration, to be resumed.
  *
  * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (params accept the
  * same value again, tags overwrite, the catalog stores an identical metric point once, uploads
@@ -21,11 +28,11 @@ import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
-import { FlowdeskError } from '#core/api/errors.ts';
+import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
-import { openJournal, type Journal } from './migrate-journal.ts';
+import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
 
 /** The tag on every copied run and version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
@@ -60,6 +67,50 @@ export interface MigrateReport {
   target: EntityCounts;
   /** One line per difference found when reading the target back; empty when everything matches. */
   mismatches: string[];
+  /** What the target refused in this pass, and why; empty when everything moved. */
+  notMoved: Refusal[];
+  /** How many items the previous pass left behind, all tried again in this one. */
+  retried: number;
+}
+
+/**
+ * The codes with which a target refuses one item for what that item is. Everything else
+ * (unreachable, INTERNAL_ERROR, a token that may not write, a method the target lacks) would
+ * refuse every item alike, so it stops the migration instead.
+ */
+const ITEM_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_PARAMETER_VALUE',
+  'BAD_REQUEST',
+  'RESOURCE_ALREADY_EXISTS',
+  'RESOURCE_DOES_NOT_EXIST',
+  'INVALID_STATE',
+  'REQUEST_LIMIT_EXCEEDED',
+]);
+
+/** Whether an error is the target refusing one item (see ITEM_FAULTS). */
+export function isItemRefusal(err: unknown): err is FlowdeskError {
+  return err instanceof FlowdeskError && ITEM_FAULTS.has(err.code);
+}
+
+/**
+ * Runs the steps of one item. A refusal of that item is recorded under `key` and answers false;
+ * any other error propagates and stops the migration. Success clears an earlier refusal.
+ */
+type Attempt = (key: string, what: string, steps: () => Promise<void>) => Promise<boolean>;
+
+function attempts(journal: Journal, out: (line: string) => void): Attempt {
+  return async (key, what, steps) => {
+    try {
+      await steps();
+    } catch (err) {
+      if (!isItemRefusal(err)) throw err;
+      journal.data.refused[key] = { what, why: err.message };
+      journal.save();
+      out(`  not moved: ${what}: ${err.message}`);
+      return false;
+    }
+    return true;
+  };
 }
 
 /** Every page of a paged contract call. */
@@ -135,7 +186,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   const journal = openJournal(options.source.dataDir, base);
   const j = journal.data;
+  // Every item not done is tried again, so this pass's refusals replace the last pass's.
+  const retried = Object.keys(j.refused).length;
+  j.refused = {};
   journal.save();
+  const attempt = attempts(journal, out);
 
   // The plan: every active experiment and run of the source.
   const experiments = await allPages(async (pageToken) => {
@@ -146,9 +201,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   for (const e of experiments) runsOf.set(e.experimentId, await allRuns(src, e.experimentId));
   const totalRuns = [...runsOf.values()].reduce((n, r) => n + r.length, 0);
   out(`Migrating ${experiments.length} experiment(s) and ${totalRuns} run(s) to ${base} (journal: ${journal.path})`);
+  if (retried > 0) out(`Trying again the ${retried} item(s) the target refused last time`);
 
   for (const e of experiments) {
-    if (j.experiments[e.experimentId] === undefined) {
+    const runs = runsOf.get(e.experimentId)!;
+    const what = `experiment ${e.experimentId} '${e.name}' (and its ${runs.length} run(s))`;
+    const ready = await attempt(`experiment:${e.experimentId}`, what, async () => {
+      if (j.experiments[e.experimentId] !== undefined) return;
       let targetId: string;
       try {
         targetId = (await dst.call('experiments.getByName', { name: e.name })).experiment.experimentId;
@@ -159,15 +218,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
       for (const t of e.tags) await dst.call('experiments.setTag', { experimentId: targetId, key: t.key, value: t.value });
       j.experiments[e.experimentId] = targetId;
       journal.save();
-    }
-    await createRuns(dst, journal, j.experiments[e.experimentId]!, runsOf.get(e.experimentId)!);
+    });
+    if (ready) await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
   }
 
   let runsDone = 0;
   let bytesDone = 0;
   for (const e of experiments) {
     for (const run of runsOf.get(e.experimentId)!) {
-      bytesDone += await copyRun(src, dst, options, journal, run, doFetch);
+      // A run the target did not create (or whose experiment it refused) has nothing to fill.
+      if (j.runs[run.info.runId] !== undefined) {
+        await attempt(`run:${run.info.runId}`, runWhat(e.name, run), async () => {
+          bytesDone += await copyRun(src, dst, options, journal, run, doFetch);
+        });
+      }
       runsDone++;
       out(`[runs ${runsDone}/${totalRuns}] ${e.name} / ${run.info.runName}: ${mib(bytesDone)} of artifacts so far`);
     }
@@ -177,18 +241,32 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     const r = await src.call('registry.searchModels', { maxResults: 1000, pageToken });
     return { items: r.models, nextPageToken: r.nextPageToken };
   });
-  let modelsDone = 0;
-  for (const model of models) {
-    if (!j.modelsDone.includes(model.name)) {
-      await copyModel(src, dst, journal, model.name);
-      j.modelsDone.push(model.name);
+  const modelNames = new Set(models.map((m) => m.name));
+  const tried = new Set<string>();
+  // A version copied from another model's version (MLflow's copy_model_version) needs that
+  // version on the target first, so its model is moved first, whatever the order of names.
+  const moveModel = async (name: string): Promise<void> => {
+    if (!modelNames.has(name) || tried.has(name) || j.modelsDone.includes(name)) return;
+    tried.add(name);
+    if (await copyModel(src, dst, journal, attempt, name, moveModel)) {
+      j.modelsDone.push(name);
       journal.save();
     }
+  };
+  let modelsDone = 0;
+  for (const model of models) {
+    await moveModel(model.name);
     out(`[models ${++modelsDone}/${models.length}] ${model.name}`);
   }
 
   out('Checking counts on the target...');
-  return { journalPath: journal.path, ...(await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, models.map((m) => m.name))) };
+  const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
+  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried };
+}
+
+/** How a run is named in the list of what did not move. */
+function runWhat(experimentName: string, run: Run): string {
+  return `run ${run.info.runId} '${run.info.runName}' in experiment '${experimentName}'`;
 }
 
 /**
@@ -196,7 +274,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
  * just before an interruption, whose id never reached the journal, is found again by its
  * `flowdesk.migrated.from` tag rather than created twice.
  */
-async function createRuns(dst: Client, journal: Journal, targetExperiment: string, runs: Run[]): Promise<void> {
+async function createRuns(dst: Client, journal: Journal, attempt: Attempt, experimentName: string, targetExperiment: string, runs: Run[]): Promise<void> {
   const missing = runs.filter((r) => journal.data.runs[r.info.runId] === undefined);
   if (missing.length === 0) return;
   for (const existing of await allRuns(dst, targetExperiment)) {
@@ -205,15 +283,17 @@ async function createRuns(dst: Client, journal: Journal, targetExperiment: strin
   }
   for (const run of missing) {
     if (journal.data.runs[run.info.runId] !== undefined) continue;
-    const { run: created } = await dst.call('runs.create', {
-      experimentId: targetExperiment,
-      runName: run.info.runName,
-      startTime: run.info.startTime,
-      userId: run.info.userId,
-      tags: [{ key: MIGRATED_FROM, value: run.info.runId }],
+    await attempt(`run:${run.info.runId}`, runWhat(experimentName, run), async () => {
+      const { run: created } = await dst.call('runs.create', {
+        experimentId: targetExperiment,
+        runName: run.info.runName,
+        startTime: run.info.startTime,
+        userId: run.info.userId,
+        tags: [{ key: MIGRATED_FROM, value: run.info.runId }],
+      });
+      journal.data.runs[run.info.runId] = { target: created.info.runId, stage: 'created' };
+      journal.save();
     });
-    journal.data.runs[run.info.runId] = { target: created.info.runId, stage: 'created' };
-    journal.save();
   }
 }
 
@@ -257,8 +337,11 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
         duplex: 'half',
       } as RequestInit);
       if (!response.ok) {
-        const error = (await response.json().catch(() => ({}))) as { message?: string };
-        throw new FlowdeskError('INVALID_STATE', `Upload of artifact ${file.path} of run ${run.info.runId} failed (${response.status}): ${error.message ?? response.statusText}`);
+        const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
+        // The target's own code says whether the file is refused (4xx) or the target failing (5xx).
+        const known = (ERROR_CODES as readonly string[]).includes(error.error_code ?? '') ? (error.error_code as ErrorCode) : undefined;
+        const code = response.status >= 500 ? 'INTERNAL_ERROR' : (known ?? 'BAD_REQUEST');
+        throw new FlowdeskError(code, `Upload of artifact ${file.path} of run ${run.info.runId} failed (${response.status}): ${error.message ?? response.statusText}`);
       }
       bytes += file.bytes;
     }
@@ -271,8 +354,17 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
   return bytes;
 }
 
-/** A version's source with the run it names replaced by the run it became on the target. */
-async function mapSource(dst: Client, journal: Journal, version: ModelVersion): Promise<{ source: string; runId?: string }> {
+/**
+ * A version's source with the run it names replaced by the run it became on the target. A source
+ * naming another version (`models:/<name>/<version>`, as MLflow's copy_model_version writes) is
+ * rewritten to that version's number on the target, once `before` has moved its model.
+ */
+async function mapSource(
+  dst: Client,
+  journal: Journal,
+  version: ModelVersion,
+  before: (model: string) => Promise<void>,
+): Promise<{ source: string; runId?: string }> {
   const runs = journal.data.runs;
   const fromRun = /^runs:\/([0-9a-f]{32})(\/.*)?$/.exec(version.source);
   if (fromRun && runs[fromRun[1]!]) return { source: `runs:/${runs[fromRun[1]!]!.target}${fromRun[2] ?? ''}`, runId: runs[fromRun[1]!]!.target };
@@ -282,24 +374,46 @@ async function mapSource(dst: Client, journal: Journal, version: ModelVersion): 
     const { run } = await dst.call('runs.get', { runId: targetRun });
     return { source: `${run.info.artifactUri}${fromStore[2] ?? ''}`, runId: targetRun };
   }
+  const fromVersion = /^models:\/([^/@]+)\/(\d+)$/.exec(version.source);
+  if (fromVersion) {
+    const [model, number] = [fromVersion[1]!, Number(fromVersion[2])];
+    if (journal.data.versions[`${model}/${number}`] === undefined) await before(model);
+    const origin = journal.data.versions[`${model}/${number}`];
+    if (origin) {
+      // The copy keeps naming the run its files came from, when that run moved too.
+      const runId = version.runId ? runs[version.runId]?.target : undefined;
+      return { source: `models:/${model}/${origin.target}`, runId };
+    }
+    throw new FlowdeskError(
+      'INVALID_STATE',
+      `Version ${version.version} of model '${version.name}' is a copy of '${version.source}', which has not moved to the target; it moves once that version has`,
+    );
+  }
   throw new FlowdeskError(
     'INVALID_STATE',
     `Version ${version.version} of model '${version.name}' comes from '${version.source}', which does not name a migrated run; it cannot be copied`,
   );
 }
 
-async function copyModel(src: Client, dst: Client, journal: Journal, name: string): Promise<void> {
+/**
+ * Moves one registered model: the model itself, then each version the journal has not finished,
+ * each an item of its own. Answers whether everything of the model is on the target.
+ */
+async function copyModel(src: Client, dst: Client, journal: Journal, attempt: Attempt, name: string, before: (model: string) => Promise<void>): Promise<boolean> {
   const { model } = await src.call('registry.getModel', { name });
-  try {
-    await dst.call('registry.getModel', { name });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await dst.call('registry.createModel', { name });
-  }
-  if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
-  for (const t of model.tags) await dst.call('registry.setModelTag', { name, key: t.key, value: t.value });
-
   const versions = (await allVersions(src, name)).sort((a, b) => a.version - b.version);
+  const ready = await attempt(`model:${name}`, `model '${name}' (and its ${versions.length} version(s))`, async () => {
+    try {
+      await dst.call('registry.getModel', { name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await dst.call('registry.createModel', { name });
+    }
+    if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
+    for (const t of model.tags) await dst.call('registry.setModelTag', { name, key: t.key, value: t.value });
+  });
+  if (!ready) return false;
+
   const missing = versions.filter((v) => journal.data.versions[`${name}/${v.version}`] === undefined);
   if (missing.length > 0) {
     // A version created just before an interruption is recognised by its tag, not made again.
@@ -310,14 +424,17 @@ async function copyModel(src: Client, dst: Client, journal: Journal, name: strin
       }
     }
   }
+  const whatVersion = (v: ModelVersion) => `version ${v.version} of model '${name}'`;
   for (const v of versions) {
     const key = `${name}/${v.version}`;
     if (journal.data.versions[key] === undefined) {
-      const { source, runId } = await mapSource(dst, journal, v);
-      const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
-      const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
-      journal.data.versions[key] = { target: version.version, done: false };
-      journal.save();
+      await attempt(`version:${key}`, whatVersion(v), async () => {
+        const { source, runId } = await mapSource(dst, journal, v, before);
+        const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
+        const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
+        journal.data.versions[key] = { target: version.version, done: false };
+        journal.save();
+      });
     }
   }
 
@@ -327,22 +444,25 @@ async function copyModel(src: Client, dst: Client, journal: Journal, name: strin
   const { protection: wanted } = await src.call('registry.getProtection', { name });
   const { protection: had } = await dst.call('registry.getProtection', { name });
   const final = { aliases: [...new Set([...had.aliases, ...wanted.aliases])], stages: [...new Set([...had.stages, ...wanted.stages])] };
-  const pending = versions.filter((v) => !journal.data.versions[`${name}/${v.version}`]!.done);
+  const pending = versions.filter((v) => journal.data.versions[`${name}/${v.version}`]?.done === false);
   const blocked = pending.some((v) => (had.stages as string[]).includes(v.currentStage) || v.aliases.some((a) => had.aliases.includes(a)));
   if (blocked) await dst.call('registry.setProtection', { name, aliases: [], stages: [] });
   try {
     for (const v of pending) {
       const entry = journal.data.versions[`${name}/${v.version}`]!;
       const ref = { name, version: entry.target };
-      for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
-      if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
-      for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
-      entry.done = true;
-      journal.save();
+      await attempt(`version:${name}/${v.version}`, whatVersion(v), async () => {
+        for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
+        if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
+        for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
+        entry.done = true;
+        journal.save();
+      });
     }
   } finally {
     await dst.call('registry.setProtection', { name, ...final });
   }
+  return versions.every((v) => journal.data.versions[`${name}/${v.version}`]?.done === true);
 }
 
 async function countRun(api: Client, runId: string): Promise<{ params: number; metricPoints: number; artifactFiles: number; artifactBytes: number }> {
@@ -361,26 +481,29 @@ async function checkCounts(
   experimentIds: string[],
   runsOf: Map<string, Run[]>,
   modelNames: string[],
-): Promise<Omit<MigrateReport, 'journalPath'>> {
+): Promise<Pick<MigrateReport, 'source' | 'target' | 'mismatches'>> {
   const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, versions: 0 });
   const source = zero();
   const target = zero();
   const mismatches: string[] = [];
   for (const experimentId of experimentIds) {
     source.experiments++;
-    const targetId = j.experiments[experimentId]!;
-    await dst.call('experiments.get', { experimentId: targetId });
-    target.experiments++;
+    const targetId = j.experiments[experimentId];
     const runs = runsOf.get(experimentId)!;
+    if (targetId !== undefined) {
+      await dst.call('experiments.get', { experimentId: targetId });
+      target.experiments++;
+    } else mismatches.push(`experiment ${experimentId}: not on the target`);
     const sourceIds = new Set(runs.map((r) => r.info.runId));
     // Other laptops may have moved runs into the same experiment: count only this folder's.
-    const targetRuns = (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
+    const targetRuns = targetId === undefined ? [] : (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
     source.runs += runs.length;
     target.runs += targetRuns.length;
     if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
     for (const run of runs) {
       const a = await countRun(src, run.info.runId);
-      const b = await countRun(dst, j.runs[run.info.runId]!.target);
+      const moved = j.runs[run.info.runId];
+      const b = moved ? await countRun(dst, moved.target) : { params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0 };
       for (const k of ['params', 'metricPoints', 'artifactFiles', 'artifactBytes'] as const) {
         source[k] += a[k];
         target[k] += b[k];

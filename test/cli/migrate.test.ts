@@ -11,6 +11,7 @@ import { journalPath } from '#core/migrate/migrate-journal.ts';
 import { migrate, MIGRATED_FROM } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -184,6 +185,30 @@ async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: 
   }
 }
 
+/**
+ * A team server that refuses one run of the laptop's folder for what it is: the team has put its
+ * experiment 'text' (where the laptop's run 'bert' lives) in the trash, and a deleted experiment
+ * takes no new runs. Answers how to take it out of the trash again.
+ */
+async function targetWithTextInTrash(): Promise<{ target: Awaited<ReturnType<typeof startTestServer>>; restore: () => Promise<void> }> {
+  const target = await startTestServer({ token: TOKEN });
+  const { experimentId } = await target.api.call('experiments.create', { name: 'text' });
+  await target.api.call('experiments.delete', { experimentId });
+  return { target, restore: async () => void (await target.api.call('experiments.restore', { experimentId })) };
+}
+
+/** The run 'bert' of a folder made by buildSource. */
+async function bertOf(dataDir: string): Promise<string> {
+  const fd = await openFlowdesk({ dataDir });
+  try {
+    const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
+    const { runs } = await api.call('runs.search', { experimentIds: [(await api.call('experiments.getByName', { name: 'text' })).experiment.experimentId] });
+    return runs.find((r) => r.info.runName === 'bert')!.info.runId;
+  } finally {
+    await fd.close();
+  }
+}
+
 describe('flowdesk migrate', () => {
   it('copies experiments, nested runs, metric history, artifacts and the registry to a server and checks the counts', async () => {
     const { dataDir } = await buildSource();
@@ -262,6 +287,171 @@ describe('flowdesk migrate', () => {
     expect((await target.api.call('runs.search', { experimentIds: [vision.experimentId] })).runs).toHaveLength(4);
     const { versions } = await target.api.call('registry.searchVersions', {});
     expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('moves everything but the run the target refuses, names it with the reason, exits 3, and moves it on a later run once accepted', async () => {
+    const { dataDir } = await buildSource();
+    const bert = await bertOf(dataDir);
+    const { target, restore } = await targetWithTextInTrash();
+    const { experiment: text } = await target.api.call('experiments.getByName', { name: 'text' });
+
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    const reason = `The experiment ${text.experimentId} must be in the 'active' state. Current state is deleted.`;
+    expect(result.stdout).toContain(`Not moved: the target refused 1 item(s); the rest arrived:\n  run ${bert} 'bert' in experiment 'text': ${reason}\n`);
+    // The others all arrived: the two runs of 'vision' with their data and the registry.
+    expect(result.stdout).toMatch(/runs\s+3\s+2\n/);
+    expect(result.stdout).toMatch(/metric points\s+2503\s+2503/);
+    expect(result.stdout).toMatch(/model versions\s+2\s+2/);
+    const { experiment: vision } = await target.api.call('experiments.getByName', { name: 'vision' });
+    const { runs } = await target.api.call('runs.search', { experimentIds: [vision.experimentId] });
+    expect(runs.map((r) => r.info.runName).sort()).toEqual(['sweep', 'trial-1']);
+    expect(runs.every((r) => r.info.status === 'FINISHED')).toBe(true);
+    const journal = JSON.parse(readFileSync(journalPath(dataDir, target.url), 'utf8')) as { refused: object };
+    expect(journal.refused).toEqual({ [`run:${bert}`]: { what: `run ${bert} 'bert' in experiment 'text'`, why: reason } });
+
+    // The team takes 'text' out of the trash: the same command now moves the run and ends well.
+    await restore();
+    const again = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Trying again the 1 item\(s\) the target refused last time/);
+    expect(again.stdout).toMatch(/Done: everything arrived/);
+    await expectSameAsSource(dataDir, target.api, target.url);
+  });
+
+  it('tries again only the refused run on a later run, writing nothing else', async () => {
+    const { dataDir } = await buildSource();
+    const bert = await bertOf(dataDir);
+    const { target } = await targetWithTextInTrash();
+    const source = await openFlowdesk({ dataDir });
+    try {
+      const first = await migrate({ source, target: target.url, token: TOKEN });
+      expect(first.notMoved.map((r) => r.what)).toEqual([`run ${bert} 'bert' in experiment 'text'`]);
+
+      // Every call the second pass makes, passed through to the target unchanged.
+      const calls: { name: string; body: Record<string, unknown> }[] = [];
+      const recording = (async (url: string, init: RequestInit) => {
+        const method = /\/api\/flowdesk\/v1\/call\/([\w.]+)$/.exec(url)?.[1];
+        calls.push({ name: method ?? `${init.method} ${url}`, body: method ? (JSON.parse(String(init.body)) as Record<string, unknown>) : {} });
+        return fetch(url, init);
+      }) as typeof fetch;
+      const second = await migrate({ source, target: target.url, token: TOKEN, fetch: recording });
+      expect(second.retried).toBe(1);
+      expect(second.notMoved).toEqual(first.notMoved);
+      const writes = calls.filter((c) => !/\.(search\w*|get\w*|list|history)$/.test(c.name));
+      expect(writes).toEqual([{ name: 'runs.create', body: expect.objectContaining({ runName: 'bert', tags: [{ key: MIGRATED_FROM, value: bert }] }) }]);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("moves a version MLflow's copy_model_version made, its source naming the origin's number on the target", async () => {
+    const other = await buildSource();
+    const { dataDir } = await buildSource();
+    // The laptop's copy is made by the real client, through a server on the laptop's folder.
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
+      try {
+        const copied = await runPython<{ name: string; version: string; source: string }>(
+          '3.5.1',
+          server.url,
+          `
+import json
+from mlflow import MlflowClient
+mv = MlflowClient().copy_model_version("models:/classifier/2", "approved")
+print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.source}))
+`,
+        );
+        expect(copied).toEqual({ name: 'approved', version: '1', source: 'models:/classifier/2' });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await fd.close();
+    }
+
+    // Another laptop moved first, so this laptop's classifier/2 becomes classifier/4 there.
+    const target = await startTestServer({ token: TOKEN });
+    const otherSource = await openFlowdesk({ dataDir: other.dataDir });
+    try {
+      expect((await migrate({ source: otherSource, target: target.url, token: TOKEN })).notMoved).toEqual([]);
+    } finally {
+      await otherSource.close();
+    }
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/model versions\s+3\s+3/);
+
+    const { version: origin } = await target.api.call('registry.getVersion', { name: 'classifier', version: 4 });
+    expect(origin.tags.find((t) => t.key === MIGRATED_FROM)?.value).toMatch(/ classifier\/2 \(/);
+    const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'approved'" });
+    expect(versions).toHaveLength(1);
+    expect(versions[0]!.source).toBe('models:/classifier/4');
+    expect(versions[0]!.runId).toBe(origin.runId);
+    expect(versions[0]!.tags.filter((t) => t.key !== MIGRATED_FROM)).toEqual([{ key: 'validated', value: 'yes' }]);
+  });
+
+  it('reports a copied version whose origin model was deleted as not moved and moves everything else', async () => {
+    const { dataDir, parentId } = await buildSource();
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
+      // What copy_model_version writes, then the scratch model it was copied from is deleted.
+      await api.call('registry.createModel', { name: 'approved' });
+      await api.call('registry.createVersion', { name: 'approved', source: 'models:/classifier/2', runId: parentId });
+      await api.call('registry.createModel', { name: 'scratch' });
+      await api.call('registry.createVersion', { name: 'scratch', source: `runs:/${parentId}/model`, runId: parentId });
+      await api.call('registry.createVersion', { name: 'approved', source: 'models:/scratch/1', runId: parentId });
+      await api.call('registry.deleteModel', { name: 'scratch' });
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const source = await openFlowdesk({ dataDir });
+    try {
+      const report = await migrate({ source, target: target.url, token: TOKEN });
+      expect(report.notMoved).toEqual([
+        {
+          what: "version 2 of model 'approved'",
+          why: "Version 2 of model 'approved' is a copy of 'models:/scratch/1', which has not moved to the target; it moves once that version has",
+        },
+      ]);
+      expect(report.target).toEqual({ ...report.source, versions: report.source.versions - 1 });
+    } finally {
+      await source.close();
+    }
+    const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'approved'" });
+    expect(versions.map((v) => v.source)).toEqual(['models:/classifier/2']);
+  });
+
+  // A failing target is nobody's item: it stops the run, to be resumed, and nothing is written off.
+  it.each(['runs.logBatch', 'mlflow-artifacts/artifacts'])('stops when the target answers %s with a 5xx, and resumes', async (what) => {
+    const { dataDir } = await buildSource();
+    const target = await startTestServer({ token: TOKEN });
+    let failed = false;
+    const failing = (async (url: string, init: RequestInit) => {
+      if (url.includes(what) && !failed) {
+        failed = true;
+        return new Response(JSON.stringify({ error_code: 'INTERNAL_ERROR', message: 'database is restarting' }), { status: 503 });
+      }
+      return fetch(url, init);
+    }) as typeof fetch;
+    const source = await openFlowdesk({ dataDir });
+    try {
+      await expect(migrate({ source, target: target.url, token: TOKEN, fetch: failing })).rejects.toThrow(/database is restarting/);
+      const journal = JSON.parse(readFileSync(journalPath(dataDir, target.url), 'utf8')) as { refused: object };
+      expect(journal.refused).toEqual({});
+      const report = await migrate({ source, target: target.url, token: TOKEN });
+      expect(report.notMoved).toEqual([]);
+      expect(report.retried).toBe(0);
+      expect(report.target).toEqual(report.source);
+    } finally {
+      await source.close();
+    }
   });
 
   it('refuses a wrong token plainly and leaves no journal and nothing on the target', async () => {
