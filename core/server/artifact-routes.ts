@@ -44,6 +44,15 @@ function announcedBytes(request: FastifyRequest): number | undefined {
   return header === undefined ? undefined : Number(header);
 }
 
+/**
+ * The request body to iterate. Stopping early (a limit crossed, the store failing) leaves the
+ * request open, so the error handler can read the rest away and the client gets the answer
+ * instead of a reset; the default iterator would destroy the request, and with it the socket.
+ */
+function bodyOf(request: FastifyRequest): AsyncIterable<Buffer> {
+  return request.raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+}
+
 /** Passes a body through, failing as soon as it outgrows `limit` (a chunked body announces no size). */
 async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
   let bytes = 0;
@@ -139,7 +148,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const expectedBytes = announcedBytes(request);
     if (expectedBytes !== undefined && expectedBytes > UI_UPLOAD_LIMIT) throw tooLarge(UI_UPLOAD_LIMIT);
     const path = storePathIn(await runArtifactUri(runId), relative);
-    await artifacts.write(path, Readable.from(capped(request.raw, UI_UPLOAD_LIMIT)), { expectedBytes });
+    await artifacts.write(path, Readable.from(capped(bodyOf(request), UI_UPLOAD_LIMIT)), { expectedBytes });
     await announceAdded(path);
     return {};
   });

@@ -35,7 +35,41 @@ export interface ServerOptions {
   version: string;
   /** Where internal errors are reported with their stack. */
   log?: (message: string, err?: unknown) => void;
+  /** Timeouts and size limits; each absent one has its default (`DEFAULT_LIMITS`). */
+  limits?: Partial<ServerLimits>;
 }
+
+/** How long and how much one request and one connection may take. */
+export interface ServerLimits {
+  /** Time for a client to send the request line and headers, then the connection is cut (slowloris). */
+  headersTimeoutMs: number;
+  /**
+   * Time a connection may stay silent (nothing read, nothing written) mid-request before it is cut.
+   * Uploads of any length and event streams (which send a heartbeat) stay open while bytes flow.
+   */
+  idleTimeoutMs: number;
+  /** Time an idle keep-alive connection is kept for a next request. */
+  keepAliveTimeoutMs: number;
+  /** How often open connections are checked against the headers timeout. */
+  connectionsCheckIntervalMs: number;
+  /** How long the rest of a refused body is read and dropped before the connection is cut. */
+  discardTimeoutMs: number;
+  /** How many bytes of a refused body are read and dropped before the connection is cut. */
+  discardBytes: number;
+}
+
+/**
+ * No overall deadline for a whole request: a 20 GiB artifact upload may rightly take an hour.
+ * A client must instead keep bytes flowing (idle timeout) and send its headers promptly.
+ */
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 30_000,
+  idleTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckIntervalMs: 5_000,
+  discardTimeoutMs: 30_000,
+  discardBytes: 1024 * 1024 * 1024,
+};
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -55,6 +89,7 @@ export interface ServerContext {
   flowdesk: Flowdesk;
   version: string;
   reportInternal: (err: unknown) => void;
+  limits: ServerLimits;
 }
 
 function depthExceeds(text: string, max: number): boolean {
@@ -98,21 +133,29 @@ function errorCodeOf(err: FastifyErrorLike): { status: number; code: ErrorCode; 
   return { status, code: status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST', message: err.message };
 }
 
-/** How much of a refused body is read and dropped, and for how long, before the socket is cut. */
-const DISCARD_LIMIT_BYTES = 1024 * 1024 * 1024;
-const DISCARD_LIMIT_MS = 30_000;
-
-/** Reads and drops the rest of a request body without keeping it, within the limits above. */
-export function discardBody(raw: IncomingMessage): void {
+/**
+ * Reads and drops the rest of a request body without keeping it, within `limits`; past them the
+ * connection is cut. Never throws, now or later: by the time a timer fires the request may be
+ * long finished and its socket gone or reused, so the socket is the one held now.
+ */
+export function discardBody(raw: IncomingMessage, limits: Pick<ServerLimits, 'discardTimeoutMs' | 'discardBytes'> = DEFAULT_LIMITS): void {
+  const socket = raw.socket as IncomingMessage['socket'] | null;
+  if (raw.complete || raw.destroyed || !socket || socket.destroyed) return;
   let seen = 0;
-  const cut = () => raw.socket.destroy();
-  const timer = setTimeout(cut, DISCARD_LIMIT_MS).unref();
+  const cut = () => {
+    clearTimeout(timer);
+    if (!raw.complete) socket.destroy();
+  };
+  const timer = setTimeout(cut, limits.discardTimeoutMs).unref();
+  const done = () => clearTimeout(timer);
   raw.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > DISCARD_LIMIT_BYTES) cut();
+    if (seen > limits.discardBytes) cut();
   });
-  raw.on('end', () => clearTimeout(timer));
-  raw.on('close', () => clearTimeout(timer));
+  raw.on('error', done);
+  raw.on('end', done);
+  raw.on('close', done);
+  socket.once('close', done);
   raw.resume();
 }
 
@@ -122,6 +165,8 @@ interface FastifyErrorLike extends Error {
 
 /** Sends an error in MLflow's JSON shape, which every client of this server understands. */
 export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+  // Also for errors raised before any hook ran (a URL the router cannot decode).
+  reply.header('x-content-type-options', 'nosniff');
   return reply.code(status).type('application/json').send(jsonStringify({ error_code: code, message }));
 }
 
@@ -132,9 +177,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Listening on ${host} exposes Flowdesk beyond this machine: add users (flowdesk users add) or set a token (--token or FLOWDESK_TOKEN)`);
   }
   const log = options.log ?? ((message: string, err?: unknown) => console.error(message, err));
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
     bodyLimit: JSON_BODY_LIMIT,
     logger: false,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs },
+    requestTimeout: 0,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     forceCloseConnections: true,
     return503OnClosing: false,
     // A URL the router cannot decode (a malformed or non-UTF-8 escape, as in a hostile artifact
@@ -154,24 +204,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((err: FastifyErrorLike, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = errorCodeOf(err);
-    if (mapped?.status === 413) {
-      // Fastify closes the connection on a refused body; the client, still sending, then gets
-      // a reset instead of the 413 (and MLflow clients retry resets). Read the rest away instead.
+    if (!request.raw.complete) {
+      // A refused body (over a limit, or a request refused before its body was read): Fastify
+      // would close the connection, and the client, still sending, would get a reset instead of
+      // the answer (MLflow clients retry resets). Read the rest away within bounds instead.
       reply.removeHeader('connection');
-      discardBody(request.raw);
+      discardBody(request.raw, limits);
     }
     if (mapped) return sendError(reply, mapped.status, mapped.code, mapped.message);
     log('Internal error while serving a request', err);
     return sendError(reply, 500, 'INTERNAL_ERROR', 'Internal error; the details are in the Flowdesk log');
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No API endpoint at ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    if (!request.raw.complete) discardBody(request.raw, limits);
+    return sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No API endpoint at ${request.method} ${request.url.split('?')[0]}`);
+  });
 
+  // Before any route or refusal can answer: no response of this server is ever content-sniffed.
+  app.addHook('onRequest', async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'));
   installManners(app, { host });
   installAuth(app, { db: options.flowdesk.catalog.db, ownerToken: options.token, loopback: isLoopback(host) });
 
-  const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err) };
+  const context: ServerContext = { flowdesk: options.flowdesk, version: options.version, reportInternal: (err) => log('Internal error', err), limits };
   // One line per store this process depends on; a load balancer takes it out of rotation when one fails.
   registerHealthRoute(app, [
     { name: 'catalog', run: async () => void (await sql`select 1`.execute(options.flowdesk.catalog.db)) },

@@ -2,7 +2,7 @@ import { onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer, type RunningServer } from '#core/server/server.ts';
+import { startServer, type RunningServer, type ServerLimits } from '#core/server/server.ts';
 import { testCatalogOption } from './postgres.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -17,10 +17,10 @@ export interface TestServer {
 }
 
 /** A real server on a free loopback port over a fresh data folder, closed after the test. */
-export async function startTestServer(options: { token?: string; artifacts?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { token?: string; artifacts?: string; limits?: Partial<ServerLimits> } = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const fd = await openFlowdesk({ dataDir, catalog: await testCatalogOption(), artifacts: options.artifacts });
-  const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined });
+  const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined, limits: options.limits });
   onTestFinished(async () => {
     await server.close();
     await fd.close();
