@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, mkdirSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalid, notFound } from '#core/api/errors.ts';
+import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import { checkArtifactPath, invalidPath } from './artifact-path.ts';
 
 /** One child of a listed folder. */
@@ -73,6 +73,11 @@ export interface ArtifactStore {
    * `before`, ms since the epoch) anywhere in the store; returns the bytes freed.
    */
   sweepStaging(before: number): Promise<number>;
+  /**
+   * Bytes this process may still write where the files live, when the store sits on a disk of
+   * this machine; undefined for object storage, whose space is not this machine's to watch.
+   */
+  freeBytes(): Promise<number | undefined>;
 }
 
 /**
@@ -263,6 +268,11 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
     },
 
     sweepStaging: (before) => sweepStagingUnder(realRoot, before),
+
+    async freeBytes() {
+      const info = await statfs(realRoot);
+      return info.bavail * info.bsize;
+    },
   };
 
   /**
@@ -304,9 +314,13 @@ async function writeBody(handle: FileHandle, body: Readable | Uint8Array, expect
   return bytes;
 }
 
-/** A rename that lost a race to a folder created at the target reads as a refusal, not a crash. */
+/**
+ * A rename that lost a race to a folder created at the target reads as a refusal, not a crash; a
+ * full disk or quota reads as no room (507), which clients do not retry, rather than a 500, which they do.
+ */
 function renameError(err: unknown, path: string): unknown {
   const code = errorCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new FlowdeskError('QUOTA_EXCEEDED', `No room to store '${path}': the disk holding the artifacts is full`);
   return code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' ? invalidPath(path, 'it is a folder, not a file') : err;
 }
 

@@ -312,6 +312,10 @@ export function createS3ArtifactStore(options: S3StoreOptions): S3ArtifactStore 
       } while (keyMarker);
       return freed;
     },
+
+    async freeBytes() {
+      return undefined;
+    },
   };
 
   async function uploadedBytes(key: string, uploadId: string): Promise<number> {

@@ -56,6 +56,10 @@ export interface ServerLimits {
   discardTimeoutMs: number;
   /** How many bytes of a refused body are read and dropped before the connection is cut. */
   discardBytes: number;
+  /** Largest file one artifact upload may write. */
+  maxUploadBytes: number;
+  /** Free space an artifact upload must leave on the disk holding the artifacts (a local store only). */
+  freeSpaceReserveBytes: number;
 }
 
 /**
@@ -69,6 +73,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   connectionsCheckIntervalMs: 5_000,
   discardTimeoutMs: 30_000,
   discardBytes: 1024 * 1024 * 1024,
+  maxUploadBytes: 20 * 1024 ** 3,
+  freeSpaceReserveBytes: 1024 ** 3,
 };
 
 export interface RunningServer {

@@ -77,7 +77,7 @@ describe('a request body over a limit', () => {
     process.on('uncaughtException', onUncaught);
     onTestFinished(() => void process.off('uncaughtException', onUncaught));
     // Small limits, so the cases run in moments: no waiting out a production-sized timeout.
-    const { url, server, api, fd } = await startTestServer({ limits: { discardTimeoutMs: 200 } });
+    const { url, server, api, fd } = await startTestServer({ limits: { discardTimeoutMs: 200, maxUploadBytes: 12 * MiB } });
     const { run } = await api.call('runs.create', {});
     const json = { 'Content-Type': 'application/json' };
     const routes: { name: string; request: string; headers: Record<string, string>; bytes: number; status: number }[] = [
@@ -85,6 +85,7 @@ describe('a request body over a limit', () => {
       { name: 'MLflow JSON (ajax)', request: 'POST /ajax-api/2.0/mlflow/runs/log-batch', headers: json, bytes: 9 * MiB, status: 413 },
       { name: 'contract', request: 'POST /api/flowdesk/v1/call/experiments.search', headers: json, bytes: 9 * MiB, status: 413 },
       { name: 'upload helper', request: `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run.info.runId}&path=big.bin`, headers: {}, bytes: 11 * MiB, status: 413 },
+      { name: 'artifact proxy PUT', request: `PUT /api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/big.bin`, headers: {}, bytes: 13 * MiB, status: 507 },
       { name: 'multipart', request: 'POST /api/2.0/mlflow-artifacts/mpu/create/0/x/artifacts/big.bin', headers: json, bytes: 9 * MiB, status: 501 },
       { name: 'unknown route', request: 'POST /api/2.0/mlflow/no-such-route', headers: {}, bytes: 9 * MiB, status: 404 },
     ];
