@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { sql } from 'kysely';
 import secureJson from 'secure-json-parse';
 import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts';
+import type { Settings } from '#core/api/settings-contract.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { installManners, isLoopback } from './manners.ts';
 import { installAuth } from './auth.ts';
@@ -89,6 +90,14 @@ export interface RunningServer {
 export const JSON_BODY_LIMIT = 8 * 1024 * 1024;
 /** Deepest JSON nesting accepted; no request of the API nests more than a few levels. */
 export const JSON_MAX_DEPTH = 32;
+
+/** The upload limits a settings file names; absent ones keep their defaults. */
+export function uploadLimits(settings: Pick<Settings, 'maxUploadBytes' | 'freeSpaceReserveBytes'>): Partial<ServerLimits> {
+  const limits: Partial<ServerLimits> = {};
+  if (settings.maxUploadBytes !== undefined) limits.maxUploadBytes = settings.maxUploadBytes;
+  if (settings.freeSpaceReserveBytes !== undefined) limits.freeSpaceReserveBytes = settings.freeSpaceReserveBytes;
+  return limits;
+}
 
 /** Shared by the route modules. */
 export interface ServerContext {

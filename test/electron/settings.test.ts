@@ -62,6 +62,18 @@ describe('the settings file', () => {
     writeFileSync(join(dir, 'settings.json'), '{not json');
     expect(readSettingsFile(dir, warn)).toEqual(DEFAULT_SETTINGS);
   });
+
+  it('keeps the upload limits, which only the file sets, when the window changes other settings', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ maxUploadBytes: 1024, freeSpaceReserveBytes: 0 }));
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      await fd.handlers['settings.update']({ theme: 'dark' });
+      expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ theme: 'dark', maxUploadBytes: 1024, freeSpaceReserveBytes: 0 });
+    } finally {
+      await fd.close();
+    }
+  });
 });
 
 describe('the data folder location', () => {
