@@ -13,7 +13,7 @@ import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath, invalidPath } from './artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
 
 /** One child of a listed folder. */
 export interface ArtifactEntry {
@@ -46,7 +46,8 @@ export interface WriteOptions {
 
 /**
  * Files under relative POSIX paths ('' is the root). Every method checks its path with
- * `checkArtifactPath` first, so callers may pass what a client sent.
+ * `checkArtifactPath` first, so callers may pass what a client sent; `write` also with
+ * `checkNewArtifactPath`, so no store creates a name Windows or macOS could not hold.
  */
 export interface ArtifactStore {
   /**
@@ -100,9 +101,9 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
   mkdirSync(root, { recursive: true });
   const realRoot = realpathSync.native(root);
 
-  /** Checks the path text, then refuses names the store reserves for itself. */
-  function check(input: string): string[] {
-    const rel = checkArtifactPath(input);
+  /** Checks the path text (as a new file's when `creating`), then refuses names the store reserves for itself. */
+  function check(input: string, creating = false): string[] {
+    const rel = creating ? checkNewArtifactPath(input) : checkArtifactPath(input);
     const segments = rel === '' ? [] : rel.split('/');
     if (segments.some((s) => STAGING_NAME.test(s))) throw invalidPath(input, 'it uses a name reserved for files being written');
     return segments;
@@ -168,7 +169,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
 
   return {
     async write(path, body, options = {}) {
-      const segments = check(path);
+      const segments = check(path, true);
       const rel = segments.join('/');
       const name = segments.pop();
       if (name === undefined) throw invalidPath(path, 'the root is a folder, not a file');
