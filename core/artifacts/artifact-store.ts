@@ -127,7 +127,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       return requireInside(await realpath(join(realRoot, ...segments)), input);
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw loopError(err, input);
     }
   }
 
@@ -155,7 +155,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       if (info.isSymbolicLink()) {
         const target = await realpath(next).catch((err: unknown) => {
           if (isMissing(err)) throw invalidPath(input, `'${segment}' is a symbolic link to nothing`);
-          throw err;
+          throw loopError(err, input);
         });
         real = requireInside(target, input);
         info = await stat(real);
@@ -388,6 +388,14 @@ async function statOrUndefined(abs: string): Promise<Stats | undefined> {
     if (isMissing(err)) return undefined;
     throw err;
   });
+}
+
+/**
+ * Links that lead round in a circle (or too deep) name nothing a client can have: a 400 that
+ * says so, not an internal error. Other errors pass through unchanged.
+ */
+function loopError(err: unknown, input: string): unknown {
+  return errorCode(err) === 'ELOOP' ? invalidPath(input, 'it goes through a loop of symbolic links in the artifact folder') : err;
 }
 
 /** ENOTDIR counts as missing: `a.txt/b` does not exist when `a.txt` is a file. */
