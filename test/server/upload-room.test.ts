@@ -135,6 +135,8 @@ describe('the free-space reserve', () => {
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON).each(CLIENT_VERSIONS)('MLflow %s', (version) => {
   it('gets the 507 of an upload over the cap as an error at once, without retrying', async () => {
     const server = await startTestServer({ limits: { maxUploadBytes: MiB } });
+    let puts = 0;
+    server.server.app.server.on('request', (request: http.IncomingMessage) => void (request.method === 'PUT' && puts++));
     const out = await runPython<{ error: string }>(
       version,
       server.url,
@@ -151,7 +153,10 @@ with mlflow.start_run():
         error = str(e)
 print(json.dumps({"error": error}))
 `,
+      // Retries on, as by default (the harness turns them off): a retried status would show as more PUTs.
+      { env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '3', MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' } },
     );
+    expect(puts).toBe(1);
     expect(out.error).toContain('507');
     expect(out.error).toContain('one upload may store');
     expect(filesOnDisk(server)).toEqual([]);
