@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/server.ts';
+import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 
 const API = '/api/2.0/mlflow';
 
@@ -106,7 +107,7 @@ describe('numbers', () => {
   it("reads Python's bare NaN, Infinity and -Infinity tokens as MLflow's server does", async () => {
     const { url } = await startTestServer();
     const runId = await newRun(url);
-    // What `requests.post(json=...)` sends for float('nan') and float('inf').
+    // What Python's json.dumps writes for float('nan') and float('inf').
     const body = `{"run_id": "${runId}", "metrics": [{"key": "a", "value": NaN, "timestamp": 1, "step": 0}, {"key": "b", "value": Infinity, "timestamp": 1, "step": 0}, {"key": "c", "value": -Infinity, "timestamp": 1, "step": 0}], "params": [{"key": "p", "value": "NaN stays text"}]}`;
     expect((await post(url, '/runs/log-batch', body)).status).toBe(200);
     const values = await Promise.all(['a', 'b', 'c'].map(async (key) => (JSON.parse(await history(url, runId, key)) as { metrics: { value: unknown }[] }).metrics[0]!.value));
@@ -124,5 +125,28 @@ describe('numbers', () => {
       expect({ token, status }).toEqual({ token, status: 400 });
       expect(JSON.parse(text).message).toMatch(/^Malformed JSON body/);
     }
+  });
+});
+
+describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('a Python script posting json.dumps output with requests', () => {
+  it('logs NaN and infinities as json.dumps writes them, and reads them back through MLflow', async () => {
+    const { url } = await startTestServer();
+    const out = await runPython<{ status: number; body: string; values: string[] }>(
+      '2.12.2',
+      url,
+      `
+import json, os, requests, mlflow
+base = os.environ["MLFLOW_TRACKING_URI"]
+run = mlflow.MlflowClient().create_run("0")
+metrics = [{"key": k, "value": v, "timestamp": 1, "step": 0} for k, v in [("a", float("nan")), ("b", float("inf")), ("c", float("-inf"))]]
+body = json.dumps({"run_id": run.info.run_id, "metrics": metrics})
+response = requests.post(base + "/api/2.0/mlflow/runs/log-batch", data=body, headers={"Content-Type": "application/json"})
+values = [mlflow.MlflowClient().get_metric_history(run.info.run_id, k)[0].value for k in "abc"]
+print(json.dumps({"status": response.status_code, "body": body, "values": [repr(v) for v in values]}))
+`,
+    );
+    expect(out.body).toContain('"value": NaN');
+    expect(out.status).toBe(200);
+    expect(out.values).toEqual(['nan', 'inf', '-inf']);
   });
 });
