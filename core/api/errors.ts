@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'PERMISSION_DENIED',
   'UNAUTHENTICATED',
   'REQUEST_LIMIT_EXCEEDED',
+  'QUOTA_EXCEEDED',
   'NOT_IMPLEMENTED',
   'INTERNAL_ERROR',
 ] as const;
@@ -22,7 +23,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * HTTP status per code. MLflow maps INVALID_STATE to 500, which its clients retry for minutes;
- * a state conflict is deterministic, so it is a 400 here. Only INTERNAL_ERROR is a 5xx.
+ * a state conflict is deterministic, so it is a 400 here. QUOTA_EXCEEDED (no room for an
+ * upload) is 507 Insufficient Storage, which MLflow clients do not retry (they retry 408, 429,
+ * 500, 502, 503 and 504): the person sees at once that the disk or the upload cap is the problem.
  */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_PARAMETER_VALUE: 400,
@@ -34,6 +37,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PERMISSION_DENIED: 403,
   UNAUTHENTICATED: 401,
   REQUEST_LIMIT_EXCEEDED: 413,
+  QUOTA_EXCEEDED: 507,
   NOT_IMPLEMENTED: 501,
   INTERNAL_ERROR: 500,
 };

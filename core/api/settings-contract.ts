@@ -23,6 +23,10 @@ export const settings = z.object({
   /** The token, generated when first required. */
   token: z.string().optional(),
   theme,
+  /** Largest file one artifact upload may store, in bytes (default 20 GiB). Set in the file only. */
+  maxUploadBytes: z.number().int().min(0).optional(),
+  /** Free space artifact uploads must leave on the disk, in bytes (default 1 GiB). Set in the file only. */
+  freeSpaceReserveBytes: z.number().int().min(0).optional(),
 });
 export type Settings = z.infer<typeof settings>;
 

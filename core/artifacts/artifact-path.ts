@@ -65,6 +65,41 @@ export function checkArtifactPath(input: string): string {
 const OVERLONG_ESCAPE = /%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%[89ab][0-9a-f]|%f0%8[0-9a-f]%/i;
 
 /**
+ * Names Windows reserves for devices, with or without an extension and in any case: a file
+ * called `nul.txt` cannot be created or copied there. COM0 and LPT0 are included, as recent
+ * Windows versions reserve them too.
+ */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+
+/** Characters Windows or macOS refuse in a file name (NUL and other controls are refused for every path). */
+const NOT_PORTABLE = /[:<>"|?*]/;
+
+/**
+ * `checkArtifactPath` for a path about to be created: every segment must also be a name the
+ * data folder can carry to Windows and macOS (and an S3 store to a local download): no device
+ * name, none of `:<>"|?*`, no trailing dot or space. `%`, `+`, other punctuation,
+ * spaces and any Unicode stay allowed. Reading, listing and deleting use `checkArtifactPath`
+ * alone, so a file written before these rules stays reachable (and removable).
+ */
+export function checkNewArtifactPath(input: string): string {
+  const rel = checkArtifactPath(input);
+  for (const segment of rel === '' ? [] : rel.split('/')) {
+    const reason = unportable(segment);
+    if (reason) throw invalidPath(input, `segment '${segment}' ${reason}, which Windows or macOS cannot store`);
+  }
+  return rel;
+}
+
+/** Why a segment cannot be a file name everywhere, or undefined when it can. */
+function unportable(segment: string): string | undefined {
+  if (WINDOWS_DEVICE.test(segment)) return 'is a reserved device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9)';
+  const bad = NOT_PORTABLE.exec(segment);
+  if (bad) return `contains '${bad[0]}'`;
+  if (/[. ]$/.test(segment)) return 'ends with a dot or a space';
+  return undefined;
+}
+
+/**
  * Why a name would lead out of the store if some later layer (a proxy, a script, a lenient
  * decoder) percent-decoded it again, or undefined. Only ways out are refused: a '..' segment, an
  * absolute or drive path, overlong escapes. Whatever else escapes decode to stays ordinary text,

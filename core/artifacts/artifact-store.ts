@@ -9,11 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, mkdirSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath, invalidPath } from './artifact-path.ts';
+import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
+import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
 
 /** One child of a listed folder. */
 export interface ArtifactEntry {
@@ -46,7 +46,8 @@ export interface WriteOptions {
 
 /**
  * Files under relative POSIX paths ('' is the root). Every method checks its path with
- * `checkArtifactPath` first, so callers may pass what a client sent.
+ * `checkArtifactPath` first, so callers may pass what a client sent; `write` also with
+ * `checkNewArtifactPath`, so no store creates a name Windows or macOS could not hold.
  */
 export interface ArtifactStore {
   /**
@@ -73,6 +74,11 @@ export interface ArtifactStore {
    * `before`, ms since the epoch) anywhere in the store; returns the bytes freed.
    */
   sweepStaging(before: number): Promise<number>;
+  /**
+   * Bytes this process may still write where the files live, when the store sits on a disk of
+   * this machine; undefined for object storage, whose space is not this machine's to watch.
+   */
+  freeBytes(): Promise<number | undefined>;
 }
 
 /**
@@ -95,9 +101,9 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
   mkdirSync(root, { recursive: true });
   const realRoot = realpathSync.native(root);
 
-  /** Checks the path text, then refuses names the store reserves for itself. */
-  function check(input: string): string[] {
-    const rel = checkArtifactPath(input);
+  /** Checks the path text (as a new file's when `creating`), then refuses names the store reserves for itself. */
+  function check(input: string, creating = false): string[] {
+    const rel = creating ? checkNewArtifactPath(input) : checkArtifactPath(input);
     const segments = rel === '' ? [] : rel.split('/');
     if (segments.some((s) => STAGING_NAME.test(s))) throw invalidPath(input, 'it uses a name reserved for files being written');
     return segments;
@@ -121,7 +127,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       return requireInside(await realpath(join(realRoot, ...segments)), input);
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw loopError(err, input);
     }
   }
 
@@ -149,7 +155,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       if (info.isSymbolicLink()) {
         const target = await realpath(next).catch((err: unknown) => {
           if (isMissing(err)) throw invalidPath(input, `'${segment}' is a symbolic link to nothing`);
-          throw err;
+          throw loopError(err, input);
         });
         real = requireInside(target, input);
         info = await stat(real);
@@ -163,7 +169,7 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
 
   return {
     async write(path, body, options = {}) {
-      const segments = check(path);
+      const segments = check(path, true);
       const rel = segments.join('/');
       const name = segments.pop();
       if (name === undefined) throw invalidPath(path, 'the root is a folder, not a file');
@@ -263,6 +269,11 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
     },
 
     sweepStaging: (before) => sweepStagingUnder(realRoot, before),
+
+    async freeBytes() {
+      const info = await statfs(realRoot);
+      return info.bavail * info.bsize;
+    },
   };
 
   /**
@@ -304,9 +315,13 @@ async function writeBody(handle: FileHandle, body: Readable | Uint8Array, expect
   return bytes;
 }
 
-/** A rename that lost a race to a folder created at the target reads as a refusal, not a crash. */
+/**
+ * A rename that lost a race to a folder created at the target reads as a refusal, not a crash; a
+ * full disk or quota reads as no room (507), which clients do not retry, rather than a 500, which they do.
+ */
 function renameError(err: unknown, path: string): unknown {
   const code = errorCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new FlowdeskError('QUOTA_EXCEEDED', `No room to store '${path}': the disk holding the artifacts is full`);
   return code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' ? invalidPath(path, 'it is a folder, not a file') : err;
 }
 
@@ -373,6 +388,14 @@ async function statOrUndefined(abs: string): Promise<Stats | undefined> {
     if (isMissing(err)) return undefined;
     throw err;
   });
+}
+
+/**
+ * Links that lead round in a circle (or too deep) name nothing a client can have: a 400 that
+ * says so, not an internal error. Other errors pass through unchanged.
+ */
+function loopError(err: unknown, input: string): unknown {
+  return errorCode(err) === 'ELOOP' ? invalidPath(input, 'it goes through a loop of symbolic links in the artifact folder') : err;
 }
 
 /** ENOTDIR counts as missing: `a.txt/b` does not exist when `a.txt` is a file. */

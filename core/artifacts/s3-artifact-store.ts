@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath, invalidPath } from './artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
 import type { ArtifactEntry, ArtifactStore, ByteRange } from './artifact-store.ts';
 
 /** Where the store lives: a bucket and a key prefix inside it ('' for the whole bucket). */
@@ -181,7 +181,7 @@ export function createS3ArtifactStore(options: S3StoreOptions): S3ArtifactStore 
     },
 
     async write(path, body, options = {}) {
-      const rel = checkArtifactPath(path);
+      const rel = checkNewArtifactPath(path);
       if (rel === '') throw invalidPath(path, 'the root is a folder, not a file');
       const { expectedBytes } = options;
       if (expectedBytes !== undefined && !(Number.isSafeInteger(expectedBytes) && expectedBytes >= 0)) {
@@ -311,6 +311,10 @@ export function createS3ArtifactStore(options: S3StoreOptions): S3ArtifactStore 
         uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
       } while (keyMarker);
       return freed;
+    },
+
+    async freeBytes() {
+      return undefined;
     },
   };
 

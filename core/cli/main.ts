@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { startServer } from '#core/server/server.ts';
+import { startServer, uploadLimits } from '#core/server/server.ts';
 import { sharedTicketSecret, TICKET_SECRET_ENV } from '#core/server/ticket-secret.ts';
 import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
 import { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
@@ -21,6 +21,7 @@ const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
                  [--artifacts s3://BUCKET/PREFIX]
                  [--catalog postgresql://user@host/db] [--allow-run] [--ticket-secret-file FILE]
+                 [--max-upload-size 20GiB] [--free-space-reserve 1GiB]
       Serve the MLflow-compatible tracking API on localhost. --port 0 picks a free port.
       Port and token default to the app's settings (settings.json in the data folder).
       Point scripts at it with MLFLOW_TRACKING_URI=http://127.0.0.1:<port>.
@@ -35,6 +36,10 @@ const USAGE = `Usage:
       --ticket-secret-file FILE (or $FLOWDESK_TICKET_SECRET): the secret that signs the
       window's read tickets, the same on every process of one team server; by default
       each data folder makes its own (DIR/ticket-secret).
+      --max-upload-size caps each artifact file uploaded; --free-space-reserve is the free
+      disk space uploads must leave (sizes in bytes, or with KiB, MiB, GiB, TiB; 0 turns
+      the reserve off). Both default to settings.json (maxUploadBytes, freeSpaceReserveBytes),
+      else 20 GiB and 1 GiB. An upload over either is refused with 507.
   flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
@@ -84,6 +89,17 @@ function serveTicketSecret(file: string | undefined): string | undefined {
   return fromEnv === undefined || fromEnv === '' ? undefined : sharedTicketSecret(fromEnv, `$${TICKET_SECRET_ENV}`);
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4 };
+
+/** Reads a size option: bytes, or a number with a binary unit ("20GiB", "512 MiB", "1.5g"). */
+export function parseSize(option: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(bytes)) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `${option} must be a size like 20GiB, 512MiB or a number of bytes, got '${text}'`);
+  return bytes;
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -96,10 +112,14 @@ async function serve(args: string[]): Promise<void> {
       catalog: { type: 'string' },
       'allow-run': { type: 'boolean' },
       'ticket-secret-file': { type: 'string' },
+      'max-upload-size': { type: 'string' },
+      'free-space-reserve': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const ticketSecret = serveTicketSecret(values['ticket-secret-file']);
+  const maxUpload = values['max-upload-size'] === undefined ? undefined : parseSize('--max-upload-size', values['max-upload-size']);
+  const reserve = values['free-space-reserve'] === undefined ? undefined : parseSize('--free-space-reserve', values['free-space-reserve']);
   const catalog = values.catalog ?? process.env.FLOWDESK_CATALOG;
   // Whoever reaches a server beyond loopback is not the person at this machine.
   if (values['allow-run'] && !isLoopback(values.host)) {
@@ -124,6 +144,7 @@ async function serve(args: string[]): Promise<void> {
       token: values.token ?? process.env.FLOWDESK_TOKEN ?? (settings.requireToken ? settings.token : undefined),
       version: packageVersion(),
       ticketSecret,
+      limits: uploadLimits({ ...settings, maxUploadBytes: maxUpload ?? settings.maxUploadBytes, freeSpaceReserveBytes: reserve ?? settings.freeSpaceReserveBytes }),
     });
   } catch (err) {
     await fd.close();

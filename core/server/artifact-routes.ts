@@ -16,15 +16,20 @@
  * body is read.
  *
  * Multipart upload (`/mpu/...`) is declined with the 501 that makes MLflow clients fall back to a
- * single PUT. A single streamed PUT has no size limit here and the store writes it atomically, so
+ * single PUT. A single streamed PUT has no size limit here but the upload cap below, and the store writes it atomically, so
  * multipart would add a staging protocol for no gain on a local disk; a team-mode S3 store can
  * revisit this.
+ *
+ * Every upload is held to the per-file cap and the free-space reserve of `ServerLimits`: an
+ * upload that would pass either is refused with 507 before it is read (size announced) or as
+ * soon as it crosses (chunked).
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAccess, STORE_ACCESS, type StoreAction } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
@@ -50,6 +55,15 @@ function announcedBytes(request: FastifyRequest): number | undefined {
   return header === undefined ? undefined : Number(header);
 }
 
+/**
+ * The request body to iterate. Stopping early (a limit crossed, the store failing) leaves the
+ * request open, so the error handler can read the rest away and the client gets the answer
+ * instead of a reset; the default iterator would destroy the request, and with it the socket.
+ */
+function bodyOf(request: FastifyRequest): AsyncIterable<Buffer> {
+  return request.raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+}
+
 /** Passes a body through, failing as soon as it outgrows `limit` (a chunked body announces no size). */
 async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
   let bytes = 0;
@@ -65,6 +79,68 @@ function allow(request: FastifyRequest, action: StoreAction): void {
   checkAccess(action, STORE_ACCESS[action], callerOf(request));
 }
 
+/** How many bytes an upload may write between two looks at the free space on the disk. */
+const FREE_SPACE_CHECK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Passes an upload's bytes through while they stay within the per-file cap and the free-space
+ * reserve (a chunked body announces nothing, and other writers share the disk); `room.check` of
+ * the announced size comes first, before the store is touched. A refusal is QUOTA_EXCEEDED (507);
+ * the store then removes what it had staged, so no partial file is left.
+ */
+async function* withinRoom(body: AsyncIterable<Buffer>, announced: number | undefined, room: UploadRoom): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  let checked = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > room.maxBytes) throw room.overCap();
+    if (announced === undefined && bytes - checked >= FREE_SPACE_CHECK_BYTES) {
+      await room.check(bytes - checked);
+      checked = bytes;
+    }
+    yield chunk;
+  }
+}
+
+/** The cap and reserve of uploads, and the store whose disk they watch. */
+interface UploadRoom {
+  maxBytes: number;
+  overCap(): FlowdeskError;
+  /** Refuses when writing `bytes` more would pass the cap or eat into the reserve. */
+  check(bytes: number): Promise<void>;
+}
+
+function uploadRoom(store: ArtifactStore, limits: ServerContext['limits']): UploadRoom {
+  const overCap = () =>
+    new FlowdeskError('QUOTA_EXCEEDED', `The file is larger than the ${formatSize(limits.maxUploadBytes)} one upload may store (the max upload size of flowdesk serve)`);
+  return {
+    maxBytes: limits.maxUploadBytes,
+    overCap,
+    async check(bytes) {
+      if (bytes > limits.maxUploadBytes) throw overCap();
+      const free = await store.freeBytes();
+      if (free !== undefined && free - bytes < limits.freeSpaceReserveBytes) {
+        throw new FlowdeskError(
+          'QUOTA_EXCEEDED',
+          `Not enough free disk space: ${formatSize(free)} free, and uploads must leave ${formatSize(limits.freeSpaceReserveBytes)} (the free space reserve of flowdesk serve)`,
+        );
+      }
+    },
+  };
+}
+
+/** A byte count for messages: "1.5 GiB (1610612736 bytes)". */
+function formatSize(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit < 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
+}
+
 function tooLarge(limit: number): FlowdeskError {
   return new FlowdeskError('REQUEST_LIMIT_EXCEEDED', `The file is larger than the ${limit} bytes this upload accepts; log it through the artifact proxy instead`);
 }
@@ -72,6 +148,7 @@ function tooLarge(limit: number): FlowdeskError {
 /** Registers the proxy and the UI helpers; `scope` must be an encapsulated plugin scope (its body parsing changes). */
 export async function registerArtifactRoutes(scope: FastifyInstance, context: ServerContext): Promise<void> {
   const { artifacts, catalog, events } = context.flowdesk;
+  const room = uploadRoom(artifacts, context.limits);
 
   // This scope's bodies are left unread for the handlers to stream (see the module comment).
   scope.removeAllContentTypeParsers();
@@ -106,7 +183,9 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     scope.put(`${files}*`, async (request) => {
       allow(request, 'artifactStore.write');
       const path = checkArtifactPath(artifactPathAfter(request, files));
-      await artifacts.write(path, request.raw, { expectedBytes: announcedBytes(request) });
+      const expectedBytes = announcedBytes(request);
+      await room.check(expectedBytes ?? 0);
+      await artifacts.write(path, Readable.from(withinRoom(bodyOf(request), expectedBytes, room)), { expectedBytes });
       await announceAdded(path);
       return {};
     });
@@ -159,7 +238,8 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const expectedBytes = announcedBytes(request);
     if (expectedBytes !== undefined && expectedBytes > UI_UPLOAD_LIMIT) throw tooLarge(UI_UPLOAD_LIMIT);
     const path = storePathIn(await runArtifactUri(runId), relative);
-    await artifacts.write(path, Readable.from(capped(request.raw, UI_UPLOAD_LIMIT)), { expectedBytes });
+    await room.check(expectedBytes ?? 0);
+    await artifacts.write(path, Readable.from(withinRoom(capped(bodyOf(request), UI_UPLOAD_LIMIT), expectedBytes, room)), { expectedBytes });
     await announceAdded(path);
     return {};
   });

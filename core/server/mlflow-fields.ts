@@ -140,7 +140,7 @@ export function intInRange(fields: MlflowFields, name: string, min: number, max:
 function enumField<T extends string>(fields: MlflowFields, name: string, names: readonly T[]): T | undefined {
   const value = fields[name];
   if (value === undefined || value === null || value === '') return undefined;
-  const text = String(value).trim();
+  const text = String(value);
   const byNumber = /^\d+$/.test(text) ? names[Number(text) - 1] : undefined;
   const byName = names.find((n) => n === text.toUpperCase());
   const found = typeof value === 'number' || typeof value === 'string' ? (byNumber ?? byName) : undefined;
@@ -170,16 +170,21 @@ const NON_FINITE: Record<string, number> = {
   '-inf': Number.NEGATIVE_INFINITY,
 };
 
+/** A decimal number as text: what a quoted double may hold. No hex, binary, octal, blanks or underscores. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
- * A metric value: a JSON number, MLflow's strings "NaN"/"Infinity"/"-Infinity" (any case), or a
- * numeric string (proto JSON allows quoted doubles). Booleans are refused, as MLflow refuses them.
+ * A metric value: a JSON number (the body parser reads bare NaN and Infinity too), MLflow's
+ * strings "NaN"/"Infinity"/"-Infinity" (any case), or a decimal string (proto JSON allows quoted
+ * doubles). `Number` alone would read "0x10" as 16 and "" as 0; those are refused, as MLflow's
+ * server refuses them. Booleans are refused, as MLflow refuses them.
  */
 export function metricValueOf(value: unknown, where: string): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
-    const special = NON_FINITE[value.trim().toLowerCase()];
+    const special = NON_FINITE[value.toLowerCase()];
     if (special !== undefined) return special;
-    if (value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+    if (DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
   }
   if (value === undefined || value === null) throw invalid(`Missing value for required parameter '${where}'.`);
   throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${where}': expected a number, "NaN", "Infinity" or "-Infinity"`);

@@ -65,11 +65,15 @@ export function optionalString(fields: MlflowFields, name: string): string | und
   return value;
 }
 
-/** int64 fields arrive as JSON numbers or numeric strings (and as text in query strings). */
+/**
+ * int64 fields arrive as JSON numbers or numeric strings (and as text in query strings). Only
+ * plain decimal digits are a number: `Number` would also read " 12 ", "0x10", "0b11" and ""
+ * (as 0), which protobuf's JSON parser in MLflow's server refuses.
+ */
 export function optionalInt(fields: MlflowFields, name: string): number | undefined {
   const value = fields[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n)) throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}': expected an integer`);
   return n;
 }

@@ -12,9 +12,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** Where `npm run build:ui` puts the window. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
-/** The window's content security policy: its own scripts only, no framing, talks only to this server. */
+/**
+ * The window's content security policy: its own scripts only, no framing, talks only to this
+ * server. No `<base>` element may redirect its relative URLs and no form may submit anywhere
+ * (the window's forms are handled by script), so injected markup cannot send data away either.
+ */
 export const UI_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** Paths that belong to the APIs: an unknown one there is an API 404, never the window. */
 const API_PREFIXES = ['/api/', '/ajax-api/', '/health', '/version', '/get-artifact'];

@@ -87,6 +87,8 @@ export function createSettingsStore(dataDir: string): SettingsStore {
       async 'settings.update'(input) {
         const previous = current;
         const next: Settings = {
+          // Settings the window does not edit (the upload limits) are kept as they are.
+          ...previous,
           port: input.port ?? previous.port,
           requireToken: input.requireToken ?? previous.requireToken,
           theme: input.theme ?? previous.theme,

@@ -11,7 +11,7 @@ import type { DesktopEvent } from '#core/api/desktop-contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { Settings } from '#core/api/settings-contract.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer, type RunningServer } from '#core/server/server.ts';
+import { startServer, uploadLimits, type RunningServer } from '#core/server/server.ts';
 import { resolveDataDir, setDataDir } from '#core/settings/data-location.ts';
 import { createFileImporter } from '#core/tracking/file-import.ts';
 import { createAppProtocolHandler } from './app-protocol.ts';
@@ -50,11 +50,11 @@ export interface DesktopApp {
 async function startLocalServer(fd: Flowdesk, settings: Settings, version: string, log: Log): Promise<RunningServer> {
   const token = settings.requireToken ? settings.token : undefined;
   try {
-    return await startServer({ flowdesk: fd, port: settings.port, token, version, log });
+    return await startServer({ flowdesk: fd, port: settings.port, token, version, log, limits: uploadLimits(settings) });
   } catch (err) {
     if (!(err instanceof FlowdeskError) || err.code !== 'INVALID_STATE' || settings.port === 0) throw err;
     log(`${err.message}; listening on a free port instead`);
-    return startServer({ flowdesk: fd, port: 0, token, version, log });
+    return startServer({ flowdesk: fd, port: 0, token, version, log, limits: uploadLimits(settings) });
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
 import { HOSTILE_ESCAPES, HOSTILE_PATHS } from './hostile-paths.ts';
 
 /** The error `fn` throws, failing the test when it throws none. */
@@ -105,5 +105,39 @@ describe('decodeArtifactPath', () => {
     expect(forged).not.toContain('\n');
     expect(forged).toContain('a\\u000aERROR');
     expect(thrown(() => checkArtifactPath('a'.repeat(5000))).message.length).toBeLessThan(300);
+  });
+});
+
+describe('checkNewArtifactPath', () => {
+  it.each([
+    ['CON', 'CON'],
+    ['aux', 'aux'],
+    ['nul.txt', 'nul.txt'],
+    ['plots/Com1', 'Com1'],
+    ['LPT9.tar.gz', 'LPT9.tar.gz'],
+    ['a/prn/b.txt', 'prn'],
+    ['logs/2024-01-01T10:00:00.txt', '2024-01-01T10:00:00.txt'],
+    ['a<b', 'a<b'],
+    ['a>b', 'a>b'],
+    ['say "hi"', 'say "hi"'],
+    ['a|b', 'a|b'],
+    ['glob*', 'glob*'],
+    ['dir./x', 'dir.'],
+    ['x/trailing ', 'trailing '],
+    ['file.txt.', 'file.txt.'],
+  ])('refuses %j, naming the segment %j', (path, segment) => {
+    const err = thrown(() => checkNewArtifactPath(path));
+    expect(err.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(err.message).toContain(`segment '${segment}'`);
+    expect(err.message).toContain('which Windows or macOS cannot store');
+  });
+
+  it.each(['CONSOLE.txt', 'con-fig.yaml', 'nul_', 'COM10', 'LPT', 'a+b c.txt', 'données/😀.png', '.hidden', 'a..b', "it's (1), [2] & {3}=4"])('accepts %j', (path) => {
+    expect(checkNewArtifactPath(path)).toBe(path);
+  });
+
+  it('still lets checkArtifactPath name existing files with such names, to read or delete them', () => {
+    expect(checkArtifactPath('old/CON')).toBe('old/CON');
+    expect(checkArtifactPath('old/a:b.txt')).toBe('old/a:b.txt');
   });
 });

@@ -40,6 +40,14 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 const text = async (store: ArtifactStore, path: string) => (await buffer((await store.read(path)).stream)).toString();
 
 describe.each(artifactBackends())('artifact store behaviour ($name)', (backend) => {
+  it('refuses to create names Windows or macOS cannot hold, in any segment, and writes nothing', async () => {
+    const store = open(backend);
+    for (const path of ['run/CON', 'run/aux/x.txt', 'run/nul.txt', 'run/a:b', 'run/q|.txt', 'run/dir./x', 'run/x ']) {
+      await expect(store.write(path, Buffer.from('x')), path).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('Windows or macOS cannot store') });
+    }
+    expect(await store.list('run')).toEqual([]);
+  });
+
   it('writes into new folders and reads back what it wrote', async () => {
     const store = open(backend);
     expect(await store.write('1/0123abcd/artifacts/model/MLmodel', Buffer.from('flavors: {}\n'))).toEqual({ bytes: 12 });

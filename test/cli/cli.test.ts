@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,55 @@ describe('flowdesk serve', () => {
     const unknown = flowdesk(['serve', '--bogus']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/Usage/);
+  });
+});
+
+describe('flowdesk serve upload limits', () => {
+  const put = (url: string, name: string, bytes: number) =>
+    fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/${name}`, { method: 'PUT', body: Buffer.alloc(bytes) });
+
+  it('caps each upload at --max-upload-size, refusing a larger file with 507', async () => {
+    const s = serve(['--port', '0', '--data-dir', tempDir(), '--max-upload-size', '1KiB']);
+    const url = await s.ready;
+    try {
+      expect((await put(url, 'fits.bin', 1024)).status).toBe(200);
+      const refused = await put(url, 'big.bin', 1025);
+      expect(refused.status).toBe(507);
+      expect(((await refused.json()) as { message: string }).message).toContain('larger than the 1.0 KiB (1024 bytes) one upload may store');
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  });
+
+  it('reads the cap and the reserve from settings.json, the option winning over the file', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ maxUploadBytes: 10, freeSpaceReserveBytes: 2 ** 52 }));
+    const fromFile = serve(['--port', '0', '--data-dir', dataDir]);
+    try {
+      const url = await fromFile.ready;
+      const refused = await put(url, 'a.bin', 5);
+      expect(refused.status).toBe(507);
+      expect(((await refused.json()) as { message: string }).message).toMatch(/^Not enough free disk space/);
+    } finally {
+      fromFile.child.kill('SIGTERM');
+      await fromFile.exited;
+    }
+    const overridden = serve(['--port', '0', '--data-dir', dataDir, '--free-space-reserve', '0']);
+    try {
+      const url = await overridden.ready;
+      expect((await put(url, 'a.bin', 5)).status).toBe(200);
+      expect(((await (await put(url, 'b.bin', 11)).json()) as { message: string }).message).toContain('larger than the 10 bytes one upload may store');
+    } finally {
+      overridden.child.kill('SIGTERM');
+      await overridden.exited;
+    }
+  });
+
+  it('rejects a size it cannot read', () => {
+    const result = flowdesk(['serve', '--port', '0', '--data-dir', tempDir(), '--max-upload-size', '20 gigs']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("--max-upload-size must be a size like 20GiB, 512MiB or a number of bytes, got '20 gigs'");
   });
 });
 

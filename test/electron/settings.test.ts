@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '#core/api/settings-contract.ts';
 import { defaultDataDir, userDataDir } from '#core/cli/data-dir.ts';
+import { openFlowdesk } from '#core/flowdesk.ts';
 import { LOCATION_FILE, resolveDataDir, setDataDir } from '#core/settings/data-location.ts';
 import { createSettingsStore, readSettingsFile } from '#core/settings/settings-store.ts';
 import { clientOver, TRANSPORTS } from '../helpers/transports.ts';
@@ -59,6 +60,18 @@ describe('the settings file', () => {
     ]);
     writeFileSync(join(dir, 'settings.json'), '{not json');
     expect(readSettingsFile(dir, warn)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('keeps the upload limits, which only the file sets, when the window changes other settings', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ maxUploadBytes: 1024, freeSpaceReserveBytes: 0 }));
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      await fd.handlers['settings.update']({ theme: 'dark' });
+      expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ theme: 'dark', maxUploadBytes: 1024, freeSpaceReserveBytes: 0 });
+    } finally {
+      await fd.close();
+    }
   });
 });
 

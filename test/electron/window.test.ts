@@ -51,8 +51,10 @@ describe('the window', () => {
     expect(isAppUrl('http://127.0.0.1:5000/')).toBe(false);
   });
 
-  it('uses the strict CSP of the served window: its own scripts only, no framing', () => {
-    expect(UI_CSP).toBe("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'");
+  it('uses the strict CSP of the served window: its own scripts only, no framing, no base URL or form target', () => {
+    expect(UI_CSP).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
   });
 });
 

@@ -6,7 +6,7 @@ import { createClient, type Client } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer, type RunningServer } from '#core/server/server.ts';
+import { startServer, type RunningServer, type ServerLimits } from '#core/server/server.ts';
 import { testCatalogOption } from './postgres.ts';
 
 export interface TestServer {
@@ -24,6 +24,8 @@ interface ServerChoices {
   token?: string;
   artifacts?: string;
   execution?: ExecutionPolicy;
+  /** Timeouts and size limits for the server (`ServerLimits`); defaults otherwise. */
+  limits?: Partial<ServerLimits>;
 }
 
 /**
@@ -65,7 +67,7 @@ export function serverForFile(options: ServerChoices = {}): () => TestServer {
 async function openServer(options: ServerChoices, keep: 'test' | 'file'): Promise<TestServer & { close: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowdesk-test-'));
   const fd = await openFlowdesk({ dataDir, catalog: await testCatalogOption(keep), artifacts: options.artifacts, execution: options.execution });
-  const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined });
+  const server = await startServer({ flowdesk: fd, port: 0, token: options.token, version: 'test', log: () => undefined, limits: options.limits });
   const close = async () => {
     await server.close();
     await fd.close();

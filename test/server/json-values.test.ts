@@ -1,0 +1,152 @@
+/**
+ * Values are not silently altered: a body that is not UTF-8, holds a lone surrogate or gives a key
+ * twice is refused; numeric fields take decimal numbers only; Python's bare NaN and Infinity
+ * tokens (what `json.dumps` writes) are read as MLflow's server reads them.
+ */
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../helpers/server.ts';
+import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
+
+const API = '/api/2.0/mlflow';
+
+/** POSTs a body given as exact bytes or text, and returns the status and the raw answer. */
+async function post(url: string, path: string, body: string | Buffer): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${url}${API}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+async function newRun(url: string): Promise<string> {
+  const { text } = await post(url, '/runs/create', '{"experiment_id":"0"}');
+  return (JSON.parse(text) as { run: { info: { run_id: string } } }).run.info.run_id;
+}
+
+async function history(url: string, runId: string, key: string): Promise<string> {
+  return (await fetch(`${url}${API}/metrics/get-history?run_id=${runId}&metric_key=${encodeURIComponent(key)}`)).text();
+}
+
+describe('a JSON body that is not plain Unicode JSON', () => {
+  it('is refused with 400 when it is not valid UTF-8, and nothing is created', async () => {
+    const { url, api } = await startTestServer();
+    const body = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const { status, text } = await post(url, '/experiments/create', body);
+    expect(status).toBe(400);
+    expect(JSON.parse(text)).toEqual({ error_code: 'BAD_REQUEST', message: 'Malformed JSON body: it is not valid UTF-8' });
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments).toHaveLength(1);
+  });
+
+  it('is refused with 400 when an escape makes a lone surrogate, in a value or a key', async () => {
+    const { url, api } = await startTestServer();
+    for (const body of ['{"name":"a\\ud800"}', '{"name":"a\\udfffb"}', '{"name":"x","tags":[{"key":"\\ud83d","value":"v"}]}']) {
+      const { status, text } = await post(url, '/experiments/create', body);
+      expect({ body, status }).toEqual({ body, status: 400 });
+      expect(JSON.parse(text).message).toMatch(/unpaired surrogate/);
+    }
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments).toHaveLength(1);
+  });
+
+  it('accepts escaped surrogate pairs, which are ordinary characters', async () => {
+    const { url, api } = await startTestServer();
+    expect((await post(url, '/experiments/create', '{"name":"smile \\ud83d\\ude00"}')).status).toBe(200);
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments.map((e) => e.name)).toContain('smile 😀');
+  });
+
+  it('is refused with 400 when an object gives a key twice, however the key is spelled', async () => {
+    const { url, api } = await startTestServer();
+    for (const body of ['{"name":"a","name":"b"}', '{"name":"a","n\\u0061me":"b"}', '{"name":"x","tags":[{"key":"k","value":"1","value":"2"}]}']) {
+      const { status, text } = await post(url, '/experiments/create', body);
+      expect({ body, status }).toEqual({ body, status: 400 });
+      expect(JSON.parse(text).message).toMatch(/appears twice in one object/);
+    }
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments).toHaveLength(1);
+  });
+
+  it('accepts the same key in different objects', async () => {
+    const { url } = await startTestServer();
+    const body = '{"name":"twins","tags":[{"key":"a","value":"1"},{"key":"b","value":"2"}]}';
+    expect((await post(url, '/experiments/create', body)).status).toBe(200);
+  });
+});
+
+describe('numbers', () => {
+  it.each(['"0x10"', '"0b11"', '"0o7"', '"1e"', '" 12 "', '""', '"1_000"', '"12abc"', 'true'])('refuses the metric value %s with 400', async (value) => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    const { status, text } = await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"m","value":${value},"timestamp":1}`);
+    expect(status).toBe(400);
+    expect(JSON.parse(text).error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(JSON.parse(await history(url, runId, 'm'))).toEqual({});
+  });
+
+  it.each(['"0x10"', '"0b11"', '" 12 "', '""', '"1e3"', '"12.5"', '"+1"'])('refuses the integer timestamp and step %s with 400', async (value) => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    for (const field of ['timestamp', 'step']) {
+      const fields = { run_id: `"${runId}"`, key: '"m"', value: '1', timestamp: '1', step: '0', [field]: value };
+      const body = `{${Object.entries(fields)
+        .map(([k, v]) => `"${k}":${v}`)
+        .join(',')}}`;
+      const { status } = await post(url, '/runs/log-metric', body);
+      expect({ field, status }).toEqual({ field, status: 400 });
+    }
+  });
+
+  it('accepts decimal strings, as protobuf JSON allows quoted numbers', async () => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    for (const [value, step] of [['"12"', '"1"'], ['"1.5e3"', '2'], ['"-0.25"', '"3"']]) {
+      expect((await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"m","value":${value},"timestamp":"7","step":${step}}`)).status).toBe(200);
+    }
+    const { metrics } = JSON.parse(await history(url, runId, 'm')) as { metrics: { value: number; step: number }[] };
+    expect(metrics.map((m) => [m.step, m.value])).toEqual([
+      [1, 12],
+      [2, 1500],
+      [3, -0.25],
+    ]);
+  });
+
+  it("reads Python's bare NaN, Infinity and -Infinity tokens as MLflow's server does", async () => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    // What Python's json.dumps writes for float('nan') and float('inf').
+    const body = `{"run_id": "${runId}", "metrics": [{"key": "a", "value": NaN, "timestamp": 1, "step": 0}, {"key": "b", "value": Infinity, "timestamp": 1, "step": 0}, {"key": "c", "value": -Infinity, "timestamp": 1, "step": 0}], "params": [{"key": "p", "value": "NaN stays text"}]}`;
+    expect((await post(url, '/runs/log-batch', body)).status).toBe(200);
+    const values = await Promise.all(['a', 'b', 'c'].map(async (key) => (JSON.parse(await history(url, runId, key)) as { metrics: { value: unknown }[] }).metrics[0]!.value));
+    expect(values).toEqual(['NaN', 'Infinity', '-Infinity']);
+    const run = (await (await fetch(`${url}${API}/runs/get?run_id=${runId}`)).json()) as { run: { data: { params: { value: string }[] } } };
+    expect(run.run.data.params[0]!.value).toBe('NaN stays text');
+  });
+
+  it('refuses bare NaN where an integer belongs, and misspelled tokens as malformed JSON', async () => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    expect((await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"m","value":1,"timestamp":NaN}`)).status).toBe(400);
+    for (const token of ['nan', 'Inf', 'NaNa', '+Infinity']) {
+      const { status, text } = await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"m","value":${token},"timestamp":1}`);
+      expect({ token, status }).toEqual({ token, status: 400 });
+      expect(JSON.parse(text).message).toMatch(/^Malformed JSON body/);
+    }
+  });
+});
+
+describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('a Python script posting json.dumps output with requests', () => {
+  it('logs NaN and infinities as json.dumps writes them, and reads them back through MLflow', async () => {
+    const { url } = await startTestServer();
+    const out = await runPython<{ status: number; body: string; values: string[] }>(
+      '2.12.2',
+      url,
+      `
+import json, os, requests, mlflow
+base = os.environ["MLFLOW_TRACKING_URI"]
+run = mlflow.MlflowClient().create_run("0")
+metrics = [{"key": k, "value": v, "timestamp": 1, "step": 0} for k, v in [("a", float("nan")), ("b", float("inf")), ("c", float("-inf"))]]
+body = json.dumps({"run_id": run.info.run_id, "metrics": metrics})
+response = requests.post(base + "/api/2.0/mlflow/runs/log-batch", data=body, headers={"Content-Type": "application/json"})
+values = [mlflow.MlflowClient().get_metric_history(run.info.run_id, k)[0].value for k in "abc"]
+print(json.dumps({"status": response.status_code, "body": body, "values": [repr(v) for v in values]}))
+`,
+    );
+    expect(out.body).toContain('"value": NaN');
+    expect(out.status).toBe(200);
+    expect(out.values).toEqual(['nan', 'inf', '-inf']);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Bodies over a limit, on every kind of route, sent every way a client (or an attacker) can send
+ * them: each gets its answer, and the server keeps serving. Slow and idle connections are cut,
+ * while uploads and event streams that keep going are not. Every response carries nosniff. Raw
+ * sockets, so the test controls the chunking and can stop or vanish mid-request.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { UI_CSP } from '#core/server/ui-routes.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+const MiB = 1024 * 1024;
+
+/** How a test client sends a body. */
+type Mode = 'announced' | 'chunked' | 'aborted' | 'stalled';
+
+interface RawResult {
+  /** The status line's code, or 0 when the connection ended without an answer. */
+  status: number;
+  /** Whether the server closed the connection (rather than the client). */
+  closedByServer: boolean;
+}
+
+/**
+ * Sends `head` and a body of `bytes` bytes on a fresh socket. `announced` and `chunked` send the
+ * whole body then read the answer; `aborted` sends half and destroys the socket; `stalled` sends
+ * past the limit, then keeps the connection open sending nothing, until the server closes it.
+ */
+function send(port: number, request: string, headers: Record<string, string>, bytes: number, mode: Mode): Promise<RawResult> {
+  const chunked = mode === 'chunked' || mode === 'stalled';
+  // A stalled client announces more than it sends and stops: only the server can end it.
+  const head = `${request} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}${chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${bytes}\r\n`}\r\n`;
+  const piece = Buffer.alloc(MiB, 0x20);
+  const frame = (data: Buffer) => (chunked ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data);
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    let clientClosing = false;
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      resolve({ status: match ? Number(match[1]) : 0, closedByServer: !clientClosing });
+    });
+    void (async () => {
+      socket.write(head);
+      const sendBytes = mode === 'aborted' ? bytes / 2 : bytes;
+      for (let sent = 0; sent < sendBytes && !socket.destroyed; sent += piece.length) {
+        const data = piece.subarray(0, Math.min(piece.length, sendBytes - sent));
+        if (!socket.write(frame(data))) await new Promise((r) => socket.once('drain', r).once('close', r));
+      }
+      if (mode === 'aborted') {
+        clientClosing = true;
+        socket.destroy();
+      } else if (mode === 'announced' || mode === 'chunked') {
+        if (mode === 'chunked') socket.write('0\r\n\r\n');
+        // Read the answer, then hang up like a client done with its connection.
+        const done = () => {
+          clientClosing = true;
+          socket.end();
+        };
+        if (answer.includes('\r\n\r\n')) done();
+        else socket.once('data', done);
+      }
+    })();
+  });
+}
+
+describe('a request body over a limit', () => {
+  it('gets its answer on every route, sent whole, chunked, aborted or stalled, and the server keeps serving', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    onTestFinished(() => void process.off('uncaughtException', onUncaught));
+    // Small limits, so the cases run in moments: no waiting out a production-sized timeout.
+    const { url, server, api, fd } = await startTestServer({ limits: { discardTimeoutMs: 200, maxUploadBytes: 12 * MiB } });
+    const { run } = await api.call('runs.create', {});
+    const json = { 'Content-Type': 'application/json' };
+    const routes: { name: string; request: string; headers: Record<string, string>; bytes: number; status: number }[] = [
+      { name: 'MLflow JSON', request: 'POST /api/2.0/mlflow/experiments/create', headers: json, bytes: 9 * MiB, status: 413 },
+      { name: 'MLflow JSON (ajax)', request: 'POST /ajax-api/2.0/mlflow/runs/log-batch', headers: json, bytes: 9 * MiB, status: 413 },
+      { name: 'contract', request: 'POST /api/flowdesk/v1/call/experiments.search', headers: json, bytes: 9 * MiB, status: 413 },
+      { name: 'upload helper', request: `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run.info.runId}&path=big.bin`, headers: {}, bytes: 11 * MiB, status: 413 },
+      { name: 'artifact proxy PUT', request: `PUT /api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/big.bin`, headers: {}, bytes: 13 * MiB, status: 507 },
+      { name: 'multipart', request: 'POST /api/2.0/mlflow-artifacts/mpu/create/0/x/artifacts/big.bin', headers: json, bytes: 9 * MiB, status: 501 },
+      { name: 'unknown route', request: 'POST /api/2.0/mlflow/no-such-route', headers: {}, bytes: 9 * MiB, status: 404 },
+    ];
+    for (const route of routes) {
+      for (const mode of ['announced', 'chunked', 'aborted', 'stalled'] as const) {
+        const result = await send(server.port, route.request, route.headers, route.bytes, mode);
+        const where = `${route.name}, ${mode}`;
+        if (mode === 'aborted') expect(result.closedByServer, where).toBe(false);
+        else expect({ where, status: result.status }).toEqual({ where, status: route.status });
+        if (mode === 'stalled') expect(result.closedByServer, where).toBe(true);
+        const health = await fetch(`${url}/health`);
+        expect({ where, health: health.status }).toEqual({ where, health: 200 });
+      }
+    }
+    expect(uncaught).toEqual([]);
+    expect(await fd.artifacts.du('')).toBe(0);
+  });
+});
+
+/** Opens a socket, runs `talk` on it, and resolves with what the server sent once the server closes it. */
+function untilServerCloses(port: number, talk: (socket: net.Socket) => void): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => talk(socket));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+describe('slow and idle connections', () => {
+  it('cuts a connection whose headers never finish', async () => {
+    const { server } = await startTestServer({ limits: { headersTimeoutMs: 300, connectionsCheckIntervalMs: 50 } });
+    const answer = await untilServerCloses(server.port, (socket) => socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('cuts a connection trickling its headers a byte at a time (slowloris)', async () => {
+    const { server } = await startTestServer({ limits: { headersTimeoutMs: 300, connectionsCheckIntervalMs: 50 } });
+    const answer = await untilServerCloses(server.port, (socket) => {
+      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      const trickle = setInterval(() => (socket.destroyed ? clearInterval(trickle) : socket.write('X')), 20);
+      socket.on('close', () => clearInterval(trickle));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('cuts a connection that goes silent in the middle of a body', async () => {
+    const { server, fd } = await startTestServer({ limits: { idleTimeoutMs: 300 } });
+    await untilServerCloses(server.port, (socket) =>
+      socket.write('PUT /api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/half.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nonly ten b'),
+    );
+    expect(await fd.artifacts.du('')).toBe(0);
+  });
+
+  it('keeps an upload going for longer than the idle and headers timeouts while its bytes flow', async () => {
+    const { server, fd } = await startTestServer({ limits: { idleTimeoutMs: 300, headersTimeoutMs: 300, connectionsCheckIntervalMs: 50 } });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: '/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/slow.txt' }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      void (async () => {
+        // Ten pieces 100 ms apart: a second in all, never 300 ms silent.
+        for (let i = 0; i < 10; i++) {
+          req.write(`piece ${i}\n`);
+          await delay(100);
+        }
+        req.end();
+      })();
+    });
+    expect(status).toBe(200);
+    expect(await fd.artifacts.du('0/r/artifacts/slow.txt')).toBe(80);
+  });
+
+  it('keeps an event stream open past the headers and keep-alive timeouts', async () => {
+    const { url, fd } = await startTestServer({ limits: { headersTimeoutMs: 200, keepAliveTimeoutMs: 200, connectionsCheckIntervalMs: 50 } });
+    const controller = new AbortController();
+    onTestFinished(() => controller.abort());
+    const response = await fetch(`${url}/api/flowdesk/v1/events`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await delay(800);
+    fd.events.publish({ type: 'run.updated', experimentId: '0', runId: 'r' });
+    let text = '';
+    while (!text.includes('run.updated')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('event: run.updated');
+  });
+});
+
+describe('response headers', () => {
+  it('carry nosniff on every response: answers, errors, refusals, files, the window and event streams', async () => {
+    const { server, api, fd } = await startTestServer();
+    const { run } = await api.call('runs.create', {});
+    await fd.artifacts.write(`0/${run.info.runId}/artifacts/a.txt`, Buffer.from('a'));
+    const raw = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        let answered = false;
+        const req = http.request({ host: '127.0.0.1', port: server.port, method, path, headers }, (res) => {
+          answered = true;
+          resolve(res);
+          res.destroy();
+        });
+        // Destroying the response mid-stream (the event stream never ends) resets the request.
+        req.on('error', (err) => (answered ? undefined : reject(err)));
+        req.end(body);
+      });
+    const cases: [string, () => Promise<http.IncomingMessage>][] = [
+      ['health', () => raw('GET', '/health')],
+      ['version', () => raw('GET', '/version')],
+      ['MLflow answer', () => raw('GET', `/api/2.0/mlflow/runs/get?run_id=${run.info.runId}`)],
+      ['unknown route', () => raw('GET', '/api/2.0/mlflow/nope')],
+      ['malformed JSON', () => raw('POST', '/api/2.0/mlflow/experiments/create', { 'content-type': 'application/json' }, '{')],
+      ['foreign Host', () => raw('GET', '/health', { host: 'evil.example' })],
+      ['undecodable URL', () => raw('GET', '/api/2.0/mlflow-artifacts/artifacts/%E0%A4%A')],
+      ['artifact file', () => raw('GET', `/api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/a.txt`)],
+      ['the window', () => raw('GET', '/', { accept: 'text/html' })],
+      ['event stream', () => raw('GET', '/api/flowdesk/v1/events')],
+    ];
+    for (const [name, send] of cases) {
+      const res = await send();
+      expect({ name, nosniff: res.headers['x-content-type-options'] }).toEqual({ name, nosniff: 'nosniff' });
+    }
+  });
+
+  it('give the window a CSP with no base URL and no form target', async () => {
+    const { url } = await startTestServer();
+    const response = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toBe(UI_CSP);
+    expect(csp.split(';').map((d) => d.trim())).toEqual(expect.arrayContaining(["base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]));
+  });
+});
