@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { mlflowPost } from '../helpers/server.ts';
+import { freePort, listening, touchingProject } from '../helpers/side-effects.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
 import { eventually } from '../projects/project-helpers.ts';
@@ -32,34 +32,6 @@ async function serve(extraArgs: string[], env: NodeJS.ProcessEnv = process.env) 
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
   return { url, dataDir, api: createClient(createHttpTransport({ baseUrl: url, fetch })) };
-}
-
-/** A folder without MLproject, and the file its command would create. */
-function touchingProject(): { dir: string; marker: string } {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'README.md'), 'a folder of scripts\n');
-  return { dir, marker: join(tempDir(), 'ran') };
-}
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Whether something accepts connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const OFF = 'Running projects and serving models from the browser is off. To allow them, restart the server with: flowdesk serve --allow-run';

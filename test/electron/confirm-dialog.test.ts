@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { MessageBoxOptions } from 'electron';
 import { describe, expect, it, onTestFinished, vi, type Mock } from 'vitest';
@@ -7,6 +6,7 @@ import { startDesktopApp } from '../../electron/main/desktop-app.ts';
 import { createWindowApi } from '../../electron/preload/window-api.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { dist, fakeElectron } from '../helpers/fake-electron.ts';
+import { freePort, listening, touchingProject } from '../helpers/side-effects.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
 import { eventually } from '../projects/project-helpers.ts';
@@ -37,31 +37,6 @@ async function startApp(answer: number) {
   });
   const api = createWindowApi({ ipcRenderer: fake.ipc.ipcRenderer, getPathForFile: () => '' });
   return { fake, app, api, asked };
-}
-
-function touchingProject(): { dir: string; marker: string } {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'README.md'), 'a folder of scripts\n');
-  return { dir, marker: join(tempDir(), 'ran') };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 describe('the desktop app confirming code it runs', () => {

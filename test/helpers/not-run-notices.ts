@@ -9,6 +9,6 @@ export default function setup(): void {
   if (S3_NOT_RUN_REASON) console.log(`S3 artifact suites did not run: ${S3_NOT_RUN_REASON}`);
   if (PYTHON_CLIENTS_NOT_RUN_REASON) {
     if (PYTHON_CLIENTS_REQUIRED) throw new Error(`The real MLflow client suites must run here: ${PYTHON_CLIENTS_NOT_RUN_REASON}`);
-    console.log(`Real MLflow client suites (test/mlflow-python) did not run: ${PYTHON_CLIENTS_NOT_RUN_REASON}`);
+    console.log(`Real MLflow client suites (test/mlflow-python, the Python model-serving tests) did not run: ${PYTHON_CLIENTS_NOT_RUN_REASON}`);
   }
 }
