@@ -40,7 +40,8 @@ describe('long values in the window', () => {
     await page.goto(`${served.url}/#/experiments/${experimentId}`);
     const row = page.locator('[role="row"]', { hasText: 'wordy' });
     await expect.poll(() => row.count()).toBe(1);
-    expect(await row.textContent()).toContain(LONG_PARAM);
+    // The param column arrives with the experiment's keys, after the row itself.
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain(LONG_PARAM);
 
     await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);
     await expect.poll(async () => (await page.locator('main').textContent()) ?? '').toContain(LONG_PARAM);
