@@ -18,6 +18,7 @@
  *   summaries), in the source's batches, streamed: memory stays flat whatever the history length.
  */
 import type { LoggedModelStatus, ModelStage, Tag } from '#core/api/entities.ts';
+import type { ImportProgress, ImportSummary } from '#core/api/imports-contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
@@ -28,6 +29,7 @@ import { resolveModelSource } from '#core/registry/model-source.ts';
 import { osUser } from '#core/registry/registry-work.ts';
 import { addDatasetInputs, addMissingParams, addMissingTags, insertRecordedRun } from '#core/tracking/imported-run.ts';
 import { writeMetrics } from '#core/tracking/metric-writer.ts';
+export type { ImportProgress, ImportSummary } from '#core/api/imports-contract.ts';
 import type { ImportSource, SourceArtifact, SourceExperiment, SourceLoggedModel, SourceProblem, SourceRegisteredModel, SourceRun } from './import-source.ts';
 
 /** Where an import writes: the parts of an open Flowdesk it needs. */
@@ -35,21 +37,6 @@ export interface ImportTarget {
   catalog: Catalog;
   artifacts: ArtifactStore;
   events: EventBus;
-}
-
-/** How far an import got; sent as it goes. */
-export interface ImportProgress {
-  phase: 'runs' | 'models' | 'registry' | 'done';
-  experiments: number;
-  /** Runs finished (imported, or found already there). */
-  runs: number;
-  /** Metric points read from the source so far. */
-  points: number;
-  /** Artifact files and bytes stored (or linked) so far. */
-  files: number;
-  bytes: number;
-  /** What is being imported now: `experiment/run name`. */
-  current?: string;
 }
 
 export interface ImportOptions {
@@ -90,26 +77,6 @@ export function createProblemLog(): ProblemLog {
       return count;
     },
   };
-}
-
-/** What an import did, for the summary. */
-export interface ImportSummary {
-  source: string;
-  experiments: { created: number; matched: number };
-  /** Ids (here) of the experiments runs went into, first one first: what to open afterwards. */
-  experimentIds: string[];
-  runs: { imported: number; alreadyThere: number };
-  /** Points read from the source, and those that were new here. */
-  points: { read: number; added: number };
-  /** Artifact files stored (copied or linked), their bytes, and files that were already there. */
-  files: { stored: number; linked: number; bytes: number; alreadyThere: number };
-  loggedModels: { imported: number; alreadyThere: number };
-  registeredModels: { created: number; matched: number };
-  versions: { imported: number; alreadyThere: number };
-  aliases: number;
-  /** What was skipped and why (at most MAX_PROBLEMS; `problemCount` has them all). */
-  problems: SourceProblem[];
-  problemCount: number;
 }
 
 /** Progress events at most this often (ms) while points stream. */
