@@ -11,11 +11,30 @@ export type FetchLike = (
   init: { method: string; headers: Record<string, string>; body?: string },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
-/** Encodes non-finite numbers as MLflow does ("NaN", "Infinity", "-Infinity"). */
+/**
+ * JSON for the wire. Non-finite numbers are encoded as MLflow does ("NaN", "Infinity",
+ * "-Infinity"; JSON.stringify alone would write null), and -0 as `-0.0` (JSON.stringify writes
+ * `0`; Python reads `-0` as the integer 0, but `-0.0` as the float -0.0, as MLflow writes it).
+ */
 export function toWireJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v,
-  );
+  let negativeZeros = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number') return v;
+    if (Object.is(v, -0)) negativeZeros = true;
+    return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  });
+  if (!negativeZeros) return text;
+  // JSON.stringify cannot write -0.0 itself: write a placeholder string for it and then swap
+  // the placeholder, quotes included, for -0.0. The placeholder is chosen so that it occurs
+  // nowhere in the text, so every occurrence in the second text is one of ours.
+  let placeholder = '-0.0';
+  while (text.includes(placeholder)) placeholder += '~';
+  const marked = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number') return v;
+    if (Object.is(v, -0)) return placeholder;
+    return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  });
+  return marked.split(JSON.stringify(placeholder)).join('-0.0');
 }
 
 export interface HttpTransportOptions {

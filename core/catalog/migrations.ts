@@ -393,6 +393,16 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    description: 'metrics: -0 kept, as a flag beside the value (SQLite stores -0.0 in a REAL column as 0)',
+    async up(db) {
+      // Adding a column with a constant default rewrites no rows on either dialect.
+      for (const table of ['metrics', 'metric_series', 'logged_model_metrics']) {
+        await db.schema.alterTable(table).addColumn('negative_zero', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      }
+      await db.schema.alterTable('metric_buckets').addColumn('negative_zeros', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -62,6 +62,8 @@ export interface MetricSeriesTable {
   key: string;
   value: number;
   is_nan: number;
+  /** 1 when the value is -0 (stored as 0): see `toStoredValue`. */
+  negative_zero: Generated<number>;
   timestamp: number;
   step: number;
   point_count: number;
@@ -70,13 +72,17 @@ export interface MetricSeriesTable {
   max_step: number;
 }
 
-/** Full metric history. NaN is stored as value 0 with is_nan 1 (SQL has no NaN). */
+/**
+ * Full metric history. NaN is stored as value 0 with is_nan 1 (SQL has no NaN), -0 as value 0
+ * with negative_zero 1 (SQLite keeps no sign on a zero): see `toStoredValue`.
+ */
 export interface MetricsTable {
   series_id: number;
   step: number;
   timestamp: number;
   value: number;
   is_nan: number;
+  negative_zero: Generated<number>;
 }
 
 /**
@@ -96,6 +102,8 @@ export interface MetricBucketsTable {
   last_step: number;
   last_timestamp: number;
   last_value: number;
+  /** Which of min (1), max (2), first_value (4) and last_value (8) are -0, stored as 0. */
+  negative_zeros: Generated<number>;
 }
 
 export interface DatasetsTable {
@@ -201,6 +209,8 @@ export interface LoggedModelMetricsTable {
   key: string;
   value: number;
   is_nan: number;
+  /** 1 when the value is -0 (stored as 0): see `toStoredValue`. */
+  negative_zero: Generated<number>;
   timestamp: number;
   step: number;
   run_id: string;

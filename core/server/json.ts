@@ -1,14 +1,11 @@
 /**
  * JSON for the wire. JSON has no NaN or Infinity; MLflow sends them as the strings "NaN",
- * "Infinity" and "-Infinity", and so do we (JSON.stringify alone would write null).
+ * "Infinity" and "-Infinity", and so do we (JSON.stringify alone would write null). A -0 is
+ * written as -0.0, which MLflow's clients read back as -0.0 (JSON.stringify alone writes 0).
  */
-function replacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  }
-  return value;
-}
+import { toWireJson } from '#core/api/http-transport.ts';
 
+/** Serialises a response body; the same encoding as the contract's HTTP transport. */
 export function jsonStringify(value: unknown): string {
-  return JSON.stringify(value, replacer);
+  return toWireJson(value);
 }

@@ -25,6 +25,7 @@ import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
 import { registerUiRoutes } from './ui-routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { jsonStringify } from './json.ts';
+import { installBodyRate } from './body-rate.ts';
 
 export interface ServerOptions {
   flowdesk: Flowdesk;
@@ -62,6 +63,14 @@ export interface ServerLimits {
   discardTimeoutMs: number;
   /** How many bytes of a refused body are read and dropped before the connection is cut. */
   discardBytes: number;
+  /** Time any request body gets before `minBodyBytesPerSecond` applies (body-rate.ts). */
+  bodyGraceMs: number;
+  /**
+   * Mean rate below which a request body is answered 408 and its connection cut, once
+   * `bodyGraceMs` has passed: a body of N bytes must be whole within bodyGraceMs + N / rate.
+   * 0 turns the rule off.
+   */
+  minBodyBytesPerSecond: number;
   /** Largest file one artifact upload may write. */
   maxUploadBytes: number;
   /** Free space an artifact upload must leave on the disk holding the artifacts (a local store only). */
@@ -69,8 +78,11 @@ export interface ServerLimits {
 }
 
 /**
- * No overall deadline for a whole request: a 20 GiB artifact upload may rightly take an hour.
- * A client must instead keep bytes flowing (idle timeout) and send its headers promptly.
+ * No fixed deadline for a whole request: a 20 GiB artifact upload may rightly take an hour.
+ * A client must instead send its headers promptly, keep bytes flowing (idle timeout), and keep
+ * its body at 64 KiB/s on average after 30 s (512 kbit/s: a poor mobile uplink still passes, a
+ * 20 GiB upload is allowed 91 hours, and a client trickling bytes to hold a connection is cut
+ * at 30 s).
  */
 export const DEFAULT_LIMITS: ServerLimits = {
   headersTimeoutMs: 30_000,
@@ -79,6 +91,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   connectionsCheckIntervalMs: 5_000,
   discardTimeoutMs: 30_000,
   discardBytes: 1024 * 1024 * 1024,
+  bodyGraceMs: 30_000,
+  minBodyBytesPerSecond: 64 * 1024,
   maxUploadBytes: 20 * 1024 ** 3,
   freeSpaceReserveBytes: 1024 ** 3,
 };
@@ -330,6 +344,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Before any route or refusal can answer: no response of this server is ever content-sniffed.
   app.addHook('onRequest', async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'));
+  installBodyRate(app, limits, (reply, message) => {
+    reply.header('connection', 'close');
+    sendError(reply, 408, 'REQUEST_LIMIT_EXCEEDED', message);
+  });
   installManners(app, { host });
   installAuth(app, {
     db: options.flowdesk.catalog.db,

@@ -15,6 +15,7 @@ import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { Database } from '#core/catalog/schema.ts';
 import { storePathIn } from './artifact-locations.ts';
+import { fromStoredValue, toStoredValue } from './mappers.ts';
 import { searchLoggedModels } from './logged-models-search.ts';
 import { randomRunName } from './run-names.ts';
 import { getExperimentRow, getRunRow } from './tracking-service.ts';
@@ -104,7 +105,7 @@ async function loadModels(db: Db, rows: LoggedModelRow[]): Promise<LoggedModel[]
     for (const m of metrics) {
       const metric: LoggedModelMetric = {
         key: m.key,
-        value: m.is_nan ? Number.NaN : m.value,
+        value: fromStoredValue(m),
         timestamp: Number(m.timestamp),
         step: Number(m.step),
         modelId: m.model_id,
@@ -367,9 +368,7 @@ export function createLoggedModelsService(deps: LoggedModelDeps): LoggedModelHan
         const rows = input.metrics.map((m) => ({
           model_id: model.model_id,
           key: m.key,
-          // SQL has no NaN: store 0 with a flag, as the run metric tables do.
-          value: Number.isNaN(m.value) ? 0 : m.value,
-          is_nan: Number.isNaN(m.value) ? 1 : 0,
+          ...toStoredValue(m.value),
           timestamp: m.timestamp,
           step: m.step,
           run_id: m.runId ?? '',

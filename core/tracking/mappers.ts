@@ -33,6 +33,30 @@ export function toRunInfo(row: RunRow): RunInfo {
   return info;
 }
 
-export function toLatestMetric(row: { key: string; value: number; is_nan: number; timestamp: number; step: number }): Metric {
-  return { key: row.key, value: row.is_nan ? Number.NaN : row.value, timestamp: Number(row.timestamp), step: Number(row.step) };
+/** How a metric value sits in the catalog's `value`, `is_nan` and `negative_zero` columns. */
+export interface StoredValue {
+  value: number;
+  is_nan: number;
+  negative_zero: number;
+}
+
+/**
+ * The columns for a metric value. SQL has no NaN, so NaN is stored as 0 with `is_nan` set, as
+ * MLflow does. SQLite stores -0.0 in a REAL column as the integer 0, so -0 is stored as 0 with
+ * `negative_zero` set, on both dialects: every comparison and order, where -0 equals 0, works on
+ * `value` unchanged, and only reading a value back needs the flag.
+ */
+export function toStoredValue(value: number): StoredValue {
+  if (Number.isNaN(value)) return { value: 0, is_nan: 1, negative_zero: 0 };
+  if (Object.is(value, -0)) return { value: 0, is_nan: 0, negative_zero: 1 };
+  return { value, is_nan: 0, negative_zero: 0 };
+}
+
+/** The metric value that `toStoredValue` stored. */
+export function fromStoredValue(row: StoredValue): number {
+  return row.is_nan ? Number.NaN : row.negative_zero ? -0 : row.value;
+}
+
+export function toLatestMetric(row: StoredValue & { key: string; timestamp: number; step: number }): Metric {
+  return { key: row.key, value: fromStoredValue(row), timestamp: Number(row.timestamp), step: Number(row.step) };
 }

@@ -6,6 +6,7 @@
 import { invalid } from '#core/api/errors.ts';
 import type { MetricBucket } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { fromStoredValue } from './mappers.ts';
 import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
 import { LEVEL_WIDTHS } from './metric-writer.ts';
 
@@ -22,8 +23,6 @@ interface Cursor {
   v: number;
   n: number;
 }
-
-const fromStored = (value: number, isNan: number) => (isNan ? Number.NaN : value);
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -52,7 +51,7 @@ export async function readHistory(
 ): Promise<{ metrics: HistoryPoint[]; nextPageToken?: string }> {
   let query = db
     .selectFrom('metrics')
-    .select(['step', 'timestamp', 'value', 'is_nan'])
+    .select(['step', 'timestamp', 'value', 'is_nan', 'negative_zero'])
     .where('series_id', '=', seriesId)
     .orderBy('step')
     .orderBy('timestamp')
@@ -74,7 +73,7 @@ export async function readHistory(
   const page = rows.slice(0, maxResults);
   const last = page[page.length - 1];
   return {
-    metrics: page.map((r) => ({ key, value: fromStored(r.value, r.is_nan), timestamp: r.timestamp, step: r.step })),
+    metrics: page.map((r) => ({ key, value: fromStoredValue(r), timestamp: r.timestamp, step: r.step })),
     nextPageToken: rows.length > maxResults && last ? encodeCursor({ s: last.step, t: last.timestamp, v: last.value, n: last.is_nan }) : undefined,
   };
 }
@@ -120,14 +119,14 @@ export async function readSampled(db: Db, seriesId: number, range: SampleRange):
     if (lo > hi) return;
     const rows = await db
       .selectFrom('metrics')
-      .select(['step', 'timestamp', 'value'])
+      .select(['step', 'timestamp', 'value', 'is_nan', 'negative_zero'])
       .where('series_id', '=', seriesId)
       .where('step', '>=', lo)
       .where('step', '<=', hi)
       .where('is_nan', '=', 0)
       .execute();
     for (const r of rows) {
-      add(r.step, pointSummary(r.step, r.timestamp, r.value));
+      add(r.step, pointSummary(r.step, r.timestamp, fromStoredValue(r)));
     }
   };
 

@@ -6,7 +6,8 @@ import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
-import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
+import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
+import { mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -14,24 +15,20 @@ export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 1000;
 
-interface StoredPoint {
+interface StoredPoint extends StoredValue {
   step: number;
   timestamp: number;
-  value: number;
-  is_nan: number;
 }
 
-interface SeriesRow {
+interface SeriesRow extends StoredValue {
   id: number;
-  value: number;
-  is_nan: number;
   timestamp: number;
   step: number;
   min_step: number;
   max_step: number;
 }
 
-const SERIES_COLUMNS = ['id', 'key', 'value', 'is_nan', 'timestamp', 'step', 'min_step', 'max_step'] as const;
+const SERIES_COLUMNS = ['id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step', 'min_step', 'max_step'] as const;
 
 type Bucket = Summary & { level: number; bucket: number };
 
@@ -41,10 +38,7 @@ function compareLatest(a: StoredPoint, b: StoredPoint): number {
 }
 
 function toStored(m: Metric): StoredPoint {
-  // SQL has no NaN: store 0 with a flag, as MLflow does, so the point still has a key.
-  return Number.isNaN(m.value)
-    ? { step: m.step, timestamp: m.timestamp, value: 0, is_nan: 1 }
-    : { step: m.step, timestamp: m.timestamp, value: m.value, is_nan: 0 };
+  return { step: m.step, timestamp: m.timestamp, ...toStoredValue(m.value) };
 }
 
 /**
@@ -138,6 +132,7 @@ function placeholderSeries(runId: number, key: string) {
     key,
     value: 0,
     is_nan: 1,
+    negative_zero: 0,
     timestamp: Number.MIN_SAFE_INTEGER,
     step: Number.MIN_SAFE_INTEGER,
     point_count: 0,
@@ -150,7 +145,9 @@ function placeholderSeries(runId: number, key: string) {
 /** Compiled insert statements by dialect, row count and RETURNING; see `insertPoints`. */
 const insertSqlCache = new Map<string, string>();
 const INSERT_SQL_CACHE_SIZE = 64;
-const ZERO_ROW = { series_id: 0, step: 0, timestamp: 0, value: 0, is_nan: 0 };
+const ZERO_ROW = { series_id: 0, step: 0, timestamp: 0, value: 0, is_nan: 0, negative_zero: 0 };
+/** Columns per row of insertSql's statements. */
+const ROW_WIDTH = Object.keys(ZERO_ROW).length;
 
 /**
  * The SQL of a multi-row point insert, built by Kysely for this connection's dialect once per row
@@ -167,7 +164,7 @@ function insertSql(trx: Db, rows: number, returning: boolean): string {
       .insertInto('metrics')
       .values(Array.from({ length: rows }, () => ZERO_ROW))
       .onConflict((oc) => oc.doNothing());
-    text = returning ? insert.returning(['step', 'timestamp', 'value', 'is_nan']).compile().sql : insert.compile().sql;
+    text = returning ? insert.returning(['step', 'timestamp', 'value', 'is_nan', 'negative_zero']).compile().sql : insert.compile().sql;
     if (insertSqlCache.size >= INSERT_SQL_CACHE_SIZE) insertSqlCache.delete(insertSqlCache.keys().next().value!);
     insertSqlCache.set(key, text);
   }
@@ -199,13 +196,14 @@ async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[]): Pro
   for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
     const chunk = unique.slice(i, i + INSERT_CHUNK);
     // Parameters in the column order of insertSql's rows.
-    const parameters: number[] = new Array(chunk.length * 5);
+    const parameters: number[] = new Array(chunk.length * ROW_WIDTH);
     chunk.forEach((p, j) => {
-      parameters[j * 5] = row.id;
-      parameters[j * 5 + 1] = p.step;
-      parameters[j * 5 + 2] = p.timestamp;
-      parameters[j * 5 + 3] = p.value;
-      parameters[j * 5 + 4] = p.is_nan;
+      parameters[j * ROW_WIDTH] = row.id;
+      parameters[j * ROW_WIDTH + 1] = p.step;
+      parameters[j * ROW_WIDTH + 2] = p.timestamp;
+      parameters[j * ROW_WIDTH + 3] = p.value;
+      parameters[j * ROW_WIDTH + 4] = p.is_nan;
+      parameters[j * ROW_WIDTH + 5] = p.negative_zero;
     });
     const result = await trx.executeQuery<StoredPoint>(CompiledQuery.raw(insertSql(trx, chunk.length, !fresh), parameters));
     if (!fresh) inserted.push(...result.rows);
@@ -232,6 +230,7 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): P
     .set((eb) => ({
       value: latest.value,
       is_nan: latest.is_nan,
+      negative_zero: latest.negative_zero,
       timestamp: latest.timestamp,
       step: latest.step,
       point_count: eb('point_count', '+', inserted.length),
@@ -241,7 +240,7 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): P
     }))
     .where('id', '=', row.id)
     .execute();
-  Object.assign(row, { value: latest.value, is_nan: latest.is_nan, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
+  Object.assign(row, { value: latest.value, is_nan: latest.is_nan, negative_zero: latest.negative_zero, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
 }
 
 /** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
@@ -252,7 +251,7 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
       const id = `${level}:${bucket}`;
-      const point = pointSummary(p.step, p.timestamp, p.value);
+      const point = pointSummary(p.step, p.timestamp, fromStoredValue(p));
       const existing = fresh.get(id);
       if (existing) mergeSummary(existing, point);
       else fresh.set(id, { level, bucket, ...point });
@@ -274,7 +273,7 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
       if (b) mergeSummary(b, s);
     }
   }
-  const rows = [...fresh.values()].map((b) => ({ series_id: seriesId, ...b }));
+  const rows = [...fresh.values()].map(({ level, bucket, ...summary }) => ({ series_id: seriesId, level, bucket, ...toStoredSummary(summary) }));
   for (let i = 0; i < rows.length; i += INSERT_CHUNK / 4) {
     await trx
       .insertInto('metric_buckets')
@@ -290,6 +289,7 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
           last_step: eb.ref('excluded.last_step'),
           last_timestamp: eb.ref('excluded.last_timestamp'),
           last_value: eb.ref('excluded.last_value'),
+          negative_zeros: eb.ref('excluded.negative_zeros'),
         })),
       )
       .execute();

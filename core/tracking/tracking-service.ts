@@ -107,7 +107,7 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     const [metrics, params, tags, inputs] = await Promise.all([
-      db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'timestamp', 'step']).where('run_id', 'in', chunk).orderBy('key').execute(),
+      db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step']).where('run_id', 'in', chunk).orderBy('key').execute(),
       db.selectFrom('params').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
       db.selectFrom('run_tags').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
       db

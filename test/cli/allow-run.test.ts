@@ -1,12 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { mlflowPost } from '../helpers/server.ts';
 import { freePort, listening, touchingProject } from '../helpers/side-effects.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { logLinearModels, SKLEARN_MLMODEL } from '../models/model-fixture.ts';
 import { eventually } from '../projects/project-helpers.ts';
@@ -14,23 +15,7 @@ import { eventually } from '../projects/project-helpers.ts';
 /** Starts the real `flowdesk serve` on a fresh data folder; stopped after the test. */
 async function serve(extraArgs: string[], env: NodeJS.ProcessEnv = process.env) {
   const dataDir = tempDir();
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  onTestFinished(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  const url = await spawnServe(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], env).ready;
   return { url, dataDir, api: createClient(createHttpTransport({ baseUrl: url, fetch })) };
 }
 

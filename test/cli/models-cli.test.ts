@@ -6,6 +6,7 @@ import { openFlowdesk } from '#core/flowdesk.ts';
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
 import { startServer } from '#core/server/server.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { clientEnvironment, PYTHON_CLIENTS_NOT_RUN_REASON } from '../helpers/python-clients.ts';
 import { logSklearnModel, SCORED_ROWS } from '../helpers/sklearn-model.ts';
@@ -51,26 +52,14 @@ describe('flowdesk models serve', () => {
   it('serves models:/name@alias from the running Flowdesk and stops on SIGTERM', async () => {
     const { url } = await startTestServer();
     await logLinearModels(url);
-    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/linear@champion', '--port', '0'], { env: envWith({ FLOWDESK_URI: url }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const served = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const match = /Listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`models serve exited with ${code}: ${err}`)));
-    });
-    expect(out).toContain('Serving models:/linear@champion (ONNX, in Flowdesk)');
-    expect(out).toContain(`curl -X POST ${served}/invocations`);
+    const server = spawnServe(['models', 'serve', '-m', 'models:/linear@champion', '--port', '0'], envWith({ FLOWDESK_URI: url }));
+    const served = await server.ready;
+    expect(server.out()).toContain('Serving models:/linear@champion (ONNX, in Flowdesk)');
+    expect(server.out()).toContain(`curl -X POST ${served}/invocations`);
     const response = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: ROWS }) });
     expect(await response.json()).toEqual({ predictions: expected(ROWS) });
     expect(await (await fetch(`${served}/version`)).text()).toMatch(/^flowdesk \d/);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await server.stop()).code).toBe(0);
   });
 
   it.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("serves a scikit-learn model through MLflow in the Python it is pointed at, with sklearn's own predictions", async () => {
@@ -79,50 +68,29 @@ describe('flowdesk models serve', () => {
     await api.call('registry.setAlias', { name: 'sklearn-served', alias: 'champion', version: 1 });
     const python = clientEnvironment('3.5.1');
     const env = envWith({ FLOWDESK_URI: url, FLOWDESK_PYTHON: python.MLFLOW_PYTHON!, PYTHONPATH: python.PYTHONPATH!, MLFLOW_DISABLE_TELEMETRY: 'true' });
-    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/sklearn-served@champion', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const served = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const match = /Listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`models serve exited with ${code}: ${err}`)));
-    });
+    const server = spawnServe(['models', 'serve', '-m', 'models:/sklearn-served@champion', '--port', '0'], env);
+    const served = await server.ready;
     const response = await fetch(`${served}/invocations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ dataframe_split: { columns: ['a', 'b', 'c'], data: SCORED_ROWS } }),
     });
     expect(await response.json()).toEqual({ predictions: logged.predictions });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await server.stop()).code).toBe(0);
     await expect(fetch(`${served}/ping`)).rejects.toThrow();
   }, 240_000);
 
   it('requires the token it was given on every request', async () => {
     const { url } = await startTestServer();
     await logLinearModels(url);
-    const child = spawn(process.execPath, ['bin/flowdesk.js', 'models', 'serve', '-m', 'models:/linear/1', '--port', '0', '--token', 's3cret'], { env: envWith({ FLOWDESK_URI: url }), stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const served = await new Promise<string>((resolve) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const match = /Listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-    });
+    const server = spawnServe(['models', 'serve', '-m', 'models:/linear/1', '--port', '0', '--token', 's3cret'], envWith({ FLOWDESK_URI: url }));
+    const served = await server.ready;
     const body = JSON.stringify({ inputs: ROWS });
     const anonymous = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(anonymous.status).toBe(401);
     const authorized = await fetch(`${served}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' }, body });
     expect(await authorized.json()).toEqual({ predictions: expected(ROWS) });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await server.stop()).code).toBe(0);
   });
 
   it('names what is wrong with a model URI', async () => {

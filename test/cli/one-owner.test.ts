@@ -3,38 +3,17 @@
  * refused and names the first; the folder of a server killed with kill -9 is taken over; commands
  * that would open the folder under a running server are refused, and `flowdesk run` logs through it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const flowdesk = (args: string[]) => spawnSync(process.execPath, ['bin/flowdesk.js', ...args], { encoding: 'utf8' });
 
 /** Starts `flowdesk serve --port 0` on `dataDir`; `ready` resolves with its URL, `exited` with how it ended. */
-function serve(dataDir: string) {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, err })),
-  );
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  ready.catch(() => undefined);
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  return { child, ready, exited };
-}
+const serve = (dataDir: string) => spawnServe(['serve', '--port', '0', '--data-dir', dataDir]);
 
 const serverJson = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { pid: number; url: string };
 

@@ -3,13 +3,14 @@
  * --ticket-secret-file), so every process of a team server can share one, and refuses a secret
  * too short to be one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCatalog } from '#core/catalog/catalog.ts';
 import { addUser } from '#core/users/users.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const hmac = (key: string, text: string) => createHmac('sha256', key).update(text).digest('base64url');
@@ -23,24 +24,8 @@ describe('the ticket secret of flowdesk serve', () => {
     await catalog.close();
 
     const secret = 'the-team-servers-shared-ticket-secret-0123456789';
-    const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FLOWDESK_TICKET_SECRET: secret },
-    });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    onTestFinished(async () => {
-      child.kill('SIGTERM');
-      await exited;
-    });
-    let out = '';
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const match = /Listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    const served = spawnServe(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir], { ...process.env, FLOWDESK_TICKET_SECRET: secret });
+    const { port } = new URL(await served.ready);
 
     // What any other process given the same secret would issue for ann's token.
     const payload = `${row.id}.${Date.now() + 60_000}`;

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCatalog } from '#core/catalog/catalog.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const flowdesk = (args: string[]) => spawnSync(process.execPath, ['bin/flowdesk.js', ...args], { encoding: 'utf8' });
@@ -16,25 +17,9 @@ function tokenIn(stdout: string): string {
 
 /** Starts `flowdesk serve` beyond loopback; resolves with the loopback URL once it listens. */
 async function serveTeam(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  onTestFinished(stop);
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, stop };
+  const served = spawnServe(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir]);
+  const { port } = new URL(await served.ready);
+  return { url: `http://127.0.0.1:${port}`, stop: async () => void (await served.stop()) };
 }
 
 describe('flowdesk users', () => {

@@ -36,6 +36,58 @@ describe.each(TRANSPORTS)('the contract over %s', (transport) => {
     expect(values.slice(1)).toEqual([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   });
 
+  it('keeps the sign of -0 in the latest value and the history', async () => {
+    const { api } = await clientOver(transport);
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    await api.call('runs.logBatch', {
+      runId,
+      metrics: [
+        { key: 'z', value: 0, timestamp: 1, step: 0 },
+        { key: 'z', value: -0, timestamp: 1, step: 1 },
+      ],
+    });
+    const [latest] = (await api.call('runs.get', { runId })).run.data.metrics;
+    expect(Object.is(latest?.value, -0)).toBe(true);
+    const { metrics } = await api.call('metrics.history', { runId, key: 'z' });
+    expect(metrics.map((m) => (Object.is(m.value, -0) ? '-0' : String(m.value)))).toEqual(['0', '-0']);
+  });
+
+  it('keeps the sign of -0 in chart buckets, from summaries and raw points alike', async () => {
+    const { api } = await clientOver(transport);
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    // 64 steps of -0 and then 0: one bucket over all of it is folded from stored summaries,
+    // 128 buckets come from raw points. -0 orders below 0, as Math.min and Math.max order them.
+    const metrics = Array.from({ length: 128 }, (_, step) => ({ key: 'z', value: step < 64 ? -0 : 0, timestamp: step, step }));
+    await api.call('runs.logBatch', { runId, metrics });
+    const signs = (b: { min: number; max: number; first: number; last: number }) => [b.min, b.max, b.first, b.last].map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+    const coarse = (await api.call('metrics.sampled', { runId, key: 'z', buckets: 2 })).buckets;
+    expect(coarse.map(signs)).toEqual([['-0', '0', '-0', '0']]);
+    const fine = (await api.call('metrics.sampled', { runId, key: 'z', buckets: 128 })).buckets;
+    expect(signs(fine[0]!)).toEqual(['-0', '-0', '-0', '-0']);
+    expect(signs(fine.at(-1)!)).toEqual(['0', '0', '0', '0']);
+  });
+
+  it('finds and orders a -0 metric as 0', async () => {
+    const { api } = await clientOver(transport);
+    for (const [runName, value] of [['minus-zero', -0], ['zero', 0], ['minus-one', -1]] as const) {
+      const runId = (await api.call('runs.create', { runName })).run.info.runId;
+      await api.call('runs.logMetric', { runId, key: 'z', value, timestamp: 1 });
+    }
+    const names = async (filter: string) =>
+      (await api.call('runs.search', { experimentIds: ['0'], filter, orderBy: ['metrics.z ASC', 'attributes.run_name ASC'] })).runs.map((r) => r.info.runName);
+    expect(await names('metrics.z = 0')).toEqual(['minus-zero', 'zero']);
+    expect(await names('metrics.z < 0')).toEqual(['minus-one']);
+    expect(await names('metrics.z >= -0.5')).toEqual(['minus-zero', 'zero']);
+  });
+
+  it("keeps the sign of -0 in a logged model's metrics", async () => {
+    const { api } = await clientOver(transport);
+    const { model } = await api.call('loggedModels.create', { experimentId: '0' });
+    await api.call('loggedModels.logMetrics', { modelId: model.info.modelId, metrics: [{ key: 'z', value: -0, timestamp: 1, step: 0 }] });
+    const [metric] = (await api.call('loggedModels.get', { modelId: model.info.modelId })).model.data.metrics;
+    expect(Object.is(metric?.value, -0)).toBe(true);
+  });
+
   it.each([
     ['an unknown run', 'runs.get', { runId: 'f'.repeat(32) }, 'RESOURCE_DOES_NOT_EXIST'],
     ['a duplicate experiment name', 'experiments.create', { name: 'Default' }, 'RESOURCE_ALREADY_EXISTS'],

@@ -1,7 +1,7 @@
 /**
  * Differential: run and experiment searches (ordering with NaN, ±Infinity and missing values,
  * several keys, filters, paging to the last page) and metric histories go to MLflow 2.12.2's own
- * server and to Flowdesk over the same data, and both answer in the same order.
+ * server and to Flowdesk over the same data, and both answer in the same order (and -0 is found as 0).
  */
 import { describe, expect, it } from 'vitest';
 import { expectSameExcept, useDifferential, type Side } from '../helpers/differential.ts';
@@ -225,5 +225,35 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)("MLflow 2.12.2's server and Flowd
     expect(flowdesk).toEqual({ history: mlflow.history.map(clamped).sort(), latest: clamped(mlflow.latest ?? '') });
     expect(mlflow.history).toContain('1.7976931348623157e+308@2');
     expect(mlflow.history).toHaveLength(6);
+  });
+
+  it('finds and orders -0 as 0, and keeps its sign where MLflow on SQLite reads back 0', async () => {
+    const { mlflow, flowdesk } = await differential.run(async (side) => {
+      const { experiment_id } = await side.ok('POST', 'experiments/create', { name: 'signed-zero' });
+      const values: [name: string, value: number | string][] = [
+        ['minus-zero', '-0.0'],
+        ['zero', 0],
+        ['minus-one', -1],
+      ];
+      const ids: string[] = [];
+      for (const [i, [name, value]] of values.entries()) {
+        const { run } = await side.ok('POST', 'runs/create', { experiment_id, run_name: name, start_time: NOW + i * 1000 });
+        ids.push((run as { info: { run_id: string } }).info.run_id);
+        // A quoted decimal: the test's JSON.stringify would write a -0 number as 0.
+        await side.ok('POST', 'runs/log-metric', { run_id: ids.at(-1), key: 'z', value, timestamp: NOW, step: 0 });
+      }
+      const search = (fields: Record<string, unknown>) => names(side, experiment_id as string, fields);
+      const { metrics } = (await side.ok('GET', 'metrics/get-history', { run_id: ids[0], metric_key: 'z' })) as { metrics: { value: number }[] };
+      return {
+        equal: await search({ filter: 'metrics.z = 0', order_by: ['attributes.start_time ASC'] }),
+        below: await search({ filter: 'metrics.z < 0', order_by: ['attributes.start_time ASC'] }),
+        ordered: await search({ order_by: ['metrics.z ASC', 'attributes.start_time ASC'] }),
+        negativeZeroRead: Object.is(metrics[0]?.value, -0),
+      };
+    });
+    expectSameExcept<string[] | string | boolean>({ mlflow, flowdesk }, {
+      negativeZeroRead: { mlflow: false, flowdesk: true, why: "MLflow's SQLite store keeps no sign on a zero; Flowdesk flags -0 beside the value" },
+    });
+    expect(flowdesk.equal).toEqual(['minus-zero', 'zero']);
   });
 });

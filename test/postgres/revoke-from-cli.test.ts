@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Runs the CLI; resolves with how it ended. */
@@ -22,25 +23,9 @@ function flowdesk(args: string[]): Promise<{ code: number | null; out: string; e
 
 /** Starts `flowdesk serve` beyond loopback on `catalog`; resolves with its loopback URL. */
 async function serve(catalog: string): Promise<string> {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', tempDir(), '--catalog', catalog], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  onTestFinished(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(out);
-      if (match) resolve(`http://127.0.0.1:${match[1]}`);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  const url = new URL(await spawnServe(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', tempDir(), '--catalog', catalog]).ready);
+  url.hostname = '127.0.0.1';
+  return url.origin;
 }
 
 describe('a revoke from the command line', () => {

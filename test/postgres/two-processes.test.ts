@@ -7,32 +7,15 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { S3_NOT_RUN_REASON, S3_TEST_URL, s3TestPlace } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const CLIENTS_PER_SERVER = 4;
 
 /** Starts `flowdesk serve` on a port of its own and a data folder of its own; stopped after the test. */
-async function serve(catalog: string, artifacts: string): Promise<string> {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', tempDir(), '--catalog', catalog, '--artifacts', artifacts], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  onTestFinished(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+function serve(catalog: string, artifacts: string): Promise<string> {
+  return spawnServe(['serve', '--port', '0', '--data-dir', tempDir(), '--catalog', catalog, '--artifacts', artifacts]).ready;
 }
 
 /** One logging client process (test/fixtures/mlflow-rest-logger.ts) against `url`. */

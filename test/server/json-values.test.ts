@@ -1,11 +1,11 @@
 /**
  * Values are not silently altered: a body that is not UTF-8, holds a lone surrogate or gives a key
  * twice is refused; numeric fields take decimal numbers only; Python's bare NaN and Infinity
- * tokens (what `json.dumps` writes) are read as MLflow's server reads them.
+ * tokens (what `json.dumps` writes) are read as MLflow's server reads them; -0 keeps its sign.
  */
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/server.ts';
-import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 
 const API = '/api/2.0/mlflow';
 
@@ -116,6 +116,20 @@ describe('numbers', () => {
     expect(run.run.data.params[0]!.value).toBe('NaN stays text');
   });
 
+  it('keeps -0 sent as a number or a quoted decimal, and writes it back as -0.0', async () => {
+    const { url } = await startTestServer();
+    const runId = await newRun(url);
+    expect((await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"z","value":-0,"timestamp":1,"step":0}`)).status).toBe(200);
+    expect((await post(url, '/runs/log-metric', `{"run_id":"${runId}","key":"z","value":"-0","timestamp":1,"step":1}`)).status).toBe(200);
+    const batch = `{"run_id":"${runId}","metrics":[{"key":"z","value":-0.0,"timestamp":1,"step":2},{"key":"y","value":-0.0,"timestamp":1,"step":0}]}`;
+    expect((await post(url, '/runs/log-batch', batch)).status).toBe(200);
+    // Python's json reads -0.0 as the float -0.0 but -0 as the integer 0, so the text matters.
+    const text = await history(url, runId, 'z');
+    expect(text.match(/"value":[^,}]*/g)).toEqual(['"value":-0.0', '"value":-0.0', '"value":-0.0']);
+    const run = await (await fetch(`${url}${API}/runs/get?run_id=${runId}`)).text();
+    expect(run.match(/"value":-?0(\.0)?(?=[,}])/g)).toEqual(['"value":-0.0', '"value":-0.0']);
+  });
+
   it('refuses bare NaN where an integer belongs, and misspelled tokens as malformed JSON', async () => {
     const { url } = await startTestServer();
     const runId = await newRun(url);
@@ -148,5 +162,47 @@ print(json.dumps({"status": response.status_code, "body": body, "values": [repr(
     expect(out.body).toContain('"value": NaN');
     expect(out.status).toBe(200);
     expect(out.values).toEqual(['nan', 'inf', '-inf']);
+  });
+});
+
+describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON).each(CLIENT_VERSIONS)('-0.0 through the MLflow %s client', (version) => {
+  it('logs -0.0 with log_metric and log_batch and reads it back with its sign, while a search finds it as 0', async () => {
+    const { url } = await startTestServer();
+    const out = await runPython<{ latest: Record<string, string>; history: string[]; found: number; below: number; model: string[] }>(
+      version,
+      url,
+      `
+import json, math, time, mlflow
+from mlflow import MlflowClient
+from mlflow.entities import Metric
+
+def sign(v):
+    return "-0.0" if v == 0 and math.copysign(1.0, v) < 0 else repr(v)
+
+client = MlflowClient()
+now = int(time.time() * 1000)
+with mlflow.start_run() as run:
+    mlflow.log_metric("single", -0.0)
+    client.log_batch(run.info.run_id, metrics=[Metric("batch", 0.0, now, 0), Metric("batch", -0.0, now, 1)])
+run_id = run.info.run_id
+model = []
+# MLflow 3 also logs a metric against a logged model.
+if hasattr(mlflow, "initialize_logged_model"):
+    logged = mlflow.initialize_logged_model(name="zero")
+    mlflow.log_metric("on-model", -0.0, model_id=logged.model_id, run_id=run_id)
+    model = [sign(m.value) for m in mlflow.get_logged_model(logged.model_id).metrics]
+print(json.dumps({
+    "latest": {k: sign(v) for k, v in client.get_run(run_id).data.metrics.items() if k != "on-model"},
+    "history": [sign(m.value) for m in client.get_metric_history(run_id, "batch")],
+    "found": len(client.search_runs(["0"], "metrics.single = 0")),
+    "below": len(client.search_runs(["0"], "metrics.single < 0")),
+    "model": model,
+}))
+`,
+    );
+    expect(out.latest).toEqual({ single: '-0.0', batch: '-0.0' });
+    expect(out.history).toEqual(['0.0', '-0.0']);
+    expect({ found: out.found, below: out.below }).toEqual({ found: 1, below: 0 });
+    expect(out.model).toEqual(version === '2.12.2' ? [] : ['-0.0']);
   });
 });

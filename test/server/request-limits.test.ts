@@ -1,7 +1,7 @@
 /**
  * Bodies over a limit, on every kind of route, sent every way a client (or an attacker) can send
- * them: each gets its answer, and the server keeps serving. Slow and idle connections are cut,
- * while uploads and event streams that keep going are not. Every response carries nosniff. Raw
+ * them: each gets its answer, and the server keeps serving. Slow and idle connections, and bodies
+ * trickling below the minimum rate, are cut, while uploads and event streams that keep going are not. Every response carries nosniff. Raw
  * sockets, so the test controls the chunking and can stop or vanish mid-request.
  */
 import http from 'node:http';
@@ -160,6 +160,60 @@ describe('slow and idle connections', () => {
     });
     expect(status).toBe(200);
     expect(await fd.artifacts.du('0/r/artifacts/slow.txt')).toBe(80);
+  });
+
+  it('answers 408 to a body trickling below the minimum rate on every kind of route, closes the connection and keeps serving', async () => {
+    // A grace of 200 ms and 1,000 bytes/s: a byte every 40 ms (25 bytes/s) is far below it, and
+    // the idle timeout (its default, 120 s) never fires, so only the rate rule can cut these.
+    const { url, server, api, fd } = await startTestServer({ limits: { bodyGraceMs: 200, minBodyBytesPerSecond: 1000 } });
+    const { run } = await api.call('runs.create', {});
+    const json = 'Content-Type: application/json\r\n';
+    const routes = [
+      { name: 'MLflow JSON', head: `POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\n${json}` },
+      { name: 'contract', head: `POST /api/flowdesk/v1/call/experiments.search HTTP/1.1\r\n${json}` },
+      { name: 'upload helper', head: `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run.info.runId}&path=slow.bin HTTP/1.1\r\n` },
+      { name: 'artifact proxy PUT', head: `PUT /api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/slow.bin HTTP/1.1\r\n` },
+    ];
+    for (const route of routes) {
+      for (const framing of ['Content-Length: 100000\r\n', 'Transfer-Encoding: chunked\r\n']) {
+        const chunked = framing.startsWith('Transfer');
+        const answer = await untilServerCloses(server.port, (socket) => {
+          socket.write(`${route.head}Host: 127.0.0.1\r\n${framing}\r\n`);
+          const trickle = setInterval(() => (socket.destroyed ? clearInterval(trickle) : socket.write(chunked ? '1\r\n{\r\n' : '{')), 40);
+          socket.on('close', () => clearInterval(trickle));
+        });
+        const where = `${route.name}, ${chunked ? 'chunked' : 'announced'}`;
+        expect({ where, status: answer.slice(0, 12) }).toEqual({ where, status: 'HTTP/1.1 408' });
+        expect(answer).toMatch(/connection: close/i);
+        expect(answer).toContain('arrived too slowly');
+        const health = await fetch(`${url}/health`);
+        expect({ where, health: health.status }).toEqual({ where, health: 200 });
+      }
+    }
+    expect(await fd.artifacts.du('')).toBe(0);
+  });
+
+  it('keeps a body arriving above the minimum rate for longer than the grace period', async () => {
+    const { server, fd, api } = await startTestServer({ limits: { bodyGraceMs: 200, minBodyBytesPerSecond: 1000 } });
+    const { run } = await api.call('runs.create', {});
+    const status = await new Promise<number>((resolve, reject) => {
+      const path = `/api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/steady.bin`;
+      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      void (async () => {
+        // 100 bytes every 25 ms (4,000 bytes/s) for 750 ms: past the grace, well above the rate.
+        for (let i = 0; i < 30; i++) {
+          req.write(Buffer.alloc(100, 0x61));
+          await delay(25);
+        }
+        req.end();
+      })();
+    });
+    expect(status).toBe(200);
+    expect(await fd.artifacts.du(`0/${run.info.runId}/artifacts/steady.bin`)).toBe(3000);
   });
 
   it('keeps an event stream open past the headers and keep-alive timeouts', async () => {
