@@ -51,7 +51,8 @@ function compileNode(node: FilterNode, target: SearchTarget, dialect: Dialect): 
 
 function compileComparison(c: Comparison, target: SearchTarget, dialect: Dialect): Bool {
   const { field } = c;
-  const owner = sql.ref(`${target.table}.${target.idColumn}`);
+  const id = sql.ref(`${target.table}.${target.idColumn}`);
+  const owner = target.walkInOrder && dialect === 'sqlite' ? sql`+${id}` : id;
   switch (field.entity) {
     case 'attribute':
       if (target.derived && Object.hasOwn(target.derived, field.key)) return compileDerived(c, target.derived[field.key]!, owner, dialect);

@@ -71,6 +71,13 @@ export interface SearchTarget {
    * matches when any of the sources has a matching value.
    */
   derived?: Readonly<Record<string, readonly DerivedSource[]>>;
+  /**
+   * On SQLite, keep filters on keyed values, spans and derived attributes from driving the query
+   * (`+id in (...)`): the rows are then walked in the order's index and each checked, so a
+   * first page stops early instead of fetching every match and sorting it. Right for tables
+   * searched newest first in pages (traces); a very rare value costs a walk of the scope.
+   */
+  walkInOrder?: boolean;
   /** Whether `datasets.name/digest/context` apply (runs only: they read run_inputs and datasets). */
   datasets: boolean;
   /** order_by used when the request gives none. */

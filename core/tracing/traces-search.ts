@@ -59,6 +59,7 @@ export const TRACES_TARGET: SearchTarget = {
     ],
   },
   datasets: false,
+  walkInOrder: true,
   defaultOrderBy: ['timestamp_ms DESC'],
   tieBreakers: [{ attribute: 'trace_id', ascending: true }],
   maxResults: { default: 100, max: 500 },
