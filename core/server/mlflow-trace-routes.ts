@@ -312,8 +312,8 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
     return { trace_info: toMlflowTraceInfoV2(trace) };
   });
 
-  traceRpc(app, 2, 'PATCH', '/traces/:request_id', async (fields, request) => {
-    const { trace: current } = await callContract(context, 'traces.get', { traceId: params(request).request_id! });
+  traceRpc(app, 2, 'PATCH', '/traces/:trace_id', async (fields, request) => {
+    const { trace: current } = await callContract(context, 'traces.get', { traceId: params(request).trace_id! });
     const end = optionalInt(fields, 'timestamp_ms');
     const tags = { ...current.tags, ...keyValueMap(fields, 'tags') };
     delete tags[ARTIFACT_LOCATION_TAG];
@@ -334,8 +334,8 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
     return { trace_info: toMlflowTraceInfoV2(trace) };
   });
 
-  traceRpc(app, 2, 'GET', '/traces/:request_id/info', async (_fields, request) => {
-    const { trace } = await callContract(context, 'traces.get', { traceId: params(request).request_id! });
+  traceRpc(app, 2, 'GET', '/traces/:trace_id/info', async (_fields, request) => {
+    const { trace } = await callContract(context, 'traces.get', { traceId: params(request).trace_id! });
     return { trace_info: toMlflowTraceInfoV2(trace) };
   });
 
