@@ -283,12 +283,13 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
     }
   }
 
-  /** Inserts or replaces span rows of a trace. */
-  async function putSpans(trx: Db, traceRowId: number, rows: SpanRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 50) {
+  /** Inserts or replaces span rows (each names its trace row). */
+  async function putSpans(trx: Db, rows: (SpanRow & { trace_id: number })[]): Promise<void> {
+    // 12 columns a row: 200 rows stay well within SQLite's bound on parameters per statement.
+    for (let i = 0; i < rows.length; i += 200) {
       await trx
         .insertInto('trace_spans')
-        .values(rows.slice(i, i + 50).map((r) => ({ ...r, trace_id: traceRowId })))
+        .values(rows.slice(i, i + 200))
         .onConflict((oc) =>
           oc.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
             parent_span_id: eb.ref('excluded.parent_span_id'),
@@ -409,7 +410,7 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       await artifacts.write(dataPath, Buffer.from(json, 'utf8'));
       await catalog.write(async (trx) => {
         await trx.deleteFrom('trace_spans').where('trace_id', '=', row.id).execute();
-        await putSpans(trx, row.id, rows);
+        await putSpans(trx, rows.map((r) => ({ ...r, trace_id: row.id })));
         const current = await trx.selectFrom('traces').select(['state', 'request_preview', 'response_preview']).where('id', '=', row.id).executeTakeFirstOrThrow();
         await trx
           .updateTable('traces')
@@ -440,53 +441,71 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       const experiment = await activeExperiment(experimentId);
       checkSpanLimits(spans);
       const byTrace = new Map<string, SpanInput[]>();
-      for (const span of spans) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
+      for (const span of spans) {
+        const list = byTrace.get(span.traceId);
+        if (list) list.push(span);
+        else byTrace.set(span.traceId, [span]);
+      }
+      const traceIds = [...byTrace.keys()];
       for (const [traceId, list] of byTrace) {
-        const existing = await findTraceRow(db, traceId);
-        if (existing && num(existing.experiment_id) !== experiment.experiment_id) {
-          throw invalid(`Trace '${traceId}' belongs to experiment ${existing.experiment_id}, not ${experimentId}`);
-        }
         if (new Set(list.map((s) => s.spanId)).size !== list.length) throw invalid(`Trace '${traceId}' has the same span id twice in one request`);
       }
+      const elsewhere = await db.selectFrom('traces').select(['trace_id', 'experiment_id']).where('trace_id', 'in', traceIds).where('experiment_id', '!=', experiment.experiment_id).executeTakeFirst();
+      if (elsewhere) throw invalid(`Trace '${elsewhere.trace_id}' belongs to experiment ${elsewhere.experiment_id}, not ${experimentId}`);
       // Large attributes are written before the transaction that points at them.
       const largePaths = new Map<string, Map<string, string>>();
       for (const [traceId, list] of byTrace) largePaths.set(traceId, await storeLargeAttributes({ experiment_id: experiment.experiment_id, trace_id: traceId }, list));
       const artifactLocation = experiment.artifact_location;
+      // A few statements per request, whatever the number of traces in it: the rows of all its
+      // traces are read, created and written together.
       await catalog.write(async (trx) => {
-        for (const [traceId, list] of byTrace) {
-          const startNs = list.reduce((min, s) => (BigInt(s.startTimeNs) < min ? BigInt(s.startTimeNs) : min), BigInt(list[0]!.startTimeNs));
-          const ends = list.filter((s) => s.endTimeNs !== undefined).map((s) => BigInt(s.endTimeNs!));
-          const startMs = Number(startNs / BIG_NS_PER_MS);
-          const endMs = ends.length ? Number(ends.reduce((a, b) => (a > b ? a : b)) / BIG_NS_PER_MS) : undefined;
-          const root = list.find(isRoot);
-          let row = await findTraceRow(trx, traceId);
-          if (!row) {
-            const inserted = await trx
-              .insertInto('traces')
-              .values({
-                trace_id: traceId,
-                experiment_id: experiment.experiment_id,
-                request_time: startMs,
-                execution_duration: endMs === undefined ? null : endMs - startMs,
-                state: root ? stateOfRoot(root) : 'IN_PROGRESS',
-                span_count: 0,
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow();
-            await putKeyValues(trx, 'trace_tags', num(inserted.id), { [ARTIFACT_LOCATION_TAG]: traceArtifactUri(artifactLocation, traceId) });
-            row = await getTraceRow(trx, traceId);
-          }
+        const bounds = new Map(
+          [...byTrace].map(([traceId, list]) => {
+            const startNs = list.reduce((min, s) => (BigInt(s.startTimeNs) < min ? BigInt(s.startTimeNs) : min), BigInt(list[0]!.startTimeNs));
+            const ends = list.filter((s) => s.endTimeNs !== undefined).map((s) => BigInt(s.endTimeNs!));
+            const startMs = Number(startNs / BIG_NS_PER_MS);
+            const endMs = ends.length ? Number(ends.reduce((a, b) => (a > b ? a : b)) / BIG_NS_PER_MS) : undefined;
+            return [traceId, { startMs, endMs, root: list.find(isRoot) }];
+          }),
+        );
+        const existing = new Set((await trx.selectFrom('traces').select('trace_id').where('trace_id', 'in', traceIds).execute()).map((r) => r.trace_id));
+        const created = traceIds.filter((t) => !existing.has(t));
+        // 500 rows a statement keeps within SQLite's bound on parameters.
+        for (let i = 0; i < created.length; i += 500) {
+          const inserted = await trx
+            .insertInto('traces')
+            .values(
+              created.slice(i, i + 500).map((traceId) => {
+                const { startMs, endMs, root } = bounds.get(traceId)!;
+                return { trace_id: traceId, experiment_id: experiment.experiment_id, request_time: startMs, execution_duration: endMs === undefined ? null : endMs - startMs, state: root ? stateOfRoot(root) : 'IN_PROGRESS', span_count: 0 };
+              }),
+            )
+            .returning(['id', 'trace_id'])
+            .execute();
+          await trx
+            .insertInto('trace_tags')
+            .values(inserted.map((r) => ({ trace_id: num(r.id), key: ARTIFACT_LOCATION_TAG, value: traceArtifactUri(artifactLocation, r.trace_id) })))
+            .execute();
+        }
+        const rows = (await trx.selectFrom('traces').selectAll().where('trace_id', 'in', traceIds).execute()) as TraceRow[];
+        const rowIds = rows.map((r) => num(r.id));
+        const known = new Set(
+          (await trx.selectFrom('trace_spans').select(['trace_id', 'span_id']).where('trace_id', 'in', rowIds).where('span_id', 'in', [...new Set(spans.map((s) => s.spanId))]).execute()).map(
+            (k) => `${num(k.trace_id)}/${k.span_id}`,
+          ),
+        );
+        const spanRows: (SpanRow & { trace_id: number })[] = [];
+        for (const row of rows) {
           const id = num(row.id);
-          const known = new Set(
-            (await trx.selectFrom('trace_spans').select('span_id').where('trace_id', '=', id).where('span_id', 'in', list.map((s) => s.spanId)).execute()).map((s) => s.span_id),
-          );
-          const fresh = list.filter((s) => !known.has(s.spanId));
-          const paths = largePaths.get(traceId)!;
-          await putSpans(trx, id, list.map((s) => spanRow(s, paths.get(s.spanId))));
+          const list = byTrace.get(row.trace_id)!;
+          const paths = largePaths.get(row.trace_id)!;
+          for (const s of list) spanRows.push({ ...spanRow(s, paths.get(s.spanId)), trace_id: id });
+          const { startMs, endMs, root } = bounds.get(row.trace_id)!;
+          const fresh = list.filter((s) => !known.has(`${id}/${s.spanId}`));
           const oldStart = num(row.request_time);
           const oldEnd = row.execution_duration === null ? undefined : oldStart + num(row.execution_duration);
           const newStart = Math.min(oldStart, startMs);
-          const newEnd = [oldEnd, endMs].filter((x) => x !== undefined).reduce<number | undefined>((a, b) => (a === undefined || b! > a ? b : a), undefined);
+          const newEnd = oldEnd === undefined ? endMs : endMs === undefined ? oldEnd : Math.max(oldEnd, endMs);
           const usage = sumTokenUsage(fresh);
           const settle = root && (row.state === 'IN_PROGRESS' || row.state === 'STATE_UNSPECIFIED');
           await trx
@@ -503,8 +522,8 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
             .where('id', '=', id)
             .execute();
         }
+        await putSpans(trx, spanRows);
       });
-      const traceIds = [...byTrace.keys()];
       publish(experiment.experiment_id, traceIds);
       return { traceIds };
     },

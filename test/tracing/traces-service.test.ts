@@ -112,6 +112,17 @@ describe('traces', () => {
     expect(data.spans[0]!.attributes['mlflow.traceRequestId']).toBe(JSON.stringify(id));
   });
 
+  it('logs one request holding spans of hundreds of traces', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'wide' });
+    const spans = Array.from({ length: 1200 }, (_, i) => span(traceIdOf(1000 + (i % 600)), 1 + Math.floor(i / 600), i < 600 ? undefined : 1, `s${i}`, T0 + i, T0 + i + 1));
+    expect((await api.call('traces.logSpans', { experimentId, spans })).traceIds).toHaveLength(600);
+    expect((await api.call('traces.get', { traceId: traceIdOf(1599) })).trace).toMatchObject({ spanCount: 2, state: 'OK', requestTime: T0 + 599, executionDuration: 601 });
+    const page = await api.call('traces.search', { experimentIds: [experimentId], maxResults: 500 });
+    expect(page.traces).toHaveLength(500);
+    expect(page.nextPageToken).toBeDefined();
+  });
+
   it('keeps a large attribute whole in the artifact store and reads it on demand', async () => {
     const { api } = await testFlowdesk();
     const { experimentId } = await api.call('experiments.create', { name: 'big' });
