@@ -29,6 +29,7 @@ import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
+import { createTracesService } from '#core/tracing/traces-service.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -144,6 +145,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
     ...createRunsTableQueries(catalog),
     ...imports.handlers,
+    ...createTracesService({ catalog, artifacts, events, now: options.now }),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

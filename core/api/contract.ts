@@ -43,6 +43,7 @@ import { executionContract } from './execution-contract.ts';
 export { method, type MethodSpec } from './contract-method.ts';
 import { runsTableContract } from './runs-table-contract.ts';
 import { importsContract } from './imports-contract.ts';
+import { tracesContract } from './traces-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -450,6 +451,7 @@ export const contract = {
   ...executionContract,
   ...runsTableContract,
   ...importsContract,
+  ...tracesContract,
 } as const;
 
 export type Contract = typeof contract;

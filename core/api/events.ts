@@ -9,6 +9,8 @@ export type FlowdeskEvent =
   | { type: 'metrics.logged'; experimentId: string; runId: string; keys: string[] }
   | { type: 'artifact.added'; experimentId: string; runId: string; path: string }
   | { type: 'trash.purged'; experimentIds: string[]; runIds: string[] }
+  /** Traces of an experiment were created, changed or deleted. */
+  | { type: 'traces.changed'; experimentId: string; traceIds: string[] }
   /** A registered model or one of its versions changed; `previousName` on a rename. */
   | { type: 'registry.changed'; name: string; version?: number; previousName?: string }
   /** A transition request was created, approved, rejected or cancelled. */

@@ -403,6 +403,96 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.alterTable('metric_buckets').addColumn('negative_zeros', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  {
+    description: 'tracing (MLflow 3): traces with tags, metadata, linked runs, spans and assessments',
+    async up(db, dialect) {
+      // Traces go with their experiment; everything else hangs off a trace by its integer id, so
+      // deleting a trace row takes its spans, tags, metadata, links and assessments along.
+      await db.schema
+        .createTable('traces')
+        .addColumn('id', serialType(dialect), serialPrimaryKey(dialect))
+        .addColumn('trace_id', 'text', (c) => c.notNull().unique())
+        .addColumn('experiment_id', bigint, (c) => c.notNull().references('experiments.experiment_id').onDelete('cascade'))
+        .addColumn('client_request_id', 'text')
+        .addColumn('request_time', bigint, (c) => c.notNull())
+        .addColumn('execution_duration', bigint)
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('request_preview', 'text')
+        .addColumn('response_preview', 'text')
+        // Copies of the metadata mlflow.sourceRun and mlflow.modelId: the trash and the run and
+        // model searches read them on every query, so they are columns with indexes of their own.
+        .addColumn('source_run', 'text')
+        .addColumn('model_id', 'text')
+        .addColumn('input_tokens', bigint)
+        .addColumn('output_tokens', bigint)
+        .addColumn('total_tokens', bigint)
+        .addColumn('span_count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('traces_by_experiment').on('traces').columns(['experiment_id', 'request_time', 'trace_id']).execute();
+      await db.schema.createIndex('traces_by_state').on('traces').columns(['experiment_id', 'state', 'request_time']).execute();
+      await db.schema.createIndex('traces_by_source_run').on('traces').column('source_run').execute();
+      await db.schema.createIndex('traces_by_model').on('traces').column('model_id').execute();
+      const textValue = dialect === 'postgres' ? [] : ['value'];
+      for (const table of ['trace_tags', 'trace_metadata'] as const) {
+        await db.schema
+          .createTable(table)
+          .addColumn('trace_id', bigint, (c) => c.notNull().references('traces.id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, ['trace_id', 'key'])
+          .execute();
+        // Filters compile to `traces.id in (select trace_id from <table> where key = ? and ...)`.
+        await db.schema.createIndex(`${table}_by_key_value`).on(table).columns(['key', ...textValue, 'trace_id']).execute();
+      }
+      // Runs a trace was linked to after the fact (MLflow's LinkTracesToRun); no foreign key to
+      // runs, as MLflow keeps the association by id.
+      await db.schema
+        .createTable('trace_runs')
+        .addColumn('trace_id', bigint, (c) => c.notNull().references('traces.id').onDelete('cascade'))
+        .addColumn('run_uuid', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('trace_runs_pk', ['trace_id', 'run_uuid'])
+        .execute();
+      await db.schema.createIndex('trace_runs_by_run').on('trace_runs').columns(['run_uuid', 'trace_id']).execute();
+      // Nanosecond times are decimal text: they pass 2^53, where JavaScript numbers lose digits.
+      await db.schema
+        .createTable('trace_spans')
+        .addColumn('trace_id', bigint, (c) => c.notNull().references('traces.id').onDelete('cascade'))
+        .addColumn('span_id', 'text', (c) => c.notNull())
+        .addColumn('parent_span_id', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('span_type', 'text')
+        .addColumn('start_time_ns', 'text', (c) => c.notNull())
+        .addColumn('end_time_ns', 'text')
+        .addColumn('status_code', 'text', (c) => c.notNull())
+        .addColumn('status_message', 'text', (c) => c.notNull())
+        .addColumn('attributes_json', 'text', (c) => c.notNull())
+        .addColumn('events_json', 'text', (c) => c.notNull())
+        // The store path of the span's full attributes when they were too large to keep inline.
+        .addColumn('attributes_path', 'text')
+        .addPrimaryKeyConstraint('trace_spans_pk', ['trace_id', 'span_id'])
+        .execute();
+      await db.schema.createIndex('trace_spans_by_name').on('trace_spans').columns(['name', 'trace_id']).execute();
+      await db.schema
+        .createTable('trace_assessments')
+        .addColumn('assessment_id', 'text', (c) => c.primaryKey())
+        .addColumn('trace_id', bigint, (c) => c.notNull().references('traces.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('span_id', 'text')
+        .addColumn('source_type', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'text', (c) => c.notNull())
+        .addColumn('create_time', bigint, (c) => c.notNull())
+        .addColumn('last_update_time', bigint, (c) => c.notNull())
+        .addColumn('value_json', 'text')
+        .addColumn('error_json', 'text')
+        .addColumn('rationale', 'text')
+        .addColumn('metadata_json', 'text')
+        .addColumn('overrides', 'text')
+        .addColumn('valid', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('trace_assessments_by_trace').on('trace_assessments').columns(['trace_id', 'create_time']).execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

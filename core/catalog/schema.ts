@@ -152,6 +152,12 @@ export interface Database {
   registry_history: RegistryHistoryTable;
   users: UsersTable;
   user_tokens: UserTokensTable;
+  traces: TracesTable;
+  trace_tags: TraceKeyValuesTable;
+  trace_metadata: TraceKeyValuesTable;
+  trace_runs: TraceRunsTable;
+  trace_spans: TraceSpansTable;
+  trace_assessments: TraceAssessmentsTable;
 }
 
 /** A person of a team server. `approver` implies `writer`, which implies `reader`. */
@@ -325,4 +331,81 @@ export interface RegistryHistoryTable {
   version: number | null;
   before_json: string | null;
   after_json: string | null;
+}
+
+/** MLflow 3 traces: one row per trace, `trace_id` as MLflow issues it (`tr-` + 32 hex). */
+export interface TracesTable {
+  id: Generated<number>;
+  trace_id: string;
+  experiment_id: number;
+  client_request_id: string | null;
+  /** Milliseconds since the epoch. */
+  request_time: number;
+  /** Milliseconds; NULL while unknown (spans still arriving without an end). */
+  execution_duration: number | null;
+  /** OK, ERROR, IN_PROGRESS or STATE_UNSPECIFIED. */
+  state: string;
+  request_preview: string | null;
+  response_preview: string | null;
+  /** The run the trace was made in (metadata mlflow.sourceRun): it goes to the trash with it. */
+  source_run: string | null;
+  /** The logged model the trace belongs to (metadata mlflow.modelId). */
+  model_id: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  span_count: number;
+}
+
+/** A trace's tags or its metadata. */
+export interface TraceKeyValuesTable {
+  trace_id: number;
+  key: string;
+  value: string;
+}
+
+/** Runs a trace was linked to (MLflow's LinkTracesToRun). */
+export interface TraceRunsTable {
+  trace_id: number;
+  run_uuid: string;
+}
+
+/** The spans of a trace; ids are OpenTelemetry's, in hex. Times in ns as decimal text. */
+export interface TraceSpansTable {
+  trace_id: number;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  span_type: string | null;
+  start_time_ns: string;
+  end_time_ns: string | null;
+  /** UNSET, OK or ERROR. */
+  status_code: string;
+  status_message: string;
+  /** Attribute name to MLflow's JSON-encoded value; oversized values cut (see attributes_path). */
+  attributes_json: string;
+  events_json: string;
+  /** Store path of the full attributes when they were too large to keep in the row. */
+  attributes_path: string | null;
+}
+
+/** Feedback and expectations on a trace (MLflow 3 assessments). */
+export interface TraceAssessmentsTable {
+  assessment_id: string;
+  trace_id: number;
+  name: string;
+  /** feedback or expectation. */
+  kind: string;
+  span_id: string | null;
+  source_type: string;
+  source_id: string;
+  create_time: number;
+  last_update_time: number;
+  /** The feedback's or expectation's value message as JSON (`{value}` or `{serialized_value}`). */
+  value_json: string | null;
+  error_json: string | null;
+  rationale: string | null;
+  metadata_json: string | null;
+  overrides: string | null;
+  valid: number;
 }

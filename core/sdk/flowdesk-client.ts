@@ -13,6 +13,9 @@ import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { defaultDataDir } from '#core/cli/data-dir.ts';
 import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from '#core/models/write-model.ts';
+import { traceSpan, type SpanHandle, type TraceOptions } from './tracer.ts';
+
+export type { SpanHandle, TraceOptions } from './tracer.ts';
 
 export type { OnnxModelSpec, SignatureSpec } from '#core/models/write-model.ts';
 
@@ -127,6 +130,15 @@ export class FlowdeskClient {
     for (const [key, value] of Object.entries(system)) if (value && !tags.some((t) => t.key === key)) tags.push({ key, value });
     const { run } = await this.api.call('runs.create', { experimentId, runName: options.runName, tags });
     return new RunLogger(this, run.info.runId, run.info.artifactUri);
+  }
+
+  /**
+   * Records `fn` as a span of a trace (MLflow 3's tracing): the root of a new trace, or a child of
+   * the span it is called in. Its return value becomes the span's outputs; an error is recorded and
+   * thrown on. The trace is sent when its outermost span ends.
+   */
+  trace<T>(name: string, fn: (span: SpanHandle) => T | Promise<T>, options: TraceOptions = {}): Promise<T> {
+    return traceSpan({ api: this.api, resolveExperiment: (experiment) => this.resolveExperiment(experiment) }, name, fn, options);
   }
 
   private async resolveExperiment(experiment: StartRunOptions['experiment']): Promise<string> {

@@ -20,7 +20,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import type { Comparison, ComparisonOp, FilterNode, Literal } from './parse-filter.ts';
-import type { AttributeSpec, KeyedSource, SearchTarget } from './search-target.ts';
+import type { AttributeSpec, DerivedSource, KeyedSource, SearchTarget } from './search-target.ts';
 import { filterError } from './tokenize.ts';
 
 type Bool = RawBuilder<SqlBool>;
@@ -51,10 +51,14 @@ function compileNode(node: FilterNode, target: SearchTarget, dialect: Dialect): 
 
 function compileComparison(c: Comparison, target: SearchTarget, dialect: Dialect): Bool {
   const { field } = c;
-  const owner = sql.ref(`${target.table}.${target.idColumn}`);
+  const id = sql.ref(`${target.table}.${target.idColumn}`);
+  const owner = target.walkInOrder && dialect === 'sqlite' ? sql`+${id}` : id;
   switch (field.entity) {
     case 'attribute':
+      if (target.derived && Object.hasOwn(target.derived, field.key)) return compileDerived(c, target.derived[field.key]!, owner, dialect);
       return compileAttribute(c, resolveAttribute(target, field.key, field.position), target, dialect);
+    case 'span':
+      return compileSpan(c, target, owner, dialect);
     case 'dataset':
       if (!target.datasets) throw filterError(field.position, `${target.noun} searches have no datasets; ${allowedEntities(target)}`);
       return compileDataset(c, owner, dialect);
@@ -74,6 +78,34 @@ export function resolveAttribute(target: SearchTarget, key: string, position: nu
     throw fail(position, `unknown ${target.noun} attribute '${key}'; expected one of ${names.join(', ')}`);
   }
   return spec;
+}
+
+/** A derived attribute: the owner has a matching value in one of the sources (IS NULL: in none). */
+function compileDerived(c: Comparison, sources: readonly DerivedSource[], owner: RawBuilder<unknown>, dialect: Dialect): Bool {
+  const rows = (source: DerivedSource, predicate?: Bool) => {
+    const conditions = [source.key === undefined ? undefined : sql<SqlBool>`d.key = ${source.key}`, predicate].filter((x) => x !== undefined);
+    const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+    return sql<SqlBool>`(${owner} in (select ${sql.ref(`d.${source.ownerColumn}`)} from ${sql.table(source.table)} as d ${where}))`;
+  };
+  const any = (predicate?: Bool) => sql<SqlBool>`(${sql.join(sources.map((s) => rows(s, predicate)), sql` or `)})`;
+  if (c.op === 'IS NULL') return sql<SqlBool>`(not ${any()})`;
+  if (c.op === 'IS NOT NULL') return any();
+  return sql<SqlBool>`(${sql.join(
+    sources.map((s) => rows(s, valuePredicate(c, c.op as ValueOp, 'string', sql.ref(`d.${s.column}`), dialect))),
+    sql` or `,
+  )})`;
+}
+
+/** `span.<field> op value`: the owner has at least one span whose column matches. */
+function compileSpan(c: Comparison, target: SearchTarget, owner: RawBuilder<unknown>, dialect: Dialect): Bool {
+  const source = target.spans;
+  const { field } = c;
+  if (!source) throw filterError(field.position, `${target.noun} searches have no spans; ${allowedEntities(target)}`);
+  const column = Object.hasOwn(source.columns, field.key) ? source.columns[field.key] : undefined;
+  if (column === undefined) throw filterError(field.position, `unknown span field '${field.key}'; expected one of ${Object.keys(source.columns).join(', ')}`);
+  if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') throw filterError(c.opPosition, `span.${field.key} takes = != LIKE ILIKE IN, not ${c.op}`);
+  const predicate = valuePredicate(c, c.op as ValueOp, 'string', sql.ref(`s.${column}`), dialect);
+  return sql<SqlBool>`(${owner} in (select ${sql.ref(`s.${source.ownerColumn}`)} from ${sql.table(source.table)} as s where ${predicate}))`;
 }
 
 function allowedEntities(target: SearchTarget): string {

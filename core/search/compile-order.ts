@@ -74,6 +74,7 @@ export function compileOrderBy(keys: readonly OrderKey[], target: SearchTarget, 
       continue;
     }
     if (field.entity === 'dataset') throw fail('results cannot be ordered by dataset fields');
+    if (field.entity === 'span') throw fail('results cannot be ordered by span fields');
     const source = target.keyed[field.entity];
     if (!source) throw fail(`${target.noun} searches have no ${field.entity}s to order by`);
     remember(`${field.entity}:${field.key}`, field.text, fail);

@@ -17,11 +17,14 @@
  */
 import { describeToken, filterSource, tokenize, type Source, type Token } from './tokenize.ts';
 
-/** What a field names: an attribute column, or a keyed value (metric, param, tag, dataset field). */
-export type EntityKind = 'attribute' | 'metric' | 'param' | 'tag' | 'dataset';
+/**
+ * What a field names: an attribute column, or a keyed value (metric, param, tag, dataset field;
+ * a trace's metadata or one of its spans' fields).
+ */
+export type EntityKind = 'attribute' | 'metric' | 'param' | 'tag' | 'dataset' | 'metadata' | 'span';
 
-/** Entity prefixes and their aliases, as MLflow accepts them. */
-const ENTITY_PREFIXES: Record<string, EntityKind> = {
+/** Entity prefixes and their aliases, as MLflow accepts them in run, experiment and registry searches. */
+export const ENTITY_PREFIXES: Readonly<Record<string, EntityKind>> = {
   attribute: 'attribute',
   attributes: 'attribute',
   attr: 'attribute',
@@ -122,10 +125,13 @@ export type FilterNode = Comparison | AndNode | OrNode | NotNode;
  */
 export const FILTER_LIMITS = { comparisons: 200, depth: 50, values: 10_000 } as const;
 
-/** Parses a filter string; an empty or all-blank filter is `undefined` (matches everything). */
-export function parseFilter(text: string | undefined): FilterNode | undefined {
+/**
+ * Parses a filter string; an empty or all-blank filter is `undefined` (matches everything).
+ * `prefixes` are the entity prefixes the searched thing knows (traces have their own).
+ */
+export function parseFilter(text: string | undefined, prefixes: Readonly<Record<string, EntityKind>> = ENTITY_PREFIXES): FilterNode | undefined {
   if (text === undefined || text.trim() === '') return undefined;
-  const parser = new Parser(filterSource(text));
+  const parser = new Parser(filterSource(text), prefixes);
   const node = parser.parseOr(0);
   parser.expectEnd();
   return node;
@@ -140,7 +146,10 @@ export class Parser {
   private comparisons = 0;
   private values = 0;
 
-  constructor(readonly source: Source) {
+  constructor(
+    readonly source: Source,
+    private readonly prefixes: Readonly<Record<string, EntityKind>> = ENTITY_PREFIXES,
+  ) {
     this.tokens = tokenize(source);
   }
 
@@ -238,12 +247,11 @@ export class Parser {
   }
 
   private entity(token: Token, prefix: string): EntityKind {
-    const entity = ENTITY_PREFIXES[prefix.toLowerCase()];
+    const lower = prefix.toLowerCase();
+    const entity = Object.hasOwn(this.prefixes, lower) ? this.prefixes[lower] : undefined;
     if (!entity) {
-      this.fail(
-        token,
-        `unknown entity '${prefix}' in '${token.text}'; expected metrics., params., tags., attributes. or datasets. (or no prefix for an attribute)`,
-      );
+      const known = this.prefixes === ENTITY_PREFIXES ? 'metrics., params., tags., attributes. or datasets.' : Object.keys(this.prefixes).map((p) => `${p}.`).join(', ');
+      this.fail(token, `unknown entity '${prefix}' in '${token.text}'; expected ${known} (or no prefix for an attribute)`);
     }
     return entity;
   }

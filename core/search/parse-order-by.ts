@@ -4,7 +4,7 @@
  */
 import { invalid } from '#core/api/errors.ts';
 import { describeToken, orderBySource } from './tokenize.ts';
-import { Parser, type Field } from './parse-filter.ts';
+import { ENTITY_PREFIXES, Parser, type EntityKind, type Field } from './parse-filter.ts';
 
 export interface OrderKey {
   field: Field;
@@ -20,13 +20,13 @@ export interface OrderKey {
 export const MAX_ORDER_KEYS = 20;
 
 /** Parses order_by entries (syntax only; duplicates and unknown fields are the compiler's to find). */
-export function parseOrderBy(entries: readonly string[] | undefined): OrderKey[] {
+export function parseOrderBy(entries: readonly string[] | undefined, prefixes: Readonly<Record<string, EntityKind>> = ENTITY_PREFIXES): OrderKey[] {
   if (!entries) return [];
   if (entries.length > MAX_ORDER_KEYS) {
     throw invalid(`Invalid order_by: it takes at most ${MAX_ORDER_KEYS} entries, found ${entries.length}`);
   }
   return entries.map((text) => {
-    const parser = new Parser(orderBySource(text));
+    const parser = new Parser(orderBySource(text), prefixes);
     const field = parser.field();
     const token = parser.next();
     let ascending = true;

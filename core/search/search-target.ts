@@ -5,6 +5,7 @@
  * ordering and paging unchanged. Table and column names here are constants of the code; user text
  * never becomes an identifier.
  */
+import type { EntityKind } from './parse-filter.ts';
 
 /** How an attribute compares: strings (= != LIKE ILIKE IN), numbers, or integer ids (written as strings or numbers). */
 export type AttributeType = 'string' | 'number' | 'id';
@@ -35,6 +36,22 @@ export interface KeyedSource {
   missingAs?: Readonly<Record<string, string>>;
 }
 
+/** A table of child rows (a trace's spans) whose columns `span.<field>` filters compare. */
+export interface SpanSource {
+  table: string;
+  ownerColumn: string;
+  /** Field name to column; all text. */
+  columns: Readonly<Record<string, string>>;
+}
+
+/** One place a derived attribute's values live: `column` of `table`, in rows with `key` when given. */
+export interface DerivedSource {
+  table: string;
+  ownerColumn: string;
+  column: string;
+  key?: string;
+}
+
 /** Everything the compiler needs to know about one searchable table. */
 export interface SearchTarget {
   /** Singular noun for messages ("unknown run attribute"). */
@@ -43,7 +60,24 @@ export interface SearchTarget {
   /** The id column: what a search returns, and the owner column keyed tables reference. */
   idColumn: string;
   attributes: Readonly<Record<string, AttributeSpec>>;
-  keyed: Readonly<Partial<Record<'metric' | 'param' | 'tag', KeyedSource>>>;
+  keyed: Readonly<Partial<Record<'metric' | 'param' | 'tag' | 'metadata', KeyedSource>>>;
+  /** Entity prefixes of filters and order_by, when not the runs' (traces have `trace.`, `metadata.`, `span.`). */
+  prefixes?: Readonly<Record<string, EntityKind>>;
+  /** `span.<field>` filters: rows of a child table, one per span, matched by column. */
+  spans?: SpanSource;
+  /**
+   * Attribute names that stand for values in other tables (a trace's `name` is its
+   * mlflow.traceName tag; its `run_id` its source run or a run it was linked to): a comparison
+   * matches when any of the sources has a matching value.
+   */
+  derived?: Readonly<Record<string, readonly DerivedSource[]>>;
+  /**
+   * On SQLite, keep filters on keyed values, spans and derived attributes from driving the query
+   * (`+id in (...)`): the rows are then walked in the order's index and each checked, so a
+   * first page stops early instead of fetching every match and sorting it. Right for tables
+   * searched newest first in pages (traces); a very rare value costs a walk of the scope.
+   */
+  walkInOrder?: boolean;
   /** Whether `datasets.name/digest/context` apply (runs only: they read run_inputs and datasets). */
   datasets: boolean;
   /** order_by used when the request gives none. */

@@ -113,9 +113,9 @@ export async function searchPage(
   options: { scope?: RawBuilder<SqlBool>; scopeKey: unknown },
 ): Promise<SearchPage> {
   const limit = checkMaxResults(request.maxResults, target);
-  const filter = compileFilter(parseFilter(request.filter), target, dialect);
+  const filter = compileFilter(parseFilter(request.filter, target.prefixes), target, dialect);
   const orderBy = request.orderBy?.length ? request.orderBy : target.defaultOrderBy;
-  const order = compileOrderBy(parseOrderBy(orderBy), target, dialect);
+  const order = compileOrderBy(parseOrderBy(orderBy, target.prefixes), target, dialect);
   const fingerprint = queryFingerprint({ target: target.noun, scope: options.scopeKey, filter: request.filter ?? '', orderBy });
   const after =
     request.pageToken === undefined || request.pageToken === ''

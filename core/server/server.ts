@@ -22,6 +22,7 @@ import { registerMlflowRoutes } from './mlflow-routes.ts';
 import { registerArtifactRoutes } from './artifact-routes.ts';
 import { registerLoggedModelRoutes } from './mlflow-logged-models.ts';
 import { registerMlflowRegistryRoutes } from './mlflow-registry-routes.ts';
+import { registerMlflowTraceRoutes } from './mlflow-trace-routes.ts';
 import { registerUiRoutes } from './ui-routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { jsonStringify } from './json.ts';
@@ -370,6 +371,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerMlflowRoutes(app, context);
   registerLoggedModelRoutes(app, context);
   registerMlflowRegistryRoutes(app, context);
+  await registerMlflowTraceRoutes(app, context);
   await app.register(async (scope) => registerArtifactRoutes(scope, context));
   registerUiRoutes(app);
   return app;

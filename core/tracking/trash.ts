@@ -8,6 +8,7 @@ import type { Handlers } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { deleteTraceRows, tracesOfRuns } from '#core/tracing/trace-trash.ts';
 
 export type TrashHandlers = Pick<Handlers, 'trash.list' | 'trash.purge'>;
 
@@ -115,7 +116,9 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
       const purgedExperimentIds = purgedExperiments.map((e) => e.experiment_id);
       const candidates = runs.filter((r) => !experiments.some((e) => e.experiment_id === r.experiment_id));
       const runsAlone = (await Promise.all(candidates.map((r) => usable('run', r.run_uuid, runFolder(r.experiment_id, r.run_uuid), r)))).flat();
-      const folders = [...purgedExperimentIds.map(String), ...runsAlone.map((r) => runFolder(r.experiment_id, r.run_uuid))];
+      // Traces made in a purged run go with it; those of a purged experiment go with the experiment.
+      const runTraces = await tracesOfRuns(db, runsAlone.map((r) => r.run_uuid));
+      const folders = [...purgedExperimentIds.map(String), ...runsAlone.map((r) => runFolder(r.experiment_id, r.run_uuid)), ...runTraces.folders];
       let bytes = 0;
       for (const folder of folders) bytes += await artifacts.du(folder);
 
@@ -126,6 +129,7 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
           await trx.deleteFrom('experiments').where('experiment_id', 'in', purgedExperimentIds).execute();
         }
         await deleteRunRows(trx, runsAlone.map((r) => r.id));
+        await deleteTraceRows(trx, runTraces.ids);
       });
       // Rows first, files second: a crash in between leaves only orphan folders, which gc sweeps.
       for (const folder of folders) {

@@ -289,6 +289,8 @@ describe('a reader on a team server', () => {
     const { model } = await admin.call('loggedModels.create', { experimentId, tags: [{ key: 'k', value: 'v' }] });
     const put = await fetch(`${team.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/x.txt`, { method: 'PUT', headers: { authorization: bearer(team.tokens.writer) }, body: 'kept' });
     expect(put.status).toBe(200);
+    const traceId = `tr-${'5'.repeat(32)}`;
+    await admin.call('traces.start', { trace: { traceId, experimentId, requestTime: 1_700_000_000_000, state: 'OK', tags: { k: 'v' } } });
     const snapshot = async () =>
       JSON.stringify([
         await admin.call('experiments.search', { viewType: 'ALL' }),
@@ -297,14 +299,16 @@ describe('a reader on a team server', () => {
         await admin.call('registry.getModel', { name: 'm' }),
         await admin.call('loggedModels.get', { modelId: model.info.modelId }),
         await admin.call('artifacts.list', { runId }),
+        await admin.call('traces.search', { experimentIds: [experimentId] }),
+        await admin.call('traces.spans', { traceId }),
         await admin.call('settings.get', {}).catch((err: Error) => err.message),
       ]);
-    return { experimentId, runId, modelId: model.info.modelId, snapshot };
+    return { experimentId, runId, modelId: model.info.modelId, traceId, snapshot };
   }
 
   it('is refused every write route, MLflow\'s and ours, with 403, and nothing changes', async () => {
     const team = await startTeam();
-    const { experimentId: e, runId: r, modelId, snapshot } = await seeded(team);
+    const { experimentId: e, runId: r, modelId, traceId: t, snapshot } = await seeded(team);
     const before = await snapshot();
     const file = `${e}/${r}/artifacts/x.txt`;
     // Each write route with a body that passes its own field checks, so only the role can refuse it.
@@ -349,7 +353,7 @@ describe('a reader on a team server', () => {
       'POST /logged-models/:model_id/params': [`/logged-models/${modelId}/params`, { params: [{ key: 'p', value: '1' }] }],
     };
     const reads = new Set(['POST /experiments/search', 'POST /runs/search', 'POST /registered-models/get-latest-versions', 'POST /logged-models/search']);
-    const cases: { route: string; method: string; url: string; body?: string; json?: boolean }[] = [];
+    const cases: { route: string; method: string; url: string; body?: string; json?: boolean; headers?: Record<string, string> }[] = [];
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       for (const [route, [path, body]] of Object.entries(mlflow)) {
         const [verb, template] = route.split(' ') as [string, string];
@@ -360,6 +364,40 @@ describe('a reader on a team server', () => {
       cases.push({ route: `DELETE ${artifacts}/artifacts*`, method: 'DELETE', url: `${artifacts}/artifacts/${file}` });
       for (const action of ['create', 'complete', 'abort']) cases.push({ route: `POST ${artifacts}/mpu/${action}*`, method: 'POST', url: `${artifacts}/mpu/${action}/${file}`, body: '{}', json: true });
     }
+    // Tracing: MLflow's trace RPCs under the API version each has, the trace data file, OTLP.
+    const traceRpcs: Record<string, [string, string, unknown]> = {
+      // One body for both versions' StartTrace: the older reads experiment_id, the newer the trace.
+      'POST /traces': ['', '', { experiment_id: e, trace: { trace_info: { trace_id: `tr-${'6'.repeat(32)}`, trace_location: { mlflow_experiment: { experiment_id: e } }, state: 'OK' } } }],
+      'PATCH /traces/:trace_id/tags': ['', `/traces/${t}/tags`, { key: 'k', value: 'w' }],
+      'DELETE /traces/:trace_id/tags': ['', `/traces/${t}/tags`, { key: 'k' }],
+      'POST /traces/delete-traces': ['', '', { experiment_id: e, request_ids: [t] }],
+      'POST /traces/:trace_id/assessments': ['3', `/traces/${t}/assessments`, { assessment: { assessment_name: 'a', source: { source_type: 'HUMAN', source_id: 'x' }, feedback: { value: 1 } } }],
+      'PATCH /traces/:trace_id/assessments/:assessment_id': ['3', `/traces/${t}/assessments/a-1`, { assessment: { rationale: 'r' }, update_mask: 'rationale' }],
+      'DELETE /traces/:trace_id/assessments/:assessment_id': ['3', `/traces/${t}/assessments/a-1`, {}],
+      'PATCH /traces/:trace_id': ['2', `/traces/${t}`, { status: 'OK' }],
+      'POST /traces/link-to-run': ['2', '', { trace_ids: [t], run_id: r }],
+    };
+    for (const version of ['2', '3']) {
+      for (const api of ['api', 'ajax-api']) {
+        const prefix = `/${api}/${version}.0/mlflow`;
+        for (const [route, [only, path, body]] of Object.entries(traceRpcs)) {
+          if (only !== '' && only !== version) continue;
+          const [verb, template] = route.split(' ') as [string, string];
+          cases.push({ route: `${verb} ${prefix}${template}`, method: verb, url: `${prefix}${path || template}`, body: JSON.stringify(body), json: true });
+        }
+      }
+    }
+    for (const api of ['api', 'ajax-api']) {
+      cases.push({
+        route: `PUT /${api}/2.0/mlflow-artifacts/artifacts/:experiment_id/traces/:trace_id/artifacts/traces.json`,
+        method: 'PUT',
+        url: `/${api}/2.0/mlflow-artifacts/artifacts/${e}/traces/${t}/artifacts/traces.json`,
+        body: '{"spans": []}',
+      });
+    }
+    const otlp = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '7'.repeat(32), spanId: '8'.repeat(16), name: 's', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] };
+    cases.push({ route: 'POST /v1/traces', method: 'POST', url: '/v1/traces', body: JSON.stringify(otlp), json: true, headers: { 'x-mlflow-experiment-id': e } });
+    const traceReads = ['POST /api/3.0/mlflow/traces/search', 'POST /ajax-api/3.0/mlflow/traces/search'];
     // The UI's upload helper names its run and path in the query string.
     cases.push({ route: 'POST /ajax-api/2.0/mlflow/upload-artifact', method: 'POST', url: `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${r}&path=x.txt`, body: 'overwritten' });
     for (const name of METHOD_NAMES.filter((m) => contract[m].access.role !== 'reader')) {
@@ -369,11 +407,11 @@ describe('a reader on a team server', () => {
     // Every route the server has that may write is a case here: a new one must be added.
     const writable = writableRoutes(team.server);
     expect(writable).toEqual(expect.arrayContaining(['POST /api/2.0/mlflow/runs/log-batch', 'PUT /ajax-api/2.0/mlflow-artifacts/artifacts*', 'POST /ajax-api/2.0/mlflow/upload-artifact']));
-    const covered = new Set([...cases.map((c) => c.route), ...[...reads].flatMap((r) => [r.replace(' ', ' /api/2.0/mlflow'), r.replace(' ', ' /ajax-api/2.0/mlflow')]), 'POST /api/flowdesk/v1/auth/ticket']);
+    const covered = new Set([...cases.map((c) => c.route), ...[...reads].flatMap((r) => [r.replace(' ', ' /api/2.0/mlflow'), r.replace(' ', ' /ajax-api/2.0/mlflow')]), 'POST /api/flowdesk/v1/auth/ticket', ...traceReads]);
     expect(writable.filter((route) => !covered.has(route))).toEqual([]);
 
-    for (const { route, method, url, body, json } of cases) {
-      const headers: Record<string, string> = { authorization: bearer(team.tokens.reader), ...(json ? { 'content-type': 'application/json' } : {}) };
+    for (const { route, method, url, body, json, headers: extra } of cases) {
+      const headers: Record<string, string> = { authorization: bearer(team.tokens.reader), ...(json ? { 'content-type': 'application/json' } : {}), ...extra };
       const response = await fetch(`${team.url}${url}`, { method, headers, body });
       const answer = (await response.json()) as { error_code?: string };
       expect({ route, url, status: response.status, code: answer.error_code }).toEqual({ route, url, status: 403, code: 'PERMISSION_DENIED' });
