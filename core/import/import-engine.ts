@@ -9,8 +9,8 @@
  *   A cut (Ctrl-C, kill -9, power loss) rolls back the run in flight and nothing else; the next
  *   import finds the finished runs by id and starts on the rest. This needs no marker that every
  *   query in the codebase would have to know about: visibility is the database's own guarantee.
- *   The price is that a very long run holds the write lock while it is written (about a second
- *   per million points), during which other writes wait.
+ *   The price is that a very long run holds the write lock while it is written (seconds for a
+ *   million points), during which other writes wait.
  * - Idempotent: an existing run gets only what it lacks (params, tags, inputs, points not already
  *   there: identical points are no-ops in the metric writer), files already stored with the same
  *   size are not copied again, and the registry gets only versions and aliases it lacks.
