@@ -9,6 +9,7 @@ import { runTableBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
+import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -21,3 +22,4 @@ await runModelsBench();
 await runImportBench();
 await runTableBench();
 await runTeamBench();
+await runMlrunsImportBench();

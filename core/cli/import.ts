@@ -76,9 +76,9 @@ export async function importCommand(args: string[], out: (line: string) => void 
       signal: stop.signal,
       problems,
       onProgress(p) {
-        // A terminal gets one line rewritten in place; a log gets a line every few seconds.
+        // A terminal gets one line rewritten in place; a log gets a line a second at most.
         if (tty) progressOut.write(`\r\x1b[K${progressLine(p)}`);
-        else if (p.phase === 'done' || Date.now() - lastLine > 2000) {
+        else if (p.phase === 'done' || Date.now() - lastLine >= 1000) {
           lastLine = Date.now();
           progressOut.write(`${progressLine(p)}\n`);
         }

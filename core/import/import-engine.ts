@@ -9,8 +9,8 @@
  *   A cut (Ctrl-C, kill -9, power loss) rolls back the run in flight and nothing else; the next
  *   import finds the finished runs by id and starts on the rest. This needs no marker that every
  *   query in the codebase would have to know about: visibility is the database's own guarantee.
- *   The price is that a very long run holds the write lock while it is written (about a second
- *   per million points), during which other writes wait.
+ *   The price is that a very long run holds the write lock while it is written (seconds for a
+ *   million points), during which other writes wait.
  * - Idempotent: an existing run gets only what it lacks (params, tags, inputs, points not already
  *   there: identical points are no-ops in the metric writer), files already stored with the same
  *   size are not copied again, and the registry gets only versions and aliases it lacks.
@@ -27,6 +27,7 @@ import { recordChanges, type Change } from '#core/registry/registry-history.ts';
 import { initialProtection, writeProtection } from '#core/registry/registry-moves.ts';
 import { resolveModelSource } from '#core/registry/model-source.ts';
 import { osUser } from '#core/registry/registry-work.ts';
+import { validateModelName } from '#core/registry/registry-validation.ts';
 import { addDatasetInputs, addMissingParams, addMissingTags, insertRecordedRun } from '#core/tracking/imported-run.ts';
 import { writeMetrics } from '#core/tracking/metric-writer.ts';
 export type { ImportProgress, ImportSummary } from '#core/api/imports-contract.ts';
@@ -78,6 +79,10 @@ export function createProblemLog(): ProblemLog {
     },
   };
 }
+
+/** Ids as MLflow's clients accept them in `runs:/` URIs: anything else could not be a path segment of the store either. */
+const RUN_ID = /^[A-Za-z0-9][\w-]{0,63}$/;
+const MODEL_ID = /^m-[0-9a-f]{32}$/;
 
 /** Progress events at most this often (ms) while points stream. */
 const PROGRESS_INTERVAL = 250;
@@ -245,6 +250,10 @@ export async function importFrom(source: ImportSource, target: ImportTarget, opt
 
   async function importRun(run: SourceRun, experiment: TargetExperiment, links: { runId: string; run: SourceRun }[]): Promise<void> {
     const owner = `run ${run.runId}`;
+    if (!RUN_ID.test(run.runId)) {
+      problem(owner, 'is not a run id (letters, digits, _ and -, at most 64); the run was skipped');
+      return;
+    }
     current = `${experiment.id}/${run.runName ?? run.runId}`;
     const existing = await catalog.db.selectFrom('runs').select(['id', 'experiment_id']).where('run_uuid', '=', run.runId).executeTakeFirst();
     if (existing && existing.experiment_id !== experiment.row.experiment_id) {
@@ -301,6 +310,10 @@ export async function importFrom(source: ImportSource, target: ImportTarget, opt
 
   async function importLoggedModel(model: SourceLoggedModel, experiment: TargetExperiment): Promise<void> {
     const owner = `logged model ${model.modelId}`;
+    if (!MODEL_ID.test(model.modelId)) {
+      problem(owner, "is not a logged model id ('m-' and 32 hex digits); the model was skipped");
+      return;
+    }
     current = `${experiment.id}/models/${model.name}`;
     const existing = await catalog.db.selectFrom('logged_models').select(['experiment_id']).where('model_id', '=', model.modelId).executeTakeFirst();
     if (existing && existing.experiment_id !== experiment.row.experiment_id) {
@@ -386,6 +399,12 @@ export async function importFrom(source: ImportSource, target: ImportTarget, opt
   }
 
   async function importRegisteredModel(model: SourceRegisteredModel): Promise<void> {
+    try {
+      validateModelName(model.name);
+    } catch (err) {
+      problem(`registered model '${model.name}'`, `${(err as Error).message}; the model was skipped`);
+      return;
+    }
     current = `registry/${model.name}`;
     const stamp = { time: now(), actor: osUser() };
     const outcome = await catalog.write(async (trx) => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -358,5 +358,19 @@ describe('du', () => {
     const { store } = setup();
     expect(await store.du('nope')).toBe(0);
     expect(await store.du('')).toBe(0);
+  });
+});
+
+describe('link', () => {
+  it('makes a regular file appear in the store without copying it, and refuses a symbolic link or a hostile path', async () => {
+    const { root, store } = setup();
+    const outside = tempDir();
+    writeFileSync(join(outside, 'weights.bin'), 'weights');
+    symlinkSync(join(outside, 'weights.bin'), join(outside, 'alias.bin'));
+    expect(await store.link!('1/run/artifacts/model/weights.bin', join(outside, 'weights.bin'))).toEqual({ bytes: 7 });
+    expect(statSync(join(root, '1/run/artifacts/model/weights.bin')).ino).toBe(statSync(join(outside, 'weights.bin')).ino);
+    expect(await outcome(store.link!('1/run/artifacts/alias.bin', join(outside, 'alias.bin')))).toBe('INVALID_PARAMETER_VALUE');
+    expect(await outcome(store.link!('1/../../escape.bin', join(outside, 'weights.bin')))).toBe('INVALID_PARAMETER_VALUE');
+    expect(readdirSync(join(root, '1/run/artifacts'))).toEqual(['model']);
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * `flowdesk import` as a person runs it: the real CLI as a child process, its progress and summary,
+ * and what a kill -9 in the middle leaves (only whole runs) and how the next run continues.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { writeSyntheticMlruns } from '../helpers/synthetic-mlruns.ts';
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `until` may kill it (SIGKILL) once its output says so. */
+function flowdesk(args: string[], until?: (stderr: string) => boolean): Promise<Finished & { killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env: { ...process.env, FLOWDESK_DATA_DIR: '' } });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (!killed && until?.(stderr)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr, killed }));
+  });
+}
+
+/** Runs and their stored point counts, read from the data folder once no process has it. */
+async function storedRuns(dataDir: string): Promise<Map<string, number>> {
+  const fd = await openFlowdesk({ dataDir });
+  try {
+    const rows = await fd.catalog.db
+      .selectFrom('runs')
+      .leftJoin('metric_series', 'metric_series.run_id', 'runs.id')
+      .select(['runs.run_uuid', 'metric_series.point_count'])
+      .execute();
+    return new Map(rows.map((r) => [r.run_uuid, Number(r.point_count ?? 0)]));
+  } finally {
+    await fd.close();
+  }
+}
+
+describe('flowdesk import', () => {
+  it('prints progress and a summary, and exits 0 when everything arrived', async () => {
+    const mlruns = join(tempDir(), 'mlruns');
+    const written = writeSyntheticMlruns(mlruns, 3, 100);
+    const dataDir = tempDir();
+    const result = await flowdesk(['import', mlruns, '--data-dir', dataDir]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/done: 2 experiment\(s\), 3 run\(s\), 300 point\(s\)/);
+    expect(result.stdout).toContain('runs             3 new, 0 already here');
+    expect(result.stdout).toContain('metric points    300 new of 300 read');
+    expect([...(await storedRuns(dataDir)).keys()].sort()).toEqual([...written.runIds].sort());
+  });
+
+  it('puts every run into the experiment --experiment names', async () => {
+    const mlruns = join(tempDir(), 'mlruns');
+    writeSyntheticMlruns(mlruns, 2, 10);
+    const dataDir = tempDir();
+    expect((await flowdesk(['import', mlruns, '--data-dir', dataDir, '--experiment', 'from-laptop'])).code).toBe(0);
+    const fd = await openFlowdesk({ dataDir });
+    try {
+      const { experiment } = await fd.handlers['experiments.getByName']({ name: 'from-laptop' });
+      expect((await fd.handlers['runs.search']({ experimentIds: [experiment.experimentId] })).runs).toHaveLength(2);
+    } finally {
+      await fd.close();
+    }
+  });
+
+  it('refuses a folder that is not an mlruns folder with exit code 1 and what it expected', async () => {
+    const result = await flowdesk(['import', tempDir(), '--data-dir', tempDir()]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('expected an MLflow file store');
+  });
+
+  it('leaves only whole runs after a kill -9 mid-import, and the next import completes the rest once', async () => {
+    const mlruns = join(tempDir(), 'mlruns');
+    const pointsPerRun = 5_000;
+    const written = writeSyntheticMlruns(mlruns, 80, pointsPerRun);
+    const dataDir = tempDir();
+    // Killed as soon as its progress line shows some runs finished and the import still going.
+    const cut = await flowdesk(['import', mlruns, '--data-dir', dataDir], (stderr) => /runs: \d+ experiment\(s\), [1-9]\d* run\(s\)/.test(stderr));
+    expect(cut.killed).toBe(true);
+
+    const afterCut = await storedRuns(dataDir);
+    expect(afterCut.size).toBeGreaterThan(0);
+    expect(afterCut.size).toBeLessThan(written.runIds.length);
+    // Every run that shows is whole: nothing half-imported.
+    expect([...afterCut.values()].every((points) => points === pointsPerRun)).toBe(true);
+
+    const resumed = await flowdesk(['import', mlruns, '--data-dir', dataDir]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`runs             ${written.runIds.length - afterCut.size} new, ${afterCut.size} already here`);
+    const final = await storedRuns(dataDir);
+    expect([...final.keys()].sort()).toEqual([...written.runIds].sort());
+    expect([...final.values()].every((points) => points === pointsPerRun)).toBe(true);
+  }, 300_000);
+});
