@@ -153,6 +153,30 @@ describe('registry history', () => {
 });
 
 /** The smallest mlruns folder an import accepts: the Default experiment's meta.yaml. */
+const TRACE = `tr-${'a'.repeat(32)}`;
+const OTEL_TRACE = `tr-${'b'.repeat(32)}`;
+const ROOT_SPAN = '0000000000000001';
+
+/** The trace data file MLflow's client uploads: one root span, ids in base64 as MLflow writes them. */
+function traceData(traceId: string, spanId: string): string {
+  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+  return JSON.stringify({
+    spans: [
+      {
+        trace_id: b64(traceId.slice(3)),
+        span_id: b64(spanId),
+        parent_span_id: null,
+        name: 'root',
+        start_time_unix_nano: 1_000_000,
+        end_time_unix_nano: 2_000_000,
+        events: [],
+        status: { code: 'STATUS_CODE_OK', message: '' },
+        attributes: { 'mlflow.traceRequestId': JSON.stringify(traceId) },
+      },
+    ],
+  });
+}
+
 function tinyMlruns(): string {
   const dir = tempDir();
   mkdirSync(join(dir, '0'));
@@ -311,6 +335,29 @@ describe('the history is append-only', () => {
       'imports.get': () => ({ importId: ctx.importId! }),
       'imports.list': () => ({}),
       'imports.stop': () => ({ importId: ctx.importId! }),
+      'traces.start': async () => {
+        ctx.traceExp = (await api.call('experiments.create', { name: 'traced' })).experimentId;
+        ctx.traceRun = (await api.call('runs.create', { experimentId: ctx.traceExp })).run.info.runId;
+        return { trace: { traceId: TRACE, experimentId: ctx.traceExp, requestTime: 1, state: 'OK' } };
+      },
+      'traces.putData': () => ({ traceId: TRACE, json: traceData(TRACE, ROOT_SPAN) }),
+      'traces.get': () => ({ traceId: TRACE }),
+      'traces.spans': () => ({ traceId: TRACE }),
+      'traces.getSpan': () => ({ traceId: TRACE, spanId: ROOT_SPAN }),
+      'traces.readData': () => ({ traceId: TRACE }),
+      'traces.logSpans': () => ({
+        experimentId: ctx.traceExp!,
+        spans: [{ traceId: OTEL_TRACE, spanId: ROOT_SPAN, name: 'otel', startTimeNs: '1000000', endTimeNs: '2000000', status: { code: 'OK', message: '' }, attributes: {}, events: [] }],
+      }),
+      'traces.search': () => ({ experimentIds: [ctx.traceExp!] }),
+      'traces.setTag': () => ({ traceId: TRACE, key: 'k', value: 'v' }),
+      'traces.deleteTag': () => ({ traceId: TRACE, key: 'k' }),
+      'traces.linkToRun': () => ({ traceIds: [TRACE], runId: ctx.traceRun! }),
+      'traces.createAssessment': () => ({ traceId: TRACE, assessment: { name: 'helpful', source: { sourceType: 'HUMAN', sourceId: 'me' }, feedback: { value: true } } }),
+      'traces.getAssessment': () => ({ traceId: TRACE, assessmentId: ctx.assessment! }),
+      'traces.updateAssessment': () => ({ traceId: TRACE, assessmentId: ctx.assessment!, rationale: 'clear' }),
+      'traces.deleteAssessment': () => ({ traceId: TRACE, assessmentId: ctx.assessment! }),
+      'traces.delete': () => ({ experimentId: ctx.traceExp!, traceIds: [OTEL_TRACE] }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
     expect(Object.keys(steps).sort()).toEqual([...METHOD_NAMES].sort());
@@ -324,6 +371,7 @@ describe('the history is append-only', () => {
         if (name === 'loggedModels.create') ctx.lm = (output.model as { info: { modelId: string } }).info.modelId;
         if (name === 'projects.run') ctx.projectRun = (output.state as { runId: string }).runId;
         if (name === 'imports.start') ctx.importId = output.importId as string;
+        if (name === 'traces.createAssessment') ctx.assessment = (output.assessment as { assessmentId: string }).assessmentId;
       } catch (err) {
         failures.push(`${name}: ${(err as Error).message}`);
       }
