@@ -28,6 +28,7 @@ import { createModelsService } from '#core/models/models-service.ts';
 import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
+import { createOverview } from '#core/tracking/overview.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -140,6 +141,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
     ...createRunsTableQueries(catalog),
+    ...createOverview(catalog.db),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {
