@@ -60,8 +60,8 @@ export function menuTemplate(actions: MenuActions): MenuItemConstructorOptions[]
     {
       role: 'help',
       submenu: [
-        { label: 'Quick Start', click: () => actions.command('quick-start') },
         { label: 'Log from a Script…', click: () => actions.showScriptHelp() },
+        { label: 'Quick Start', click: () => actions.command('quick-start') },
       ],
     },
   ];
