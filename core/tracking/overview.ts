@@ -52,7 +52,7 @@ export function createOverview(db: Db): OverviewHandlers {
           .where('r.lifecycle_stage', '=', 'active')
           .where('e.lifecycle_stage', '=', 'active')
           .$if(running, (q) => q.where('r.status', '=', 'RUNNING'))
-          .select(['r.run_uuid', 'r.name', 'r.status', 'r.start_time', 'r.end_time', 'r.experiment_id', 'e.name as experiment_name', sql<number>`${running ? 1 : 0}`.as('running_list')])
+          .select(['r.run_uuid', 'r.name', 'r.status', 'r.start_time', 'r.end_time', 'r.experiment_id', 'e.name as experiment_name', sql<number>`${sql.lit(running ? 1 : 0)}`.as('running_list')])
           .orderBy('r.start_time', 'desc')
           .orderBy('r.id', 'desc')
           .limit(OVERVIEW_RUNS);
