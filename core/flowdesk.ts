@@ -30,6 +30,7 @@ import { createSettingsStore, type SettingsStore } from '#core/settings/settings
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
+import { createOverview } from '#core/tracking/overview.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -146,6 +147,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...createRunsTableQueries(catalog),
     ...imports.handlers,
     ...createTracesService({ catalog, artifacts, events, now: options.now }),
+    ...createOverview(catalog.db),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

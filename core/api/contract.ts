@@ -44,6 +44,7 @@ export { method, type MethodSpec } from './contract-method.ts';
 import { runsTableContract } from './runs-table-contract.ts';
 import { importsContract } from './imports-contract.ts';
 import { tracesContract } from './traces-contract.ts';
+import { overviewContract } from './overview-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -452,6 +453,7 @@ export const contract = {
   ...runsTableContract,
   ...importsContract,
   ...tracesContract,
+  ...overviewContract,
 } as const;
 
 export type Contract = typeof contract;

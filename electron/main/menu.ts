@@ -59,7 +59,10 @@ export function menuTemplate(actions: MenuActions): MenuItemConstructorOptions[]
     { role: 'windowMenu' },
     {
       role: 'help',
-      submenu: [{ label: 'Log from a Script…', click: () => actions.showScriptHelp() }],
+      submenu: [
+        { label: 'Log from a Script…', click: () => actions.showScriptHelp() },
+        { label: 'Quick Start', click: () => actions.command('quick-start') },
+      ],
     },
   ];
 }

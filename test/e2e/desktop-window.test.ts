@@ -115,12 +115,15 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
   it('calls the core over IPC, never over HTTP, and shows the address scripts log to', async () => {
     const { page, problems } = await desktopPage();
     await page.goto(`${server.url}/#/`);
-    await page.getByRole('link', { name: 'desktop' }).waitFor();
+    await page.getByRole('navigation', { name: 'Experiments' }).getByRole('link', { name: 'desktop' }).waitFor();
     await expect.poll(() => page.locator('.live').textContent()).toContain('Live');
-    await expect.poll(() => page.locator('pre.snippet').first().textContent()).toBe(`export MLFLOW_TRACKING_URI=${server.url}`);
+    // The start page sums up the data over IPC; the quick start names the server's address.
+    await page.getByRole('link', { name: 'dropped-into' }).first().waitFor();
+    await page.getByRole('link', { name: /Quick start/ }).click();
+    await expect.poll(() => page.getByTestId('tracking-uri').textContent()).toBe(`export MLFLOW_TRACKING_URI=${server.url}`);
     // A change made elsewhere (a script) arrives as an event over the bridge.
     await fd.handlers['experiments.create']({ name: 'from a script' });
-    await page.getByRole('link', { name: 'from a script' }).waitFor();
+    await page.getByRole('navigation', { name: 'Experiments' }).getByRole('link', { name: 'from a script' }).waitFor();
     expect(httpCalls).toEqual([]);
     expect(problems).toEqual([]);
   });
@@ -177,14 +180,16 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
     expect(problems).toEqual([]);
   });
 
-  it('carries out menu commands: settings, new experiment, and attach files only where a run is open', async () => {
+  it('carries out menu commands: quick start, settings, new experiment, and attach files only where a run is open', async () => {
     const { page, problems, send } = await desktopPage();
     await page.goto(`${server.url}/#/`);
-    await page.getByRole('link', { name: 'desktop' }).waitFor();
+    await page.getByRole('navigation', { name: 'Experiments' }).getByRole('link', { name: 'desktop' }).waitFor();
     send({ type: 'menu.command', command: 'new-experiment' });
     await page.locator('#new-experiment-name').waitFor();
     send({ type: 'menu.command', command: 'attach-files' });
     await page.getByText('Open a run first').waitFor();
+    send({ type: 'menu.command', command: 'quick-start' });
+    await expect.poll(() => page.getByTestId('tracking-uri').textContent()).toBe(`export MLFLOW_TRACKING_URI=${server.url}`);
     send({ type: 'menu.command', command: 'settings' });
     await expect.poll(() => page.url()).toContain('#/settings');
     await page.getByRole('button', { name: 'Change…' }).waitFor();

@@ -125,6 +125,9 @@ describe('dropping files and the settings, in a browser', () => {
     await page.goto(`${served.url}/#/settings`);
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     expect(await page.getByTestId('data-dir').textContent()).toBe(served.dataDir);
+    // The server was started on a free port (--port 0), not the settings' 5000: both are said.
+    const inUse = new URL(served.url).port;
+    await expect.poll(() => page.getByTestId('port-in-use').textContent()).toMatch(new RegExp(`Port in use: ${inUse}\\s+· the settings name 5000,`));
     await screenshot(page, 'settings-light');
     await page.getByLabel('Dark').check();
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme)).toBe('dark');
@@ -139,6 +142,8 @@ describe('dropping files and the settings, in a browser', () => {
     await screenshot(page, 'settings-dark');
     const { settings } = await served.api.call('settings.get', {});
     expect(settings).toMatchObject({ theme: 'dark', port: 5123, requireToken: true });
+    expect(await page.getByTestId('port-in-use').textContent()).toContain(`Port in use: ${inUse}`);
+    expect(await page.getByTestId('port-in-use').textContent()).toContain('the settings name 5123');
     expect(await page.getByTestId('token').textContent()).toBe(settings.token);
     // The theme holds across a reload, and the rest of the window follows it.
     await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);

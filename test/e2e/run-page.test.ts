@@ -119,7 +119,9 @@ describe('the run page', () => {
     expect(await overview.textContent()).toContain('2 min 5 s');
     expect(await overview.textContent()).toContain('train.py');
     expect(await overview.textContent()).toContain('3f2a9c1d0e8b');
-    expect(await overview.getByRole('link', { name: parentId.slice(0, 12) }).getAttribute('href')).toBe(`#/experiments/${experimentId}/runs/${parentId}`);
+    // The parent is named by its name, not its id, and linked.
+    await expect.poll(() => overview.getByTestId('parent-run').textContent()).toBe('sweep');
+    expect(await overview.getByTestId('parent-run').getAttribute('href')).toBe(`#/experiments/${experimentId}/runs/${parentId}`);
     const params = page.getByRole('table', { name: 'Parameters' });
     expect(await params.locator('tr', { hasText: 'optimizer' }).textContent()).toContain('adam');
     const metrics = page.getByRole('table', { name: 'Metrics' });
@@ -128,7 +130,7 @@ describe('the run page', () => {
     await screenshot(page, 'run-page');
 
     // The parent link leads to the parent, which lists this run among its children.
-    await overview.getByRole('link', { name: parentId.slice(0, 12) }).click();
+    await overview.getByTestId('parent-run').click();
     await expect.poll(() => page.locator('h1.run-name').textContent()).toBe('sweep');
     await expect.poll(() => page.locator('.overview .children').textContent()).toContain('resnet-baseline');
     expect(problems).toEqual([]);

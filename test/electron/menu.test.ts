@@ -31,11 +31,13 @@ describe('the application menu', () => {
     expect(a.setTheme).toHaveBeenCalledWith('dark');
   });
 
-  it('offers the scripting help, and the app menu only on macOS', () => {
+  it('offers the scripting help and the quick start, and the app menu only on macOS', () => {
     const a = actions();
     const template = menuTemplate(a);
     click(items(template.find((m) => m.role === 'help'))[0]);
     expect(a.showScriptHelp).toHaveBeenCalled();
+    click(items(template.find((m) => m.role === 'help'))[1]);
+    expect(a.command).toHaveBeenCalledWith('quick-start');
     expect(template.some((m) => m.role === 'appMenu')).toBe(false);
     expect(menuTemplate(actions({ isMac: true }))[0]).toEqual({ role: 'appMenu' });
   });

@@ -247,6 +247,7 @@ describe('the history is append-only', () => {
       'runs.keys': () => ({ experimentIds: [ctx.exp!] }),
       'runs.groups': () => ({ experimentIds: [ctx.exp!], param: 'p' }),
       'runs.childCounts': () => ({ runIds: [ctx.run!] }),
+      'home.overview': () => ({}),
       'metrics.history': () => ({ runId: ctx.run!, key: 'm' }),
       'metrics.sampled': () => ({ runId: ctx.run!, key: 'm' }),
       'artifacts.list': () => ({ runId: ctx.run! }),

@@ -184,6 +184,24 @@ describe('what a run offers to register', () => {
     expect(listed).not.toContain('plots/extra/deep/deeper');
   });
 
+  it('names nested folders by their path from the root when listings name children relative to their folder', async () => {
+    const relative: Record<string, FileInfo[]> = {
+      '': [{ path: 'model', isDir: true }],
+      model: [{ path: 'MLmodel', isDir: false }, { path: 'data', isDir: true }],
+      'model/data': [{ path: 'MLmodel', isDir: false }],
+    };
+    const listed: (string | undefined)[] = [];
+    const found = await findModelFolders(async (path) => {
+      listed.push(path);
+      return relative[path ?? '']!;
+    });
+    expect(found.map((f) => [f.path, f.depth, f.hasMLmodel])).toEqual([
+      ['model', 0, true],
+      ['model/data', 1, true],
+    ]);
+    expect(listed).toEqual([undefined, 'model', 'model/data']);
+  });
+
   it('stops after a bounded number of listings on a huge tree', async () => {
     let listings = 0;
     const found = await findModelFolders(async (path) => {

@@ -21,6 +21,9 @@ export function startMenuCommands(): () => void {
       case 'settings':
         location.hash = '#/settings';
         break;
+      case 'quick-start':
+        location.hash = '#/start';
+        break;
       case 'attach-files':
         if (route.view === 'run') void importWithDialog({ runId: route.runId }, false);
         else notify('Open a run first', 'Files are attached to the run whose page is open.');

@@ -11,8 +11,10 @@ export interface ModelCandidate {
   kind: 'folder' | 'logged-model';
   /** The logged model's name, or the folder's path. */
   label: string;
-  /** For a folder: its path in the run's artifacts. */
+  /** For a folder: its path from the root of the run's artifacts. */
   path?: string;
+  /** For a folder: how deep it sits (0 for a top-level folder), so the dialog can draw the tree. */
+  depth?: number;
   /** For a logged model: its id. */
   modelId?: string;
   hasMLmodel: boolean;
@@ -34,10 +36,13 @@ export async function findModelFolders(list: (path: string | undefined) => Promi
     const next: string[] = [];
     for (const folder of level) {
       if (listings++ >= WALK_LIMIT) break;
-      const files = await list(folder);
+      // The contract names a folder's children relative to it ("sub" in "model"); the dialog needs
+      // the path from the run's root ("model/sub"), or nested folders look top-level and are listed
+      // at the wrong place.
+      const files = (await list(folder)).map((f) => ({ ...f, path: folder === undefined || f.path.startsWith(`${folder}/`) ? f.path : `${folder}/${f.path}` }));
       if (folder !== undefined) {
         const hasMLmodel = files.some((f) => !f.isDir && baseName(f.path) === 'MLmodel');
-        found.push({ key: `folder:${folder}`, kind: 'folder', label: folder, path: folder, hasMLmodel });
+        found.push({ key: `folder:${folder}`, kind: 'folder', label: folder, path: folder, depth: depth - 1, hasMLmodel });
       }
       if (depth < WALK_DEPTH) next.push(...files.filter((f) => f.isDir).map((f) => f.path));
     }

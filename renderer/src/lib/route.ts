@@ -1,7 +1,8 @@
 /**
  * The window's routes, kept in the URL hash so every view can be reloaded and linked, and the
  * same URLs work when Electron loads the app from files:
- * - `#/`                                   the welcome view
+ * - `#/`                                   the start page (what is going on, or the quick start while empty)
+ * - `#/start`                              the quick start: how to log runs from a script
  * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc&deleted=1&group=<param>`   an experiment's runs
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
@@ -15,6 +16,7 @@
 /** Where the window is. */
 export type Route =
   | { view: 'home' }
+  | { view: 'quick-start' }
   | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean; showDeleted?: boolean; groupBy?: string }
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
@@ -55,6 +57,7 @@ export function parseRoute(hash: string): Route {
   const [rawPath = '', query = ''] = text.split('?', 2);
   const path = rawPath.replace(/\/+$/, '') || '/';
   if (path === '/') return { view: 'home' };
+  if (path === '/start') return { view: 'quick-start' };
   if (path === '/trash') return { view: 'trash' };
   if (path === '/disk-usage') return { view: 'disk-usage' };
   if (path === '/compare') return parseCompare(new URLSearchParams(query));
@@ -90,6 +93,8 @@ export function routeHref(route: Route): string {
   switch (route.view) {
     case 'home':
       return '#/';
+    case 'quick-start':
+      return '#/start';
     case 'trash':
       return '#/trash';
     case 'disk-usage':

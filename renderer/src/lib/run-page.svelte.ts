@@ -14,6 +14,8 @@ export const NOTE_TAG = 'mlflow.note.content';
 export class RunPage {
   run = $state.raw<Run | undefined>(undefined);
   versions = $state.raw<ModelVersion[]>([]);
+  /** The name of the run `mlflow.parentRunId` names, once read; undefined while unknown or when it is gone. */
+  parentName = $state<string | undefined>(undefined);
   /** Runs whose `mlflow.parentRunId` names this one (the first 50). */
   children = $state.raw<{ runId: string; name: string; status: string }[]>([]);
   /** Set when the run could not be loaded (missing, or the server failed). */
@@ -73,6 +75,15 @@ export class RunPage {
       this.versions = (await api.call('registry.versionsOfRun', { runId: this.runId })).versions;
     } catch (err) {
       reportError('Loading the model versions of this run', err);
+    }
+    const parentId = this.run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value;
+    if (parentId !== undefined) {
+      try {
+        this.parentName = (await api.call('runs.get', { runId: parentId })).run.info.runName;
+      } catch {
+        // A parent purged (or never logged here) leaves its id, which the page shows instead.
+        this.parentName = undefined;
+      }
     }
     try {
       const { runs } = await api.call('runs.search', {

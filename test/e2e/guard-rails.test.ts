@@ -1,0 +1,55 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
+import { seedRealisticData, type RealisticData } from './realistic-data.ts';
+import { checkView } from './view-checks.ts';
+
+/** A view of the window: where it lives and what shows it has loaded. */
+interface View {
+  name: string;
+  hash: (data: RealisticData) => string;
+  ready: (page: Page, data: RealisticData) => Promise<unknown>;
+}
+
+const VIEWS: View[] = [
+  { name: 'home', hash: () => '#/', ready: (page) => page.getByRole('heading', { name: 'Experiments' }).waitFor() },
+  { name: 'experiment runs table', hash: (d) => `#/experiments/${d.sweepExperimentId}`, ready: (page) => page.locator('[role="row"][data-run-id]').first().waitFor() },
+  { name: 'experiment of thousands of runs', hash: (d) => `#/experiments/${d.bulkExperimentId}`, ready: (page) => page.locator('[role="row"][data-run-id]').nth(20).waitFor() },
+  { name: 'child run page', hash: (d) => `#/experiments/${d.sweepExperimentId}/runs/${d.childRunId}`, ready: (page) => page.locator('#artifacts-title').waitFor() },
+  { name: 'parent run page', hash: (d) => `#/experiments/${d.sweepExperimentId}/runs/${d.parentRunId}`, ready: (page) => page.locator('ul.children li').nth(11).waitFor() },
+  { name: 'compare', hash: (d) => `#/compare?runs=${d.childRunIds.slice(0, 6).join(',')}`, ready: (page) => page.locator('main h1').waitFor() },
+  { name: 'models', hash: () => '#/models', ready: (page) => page.locator('tbody td.name a').first().waitFor() },
+  { name: 'model board', hash: (d) => `#/models/${encodeURIComponent(d.modelName)}`, ready: (page) => page.locator('.pending-list li').first().waitFor() },
+  { name: 'version page', hash: (d) => `#/models/${encodeURIComponent(d.modelName)}/versions/2`, ready: (page) => page.locator('main h1').waitFor() },
+  { name: 'settings', hash: () => '#/settings', ready: (page) => page.getByText('Port in use').waitFor() },
+  { name: 'trash', hash: () => '#/trash', ready: (page) => page.getByText('abandoned-experiment-kept-in-the-trash').waitFor() },
+  { name: 'disk usage', hash: () => '#/disk-usage', ready: (page) => page.locator('table.listing tbody tr').first().waitFor() },
+  { name: 'run a project', hash: () => '#/projects/run', ready: (page) => page.locator('main h1').waitFor() },
+];
+
+describe.each(['light', 'dark'] as const)('every view in the %s theme, at real sizes', (theme) => {
+  let browser: Browser;
+  let served: ServedFlowdesk;
+  let data: RealisticData;
+
+  beforeAll(async () => {
+    served = await serveFlowdesk(await prepareDataDir(async (dir) => void (data = await seedRealisticData(dir))));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it.each(VIEWS.map((v) => [v.name, v] as const))('keeps the %s within the window, readable, in contrast and without console errors', async (name, view) => {
+    const { page, problems } = await openPage(browser, { colorScheme: theme });
+    await page.goto(`${served.url}/${view.hash(data)}`);
+    await view.ready(page, data);
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, `guard-${name.replaceAll(' ', '-')}-${theme}`);
+    expect(await checkView(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
