@@ -144,9 +144,9 @@ describe('fields with one value', () => {
     const runs = [run({ seed: '1', lr: '0.1' }, { epochs: 10, loss: 0.2 }), run({ seed: '1', lr: '0.2' }, { epochs: 10 })];
     const fields = fieldsOf(runs);
     expect(constantFields(runs, fields)).toEqual([
-      { field: { kind: 'param', key: 'seed' }, value: '1' },
-      { field: { kind: 'metric', key: 'epochs' }, value: 10 },
-      { field: { kind: 'metric', key: 'loss' }, value: 0.2 },
+      { field: { kind: 'param', key: 'seed' }, value: '1', runs: 2 },
+      { field: { kind: 'metric', key: 'epochs' }, value: 10, runs: 2 },
+      { field: { kind: 'metric', key: 'loss' }, value: 0.2, runs: 1 },
     ]);
   });
 });

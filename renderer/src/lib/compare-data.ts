@@ -208,12 +208,12 @@ export function defaultAxes(runs: readonly Pick<CompareRun, 'params' | 'metrics'
  * Fields every run that has them agrees on (one distinct value): an axis would draw them as a
  * lone point at an arbitrary height, so the view states them as values instead.
  */
-export function constantFields(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[], fields: readonly Field[]): { field: Field; value: string | number }[] {
+export function constantFields(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[], fields: readonly Field[]): { field: Field; value: string | number; runs: number }[] {
   return fields.flatMap((field) => {
     const present = runs.map((r) => fieldValue(r, field)).filter((v): v is string | number => v !== undefined);
     if (present.length === 0) return [];
     const first = present[0]!;
-    return present.every((v) => Object.is(v, first) || v === first) ? [{ field, value: first }] : [];
+    return present.every((v) => Object.is(v, first)) ? [{ field, value: first, runs: present.length }] : [];
   });
 }
 
