@@ -38,8 +38,8 @@ describe('fields', () => {
     expect(parseFieldId('tag:x')).toBeUndefined();
   });
 
-  it('starts parallel coordinates with the differing params and the metrics', () => {
-    const runs = [run({ lr: '0.1', same: '1' }, { loss: 1 }), run({ lr: '0.2', same: '1' }, { loss: 2 })];
+  it('starts parallel coordinates with the differing params and the metrics that vary', () => {
+    const runs = [run({ lr: '0.1', same: '1' }, { loss: 1, epochs: 3 }), run({ lr: '0.2', same: '1' }, { loss: 2, epochs: 3 })];
     expect(defaultAxes(runs).map(fieldId)).toEqual(['param:lr', 'metric:loss']);
   });
 });
@@ -168,6 +168,11 @@ describe('metrics summary', () => {
       { key: 'acc', values: [0.9, Number.POSITIVE_INFINITY, 0.9, 0.7], direction: 'higher', best: 0.9, bestIndexes: [0, 2] },
       { key: 'loss', values: [0.5, 0.2, Number.NaN, undefined], direction: 'lower', best: 0.2, bestIndexes: [1] },
     ]);
+  });
+
+  it('marks nothing when every run has the same value', () => {
+    const rows = summarizeMetrics([{ metrics: { epochs: 40 } }, { metrics: { epochs: 40 } }, { metrics: {} }]);
+    expect(rows[0]).toMatchObject({ best: undefined, bestIndexes: [] });
   });
 
   it('follows a flipped direction', () => {

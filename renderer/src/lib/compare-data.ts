@@ -197,11 +197,18 @@ export function makeAxis(values: readonly (string | number | undefined)[], scale
   };
 }
 
-/** The fields parallel coordinates start with: params that differ, then metrics, a few of each. */
+/** The fields parallel coordinates start with: params that differ, then metrics that vary, a few of each. */
 export function defaultAxes(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[], limit = 4): Field[] {
   const differing = diffParams(runs).filter((r) => r.differs).slice(0, limit).map((r) => ({ kind: 'param' as const, key: r.key }));
-  const metrics = fieldsOf(runs).filter((f) => f.kind === 'metric').slice(0, limit);
+  const metrics = varyingMetrics(runs).slice(0, limit);
   return [...differing, ...metrics];
+}
+
+/** The metric fields whose values are not the same in every run that has them. */
+export function varyingMetrics(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[]): Field[] {
+  const metrics = fieldsOf(runs).filter((f) => f.kind === 'metric');
+  const constant = new Set(constantFields(runs, metrics).map((c) => c.field.key));
+  return metrics.filter((f) => !constant.has(f.key));
 }
 
 /**
@@ -262,7 +269,7 @@ export interface MetricRow {
   /** The latest value per run, in the order of the runs; undefined where a run did not log it. */
   values: (number | undefined)[];
   direction: Direction;
-  /** The best finite value, and every run index that has it (ties are all best). */
+  /** The best finite value, and every run index that has it (ties are all best); none when all values are equal. */
   best: number | undefined;
   bestIndexes: number[];
 }
@@ -281,6 +288,9 @@ export function summarizeMetrics(runs: readonly Pick<CompareRun, 'metrics'>[], o
       if (v === undefined || !Number.isFinite(v)) continue;
       if (best === undefined || (direction === 'lower' ? v < best : v > best)) best = v;
     }
+    // With fewer than two distinct values no run is better than another: nothing is marked.
+    const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (finite.every((v) => v === finite[0])) best = undefined;
     const bestIndexes = best === undefined ? [] : values.flatMap((v, i) => (v === best ? [i] : []));
     return { key, values, direction, best, bestIndexes };
   });
