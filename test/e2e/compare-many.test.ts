@@ -24,12 +24,14 @@ describe('comparing hundreds of runs', () => {
   let browser: Browser;
   let served: ServedFlowdesk;
   const runIds: string[] = [];
+  let sweepId = '';
 
   beforeAll(async () => {
     const dataDir = await prepareDataDir(async (dir) => {
       const fd = await openFlowdesk({ dataDir: dir });
       try {
         const { experimentId } = await fd.handlers['experiments.create']({ name: 'lr-sweep' });
+        sweepId = experimentId;
         for (let i = 0; i < RUNS; i++) {
           const { run } = await fd.handlers['runs.create']({ experimentId, runName: `sweep-${String(i).padStart(3, '0')}`, startTime: START });
           const metrics = Array.from({ length: STEPS }, (_, step) => [
@@ -200,4 +202,43 @@ describe('comparing hundreds of runs', () => {
       expect(problems).toEqual([]);
     }
   });
+
+  it('arranges a chart workspace per experiment: groups by prefix, chosen metrics and folds kept, the selected or latest runs overlaid', async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${served.url}/#/experiments/${sweepId}`);
+    await page.getByRole('link', { name: 'Charts', exact: true }).click();
+    await page.getByRole('heading', { name: /^Charts of lr-sweep/ }).waitFor();
+    expect(await page.getByTestId('workspace-runs').textContent()).toContain('(20 shown)');
+    const groups = () => page.locator('section.group').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
+    expect(await groups()).toEqual(['train', 'val', '']);
+    const trainLoss = page.locator('section.group[data-group="train"] [data-testid="metric-chart"][data-key="train/loss"]');
+    await expect.poll(() => trainLoss.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(20 * STEPS));
+    expect(await page.getByRole('list', { name: 'Runs overlaid' }).locator('li').count()).toBe(20);
+    await screenshot(page, 'charts-workspace');
+
+    await page.getByRole('button', { name: /^Metrics \(/ }).click();
+    await page.getByRole('checkbox', { name: 'val/acc' }).uncheck();
+    await page.getByRole('button', { name: /^train\// }).click();
+    await page.reload();
+    await page.getByRole('heading', { name: /^Charts of lr-sweep/ }).waitFor();
+    await page.locator('section.group').first().waitFor();
+    // val/ held only val/acc, now hidden: the group is gone; train/ is folded.
+    await expect.poll(() => groups()).toEqual(['train', '']);
+    expect(await page.getByRole('button', { name: /^train\// }).getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('section.group[data-group="train"] [data-testid="chart-cell"]').count()).toBe(0);
+    expect(await page.locator('section.group[data-group=""] [data-testid="chart-cell"]').getAttribute('data-key')).toBe('epochs_run');
+
+    await page.goto(`${served.url}/#/experiments/${sweepId}/charts?runs=${runIds.slice(0, 3).join(',')}`);
+    await expect.poll(() => page.getByTestId('workspace-runs').textContent()).toContain('3 chosen runs overlaid');
+    await page.getByRole('button', { name: /^train\// }).click();
+    const loss = page.locator('[data-testid="metric-chart"][data-key="train/loss"]');
+    await expect.poll(() => loss.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(3 * STEPS));
+    expect(problems).toEqual([]);
+
+    const dark = await openPage(browser, { colorScheme: 'dark' });
+    await dark.page.goto(`${served.url}/#/experiments/${sweepId}/charts`);
+    await dark.page.locator('[data-testid="metric-chart"] canvas').first().waitFor({ timeout: 30_000 });
+    await screenshot(dark.page, 'charts-workspace-dark');
+    expect(dark.problems).toEqual([]);
+  }, 120_000);
 });
