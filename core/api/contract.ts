@@ -103,9 +103,9 @@ export const contract = {
     TEAM_WRITE,
   ),
   'experiments.diskUsage': method(
-    'Bytes on disk per experiment, active and deleted (not yet purged), largest first, with their total.',
+    'Bytes on disk per experiment, active and deleted (not yet purged), largest first: artifacts, the estimated share of the catalog, and their totals.',
     empty,
-    z.object({ experiments: z.array(experimentDiskUsage), totalBytes: z.number() }),
+    z.object({ experiments: z.array(experimentDiskUsage), totalBytes: z.number(), artifactBytes: z.number(), catalogBytes: z.number() }),
     TEAM_READ,
   ),
   'experiments.setTag': method(

@@ -135,12 +135,17 @@ export const trashEntry = z.object({
 });
 export type TrashEntry = z.infer<typeof trashEntry>;
 
-/** The bytes one experiment's folder takes on disk (its runs' artifacts and its logged models). */
+/**
+ * The bytes one experiment takes on disk: its folder (its runs' artifacts and its logged models)
+ * and its estimated share of the catalog (runs, params, tags, metric points), and their sum.
+ */
 export const experimentDiskUsage = z.object({
   experimentId: z.string(),
   name: z.string(),
   lifecycleStage,
   bytes: z.number(),
+  artifactBytes: z.number(),
+  catalogBytes: z.number(),
 });
 export type ExperimentDiskUsage = z.infer<typeof experimentDiskUsage>;
 

@@ -1,7 +1,9 @@
 /**
- * The pure half of the compare view: params side by side and which differ, the fields (params and
- * latest metrics) a scatter or parallel-coordinates axis can show, and how an axis places values
- * (numbers on a linear scale, anything else as ordered categories).
+ * The pure half of the compare view: params side by side and which differ, the metrics summary
+ * (best value per metric, by a guessed direction the person can flip), the fields (params and
+ * latest metrics) a scatter or parallel-coordinates axis can show, how an axis places values
+ * (numbers on a linear or log scale, anything else as ordered categories), and which runs a
+ * brushed range keeps.
  */
 
 /** What the compare view needs of a run. */
@@ -63,6 +65,8 @@ export function fieldValue(run: Pick<CompareRun, 'params' | 'metrics'>, field: F
 /** How an axis places values in [0, 1]; undefined for a value it cannot show (missing, NaN, ±∞). */
 export interface Axis {
   kind: 'numeric' | 'categorical';
+  /** For a numeric axis: linear, or log (only when every value is positive). */
+  scale: 'linear' | 'log';
   position(value: string | number | undefined): number | undefined;
   ticks: { position: number; label: string }[];
 }
@@ -94,16 +98,68 @@ function asNumber(value: string | number | undefined): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** A ratio of largest to smallest value from which a positive numeric field reads better on a log axis. */
+const LOG_SPAN = 30;
+
+/** The finite numbers of a field's values, or undefined when some present value is not a number. */
+function numericValues(values: readonly (string | number | undefined)[]): number[] | undefined {
+  const numbers = values.filter((v): v is string | number => v !== undefined).map(asNumber);
+  return numbers.every((n) => n !== undefined) ? (numbers as number[]).filter(Number.isFinite) : undefined;
+}
+
+/**
+ * Whether a log axis suits these values: all positive numbers spanning about one and a half
+ * decades or more (a learning rate swept over 1e-4…1e-2); a linear axis would crowd the small ones.
+ */
+export function prefersLog(values: readonly (string | number | undefined)[]): boolean {
+  const numbers = numericValues(values);
+  if (!numbers || numbers.length < 2 || numbers.some((n) => n <= 0)) return false;
+  return Math.max(...numbers) / Math.min(...numbers) >= LOG_SPAN;
+}
+
+/** Whether a log axis can show these values at all (every present value a positive number). */
+export function allowsLog(values: readonly (string | number | undefined)[]): boolean {
+  const numbers = numericValues(values);
+  return numbers !== undefined && numbers.length > 0 && numbers.every((n) => n > 0);
+}
+
+/** Ticks of a log axis: the powers of ten in range, or round values when the range is under a decade. */
+function logTicks(min: number, max: number): number[] {
+  const powers: number[] = [];
+  for (let e = Math.ceil(Math.log10(min) - 1e-9); e <= Math.floor(Math.log10(max) + 1e-9); e++) powers.push(Number((10 ** e).toPrecision(12)));
+  if (powers.length >= 2) return powers;
+  return [...new Set([min, ...niceTicks(min, max, 3).filter((t) => t > 0), max].map((t) => Number(t.toPrecision(3))))];
+}
+
 /**
  * The axis for a set of values. When every present value reads as a number the axis is linear
- * over their finite range (padded when they are all equal); otherwise the distinct values are
- * ordered categories, evenly spaced, numbers-in-text sorted numerically.
+ * over their finite range (padded when they are all equal), or log when asked and every value is
+ * positive; otherwise the distinct values are ordered categories, evenly spaced, numbers-in-text
+ * sorted numerically.
  */
-export function makeAxis(values: readonly (string | number | undefined)[]): Axis {
+export function makeAxis(values: readonly (string | number | undefined)[], scale: 'linear' | 'log' = 'linear'): Axis {
   const present = values.filter((v): v is string | number => v !== undefined);
   const numbers = present.map(asNumber);
   if (numbers.every((n) => n !== undefined)) {
     const finite = (numbers as number[]).filter(Number.isFinite);
+    if (scale === 'log' && allowsLog(values)) {
+      let lo = Math.log10(Math.min(...finite));
+      let hi = Math.log10(Math.max(...finite));
+      if (lo === hi) {
+        lo -= 0.5;
+        hi += 0.5;
+      }
+      const at = (n: number) => (Math.log10(n) - lo) / (hi - lo);
+      return {
+        kind: 'numeric',
+        scale: 'log',
+        position(value) {
+          const n = asNumber(value);
+          return n === undefined || !Number.isFinite(n) || n <= 0 ? undefined : at(n);
+        },
+        ticks: logTicks(10 ** lo, 10 ** hi).map((t) => ({ position: at(t), label: tickLabel(t) })),
+      };
+    }
     let min = Math.min(...finite);
     let max = Math.max(...finite);
     if (finite.length === 0) {
@@ -116,6 +172,7 @@ export function makeAxis(values: readonly (string | number | undefined)[]): Axis
     }
     return {
       kind: 'numeric',
+      scale: 'linear',
       position(value) {
         const n = asNumber(value);
         return n === undefined || !Number.isFinite(n) ? undefined : (n - min) / (max - min);
@@ -130,6 +187,7 @@ export function makeAxis(values: readonly (string | number | undefined)[]): Axis
   const place = (i: number) => (categories.length === 1 ? 0.5 : i / (categories.length - 1));
   return {
     kind: 'categorical',
+    scale: 'linear',
     position(value) {
       if (value === undefined) return undefined;
       const i = categories.indexOf(String(value));
@@ -139,9 +197,101 @@ export function makeAxis(values: readonly (string | number | undefined)[]): Axis
   };
 }
 
-/** The fields parallel coordinates start with: params that differ, then metrics, a few of each. */
+/** The fields parallel coordinates start with: params that differ, then metrics that vary, a few of each. */
 export function defaultAxes(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[], limit = 4): Field[] {
   const differing = diffParams(runs).filter((r) => r.differs).slice(0, limit).map((r) => ({ kind: 'param' as const, key: r.key }));
-  const metrics = fieldsOf(runs).filter((f) => f.kind === 'metric').slice(0, limit);
+  const metrics = varyingMetrics(runs).slice(0, limit);
   return [...differing, ...metrics];
+}
+
+/** The metric fields whose values are not the same in every run that has them. */
+export function varyingMetrics(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[]): Field[] {
+  const metrics = fieldsOf(runs).filter((f) => f.kind === 'metric');
+  const constant = new Set(constantFields(runs, metrics).map((c) => c.field.key));
+  return metrics.filter((f) => !constant.has(f.key));
+}
+
+/**
+ * Fields every run that has them agrees on (one distinct value): an axis would draw them as a
+ * lone point at an arbitrary height, so the view states them as values instead.
+ */
+export function constantFields(runs: readonly Pick<CompareRun, 'params' | 'metrics'>[], fields: readonly Field[]): { field: Field; value: string | number; runs: number }[] {
+  return fields.flatMap((field) => {
+    const present = runs.map((r) => fieldValue(r, field)).filter((v): v is string | number => v !== undefined);
+    if (present.length === 0) return [];
+    const first = present[0]!;
+    return present.every((v) => Object.is(v, first)) ? [{ field, value: first, runs: present.length }] : [];
+  });
+}
+
+/** A range of an axis, in its [0, 1] positions. */
+export interface Brush {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The runs a set of brushes keeps: those whose value on every brushed axis is placed inside its
+ * range. A run without a value on a brushed axis is left out, as it is not in the range.
+ */
+export function brushedRuns<R extends Pick<CompareRun, 'runId' | 'params' | 'metrics'>>(
+  runs: readonly R[],
+  brushes: readonly { field: Field; axis: Pick<Axis, 'position'>; brush: Brush }[],
+): Set<string> {
+  const kept = new Set<string>();
+  for (const run of runs) {
+    const inside = brushes.every(({ field, axis, brush }) => {
+      const p = axis.position(fieldValue(run, field));
+      return p !== undefined && p >= brush.lo - 1e-9 && p <= brush.hi + 1e-9;
+    });
+    if (inside) kept.add(run.runId);
+  }
+  return kept;
+}
+
+/** Whether a smaller or a larger value of a metric is better. */
+export type Direction = 'lower' | 'higher';
+
+/** Names of metrics where less is better: losses, errors, distances, costs and times. */
+const LOWER_IS_BETTER = /(loss|err|error|mse|mae|rmse|mape|nll|perplexity|ppl|wer|cer|fpr|fnr|regret|cost|distance|divergence|kl|latency|duration|time|runtime|memory|bpd|bpc)(?![a-z])/i;
+const HIGHER_WORDS = /(acc|accuracy|auc|f1|precision|recall|score|reward|return|iou|map|bleu|rouge|r2|throughput|fps)(?![a-z])/i;
+
+/** A guess at a metric's direction from its name (`val/loss` lower, `val/acc` higher); higher when unsure. */
+export function guessDirection(key: string): Direction {
+  const name = key.split('/').pop() ?? key;
+  if (HIGHER_WORDS.test(name)) return 'higher';
+  return LOWER_IS_BETTER.test(name) ? 'lower' : 'higher';
+}
+
+/** One metric across the compared runs, with which of them holds the best value. */
+export interface MetricRow {
+  key: string;
+  /** The latest value per run, in the order of the runs; undefined where a run did not log it. */
+  values: (number | undefined)[];
+  direction: Direction;
+  /** The best finite value, and every run index that has it (ties are all best); none when all values are equal. */
+  best: number | undefined;
+  bestIndexes: number[];
+}
+
+/**
+ * Every metric any run logged, sorted by key, with its best value by its direction: the guess
+ * from the name unless `overrides` says otherwise. NaN and ±∞ are never best.
+ */
+export function summarizeMetrics(runs: readonly Pick<CompareRun, 'metrics'>[], overrides: Readonly<Record<string, Direction>> = {}): MetricRow[] {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort((a, b) => a.localeCompare(b));
+  return keys.map((key) => {
+    const values = runs.map((r) => (Object.hasOwn(r.metrics, key) ? r.metrics[key] : undefined));
+    const direction = Object.hasOwn(overrides, key) ? overrides[key]! : guessDirection(key);
+    let best: number | undefined;
+    for (const v of values) {
+      if (v === undefined || !Number.isFinite(v)) continue;
+      if (best === undefined || (direction === 'lower' ? v < best : v > best)) best = v;
+    }
+    // With fewer than two distinct values no run is better than another: nothing is marked.
+    const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (finite.every((v) => v === finite[0])) best = undefined;
+    const bestIndexes = best === undefined ? [] : values.flatMap((v, i) => (v === best ? [i] : []));
+    return { key, values, direction, best, bestIndexes };
+  });
 }

@@ -1,11 +1,13 @@
 /**
  * The compare view's state: the runs named in the link, loaded through the contract, and the ids
  * that name no run (shown as a message, not as a blank page). Other failures go to the toasts.
+ * Also the choices kept between comparisons (runs as rows or columns, which way each metric is
+ * better), in localStorage like the runs table's columns.
  */
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { Run } from '#core/api/entities.ts';
 import { api } from './api.ts';
-import type { CompareRun } from './compare-data.ts';
+import type { CompareRun, Direction } from './compare-data.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** What the compare view reads of a run. */
@@ -58,5 +60,50 @@ export class Comparison {
     this.missing = missing;
     this.error = error;
     this.loading = false;
+  }
+}
+
+/** The part of `localStorage` the choices use, so tests can hand in a Map-backed one. */
+export interface PrefsStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+const PREFS_KEY = 'flowdesk.compare.prefs';
+
+/** Choices of the compare view that outlive one comparison. */
+export class ComparePrefs {
+  /** Unset until the person chooses: the view picks by the number of runs. */
+  orientation = $state<'rows' | 'columns' | undefined>(undefined);
+  /** Which way each metric is better, where the person flipped the guess. */
+  directions = $state.raw<Record<string, Direction>>({});
+
+  #storage: PrefsStorage;
+
+  constructor(storage: PrefsStorage = localStorage) {
+    this.#storage = storage;
+    try {
+      const saved = JSON.parse(storage.getItem(PREFS_KEY) ?? '{}') as { orientation?: unknown; directions?: unknown };
+      if (saved.orientation === 'rows' || saved.orientation === 'columns') this.orientation = saved.orientation;
+      if (saved.directions && typeof saved.directions === 'object') {
+        this.directions = Object.fromEntries(Object.entries(saved.directions).filter((e): e is [string, Direction] => e[1] === 'lower' || e[1] === 'higher'));
+      }
+    } catch {
+      // Choices another version wrote or a person edited: start from the defaults.
+    }
+  }
+
+  setOrientation(orientation: 'rows' | 'columns'): void {
+    this.orientation = orientation;
+    this.#save();
+  }
+
+  setDirection(key: string, direction: Direction): void {
+    this.directions = { ...this.directions, [key]: direction };
+    this.#save();
+  }
+
+  #save(): void {
+    this.#storage.setItem(PREFS_KEY, JSON.stringify({ orientation: this.orientation, directions: this.directions }));
   }
 }

@@ -8,6 +8,7 @@
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
  * - `#/compare?runs=<id>,<id>…&diff=1&x=…&y=…&axes=…`   runs side by side (choices kept in the link)
+ * - `#/experiments/<id>/charts?runs=<id>,<id>…`   an experiment's chart workspace (the chosen runs, or its latest)
  * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
  * - `#/projects/run?from=<runId>`          run a project (prefilled from an earlier project run)
  * - `#/settings`                           port, token, theme and data folder
@@ -22,6 +23,7 @@ export type Route =
   | { view: 'trash' }
   | { view: 'disk-usage' }
   | CompareRoute
+  | { view: 'charts'; experimentId: string; runIds?: string[] }
   | { view: 'models' }
   | { view: 'model'; name: string }
   | { view: 'version'; name: string; version: number }
@@ -72,6 +74,11 @@ export function parseRoute(hash: string): Route {
   if (path === '/settings') return { view: 'settings' };
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
+  const charts = /^\/experiments\/([^/]+)\/charts$/.exec(path);
+  if (charts) {
+    const runIds = list(new URLSearchParams(query).get('runs'));
+    return { view: 'charts', experimentId: decodeURIComponent(charts[1]!), ...(runIds.length > 0 ? { runIds } : {}) };
+  }
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
   if (experiment) {
     const params = new URLSearchParams(query);
@@ -115,6 +122,8 @@ export function routeHref(route: Route): string {
       return runHref(route.experimentId, route.runId);
     case 'compare':
       return compareHref(route);
+    case 'charts':
+      return chartsHref(route.experimentId, route.runIds);
     case 'experiment': {
       const params = new URLSearchParams();
       if (route.filter !== '') params.set('filter', route.filter);
@@ -133,6 +142,12 @@ export function routeHref(route: Route): string {
 /** The link to an experiment's runs with no filter and the default order. */
 export function experimentHref(experimentId: string): string {
   return routeHref({ view: 'experiment', experimentId, filter: '', ascending: false });
+}
+
+/** The link to an experiment's chart workspace, overlaying `runIds` (or, without them, its latest runs). */
+export function chartsHref(experimentId: string, runIds?: readonly string[]): string {
+  const base = `#/experiments/${encodeURIComponent(experimentId)}/charts`;
+  return runIds && runIds.length > 0 ? `${base}?runs=${runIds.map(encodeURIComponent).join(',')}` : base;
 }
 
 /** The link to a run's page. */
