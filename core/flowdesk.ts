@@ -139,7 +139,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...diskUsage,
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
-    ...createRunsTableQueries(catalog),
+    ...createRunsTableQueries(catalog, { events, now: options.now }),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {
