@@ -1,6 +1,6 @@
 /**
- * Cuts a numeric param's span into ranges people read at a glance: round-number steps (1, 2 or 5
- * times a power of ten) for values of one magnitude, decades for values spanning three or more
+ * Cuts a numeric param's span into ranges people read at a glance: round-number steps (1, 2, 2.5
+ * or 5 times a power of ten) for values of one magnitude, decades for values spanning three or more
  * (learning rates, weight decays), so 50,000 distinct values become a handful of groups.
  */
 
@@ -13,11 +13,15 @@ export interface Ranges {
 /** A number without the float noise of repeated sums (0.30000000000000004 reads as 0.3). */
 const clean = (n: number) => Number(n.toPrecision(12));
 
-/** The round step (1, 2 or 5 times a power of ten) at least `raw`. */
-function niceStep(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return clean(m * power);
-  return clean(10 * power);
+/** The round step (1, 2, 2.5 or 5 times a power of ten) that cuts `span` into the count of ranges nearest `bins`. */
+function niceStep(span: number, bins: number): number {
+  const power = 10 ** Math.floor(Math.log10(span / bins));
+  let best = power;
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    const step = clean(m * power);
+    if (Math.abs(Math.ceil(span / step) - bins) < Math.abs(Math.ceil(span / best) - bins)) best = step;
+  }
+  return best;
 }
 
 /** About `bins` ranges covering [lo, hi]; decades when all values are positive and span a factor of 1,000 or more. */
@@ -33,7 +37,8 @@ export function cutRanges(lo: number, hi: number, bins: number): Ranges {
     return { scale: 'log', edges };
   }
   const span = hi - lo;
-  const step = niceStep(span > 0 ? span / bins : Math.abs(lo) > 0 ? Math.abs(lo) / 10 : 1);
+  // One value only: a single range around it, a tenth of its size (or 1 wide at zero).
+  const step = span > 0 ? niceStep(span, bins) : niceStep(Math.abs(lo) > 0 ? Math.abs(lo) / 10 : 1, 1);
   const start = clean(Math.floor(lo / step) * step);
   const edges = [start];
   // Stops once an edge passes hi; float error cannot add more than one extra range.
