@@ -96,6 +96,8 @@ describe('runs table model', () => {
       ...['p1', 'p2', 'p3', 'p4', 'p5'].map((key, i) => ({ key, runCount: 10 - i, distinctValues: 2 })),
     ];
     expect(defaultChoice({ params, metrics })).toEqual({ params: ['lr', 'p1', 'p2', 'p3', 'seed'], metrics: ['b', 'c', 'd', 'e', 'f', 'g'], tags: [], pinned: [] });
+    // A single run varies in nothing: its params show.
+    expect(defaultChoice({ params: [{ key: 'prompt', runCount: 1, distinctValues: 1 }], metrics: [] }).params).toEqual(['prompt']);
   });
 
   it('puts pinned columns first, in pinning order, and forgets pins of columns not shown', () => {

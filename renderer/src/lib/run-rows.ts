@@ -170,14 +170,16 @@ export interface KeyStats {
 
 /**
  * The columns shown before anyone chooses: the metrics most runs have, and the params that vary
- * across runs (a param with one value says nothing about why runs differ), most common first;
+ * across runs (a param with one value says nothing about why runs differ; when none varies, the
+ * most common ones), most common first;
  * no tags. Columns keep the keys' order by name, so they are found where expected.
  */
 export function defaultChoice(stats: KeyStats): ColumnChoice {
   const byCount = <T extends { key: string; runCount: number }>(a: T, b: T) => b.runCount - a.runCount || (a.key < b.key ? -1 : 1);
   const metrics = [...stats.metrics].sort(byCount).slice(0, DEFAULT_METRICS).map((m) => m.key).sort();
+  // Where nothing varies (a single run, say), the most common params are all there is to show.
   const varying = stats.params.filter((p) => p.distinctValues > 1);
-  const params = [...varying].sort(byCount).slice(0, DEFAULT_PARAMS).map((p) => p.key).sort();
+  const params = [...(varying.length > 0 ? varying : stats.params)].sort(byCount).slice(0, DEFAULT_PARAMS).map((p) => p.key).sort();
   return { params, metrics, tags: [], pinned: [] };
 }
 
