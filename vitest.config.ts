@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * catalog in PostgreSQL (test/helpers/postgres.ts) when FLOWDESK_TEST_POSTGRES_URL names a server;
  * .ci/run starts one. Without it that project runs only a test that says why it did not run.
  */
-const POSTGRES_SUITES = ['test/contract/**/*.test.ts', 'test/search/**/*.test.ts', 'test/registry/**/*.test.ts', 'test/tracking/**/*.test.ts', 'test/server/**/*.test.ts', 'test/tracing/**/*.test.ts', 'test/postgres/**/*.test.ts'];
+const POSTGRES_SUITES = ['test/contract/**/*.test.ts', 'test/search/**/*.test.ts', 'test/registry/**/*.test.ts', 'test/tracking/**/*.test.ts', 'test/server/**/*.test.ts', 'test/tracing/**/*.test.ts', 'test/runs-table/**/*.test.ts', 'test/postgres/**/*.test.ts'];
 /** Suites about SQLite itself (its file, its crash recovery) or that need it as a file. */
 const SQLITE_ONLY = ['test/tracking/crash.test.ts', 'test/postgres/not-run.test.ts'];
 const withPostgres = Boolean(process.env.FLOWDESK_TEST_POSTGRES_URL);

@@ -144,7 +144,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...diskUsage,
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
-    ...createRunsTableQueries(catalog),
+    ...createRunsTableQueries(catalog, { events, now: options.now }),
     ...imports.handlers,
     ...createTracesService({ catalog, artifacts, events, now: options.now }),
     ...createOverview(catalog.db),

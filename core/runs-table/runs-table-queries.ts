@@ -1,18 +1,39 @@
 /**
- * Handlers of the runs-table contract methods (`runs.keys`, `runs.groups`, `runs.childCounts`):
- * aggregate SQL over a whole experiment, so the window never loads every run to learn what
- * columns exist, what a group's metrics are, or which runs have children.
+ * Handlers of the runs-table contract methods (`runs.keys`, `runs.columnStats`, `runs.count`,
+ * `runs.groups`, `runs.childCounts`, `runs.metricRanges` and the bulk changes): aggregate SQL over
+ * a whole experiment, so the window never loads every run to learn what columns exist and which
+ * matter, how many runs match, what a group's metrics are, or which runs have children; and one
+ * transaction for a change to every run a filter matches, however many.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
-import { invalid } from '#core/api/errors.ts';
-import { MAX_GROUPS, MAX_KEYS, type RunGroup } from '#core/api/runs-table-contract.ts';
-import type { Catalog } from '#core/catalog/catalog.ts';
-import { compileFilter } from '#core/search/compile-filter.ts';
+import { invalid, notFound } from '#core/api/errors.ts';
+import type { EventBus } from '#core/api/events.ts';
+import { MAX_GROUPS, MAX_KEYS, type RunGroup, type RunSelection } from '#core/api/runs-table-contract.ts';
+import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import type { Dialect } from '#core/catalog/migrations.ts';
+import { compileFilter, numericValue } from '#core/search/compile-filter.ts';
 import { parseFilter } from '#core/search/parse-filter.ts';
 import { RUNS_TARGET } from '#core/search/search-target.ts';
+import { LEVEL_WIDTHS } from '#core/tracking/metric-writer.ts';
+import { validateKey, validateValue } from '#core/tracking/validation.ts';
+import { cutRanges, rangeLabel } from './numeric-ranges.ts';
 
-export type RunsTableHandlers = Pick<Handlers, 'runs.keys' | 'runs.groups' | 'runs.childCounts'>;
+export type RunsTableHandlers = Pick<
+  Handlers,
+  | 'runs.keys'
+  | 'runs.columnStats'
+  | 'runs.count'
+  | 'runs.groups'
+  | 'runs.childCounts'
+  | 'runs.metricRanges'
+  | 'runs.deleteMany'
+  | 'runs.restoreMany'
+  | 'runs.setTagMany'
+>;
+
+/** Rows per statement when a bulk change touches runs by id: well under both databases' limit on bound parameters. */
+const CHUNK = 5000;
 
 /** The tag MLflow sets on a child run, naming its parent's run id. */
 export const PARENT_TAG = 'mlflow.parentRunId';
@@ -37,9 +58,43 @@ function lifecycle(viewType: ViewType | undefined, condition: RawBuilder<SqlBool
 /** SQL hands back NULL where an aggregate of ±Infinity is undefined (inf + -inf); that is NaN. */
 const numberOrNaN = (value: unknown) => (value === null || value === undefined ? Number.NaN : Number(value));
 
-/** The runs-table handlers over a catalog. */
-export function createRunsTableQueries(catalog: Catalog): RunsTableHandlers {
+/** The runs `selection` names in the lifecycle stage, with their experiment ids; refuses ids of runs that do not exist. */
+async function selectedRuns(trx: Db, dialect: Dialect, selection: RunSelection, stage: 'active' | 'deleted') {
+  type Row = { id: number; run_uuid: string; experiment_id: number; lifecycle_stage: string };
+  if ('runIds' in selection) {
+    const wanted = [...new Set(selection.runIds)];
+    const rows: Row[] = [];
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const chunk = wanted.slice(i, i + CHUNK);
+      rows.push(...(await trx.selectFrom('runs').select(['id', 'run_uuid', 'experiment_id', 'lifecycle_stage']).where('run_uuid', 'in', chunk).execute()));
+    }
+    if (rows.length < wanted.length) {
+      const found = new Set(rows.map((r) => r.run_uuid));
+      throw notFound(`Run '${wanted.find((id) => !found.has(id))}' not found`);
+    }
+    return rows.filter((r) => r.lifecycle_stage === stage);
+  }
+  const compiled = compileFilter(parseFilter(selection.filter), RUNS_TARGET, dialect);
+  const scope = runScope(selection.experimentIds, stage === 'active' ? 'ACTIVE_ONLY' : 'DELETED_ONLY');
+  const where = compiled ? sql<SqlBool>`${scope} and ${compiled}` : scope;
+  const { rows } = await sql<Row>`select runs.id as id, runs.run_uuid as run_uuid, runs.experiment_id as experiment_id, runs.lifecycle_stage as lifecycle_stage from runs where ${where}`.execute(trx);
+  return rows.map((r) => ({ ...r, id: Number(r.id), experiment_id: Number(r.experiment_id) }));
+}
+
+/** Runs `update` on the ids in chunks. */
+async function inChunks(ids: readonly number[], update: (chunk: number[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < ids.length; i += CHUNK) await update(ids.slice(i, i + CHUNK));
+}
+
+/** The runs-table handlers over a catalog; bulk changes announce themselves on `events`. */
+export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBus; now?: () => number }): RunsTableHandlers {
   const { db, dialect } = catalog;
+  const now = deps.now ?? Date.now;
+  // A bulk change is one event per experiment it touched, not one per run: 50,000 run events
+  // would flood every window's stream for what each window reloads at once anyway.
+  const announce = (rows: readonly { experiment_id: number }[]) => {
+    for (const experimentId of new Set(rows.map((r) => r.experiment_id))) deps.events.publish({ type: 'experiment.changed', experimentId: String(experimentId) });
+  };
   return {
     async 'runs.keys'({ experimentIds, viewType }) {
       const scope = runScope(experimentIds, viewType);
@@ -55,10 +110,36 @@ export function createRunsTableQueries(catalog: Catalog): RunsTableHandlers {
       return { params: await keysOf('params'), metrics: await keysOf('metric_series'), tags: await keysOf('run_tags') };
     },
 
-    async 'runs.groups'({ experimentIds, param, filter, viewType, metrics }) {
+    async 'runs.columnStats'({ experimentIds, viewType }) {
+      const scope = runScope(experimentIds, viewType);
+      const { rows: total } = await sql<{ n: number }>`select count(*) as n from runs where ${scope}`.execute(db);
+      const { rows: params } = await sql<{ key: string; n: number; d: number; other: number }>`select p.key as key, count(*) as n, count(distinct p.value) as d,
+          sum(case when ${numericValue(sql.ref('p.value'), dialect)} is null then 1 else 0 end) as other
+        from params p join runs on runs.id = p.run_id where ${scope} group by p.key order by p.key limit ${MAX_KEYS}`.execute(db);
+      const { rows: metrics } = await sql<{ key: string; n: number }>`select m.key as key, count(*) as n
+        from metric_series m join runs on runs.id = m.run_id where ${scope} group by m.key order by m.key limit ${MAX_KEYS}`.execute(db);
+      return {
+        runCount: Number(total[0]?.n ?? 0),
+        params: params.map((r) => ({ key: r.key, runCount: Number(r.n), distinctValues: Number(r.d), numeric: Number(r.other) === 0 })),
+        metrics: metrics.map((r) => ({ key: r.key, runCount: Number(r.n) })),
+      };
+    },
+
+    async 'runs.count'({ experimentIds, filter, viewType }) {
+      const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, dialect);
+      const scope = runScope(experimentIds, viewType);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from runs where ${compiled ? sql<SqlBool>`${scope} and ${compiled}` : scope}`.execute(db);
+      return { count: Number(rows[0]?.n ?? 0) };
+    },
+
+    async 'runs.groups'({ experimentIds, param, filter, viewType, metrics, bins }) {
       const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, dialect);
       const where = compiled ? sql<SqlBool>`${runScope(experimentIds, viewType)} and ${compiled}` : runScope(experimentIds, viewType);
       const join = sql`left join params g on g.run_id = runs.id and g.key = ${param}`;
+      if (bins !== undefined) {
+        const binned = await binnedGroups(db, dialect, { join, where, metrics, bins });
+        if (binned) return binned;
+      }
       // Missing values (runs without the param) form the last group, as in a sort.
       const { rows: counts } = await sql<{ value: string | null; n: number }>`select g.value as value, count(*) as n from runs ${join} where ${where}
         group by g.value order by case when g.value is null then 1 else 0 end, g.value limit ${MAX_GROUPS + 1}`.execute(db);
@@ -78,6 +159,63 @@ export function createRunsTableQueries(catalog: Catalog): RunsTableHandlers {
       return { groups: [...groups.values()], truncated };
     },
 
+    async 'runs.metricRanges'({ runIds, keys }) {
+      if (runIds.length === 0 || keys.length === 0) return { ranges: {} };
+      // Every point is folded into every level, so the coarsest level's few buckets hold a series' extremes.
+      const level = LEVEL_WIDTHS.length - 1;
+      const { rows } = await sql<{ run: string; key: string; min: number | null; max: number | null }>`select runs.run_uuid as run, s.key as key, min(b.min) as min, max(b.max) as max
+        from runs join metric_series s on s.run_id = runs.id join metric_buckets b on b.series_id = s.id and b.level = ${level}
+        where runs.run_uuid in (${sql.join(runIds)}) and s.key in (${sql.join(keys)}) group by runs.run_uuid, s.key`.execute(db);
+      const ranges: Record<string, Record<string, { min: number; max: number }>> = {};
+      for (const row of rows) (ranges[row.run] ??= {})[row.key] = { min: numberOrNaN(row.min), max: numberOrNaN(row.max) };
+      return { ranges };
+    },
+
+    async 'runs.deleteMany'({ selection }) {
+      const rows = await catalog.write(async (trx) => {
+        const runs = await selectedRuns(trx, dialect, selection, 'active');
+        const t = now();
+        await inChunks(runs.map((r) => r.id), (chunk) => trx.updateTable('runs').set({ lifecycle_stage: 'deleted', deleted_time: t }).where('id', 'in', chunk).execute());
+        return runs;
+      });
+      announce(rows);
+      return { runIds: rows.map((r) => r.run_uuid) };
+    },
+
+    async 'runs.restoreMany'({ selection }) {
+      const rows = await catalog.write(async (trx) => {
+        const runs = await selectedRuns(trx, dialect, selection, 'deleted');
+        const experimentIds = [...new Set(runs.map((r) => r.experiment_id))];
+        if (experimentIds.length > 0) {
+          const gone = await trx.selectFrom('experiments').select('experiment_id').where('experiment_id', 'in', experimentIds).where('lifecycle_stage', '!=', 'active').executeTakeFirst();
+          if (gone) throw invalid(`Cannot restore these runs: experiment ${gone.experiment_id} is deleted; restore the experiment first.`);
+        }
+        await inChunks(runs.map((r) => r.id), (chunk) => trx.updateTable('runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('id', 'in', chunk).execute());
+        return runs;
+      });
+      announce(rows);
+      return { runIds: rows.map((r) => r.run_uuid) };
+    },
+
+    async 'runs.setTagMany'({ selection, key, value }) {
+      validateKey('tag', key);
+      validateValue('Tag', key, value);
+      if (key.startsWith('mlflow.')) throw invalid(`Tag '${key}' is a system tag: set it on one run, where its meaning is kept`);
+      const rows = await catalog.write(async (trx) => {
+        const runs = await selectedRuns(trx, dialect, selection, 'active');
+        await inChunks(runs.map((r) => r.id), (chunk) =>
+          trx
+            .insertInto('run_tags')
+            .values(chunk.map((runId) => ({ run_id: runId, key, value })))
+            .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value }))
+            .execute(),
+        );
+        return runs;
+      });
+      announce(rows);
+      return { count: rows.length };
+    },
+
     async 'runs.childCounts'({ runIds, viewType }) {
       if (runIds.length === 0) return { counts: {} };
       const { rows } = await sql<{ parent: string; n: number }>`select t.value as parent, count(*) as n from run_tags t join runs on runs.id = t.run_id
@@ -85,4 +223,47 @@ export function createRunsTableQueries(catalog: Catalog): RunsTableHandlers {
       return { counts: Object.fromEntries(rows.map((r) => [r.parent, Number(r.n)])) };
     },
   };
+}
+
+/**
+ * Groups by numeric ranges of the param: about `bins` ranges of round numbers over the values the
+ * runs in view have, then the runs whose value is not a number, then those without the param.
+ * Undefined when no value is a number (the caller groups by value then).
+ */
+async function binnedGroups(
+  db: Db,
+  dialect: Dialect,
+  q: { join: RawBuilder<unknown>; where: RawBuilder<SqlBool>; metrics: readonly string[] | undefined; bins: number },
+): Promise<{ groups: RunGroup[]; truncated: boolean; binning: { scale: 'linear' | 'log'; ranges: number } } | undefined> {
+  // Each run's value is read as a number once, in a subquery, rather than once per range it is tested against.
+  const runs = sql`(select runs.id as run_id, g.value as v, ${numericValue(sql.ref('g.value'), dialect)} as x from runs ${q.join} where ${q.where}) t`;
+  const { rows: extent } = await sql<{ lo: number | null; hi: number | null }>`select min(t.x) as lo, max(t.x) as hi from ${runs}`.execute(db);
+  const lo = extent[0]?.lo;
+  const hi = extent[0]?.hi;
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
+  const cut = cutRanges(Number(lo), Number(hi), q.bins);
+  const edges = cut.edges;
+  const whens = edges.slice(1, -1).map((edge, i) => sql`when t.x < ${edge} then ${sql.lit(i)}`);
+  // -2: no param; -1: not a number; 0..: the range.
+  const bin = sql`(case when t.v is null then -2 when t.x is null then -1 ${sql.join(whens, sql` `)} else ${sql.lit(edges.length - 2)} end)`;
+  const { rows: counts } = await sql<{ bin: number; n: number }>`select ${bin} as bin, count(*) as n from ${runs} group by 1`.execute(db);
+  const groups = new Map<number, RunGroup>();
+  // Ranges in order, then "not a number", then the missing value last, as in a sort.
+  const place = (b: number) => (b >= 0 ? b : edges.length - b);
+  const ordered = counts.map((r) => ({ bin: Number(r.bin), n: Number(r.n) })).sort((a, b) => place(a.bin) - place(b.bin));
+  for (const { bin: b, n } of ordered) {
+    if (b >= 0) groups.set(b, { value: rangeLabel(edges[b]!, edges[b + 1]!), runCount: n, metrics: [], range: { low: edges[b]!, high: edges[b + 1]! } });
+    else if (b === -1) groups.set(b, { value: 'not a number', runCount: n, metrics: [], notNumber: true });
+    else groups.set(b, { value: null, runCount: n, metrics: [] });
+  }
+  const binning = { scale: cut.scale, ranges: edges.length - 1 };
+  if (q.metrics?.length === 0) return { groups: [...groups.values()], truncated: false, binning };
+  const only = q.metrics ? sql` and m.key in (${sql.join(q.metrics)})` : sql``;
+  const { rows } = await sql<{ bin: number; key: string; mean: number | null; min: number | null; max: number | null; n: number }>`
+    select ${bin} as bin, m.key as key, avg(m.value) as mean, min(m.value) as min, max(m.value) as max, count(*) as n
+    from ${runs} join metric_series m on m.run_id = t.run_id and m.is_nan = 0${only} group by 1, m.key order by m.key`.execute(db);
+  for (const row of rows) {
+    groups.get(Number(row.bin))?.metrics.push({ key: row.key, mean: numberOrNaN(row.mean), min: numberOrNaN(row.min), max: numberOrNaN(row.max), count: Number(row.n) });
+  }
+  return { groups: [...groups.values()], truncated: false, binning };
 }

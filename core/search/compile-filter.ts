@@ -262,7 +262,7 @@ function idValue(literal: Literal, fieldText: string): number {
  * definition on both databases; SQLite checks it with its JSON functions, PostgreSQL with the
  * equivalent regular expression. CASE keeps the cast from ever seeing a non-number.
  */
-function numericValue(expr: RawBuilder<unknown>, dialect: Dialect): RawBuilder<number | null> {
+export function numericValue(expr: RawBuilder<unknown>, dialect: Dialect): RawBuilder<number | null> {
   if (dialect === 'postgres') {
     return sql<number | null>`(case when ${expr} ~ '^[[:space:]]*-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?[[:space:]]*$' then cast(${expr} as double precision) end)`;
   }

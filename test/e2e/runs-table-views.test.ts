@@ -96,7 +96,7 @@ describe('the runs table views', () => {
     await page.getByRole('button', { name: /^Columns/ }).click();
     await page.getByRole('dialog', { name: 'Choose columns' }).getByLabel('team').check();
     await page.keyboard.press('Escape');
-    await page.getByRole('columnheader', { name: 'tag team' }).getByRole('button').click();
+    await page.getByRole('columnheader', { name: 'tag team' }).getByRole('button', { name: 'tag team' }).click();
     await expect.poll(async () => (await names(page)).slice(0, 6)).toEqual(['xgb-3', 'rf-2', 'xgb-2', 'lr-1', 'xgb-1', 'rf-1']);
     expect(page.url()).toContain('sort=tag%3Ateam');
     await screenshot(page, 'runs-sorted-by-tag');

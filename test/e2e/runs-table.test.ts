@@ -87,11 +87,11 @@ describe('the runs table', () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/experiments/${experimentId}`);
     await expect.poll(() => runNames(page)).toHaveLength(5);
-    await page.getByRole('columnheader', { name: 'metric loss' }).getByRole('button').click();
+    await page.getByRole('columnheader', { name: 'metric loss' }).getByRole('button', { name: 'metric loss' }).click();
     const ascending = ['resnet-wide', 'vit-base', 'resnet-small', '<img src=x onerror=alert(1)>', 'still-training'];
     await expect.poll(() => runNames(page)).toEqual(ascending);
     expect(await page.getByRole('columnheader', { name: 'metric loss' }).getAttribute('aria-sort')).toBe('ascending');
-    await page.getByRole('columnheader', { name: 'metric loss' }).getByRole('button').click();
+    await page.getByRole('columnheader', { name: 'metric loss' }).getByRole('button', { name: 'metric loss' }).click();
     await expect.poll(() => runNames(page)).toEqual([...ascending].reverse());
     await page.reload();
     await expect.poll(() => runNames(page)).toEqual([...ascending].reverse());

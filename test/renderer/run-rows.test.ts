@@ -7,8 +7,15 @@ import {
   paramCondition,
   TOP_LEVEL_CONDITION,
   compareRows,
+  csvLine,
   defaultChoice,
+  groupCondition,
+  groupOf,
   loadChoice,
+  loadWidths,
+  lowerIsBetter,
+  orderedColumns,
+  saveWidths,
   orderByFor,
   parseColumnId,
   runIdCondition,
@@ -68,11 +75,11 @@ describe('runs table model', () => {
   it('remembers the column choice per experiment and ignores unreadable values', () => {
     const storage = memoryStorage();
     expect(loadChoice(storage, '1')).toBeUndefined();
-    saveChoice(storage, '1', { params: ['lr'], metrics: ['loss'], tags: ['team'] });
-    expect(loadChoice(storage, '1')).toEqual({ params: ['lr'], metrics: ['loss'], tags: ['team'] });
-    // A choice saved before tags were columns reads back with none.
+    saveChoice(storage, '1', { params: ['lr'], metrics: ['loss'], tags: ['team'], pinned: ['metric:loss'] });
+    expect(loadChoice(storage, '1')).toEqual({ params: ['lr'], metrics: ['loss'], tags: ['team'], pinned: ['metric:loss'] });
+    // A choice saved before tags and pins were kept reads back with none.
     storage.map.set('flowdesk.runs-table.columns.5', '{"params":["lr"],"metrics":[]}');
-    expect(loadChoice(storage, '5')).toEqual({ params: ['lr'], metrics: [], tags: [] });
+    expect(loadChoice(storage, '5')).toEqual({ params: ['lr'], metrics: [], tags: [], pinned: [] });
     expect(loadChoice(storage, '2')).toBeUndefined();
     storage.map.set('flowdesk.runs-table.columns.3', '{not json');
     expect(loadChoice(storage, '3')).toBeUndefined();
@@ -80,8 +87,57 @@ describe('runs table model', () => {
     expect(loadChoice(storage, '4')).toBeUndefined();
   });
 
-  it('shows the first three params and metrics until someone chooses', () => {
-    expect(defaultChoice(['a', 'b', 'c', 'd'], ['m'])).toEqual({ params: ['a', 'b', 'c'], metrics: ['m'], tags: [] });
+  it('shows the metrics most runs have and the params that vary until someone chooses', () => {
+    const metrics = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((key, i) => ({ key, runCount: i === 0 ? 1 : 100 - i }));
+    const params = [
+      { key: 'fixed', runCount: 100, distinctValues: 1 },
+      { key: 'lr', runCount: 100, distinctValues: 7 },
+      { key: 'seed', runCount: 90, distinctValues: 90 },
+      ...['p1', 'p2', 'p3', 'p4', 'p5'].map((key, i) => ({ key, runCount: 10 - i, distinctValues: 2 })),
+    ];
+    expect(defaultChoice({ params, metrics })).toEqual({ params: ['lr', 'p1', 'p2', 'p3', 'seed'], metrics: ['b', 'c', 'd', 'e', 'f', 'g'], tags: [], pinned: [] });
+    // A single run varies in nothing: its params show.
+    expect(defaultChoice({ params: [{ key: 'prompt', runCount: 1, distinctValues: 1 }], metrics: [] }).params).toEqual(['prompt']);
+  });
+
+  it('puts pinned columns first, in pinning order, and forgets pins of columns not shown', () => {
+    const { pinned, rest } = orderedColumns({ params: ['lr'], metrics: ['loss', 'acc'], tags: [], pinned: ['metric:acc', 'param:gone', 'attribute:user'] });
+    expect(pinned.map(columnId)).toEqual(['metric:acc', 'attribute:user']);
+    expect(rest.map(columnId)).toEqual(['attribute:status', 'attribute:start', 'attribute:duration', 'metric:loss', 'param:lr']);
+  });
+
+  it('remembers column widths per experiment and ignores unreadable ones', () => {
+    const storage = memoryStorage();
+    saveWidths(storage, '1', { 'metric:val/acc': 140 });
+    expect(loadWidths(storage, '1')).toEqual({ 'metric:val/acc': 140 });
+    expect(loadWidths(storage, '2')).toEqual({});
+    storage.map.set('flowdesk.runs-table.widths.3', '{"a":-5,"b":"x","c":90}');
+    expect(loadWidths(storage, '3')).toEqual({ c: 90 });
+    storage.map.set('flowdesk.runs-table.widths.4', 'nope');
+    expect(loadWidths(storage, '4')).toEqual({});
+  });
+
+  it('names the runs of a numeric range and of values that are not numbers, and places a value in its group', () => {
+    const range = { value: '[0.001, 0.01)', runCount: 1, metrics: [], range: { low: 0.001, high: 0.01 } };
+    const other = { value: 'not a number', runCount: 1, metrics: [], notNumber: true };
+    const none = { value: null, runCount: 1, metrics: [] };
+    expect(groupCondition('lr', range)).toBe('params.`lr` >= 0.001 and params.`lr` < 0.01');
+    expect(groupCondition('lr', other)).toBe('params.`lr` IS NOT NULL and not (params.`lr` < 0 or params.`lr` >= 0)');
+    expect(groupCondition('lr', none)).toBe('params.`lr` IS NULL');
+    const groups = [range, other, none];
+    expect(groupOf(groups, '0.005')).toBe(range);
+    expect(groupOf(groups, '0.01')).toBeUndefined();
+    expect(groupOf(groups, 'adam')).toBe(other);
+    expect(groupOf(groups, undefined)).toBe(none);
+  });
+
+  it('guesses which metrics are best when lowest', () => {
+    expect(['val/loss', 'error_rate', 'rmse', 'latency_ms'].every(lowerIsBetter)).toBe(true);
+    expect(['val/acc', 'f1', 'auc', 'reward'].some(lowerIsBetter)).toBe(false);
+  });
+
+  it('writes CSV fields that spreadsheets read back as written', () => {
+    expect(csvLine(['plain', 'a,b', 'say "hi"', 'two\nlines', '=cmd()', '-3.5', '@x'])).toBe(`plain,"a,b","say ""hi""","two\nlines",'=cmd(),-3.5,'@x\r\n`);
   });
 
   it('narrows a filter to given runs with quotes escaped', () => {

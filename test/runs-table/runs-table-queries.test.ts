@@ -97,3 +97,153 @@ describe('runs.childCounts', () => {
     expect((await api.call('runs.childCounts', { runIds: [] })).counts).toEqual({});
   });
 });
+
+describe('runs.count', () => {
+  it('counts exactly the runs the filter matches, in the view type', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'count' });
+    for (let i = 0; i < 7; i++) await logRun(api, experimentId, { i: String(i) }, { loss: i / 10 });
+    const gone = await logRun(api, experimentId, {}, { loss: 0.05 });
+    await api.call('runs.delete', { runId: gone });
+    expect((await api.call('runs.count', { experimentIds: [experimentId] })).count).toBe(7);
+    expect((await api.call('runs.count', { experimentIds: [experimentId], filter: 'metrics.loss < 0.3' })).count).toBe(3);
+    expect((await api.call('runs.count', { experimentIds: [experimentId], filter: 'metrics.loss < 0.3', viewType: 'ALL' })).count).toBe(4);
+  });
+
+  it('refuses a malformed filter', async () => {
+    const { api } = await testFlowdesk();
+    await expect(api.call('runs.count', { experimentIds: ['0'], filter: 'metrics.loss <<< 1' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+});
+
+describe('runs.columnStats', () => {
+  it('says how many runs have each param and metric, how many values a param takes and whether they are numbers', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'stats' });
+    await logRun(api, experimentId, { lr: '0.1', model: 'rf', fixed: 'x' }, { loss: 1, rare: 1 });
+    await logRun(api, experimentId, { lr: '0.2', model: 'rf', fixed: 'x' }, { loss: 2 });
+    await logRun(api, experimentId, { lr: '0.3', fixed: 'x' }, { loss: 3 });
+    const stats = await api.call('runs.columnStats', { experimentIds: [experimentId] });
+    expect(stats.runCount).toBe(3);
+    expect(stats.params).toEqual([
+      { key: 'fixed', runCount: 3, distinctValues: 1, numeric: false },
+      { key: 'lr', runCount: 3, distinctValues: 3, numeric: true },
+      { key: 'model', runCount: 2, distinctValues: 1, numeric: false },
+    ]);
+    expect(stats.metrics).toEqual([{ key: 'loss', runCount: 3 }, { key: 'rare', runCount: 1 }]);
+  });
+});
+
+describe('runs.groups with bins', () => {
+  it('groups numeric values into round-number ranges, then values that are not numbers, then runs without the param', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'bins' });
+    for (const seed of [0, 3, 9, 10, 12, 19, 25, 49]) await logRun(api, experimentId, { seed: String(seed) }, { loss: seed });
+    await logRun(api, experimentId, { seed: 'none' }, { loss: 100 });
+    await logRun(api, experimentId, {}, { loss: 200 });
+    const answer = await api.call('runs.groups', { experimentIds: [experimentId], param: 'seed', bins: 5 });
+    expect(answer.binning).toEqual({ scale: 'linear', ranges: 5 });
+    expect(answer.groups.map((g) => [g.value, g.runCount, g.range])).toEqual([
+      ['[0, 10)', 3, { low: 0, high: 10 }],
+      ['[10, 20)', 3, { low: 10, high: 20 }],
+      ['[20, 30)', 1, { low: 20, high: 30 }],
+      ['[40, 50)', 1, { low: 40, high: 50 }],
+      ['not a number', 1, undefined],
+      [null, 1, undefined],
+    ]);
+    expect(answer.groups[4]!.notNumber).toBe(true);
+    expect(answer.groups[1]!.metrics).toEqual([{ key: 'loss', mean: 41 / 3, min: 10, max: 19, count: 3 }]);
+  });
+
+  it('cuts values spanning several magnitudes into decades', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'decades' });
+    for (const lr of ['0.0001', '0.0003', '0.001', '0.005', '0.1']) await logRun(api, experimentId, { lr }, { loss: 1 });
+    const answer = await api.call('runs.groups', { experimentIds: [experimentId], param: 'lr', bins: 10, metrics: [] });
+    expect(answer.binning).toEqual({ scale: 'log', ranges: 4 });
+    expect(answer.groups.map((g) => [g.value, g.runCount])).toEqual([['[0.0001, 0.001)', 2], ['[0.001, 0.01)', 2], ['[0.1, 1)', 1]]);
+  });
+
+  it('groups by value when no value is a number', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'words' });
+    await logRun(api, experimentId, { optimizer: 'adam' }, {});
+    await logRun(api, experimentId, { optimizer: 'adamw' }, {});
+    const answer = await api.call('runs.groups', { experimentIds: [experimentId], param: 'optimizer', bins: 10 });
+    expect(answer.binning).toBeUndefined();
+    expect(answer.groups.map((g) => g.value)).toEqual(['adam', 'adamw']);
+  });
+
+  it('matches the runs the query language finds for each range', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'ranges' });
+    for (let i = 0; i < 40; i++) await logRun(api, experimentId, { x: String((i * 7.3) % 31) }, {});
+    const { groups } = await api.call('runs.groups', { experimentIds: [experimentId], param: 'x', bins: 4 });
+    for (const g of groups) {
+      const filter = `params.x >= ${g.range!.low} and params.x < ${g.range!.high}`;
+      expect((await api.call('runs.count', { experimentIds: [experimentId], filter })).count).toBe(g.runCount);
+    }
+    expect(groups.reduce((n, g) => n + g.runCount, 0)).toBe(40);
+  });
+});
+
+describe('runs.metricRanges', () => {
+  it("reads each run's min and max over the whole history of a metric, NaN left out", async () => {
+    const { api } = await testFlowdesk();
+    const a = await logRun(api, '0', {}, {});
+    const b = await logRun(api, '0', {}, {});
+    const values = [0.5, -2, Number.NaN, 7, 1];
+    await api.call('runs.logBatch', { runId: a, metrics: values.map((value, step) => ({ key: 'loss', value, timestamp: 1, step: step * 10_000 })) });
+    await api.call('runs.logBatch', { runId: b, metrics: [{ key: 'acc', value: 0.9, timestamp: 1, step: 0 }] });
+    const { ranges } = await api.call('runs.metricRanges', { runIds: [a, b], keys: ['loss', 'acc'] });
+    expect(ranges).toEqual({ [a]: { loss: { min: -2, max: 7 } }, [b]: { acc: { min: 0.9, max: 0.9 } } });
+  });
+});
+
+describe('bulk changes', () => {
+  it('moves every run a filter matches to the trash in one call, and restores them by the ids it answered', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'bulk' });
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await logRun(api, experimentId, {}, { loss: i }));
+    const { runIds } = await api.call('runs.deleteMany', { selection: { experimentIds: [experimentId], filter: 'metrics.loss >= 2' } });
+    expect(new Set(runIds)).toEqual(new Set(ids.slice(2)));
+    expect((await api.call('runs.count', { experimentIds: [experimentId] })).count).toBe(2);
+    expect((await api.call('runs.get', { runId: ids[3]! })).run.info.lifecycleStage).toBe('deleted');
+    const restored = await api.call('runs.restoreMany', { selection: { runIds } });
+    expect(restored.runIds).toHaveLength(4);
+    expect((await api.call('runs.count', { experimentIds: [experimentId] })).count).toBe(6);
+  });
+
+  it('refuses a list naming a run that does not exist, and changes nothing', async () => {
+    const { api } = await testFlowdesk();
+    const run = await logRun(api, '0', {}, {});
+    await expect(api.call('runs.deleteMany', { selection: { runIds: [run, 'f'.repeat(32)] } })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect((await api.call('runs.get', { runId: run })).run.info.lifecycleStage).toBe('active');
+  });
+
+  it('refuses to restore runs of a deleted experiment, and restores none of them', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'gone' });
+    const kept = await logRun(api, '0', {}, {});
+    const inside = await logRun(api, experimentId, {}, {});
+    await api.call('runs.deleteMany', { selection: { runIds: [kept, inside] } });
+    await api.call('experiments.delete', { experimentId });
+    await expect(api.call('runs.restoreMany', { selection: { runIds: [kept, inside] } })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    expect((await api.call('runs.get', { runId: kept })).run.info.lifecycleStage).toBe('deleted');
+  });
+
+  it('tags every matching active run in one call, replacing an old value, and refuses system tags', async () => {
+    const { api } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'tagging' });
+    const a = await logRun(api, experimentId, { model: 'rf' }, {}, { review: 'old' });
+    const b = await logRun(api, experimentId, { model: 'rf' }, {});
+    const c = await logRun(api, experimentId, { model: 'xgb' }, {});
+    const { count } = await api.call('runs.setTagMany', { selection: { experimentIds: [experimentId], filter: "params.model = 'rf'" }, key: 'review', value: 'done' });
+    expect(count).toBe(2);
+    const tagOf = async (runId: string) => (await api.call('runs.get', { runId })).run.data.tags.find((t) => t.key === 'review')?.value;
+    expect([await tagOf(a), await tagOf(b), await tagOf(c)]).toEqual(['done', 'done', undefined]);
+    await expect(api.call('runs.setTagMany', { selection: { runIds: [c] }, key: 'mlflow.runName', value: 'x' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    expect(await tagOf(c)).toBeUndefined();
+  });
+});

@@ -3,7 +3,7 @@
  * same URLs work when Electron loads the app from files:
  * - `#/`                                   the start page (what is going on, or the quick start while empty)
  * - `#/start`                              the quick start: how to log runs from a script
- * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc&deleted=1&group=<param>`   an experiment's runs
+ * - `#/experiments/<id>?filter=…&sort=…&dir=asc|desc&deleted=1&group=<param>&bins=<n>`   an experiment's runs (bins=0: group by exact values)
  * - `#/experiments/<id>/runs/<runId>`        a run's page
  * - `#/trash`                              deleted experiments and runs
  * - `#/disk-usage`                         bytes on disk per experiment
@@ -18,7 +18,7 @@
 export type Route =
   | { view: 'home' }
   | { view: 'quick-start' }
-  | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean; showDeleted?: boolean; groupBy?: string }
+  | { view: 'experiment'; experimentId: string; filter: string; sort?: string; ascending: boolean; showDeleted?: boolean; groupBy?: string; bins?: number }
   | { view: 'run'; experimentId: string; runId: string }
   | { view: 'trash' }
   | { view: 'disk-usage' }
@@ -90,6 +90,7 @@ export function parseRoute(hash: string): Route {
       ascending: params.get('dir') === 'asc',
       showDeleted: params.get('deleted') === '1' || undefined,
       groupBy: params.get('group') || undefined,
+      bins: /^[0-9]{1,2}$/.test(params.get('bins') ?? '') ? Number(params.get('bins')) : undefined,
     };
   }
   return { view: 'not-found', path };
@@ -133,6 +134,7 @@ export function routeHref(route: Route): string {
       }
       if (route.showDeleted) params.set('deleted', '1');
       if (route.groupBy !== undefined) params.set('group', route.groupBy);
+      if (route.bins !== undefined) params.set('bins', String(route.bins));
       const query = params.toString();
       return `#/experiments/${encodeURIComponent(route.experimentId)}${query ? `?${query}` : ''}`;
     }

@@ -1,9 +1,11 @@
 /**
  * The runs table's data model, kept pure so it can be tested without a browser: the flat row a
  * run becomes, the columns, how a column sorts on the server (`orderBy`) and locally (to place a
- * run that arrives live), and the per-experiment column choice.
+ * run that arrives live), the per-experiment column choice (with pinned columns) and widths, the
+ * default columns, and a CSV of rows.
  */
 import type { Run, RunStatus } from '#core/api/entities.ts';
+import type { RunGroup } from '#core/api/runs-table-contract.ts';
 
 /** A run flattened for the table: what a cell reads, without walking arrays per render. */
 export interface RunRow {
@@ -145,19 +147,40 @@ export function compareRows(a: RunRow, b: RunRow, sort: Sort): number {
   return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
 }
 
-/** Which params, metrics and tags an experiment's table shows; attributes always show. */
+/**
+ * Which params, metrics and tags an experiment's table shows (attributes always show), and which
+ * columns (by `columnId`) are pinned beside the run name, in pinning order.
+ */
 export interface ColumnChoice {
   params: string[];
   metrics: string[];
   tags: string[];
+  pinned: string[];
 }
 
 /** How many params and metrics a table shows before anyone chooses. */
-const DEFAULT_PER_KIND = 3;
+const DEFAULT_METRICS = 6;
+const DEFAULT_PARAMS = 5;
 
-/** The columns shown before anyone chooses: the first few param and metric keys, by name; no tags. */
-export function defaultChoice(paramKeys: readonly string[], metricKeys: readonly string[]): ColumnChoice {
-  return { params: paramKeys.slice(0, DEFAULT_PER_KIND), metrics: metricKeys.slice(0, DEFAULT_PER_KIND), tags: [] };
+/** What the server says about each key (`runs.columnStats`), as the default choice needs it. */
+export interface KeyStats {
+  params: readonly { key: string; runCount: number; distinctValues: number }[];
+  metrics: readonly { key: string; runCount: number }[];
+}
+
+/**
+ * The columns shown before anyone chooses: the metrics most runs have, and the params that vary
+ * across runs (a param with one value says nothing about why runs differ; when none varies, the
+ * most common ones), most common first;
+ * no tags. Columns keep the keys' order by name, so they are found where expected.
+ */
+export function defaultChoice(stats: KeyStats): ColumnChoice {
+  const byCount = <T extends { key: string; runCount: number }>(a: T, b: T) => b.runCount - a.runCount || (a.key < b.key ? -1 : 1);
+  const metrics = [...stats.metrics].sort(byCount).slice(0, DEFAULT_METRICS).map((m) => m.key).sort();
+  // Where nothing varies (a single run, say), the most common params are all there is to show.
+  const varying = stats.params.filter((p) => p.distinctValues > 1);
+  const params = [...(varying.length > 0 ? varying : stats.params)].sort(byCount).slice(0, DEFAULT_PARAMS).map((p) => p.key).sort();
+  return { params, metrics, tags: [], pinned: [] };
 }
 
 /** The part of `localStorage` the choice uses, so tests can hand in a Map-backed one. */
@@ -176,7 +199,9 @@ export function loadChoice(storage: ChoiceStorage, experimentId: string): Column
     const value = JSON.parse(text) as Partial<ColumnChoice>;
     const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
     // A choice saved before tags were columns has none: it stays valid, with no tag columns.
-    if (strings(value.params) && strings(value.metrics)) return { params: value.params!, metrics: value.metrics!, tags: strings(value.tags) ? value.tags! : [] };
+    if (strings(value.params) && strings(value.metrics)) {
+      return { params: value.params!, metrics: value.metrics!, tags: strings(value.tags) ? value.tags! : [], pinned: strings(value.pinned) ? value.pinned! : [] };
+    }
   } catch {
     // A value another version wrote or a person edited: fall back to the default choice.
   }
@@ -186,6 +211,80 @@ export function loadChoice(storage: ChoiceStorage, experimentId: string): Column
 /** Remembers the choice for an experiment. */
 export function saveChoice(storage: ChoiceStorage, experimentId: string, choice: ColumnChoice): void {
   storage.setItem(storageKey(experimentId), JSON.stringify(choice));
+}
+
+const widthsKey = (experimentId: string) => `flowdesk.runs-table.widths.${experimentId}`;
+
+/** The column widths a person set for an experiment, by `columnId`; empty when none were set or they are unreadable. */
+export function loadWidths(storage: ChoiceStorage, experimentId: string): Record<string, number> {
+  try {
+    const value = JSON.parse(storage.getItem(widthsKey(experimentId)) ?? '{}') as unknown;
+    if (typeof value !== 'object' || value === null) return {};
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0));
+  } catch {
+    // Another version's value or a person's edit: every column takes its natural width.
+    return {};
+  }
+}
+
+/** Remembers the column widths for an experiment. */
+export function saveWidths(storage: ChoiceStorage, experimentId: string, widths: Readonly<Record<string, number>>): void {
+  storage.setItem(widthsKey(experimentId), JSON.stringify(widths));
+}
+
+/**
+ * The table's columns after the run name, in order: the pinned ones (in pinning order), then
+ * the attributes, metrics (what runs are compared by, so in view without scrolling), params and
+ * tags. Pins of columns no longer chosen are left out.
+ */
+export function orderedColumns(choice: ColumnChoice): { pinned: Column[]; rest: Column[] } {
+  const all: Column[] = [
+    ...ATTRIBUTE_COLUMNS.filter((key) => key !== 'name').map((key) => ({ kind: 'attribute', key }) as const),
+    ...choice.metrics.map((key) => ({ kind: 'metric', key }) as const),
+    ...choice.params.map((key) => ({ kind: 'param', key }) as const),
+    ...choice.tags.map((key) => ({ kind: 'tag', key }) as const),
+  ];
+  const byId = new Map(all.map((c) => [columnId(c), c]));
+  const pinned = choice.pinned.flatMap((id) => byId.get(id) ?? []);
+  const pinnedIds = new Set(pinned.map(columnId));
+  return { pinned, rest: all.filter((c) => !pinnedIds.has(columnId(c))) };
+}
+
+/**
+ * Whether a metric's best value is its smallest: losses, errors, distances and times are; scores
+ * and accuracies are not. A guess from the name, for the quick "best run by" sort.
+ */
+export function lowerIsBetter(metric: string): boolean {
+  return /loss|err|mse|mae|rmse|perplexity|distance|time|latency|duration|cost|regret|fpr|fnr|wer|cer/i.test(metric);
+}
+
+/** The query-language condition for the runs of a group: its value, its numeric range, values that are not numbers, or no value. */
+export function groupCondition(param: string, group: RunGroup): string {
+  const field = `params.${quoteKey(param)}`;
+  // Every number is either below zero or not; a value that is neither is not a number.
+  if (group.notNumber) return `${field} IS NOT NULL and not (${field} < 0 or ${field} >= 0)`;
+  if (group.range) return `${field} >= ${group.range.low} and ${field} < ${group.range.high}`;
+  return paramCondition(param, group.value);
+}
+
+/** Which group of `groups` a run with this param value falls in (null: it has none). */
+export function groupOf(groups: readonly RunGroup[], value: string | undefined): RunGroup | undefined {
+  if (value === undefined) return groups.find((g) => g.value === null && !g.notNumber);
+  if (!groups.some((g) => g.range)) return groups.find((g) => g.value === value);
+  const x = /^\s*-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\s*$/.test(value) ? Number(value) : undefined;
+  if (x === undefined) return groups.find((g) => g.notNumber);
+  return groups.find((g) => g.range && g.range.low <= x && x < g.range.high);
+}
+
+/** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180); a leading =, +, - or @ is prefixed with ' so spreadsheets never run it as a formula. */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?[0-9.]+(e[+-]?[0-9]+)?$/i.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** A CSV line of fields. */
+export function csvLine(fields: readonly string[]): string {
+  return `${fields.map(csvField).join(',')}\r\n`;
 }
 
 /** The query-language condition matching exactly the given runs. */

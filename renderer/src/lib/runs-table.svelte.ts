@@ -1,13 +1,16 @@
 /**
- * One experiment's runs table: pages of `runs.search` loaded as the person scrolls, the filter,
- * sort, deleted-runs view and grouping of the URL, the column choice, the selection, child runs
- * folded under their parent, groups by a param with their metric summaries (`runs.groups`), and
- * live updates from push events. Rows are replaced by run id, so updates keep the selection; the
- * component keeps the scroll anchor.
+ * One experiment's runs table: pages of `runs.search` loaded as the person scrolls, the exact
+ * number of matches (`runs.count`), the filter, sort, deleted-runs view and grouping (by value or
+ * numeric ranges) of the URL, the column choice (defaults from `runs.columnStats`, pins) and
+ * widths, the selection (loaded runs, or every match of the filter on the server) and the bulk
+ * changes on it, child runs folded under their parent, groups by a param with their metric
+ * summaries (`runs.groups`), metric min/max per run (`runs.metricRanges`), and live updates from
+ * push events. Rows are replaced by run id, so updates keep the selection; the component keeps
+ * the scroll anchor.
  */
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
-import type { RunGroup } from '#core/api/runs-table-contract.ts';
+import type { RunGroup, RunSelection } from '#core/api/runs-table-contract.ts';
 import { api } from './api.ts';
 import { parseFilterError, type FilterError } from './filter-error.ts';
 import { liveEvents } from './live-events.svelte.ts';
@@ -17,14 +20,18 @@ import {
   compareRows,
   DEFAULT_SORT,
   defaultChoice,
+  groupCondition,
+  groupOf,
   loadChoice,
+  loadWidths,
   orderByFor,
-  paramCondition,
   runIdCondition,
   saveChoice,
+  saveWidths,
   TOP_LEVEL_CONDITION,
   toRow,
   type ColumnChoice,
+  type KeyStats,
   type RunRow,
   type Sort,
 } from './run-rows.ts';
@@ -35,6 +42,8 @@ import { reportError } from './toasts.svelte.ts';
 export const PAGE_SIZE = 250;
 /** The most children one parent shows when expanded. */
 const CHILDREN_MAX = 1000;
+/** Runs per page when every match is read (export). */
+const EXPORT_PAGE = 5000;
 /** Live changes are gathered this long and fetched in one search, however fast a script logs. */
 const LIVE_BATCH_MS = 300;
 /** The most runs one live refresh asks for; more wait for the next batch. */
@@ -46,10 +55,26 @@ export interface TableQuery {
   sort?: Sort;
   showDeleted: boolean;
   groupBy?: string;
+  /** About how many numeric ranges a group-by cuts; 0: exact values; undefined: ranges when the param has many numeric values. */
+  bins?: number;
 }
 
 /** Which summary of a group's metric values the group line shows. */
 export type Aggregate = 'mean' | 'min' | 'max';
+/** Which value of each run's metric the metric columns show: the latest, or the extremes of its history. */
+export type MetricView = 'last' | 'min' | 'max';
+
+/** What `runs.columnStats` answers. */
+interface ColumnStats extends KeyStats {
+  params: readonly { key: string; runCount: number; distinctValues: number; numeric: boolean }[];
+}
+
+/** Ranges a numeric group-by cuts when nobody chose. */
+export const DEFAULT_BINS = 10;
+/** A numeric param with more distinct values than this is grouped by ranges unless someone asks for values. */
+const BIN_ABOVE = 30;
+/** Runs per `runs.metricRanges` call. */
+const RANGES_BATCH = 1000;
 
 export class RunsTable {
   readonly experimentId: string;
@@ -71,9 +96,23 @@ export class RunsTable {
   paramKeys = $state.raw<string[]>([]);
   metricKeys = $state.raw<string[]>([]);
   tagKeys = $state.raw<string[]>([]);
+  /** How common and varied each key is; the default columns follow it. */
+  stats = $state.raw<ColumnStats | undefined>(undefined);
   /** The chosen columns; undefined until chosen, and then the default follows the keys seen. */
   chosen = $state.raw<ColumnChoice | undefined>(undefined);
-  choice = $derived(this.chosen ?? defaultChoice(this.paramKeys, this.metricKeys));
+  choice = $derived(this.chosen ?? defaultChoice(this.stats ?? { params: [], metrics: [] }));
+  /** Widths a person set, by column id, remembered per experiment. */
+  widths = $state.raw<Record<string, number>>({});
+  /** How many runs match the filter (all runs, children included, when there is none); undefined until counted. */
+  matchCount = $state<number | undefined>(undefined);
+  /** The ranges asked for (see TableQuery.bins) and how the server cut them. */
+  bins = $state<number | undefined>(undefined);
+  binning = $state.raw<{ scale: 'linear' | 'log'; ranges: number } | undefined>(undefined);
+  /** Whether the selection is every run matching the filter on the server, not just the runs picked. */
+  allMatches = $state(false);
+  metricView = $state<MetricView>('last');
+  /** Each loaded run's metric extremes, fetched while the metric columns show them. */
+  ranges = $state.raw<Record<string, Record<string, { min: number; max: number }>>>({});
   /** Nested view: with no filter and no grouping, child runs fold under their parent. */
   nested = $derived(this.filter.trim() === '' && this.groupBy === undefined);
   childCounts = $state.raw<Record<string, number>>({});
@@ -112,12 +151,15 @@ export class RunsTable {
   /** Groups whose next page is on its way, so a "more" line in view asks once. */
   #groupsLoading = new Set<string>();
   #liveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A run was created since the last live refresh, so the match count is recounted with it. */
+  #pendingCreated = false;
   #unsubscribe: () => void;
 
   constructor(experimentId: string, storage: Storage = localStorage) {
     this.experimentId = experimentId;
     this.#storage = storage;
     this.chosen = loadChoice(storage, experimentId);
+    this.widths = loadWidths(storage, experimentId);
     this.#unsubscribe = liveEvents.subscribe({ onEvent: (e) => this.#onEvent(e), onResync: () => void this.reload() });
   }
 
@@ -134,13 +176,22 @@ export class RunsTable {
 
   /** Shows the runs of `query`, from the first page. */
   setQuery(query: TableQuery): void {
-    const regroup = query.groupBy !== this.groupBy;
+    const regroup = query.groupBy !== this.groupBy || query.bins !== this.bins;
     this.filter = query.filter;
     this.sort = query.sort;
     this.showDeleted = query.showDeleted;
     this.groupBy = query.groupBy;
+    this.bins = query.bins;
     if (regroup) this.expandedGroups = new Set();
+    this.allMatches = false;
     void this.reload();
+  }
+
+  /** The ranges a group-by asks the server for: the URL's choice, else ranges for a numeric param with many values. */
+  get #binsToAsk(): number | undefined {
+    if (this.bins !== undefined) return this.bins === 0 ? undefined : this.bins;
+    const stats = this.stats?.params.find((p) => p.key === this.groupBy);
+    return stats?.numeric && stats.distinctValues > BIN_ABOVE ? DEFAULT_BINS : undefined;
   }
 
   /** Reloads from the first page (a new query, or a resync after the event stream dropped). */
@@ -153,10 +204,13 @@ export class RunsTable {
     this.filterError = undefined;
     try {
       if (this.groupBy !== undefined) {
-        const answer = await api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy, filter: this.#userFilter(), viewType: this.#viewType });
+        // The default ranges depend on the param's values, so a first grouped view learns them first.
+        if (this.bins === undefined && !this.stats) await this.#loadStats(generation);
+        const answer = await this.#groups();
         if (generation !== this.#generation) return;
         this.groups = answer.groups;
         this.groupsTruncated = answer.truncated;
+        this.binning = answer.binning;
         this.rows = [];
         this.hasMore = false;
         this.groupRuns = {};
@@ -173,8 +227,10 @@ export class RunsTable {
       this.hasMore = page.nextPageToken !== undefined;
       this.childCounts = {};
       this.children = {};
+      this.ranges = {};
       await this.#countChildren(rows.map((r) => r.runId), generation);
       for (const parentId of this.expanded) void this.#loadChildren(parentId);
+      void this.#loadRanges(rows, generation);
     } catch (err) {
       if (generation !== this.#generation) return;
       this.rows = [];
@@ -191,7 +247,9 @@ export class RunsTable {
         this.loading = false;
         this.loaded = true;
         // After the first rows, not before: the server answers one query at a time, and rows come first.
-        void this.#loadKeys(generation);
+        // A filter the server refused has no count; its error is already under the filter box.
+        if (this.filterError) this.matchCount = undefined;
+        void (this.filterError ? Promise.resolve() : this.#count(generation)).then(() => this.#loadKeys(generation));
       }
     }
   }
@@ -211,6 +269,7 @@ export class RunsTable {
       this.#pageToken = page.nextPageToken;
       this.hasMore = page.nextPageToken !== undefined;
       await this.#countChildren(rows.map((r) => r.runId), generation);
+      void this.#loadRanges(rows, generation);
     } catch (err) {
       if (generation === this.#generation) {
         this.hasMore = false;
@@ -254,14 +313,43 @@ export class RunsTable {
     if ((before && !before.pageToken) || this.#groupsLoading.has(key)) return;
     this.#groupsLoading.add(key);
     try {
-      const page = await this.#search(andFilter(this.#userFilter() ?? '', paramCondition(this.groupBy, group.value)), before?.pageToken, PAGE_SIZE);
+      const page = await this.#search(andFilter(this.#userFilter() ?? '', groupCondition(this.groupBy, group)), before?.pageToken, PAGE_SIZE);
       if (generation !== this.#generation || this.groupRuns[key] !== before) return;
-      this.groupRuns = { ...this.groupRuns, [key]: { rows: [...(before?.rows ?? []), ...page.runs.map(toRow)], pageToken: page.nextPageToken } };
+      const rows = page.runs.map(toRow);
+      this.groupRuns = { ...this.groupRuns, [key]: { rows: [...(before?.rows ?? []), ...rows], pageToken: page.nextPageToken } };
+      void this.#loadRanges(rows, generation);
     } catch (err) {
       if (generation === this.#generation) reportError('Loading the runs of a group', err);
     } finally {
       this.#groupsLoading.delete(key);
     }
+  }
+
+  /** Sets (or, with undefined, forgets) a column's width, and remembers the widths for this experiment. */
+  setWidth(columnId: string, width: number | undefined): void {
+    const widths = { ...this.widths };
+    if (width === undefined) delete widths[columnId];
+    else widths[columnId] = Math.round(width);
+    this.widths = widths;
+    try {
+      saveWidths(this.#storage, this.experimentId, widths);
+    } catch (err) {
+      reportError('Remembering the column widths', err);
+    }
+  }
+
+  /** Pins a column beside the run name, or unpins it. */
+  togglePin(columnId: string): void {
+    const pinned = this.choice.pinned.includes(columnId) ? this.choice.pinned.filter((id) => id !== columnId) : [...this.choice.pinned, columnId];
+    this.choose({ ...this.choice, pinned });
+  }
+
+  /** Shows the latest value of each metric, or the min or max of its history. */
+  setMetricView(view: MetricView): void {
+    this.metricView = view;
+    if (view === 'last') return;
+    const loaded = [...this.rows, ...Object.values(this.children).flat(), ...Object.values(this.groupRuns).flatMap((g) => g.rows)];
+    void this.#loadRanges(loaded, this.#generation);
   }
 
   /** Shows these columns, and remembers the choice for this experiment. */
@@ -276,38 +364,81 @@ export class RunsTable {
 
   /** Applies a click on a run: alone, toggled (ctrl/cmd) or a range from the anchor (shift). */
   click(runId: string, modifiers: { toggle?: boolean; range?: boolean }): void {
+    this.allMatches = false;
     const next = clickSelection({ ids: this.selected, anchor: this.anchorId }, runIdsOf(this.display), runId, modifiers);
     this.selected = next.ids;
     this.anchorId = next.anchor;
     this.cursor = `run:${runId}`;
   }
 
-  /** Selects every loaded run. */
+  /** Selects every loaded run; when more runs match than are loaded, `selectAllMatches` takes the rest. */
   selectAll(): void {
     this.selected = new Set(runIdsOf(this.display));
+  }
+
+  /** Selects every run the filter matches, on the server, loaded or not. */
+  selectAllMatches(): void {
+    this.selectAll();
+    this.allMatches = true;
   }
 
   clearSelection(): void {
     this.selected = new Set();
     this.anchorId = undefined;
+    this.allMatches = false;
   }
 
-  /** Moves the selected runs to the trash (or restores them); reports failures, returns how many changed. */
-  async setDeleted(runIds: readonly string[], deleted: boolean): Promise<number> {
-    let changed = 0;
-    for (const runId of runIds) {
-      try {
-        await api.call(deleted ? 'runs.delete' : 'runs.restore', { runId });
-        changed++;
-      } catch (err) {
-        reportError(deleted ? 'Moving a run to the trash' : 'Restoring a run', err);
-      }
+  /** The selection as the bulk methods take it: the filter when every match is selected, else the ids. */
+  selection(runIds: readonly string[] = [...this.selected]): RunSelection {
+    return this.allMatches ? { experimentIds: [this.experimentId], filter: this.#userFilter() } : { runIds: [...runIds] };
+  }
+
+  /** Moves the selected runs to the trash (or restores them) in one call; reports a failure, returns the ids changed. */
+  async setDeleted(selection: RunSelection, deleted: boolean): Promise<string[]> {
+    try {
+      const { runIds } = await api.call(deleted ? 'runs.deleteMany' : 'runs.restoreMany', { selection });
+      if (deleted && !this.showDeleted) this.clearSelection();
+      void this.reload();
+      return runIds;
+    } catch (err) {
+      reportError(deleted ? 'Moving runs to the trash' : 'Restoring runs', err);
+      return [];
     }
-    if (deleted && !this.showDeleted) {
-      const gone = new Set(runIds);
-      this.selected = new Set([...this.selected].filter((id) => !gone.has(id)));
+  }
+
+  /** Sets a tag on the selected runs in one call; reports a failure, returns how many were tagged. */
+  async setTag(selection: RunSelection, key: string, value: string): Promise<number | undefined> {
+    try {
+      const { count } = await api.call('runs.setTagMany', { selection, key, value });
+      void this.reload();
+      return count;
+    } catch (err) {
+      reportError('Tagging runs', err);
+      return undefined;
     }
-    return changed;
+  }
+
+  /**
+   * Every run the filter matches (not only the loaded ones), in the table's order, a page at a
+   * time.
+   */
+  async *allMatchingRuns(): AsyncGenerator<RunRow[]> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.#search(this.#userFilter(), pageToken, EXPORT_PAGE);
+      yield page.runs.map(toRow);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  /** The metric extremes of `rows`, fetched when the metric columns show them. */
+  async rangesFor(rows: readonly RunRow[], keys: readonly string[]): Promise<Record<string, Record<string, { min: number; max: number }>>> {
+    const ranges: Record<string, Record<string, { min: number; max: number }>> = {};
+    for (let i = 0; i < rows.length; i += RANGES_BATCH) {
+      const answer = await api.call('runs.metricRanges', { runIds: rows.slice(i, i + RANGES_BATCH).map((r) => r.runId), keys: [...keys] });
+      Object.assign(ranges, answer.ranges);
+    }
+    return ranges;
   }
 
   /** The filter as typed, or undefined when empty. */
@@ -331,6 +462,42 @@ export class RunsTable {
     });
   }
 
+  #groups() {
+    return api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy!, filter: this.#userFilter(), viewType: this.#viewType, bins: this.#binsToAsk });
+  }
+
+  async #count(generation: number): Promise<void> {
+    try {
+      const { count } = await api.call('runs.count', { experimentIds: [this.experimentId], filter: this.#userFilter(), viewType: this.#viewType });
+      if (generation === this.#generation) this.matchCount = count;
+    } catch (err) {
+      if (generation === this.#generation) reportError('Counting the runs', err);
+    }
+  }
+
+  async #loadStats(generation: number): Promise<void> {
+    try {
+      const stats = await api.call('runs.columnStats', { experimentIds: [this.experimentId], viewType: this.#viewType });
+      if (generation === this.#generation) this.stats = stats;
+    } catch (err) {
+      if (generation === this.#generation) reportError('Reading the columns of the runs', err);
+    }
+  }
+
+  async #loadRanges(rows: readonly RunRow[], generation: number): Promise<void> {
+    const keys = this.choice.metrics;
+    const missing = rows.filter((r) => !this.ranges[r.runId]);
+    if (this.metricView === 'last' || keys.length === 0 || missing.length === 0) return;
+    try {
+      const found = await this.rangesFor(missing, keys);
+      if (generation !== this.#generation) return;
+      // A run without ranges gets an empty entry, so it is not asked for again.
+      this.ranges = { ...this.ranges, ...Object.fromEntries(missing.map((r) => [r.runId, found[r.runId] ?? {}])) };
+    } catch (err) {
+      if (generation === this.#generation) reportError('Reading the metric ranges', err);
+    }
+  }
+
   async #loadKeys(generation: number): Promise<void> {
     try {
       const keys = await api.call('runs.keys', { experimentIds: [this.experimentId], viewType: this.#viewType });
@@ -340,7 +507,9 @@ export class RunsTable {
       this.tagKeys = keys.tags;
     } catch (err) {
       if (generation === this.#generation) reportError('Reading the columns of the runs', err);
+      return;
     }
+    await this.#loadStats(generation);
   }
 
   async #countChildren(runIds: string[], generation: number): Promise<void> {
@@ -366,6 +535,7 @@ export class RunsTable {
     if (event.type === 'run.created' || event.type === 'run.updated' || event.type === 'metrics.logged') {
       if (event.experimentId !== this.experimentId) return;
       this.#pending.add(event.runId);
+      if (event.type === 'run.created') this.#pendingCreated = true;
       this.#liveTimer ??= setTimeout(() => void this.#applyPending(), LIVE_BATCH_MS);
     } else if (event.type === 'trash.purged' && event.runIds.length > 0) {
       this.#remove(new Set(event.runIds));
@@ -393,8 +563,12 @@ export class RunsTable {
       const page = await this.#search(andFilter(this.#userFilter() ?? '', runIdCondition(ids)), undefined, ids.length);
       found = page.runs.map(toRow);
       if (this.groupBy !== undefined) {
-        const answer = await api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy, filter: this.#userFilter(), viewType: this.#viewType });
+        const answer = await this.#groups();
         if (generation === this.#generation) this.groups = answer.groups;
+      }
+      if (this.#pendingCreated) {
+        this.#pendingCreated = false;
+        await this.#count(generation);
       }
     } catch (err) {
       if (generation === this.#generation) reportError('Updating runs live', err);
@@ -410,7 +584,9 @@ export class RunsTable {
       const groupBy = this.groupBy;
       const groupRuns = { ...this.groupRuns };
       for (const row of found) {
-        const key = groupKey(row.params[groupBy] ?? null);
+        const group = groupOf(this.groups ?? [], row.params[groupBy]);
+        if (!group) continue;
+        const key = groupKey(group.value);
         const loaded = groupRuns[key];
         if (loaded) groupRuns[key] = { ...loaded, rows: mergeRows(loaded.rows, [row], compare, loaded.pageToken !== undefined) };
       }
