@@ -117,7 +117,9 @@ for e in sorted(c.search_experiments(view_type=ViewType.ALL), key=lambda e: e.ex
 df = mlflow.search_runs(search_all_experiments=True, run_view_type=ViewType.ALL)
 for m in sorted(c.search_registered_models(), key=lambda m: m.name):
     versions = []
-    for v in sorted(c.search_model_versions(f"name='{m.name}'"), key=lambda v: int(v.version)):
+    for found in sorted(c.search_model_versions(f"name='{m.name}'"), key=lambda v: int(v.version)):
+        # MLflow 2.12.2's SQL store leaves aliases out of search answers; get has them.
+        v = c.get_model_version(m.name, found.version)
         dst = tempfile.mkdtemp(dir=work)
         versions.append({"version": int(v.version), "source": v.source, "run_id": v.run_id, "stage": v.current_stage, "description": v.description or None,
                          "tags": v.tags, "aliases": sorted(v.aliases), "status": v.status, "created": v.creation_timestamp,
