@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#core/models/python-serving.ts';
 import type { ImportSource, SourceProblem } from '#core/import/import-source.ts';
 import { openMlflowServerSource } from '#core/import/mlflow-server/mlflow-server-source.ts';
+import { createProblemLog, importFrom } from '#core/import/import-engine.ts';
+import { openSource } from '#core/import/open-source.ts';
 import { startMlflowServer, type ReferenceServer } from '../helpers/mlflow-server.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 import { startTestServer } from '../helpers/server.ts';
@@ -111,6 +113,26 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('the MLflow server source against
     expect(read.runs.find((r) => r.id === ids.parent)!.history.loss).toHaveLength(12000);
     expect(read.experiments.find((e) => e.id === ids.old)!.stage).toBe('deleted');
     expect(read.models[0]!.versions.map((v) => [v.version, v.stage, v.aliases])).toEqual([[1, 'Production', []], [2, 'None', ['champion']]]);
+  });
+
+  it('brings through the import engine what the MLflow client reads from the server', async () => {
+    const flowdesk = await startTestServer();
+    const problems = createProblemLog();
+    const source = await openSource(mlflow.url, { onProblem: problems.onProblem });
+    const summary = await importFrom(source, flowdesk.fd, { problems });
+    expect(problems.list).toEqual([]);
+    expect(summary.runs.imported).toBe(5);
+    const fromFlowdesk = await runPython<Dump>('2.12.2', flowdesk.url, DUMP);
+    // Flowdesk numbers experiments its own way, and a version made from a run's artifact location
+    // on that server arrives as the same place in the imported run (runs:/), since the server's
+    // own store means nothing here; everything else reads the same.
+    const byName = (d: Dump) => ({
+      runs: d.runs.map((r) => ({ ...r, experiment: d.experiments.find((e) => e.id === r.experiment)!.name })),
+      models: d.models.map((m) => ({ ...m, versions: m.versions.map((v) => ({ ...v, source: v.source.replace(/^mlflow-artifacts:\/\d+\/([0-9a-f]{32})\/artifacts\//, 'runs:/$1/') })) })),
+      experiments: d.experiments.map(({ id: _id, created: _c, updated: _u, ...e }) => e).sort((a, b) => a.name.localeCompare(b.name)),
+    });
+    expect(byName(fromFlowdesk)).toEqual(byName(dump));
+    expect(fromFlowdesk.models[0]!.versions[1]!.source).toBe(`runs:/${ids.parent}/model`);
   });
 
   it('yields a parent run before its nested child', async () => {

@@ -87,6 +87,17 @@ const stage = (v: unknown): ModelStage => MODEL_STAGES.find((s) => s.toLowerCase
 const loggedStatus = (v: unknown): LoggedModelStatus => ((LOGGED_MODEL_STATUSES as readonly string[]).includes(String(v)) ? (v as LoggedModelStatus) : 'LOGGED_MODEL_READY');
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
+/**
+ * A version's source as this side can resolve it. `mlflow-artifacts:/<experiment>/<run>/artifacts/...`
+ * names a file in that server's own artifact store, which means nothing here (the import engine
+ * takes an `mlflow-artifacts:` URI for one of Flowdesk's own); inside the artifacts of the
+ * version's run, it is given as `runs:/<run>/<path>`, which resolves wherever that run is imported.
+ */
+function versionSource(source: string, runId: string | undefined): string {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/.*?([0-9a-f]{32})\/artifacts(?:\/(.*?))?\/*$/.exec(source);
+  return m && runId === m[1] ? `runs:/${m[1]}/${m[2] ?? ''}` : source;
+}
+
 /** Runs ordered so that a parent (by `mlflow.parentRunId`) comes before its children. */
 function parentsFirst(runs: SourceRun[]): SourceRun[] {
   const byId = new Map(runs.map((r) => [r.runId, r]));
@@ -388,7 +399,7 @@ export async function openMlflowServerSource(url: string, auth: MlflowServerAuth
           for await (const v of pages(versionSearch, 'model_versions')) {
             versions.push({
               version: Number(v.version),
-              source: String(v.source ?? ''),
+              source: versionSource(String(v.source ?? ''), str(v.run_id)),
               runId: str(v.run_id) || undefined,
               modelId: str(v.model_id) || undefined,
               description: str(v.description) || undefined,
