@@ -188,3 +188,66 @@ describe('opening the MLflow server source', () => {
     await expect(openMlflowServerSource('ftp://host/x', {}, { onProblem: () => undefined })).rejects.toThrow("'ftp://host/x' is not an http(s) URL of an MLflow tracking server");
   });
 });
+
+describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('the MLflow server source against a server with MLflow 3 endpoints', () => {
+  it('reads logged models with their files, and a history over several get-history pages', async () => {
+    const { url } = await startTestServer();
+    const made = await runPython<{ runId: string; modelId: string; files: Record<string, string> }>(
+      '3.5.1',
+      url,
+      `
+import hashlib, json, os, mlflow
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+mlflow.set_experiment("three")
+lr = LogisticRegression().fit(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1]))
+with mlflow.start_run() as run:
+    model = mlflow.sklearn.log_model(lr, name="clf", pip_requirements=["scikit-learn"], params={"C": "1.0"}, tags={"team": "a"}, model_type="classifier")
+    mlflow.log_metric("accuracy", 0.75, model_id=model.model_id)
+    points = [mlflow.entities.Metric("loss", 1.0 / (i + 1), 1700000000000 + i, i) for i in range(30000)]
+    for i in range(0, len(points), 1000):
+        mlflow.MlflowClient().log_batch(run.info.run_id, metrics=points[i:i+1000])
+root = mlflow.artifacts.download_artifacts(f"models:/{model.model_id}")
+files = {}
+for d, _, names in os.walk(root):
+    for n in names:
+        # The client writes this beside what it downloads; it is not on the server.
+        if n == "registered_model_meta": continue
+        p = os.path.join(d, n)
+        files[os.path.relpath(p, root)] = hashlib.sha256(open(p, "rb").read()).hexdigest()
+print(json.dumps({"runId": run.info.run_id, "modelId": model.model_id, "files": files}))
+`,
+    );
+    const problems: SourceProblem[] = [];
+    const source = await openMlflowServerSource(url, {}, { onProblem: (p) => problems.push(p) });
+    let points = 0;
+    const models = [];
+    for await (const e of source.experiments()) {
+      if (e.name !== 'three') continue;
+      for await (const r of source.runs(e)) for await (const batch of r.metrics()) points += batch.filter((m) => m.key === 'loss').length;
+      for await (const m of source.loggedModels!(e)) {
+        const files: Record<string, string> = {};
+        for await (const a of m.artifacts()) {
+          const hash = createHash('sha256');
+          for await (const chunk of await a.open()) hash.update(chunk as Buffer);
+          files[a.path] = hash.digest('hex');
+        }
+        models.push({ ...m, files });
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(points).toBe(30000);
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({
+      modelId: made.modelId,
+      name: 'clf',
+      status: 'LOGGED_MODEL_READY',
+      modelType: 'classifier',
+      sourceRunId: made.runId,
+      params: [{ key: 'C', value: '1.0' }],
+      metrics: [expect.objectContaining({ key: 'accuracy', value: 0.75, runId: made.runId })],
+      files: made.files,
+    });
+    expect(models[0]!.tags).toContainEqual({ key: 'team', value: 'a' });
+  }, 300_000);
+});
