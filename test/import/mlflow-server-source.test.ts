@@ -80,12 +80,22 @@ async function collect(source: ImportSource) {
 type Read = Awaited<ReturnType<typeof collect>>;
 type Dump = Omit<Read, 'runs'> & { runs: (Read['runs'][number] & { latest?: unknown })[]; searchRuns?: unknown };
 
-/** DUMP's reading without what a source does not carry (latest values, version files and status, search_runs). */
+/**
+ * DUMP's reading without what a source does not carry (latest values, version files and status,
+ * search_runs), and with a version made from its run's location in the server's artifact store
+ * given as `runs:/` of that run, as the source gives it.
+ */
 function comparable(dump: Dump) {
   return {
     experiments: dump.experiments,
     runs: dump.runs.map(({ latest: _latest, ...r }) => r),
-    models: dump.models.map((m) => ({ ...m, versions: m.versions.map(({ files: _f, status: _s, ...v }: Record<string, unknown>) => v) })),
+    models: dump.models.map((m) => ({
+      ...m,
+      versions: m.versions.map(({ files: _f, status: _s, ...v }: Record<string, unknown>) => ({
+        ...v,
+        source: String(v.source).replace(/^mlflow-artifacts:\/\d+\/([0-9a-f]{32})\/artifacts\//, 'runs:/$1/'),
+      })),
+    })),
   };
 }
 
