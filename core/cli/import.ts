@@ -18,7 +18,10 @@ export const IMPORT_USAGE = `  flowdesk import <PATH | URL> [--experiment NAME] 
       folder when it is on the same disk, copied otherwise). Importing the same source
       again adds only what is new; an import that was cut off continues where it stopped.
       Exit code: 0 everything imported; 3 finished, but the items listed were skipped;
-      1 refused or failed; 130 stopped (run it again to continue).`;
+      1 refused or failed; 130 stopped (run it again to continue).
+      A URL (http://host:5000) imports from a running MLflow tracking server through its
+      REST API, artifacts downloaded through it; credentials from MLFLOW_TRACKING_TOKEN, or
+      MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.`;
 
 /** The exit code when the import finished but skipped items it could not read. */
 export const IMPORT_SKIPPED_EXIT = 3;
@@ -62,7 +65,12 @@ export async function importCommand(args: string[], out: (line: string) => void 
   if (positionals.length !== 1) throw invalid('flowdesk import needs one folder or URL to import from');
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const problems = createProblemLog();
-  const source = await openSource(positionals[0]!, { onProblem: problems.onProblem, token: process.env.MLFLOW_TRACKING_TOKEN });
+  const source = await openSource(positionals[0]!, {
+    onProblem: problems.onProblem,
+    token: process.env.MLFLOW_TRACKING_TOKEN,
+    username: process.env.MLFLOW_TRACKING_USERNAME,
+    password: process.env.MLFLOW_TRACKING_PASSWORD,
+  });
   const fd = await openFlowdesk({ dataDir, busyAdvice: 'stop it, import, then start it again (or import from its window)' });
   const stop = new AbortController();
   const onSigint = () => stop.abort();

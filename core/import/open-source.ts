@@ -8,21 +8,26 @@ import { resolve } from 'node:path';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { ImportSource, SourceOptions } from './import-source.ts';
 import { openMlrunsSource } from './mlruns/mlruns-source.ts';
+import { openMlflowServerSource } from './mlflow-server/mlflow-server-source.ts';
 
 /** What opening a server source needs beyond the URL. */
 export interface OpenOptions extends SourceOptions {
   /** A bearer token for an MLflow server (MLFLOW_TRACKING_TOKEN). */
   token?: string;
+  /** Basic-auth credentials for an MLflow server (MLFLOW_TRACKING_USERNAME and _PASSWORD), used when no token is given. */
+  username?: string;
+  password?: string;
 }
 
 /**
  * Opens the source `pathOrUrl` names. An mlruns folder (or a folder holding `mlruns/`) is read
- * as MLflow's file store. TensorBoard folders and MLflow servers are refused until their sources
- * are part of this build.
+ * as MLflow's file store; an http(s) URL as a running MLflow tracking server, checked at once to
+ * answer with the credentials given. TensorBoard folders are refused until their source is part
+ * of this build.
  */
 export async function openSource(pathOrUrl: string, options: OpenOptions): Promise<ImportSource> {
   if (/^https?:\/\//i.test(pathOrUrl)) {
-    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Importing from an MLflow tracking server (${pathOrUrl}) is not available in this build; import its mlruns/ folder instead`);
+    return openMlflowServerSource(pathOrUrl, { token: options.token, username: options.username, password: options.password }, options);
   }
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(pathOrUrl)) {
     throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Cannot import from '${pathOrUrl}': expected a folder on this machine (an mlruns/ folder) or an http(s) URL of an MLflow tracking server`);

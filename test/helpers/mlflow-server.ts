@@ -26,13 +26,18 @@ export interface ReferenceServer {
 
 /**
  * Starts `mlflow server` (2.12.2, gunicorn with one worker and the app preloaded, so that it only
- * prints "Listening at" once the app can answer) over a SQLite file and a local artifact root, and
- * resolves once /health answers. Its process group is stopped on close.
+ * prints "Listening at" once the app can answer) over a SQLite file (or the given backend store,
+ * e.g. an `mlruns/` folder) and a local artifact root (or, with `proxyArtifacts`, an artifact
+ * destination it serves through its `mlflow-artifacts` proxy), and resolves once /health answers.
+ * Its process group is stopped on close.
  */
-export async function startMlflowServer(): Promise<ReferenceServer> {
+export async function startMlflowServer(options: { backendStoreUri?: string; proxyArtifacts?: boolean } = {}): Promise<ReferenceServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flowdesk-mlflow-server-'));
   const port = await freePort('127.0.0.1');
-  const args = ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'm.db')}`, '--default-artifact-root', join(dir, 'art')];
+  const backend = options.backendStoreUri ?? `sqlite:///${join(dir, 'm.db')}`;
+  // Proxied, runs get `mlflow-artifacts:/` locations that clients reach through the server only.
+  const artifacts = options.proxyArtifacts ? ['--artifacts-destination', join(dir, 'art')] : ['--default-artifact-root', join(dir, 'art')];
+  const args = ['-m', 'mlflow', 'server', '--backend-store-uri', backend, ...artifacts];
   args.push('--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--gunicorn-opts', '--preload');
   // Its own process group: `mlflow server` runs gunicorn as a child, and both must go on close.
   const child: ChildProcess = spawn('python3', args, { env: clientEnvironment('2.12.2'), cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
