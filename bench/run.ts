@@ -9,6 +9,7 @@ import { runTableBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
+import { runTensorBoardBench } from './tensorboard-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -19,5 +20,6 @@ await runChartBench();
 await runProjectsBench();
 await runModelsBench();
 await runImportBench();
+await runTensorBoardBench();
 await runTableBench();
 await runTeamBench();

@@ -56,7 +56,7 @@ const eventFile = (dir: string) => join(dir, readdirSync(dir).find((n) => n.incl
 
 async function recordOffsets(file: string): Promise<number[]> {
   const offsets: number[] = [];
-  for await (const record of readTfRecords(file)) offsets.push(record.offset);
+  for await (const batch of readTfRecords(file)) offsets.push(...batch.offsets.slice(0, batch.count));
   return offsets;
 }
 

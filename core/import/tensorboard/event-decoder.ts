@@ -47,9 +47,12 @@ export interface DecodedEvent {
   graph?: boolean;
 }
 
-/** Decodes one Event record; throws RangeError when the bytes are not a well-formed message. */
-export function decodeEvent(bytes: Uint8Array): DecodedEvent {
-  const r = new ProtoReader(bytes);
+/**
+ * Decodes one Event record, `bytes[start, end)` (`view` over the same bytes, when the caller has
+ * one to share); throws RangeError when the bytes are not a well-formed message.
+ */
+export function decodeEvent(bytes: Uint8Array, start = 0, end = bytes.length, view?: DataView): DecodedEvent {
+  const r = new ProtoReader(bytes, start, end, view);
   const event: DecodedEvent = { wallTime: 0, step: 0 };
   while (!r.done) {
     const { field, wire } = r.key();

@@ -37,7 +37,7 @@ import { invalid } from '#core/api/errors.ts';
 import { LIMITS, validateKey } from '#core/tracking/validation.ts';
 import type { ImportSource, SourceArtifact, SourceExperiment, SourceOptions, SourceRun } from '../import-source.ts';
 import { decodeEvent, decodeHParams, tensorScalar, tensorStrings, type DecodedEvent, type DecodedValue } from './event-decoder.ts';
-import { readTfRecordAt, readTfRecords } from './tfrecord-reader.ts';
+import { readTfRecordAt, readTfRecords, type TfRecordBatch } from './tfrecord-reader.ts';
 
 /** TensorBoard's own test for an event file: the name contains `tfevents`. */
 const isEventFile = (name: string) => name.includes('tfevents');
@@ -189,20 +189,24 @@ function keyProblem(tag: string): string | undefined {
   }
 }
 
-/** Yields every event of a run's files in order; `onProblem` gets the framing and decoding problems. */
-async function* events(run: RunFolder, onProblem?: (where: string, message: string) => void): AsyncGenerator<{ file: string; offset: number; event: DecodedEvent }> {
+/**
+ * Yields the record batches of a run's files in order, with the file each came from; `onProblem`
+ * gets the framing problems.
+ */
+async function* recordBatches(run: RunFolder, onProblem?: (where: string, message: string) => void): AsyncGenerator<{ file: string; batch: TfRecordBatch }> {
   for (const name of run.files) {
     const file = join(run.dir, name);
-    for await (const record of readTfRecords(file, (p) => onProblem?.(`${file} at byte ${p.offset}`, p.message))) {
-      let event: DecodedEvent;
-      try {
-        event = decodeEvent(record.data);
-      } catch (err) {
-        onProblem?.(`${file} at byte ${record.offset}`, `the record is intact but not a readable event (${(err as Error).message}); skipped`);
-        continue;
-      }
-      yield { file, offset: record.offset, event };
-    }
+    for await (const batch of readTfRecords(file, (p) => onProblem?.(`${file} at byte ${p.offset}`, p.message))) yield { file, batch };
+  }
+}
+
+/** Decodes record `i` of a batch; a record that is intact but no event is reported and skipped (undefined). */
+function eventAt(file: string, batch: TfRecordBatch, i: number, onProblem?: (where: string, message: string) => void): DecodedEvent | undefined {
+  try {
+    return decodeEvent(batch.bytes, batch.starts[i], batch.ends[i], batch.view);
+  } catch (err) {
+    onProblem?.(`${file} at byte ${batch.offsets[i]}`, `the record is intact but not a readable event (${(err as Error).message}); skipped`);
+    return undefined;
   }
 }
 
@@ -217,6 +221,7 @@ async function scanRun(run: RunFolder, rootName: string, ids: Map<string, string
   const imagePaths = new Set<string>();
   const leftOut = new Map<string, Set<string>>();
   const badKeys = new Set<string>();
+  const goodKeys = new Set<string>();
   let firstWallTime: number | undefined;
   let minWall = Infinity;
   let maxWall = -Infinity;
@@ -237,45 +242,52 @@ async function scanRun(run: RunFolder, rootName: string, ids: Map<string, string
     images.push({ ...loc, path, bytes: bytes.length, imageIndex });
   };
 
-  for await (const { file, offset, event } of events(run, report)) {
-    if (firstWallTime === undefined) firstWallTime = event.wallTime;
-    if (event.wallTime > 0) {
-      minWall = Math.min(minWall, event.wallTime);
-      maxWall = Math.max(maxWall, event.wallTime);
-    }
-    if (event.graph) (leftOut.get('graphs') ?? leftOut.set('graphs', new Set()).get('graphs')!).add('');
-    if (!event.values) continue;
-    for (let valueIndex = 0; valueIndex < event.values.length; valueIndex++) {
-      const value = event.values[valueIndex]!;
-      const kind = classify(value, plugins);
-      const loc: Locator = { file, offset, valueIndex, step: event.step, wallTime: event.wallTime };
-      if (kind === 'scalar') {
-        if (!badKeys.has(value.tag)) {
-          const problem = keyProblem(value.tag);
-          if (problem) {
-            badKeys.add(value.tag);
-            report(file, `scalar '${value.tag}' was left out: ${problem}`);
+  for await (const { file, batch } of recordBatches(run, report)) {
+    for (let i = 0; i < batch.count; i++) {
+      const event = eventAt(file, batch, i, report);
+      if (!event) continue;
+      const offset = batch.offsets[i]!;
+      if (firstWallTime === undefined) firstWallTime = event.wallTime;
+      if (event.wallTime > 0) {
+        minWall = Math.min(minWall, event.wallTime);
+        maxWall = Math.max(maxWall, event.wallTime);
+      }
+      if (event.graph) (leftOut.get('graphs') ?? leftOut.set('graphs', new Set()).get('graphs')!).add('');
+      if (!event.values) continue;
+      for (let valueIndex = 0; valueIndex < event.values.length; valueIndex++) {
+        const value = event.values[valueIndex]!;
+        const kind = classify(value, plugins);
+        if (kind === 'scalar') {
+          if (!goodKeys.has(value.tag) && !badKeys.has(value.tag)) {
+            const problem = keyProblem(value.tag);
+            if (problem) {
+              badKeys.add(value.tag);
+              report(file, `scalar '${value.tag}' was left out: ${problem}`);
+            } else goodKeys.add(value.tag);
           }
+          continue;
         }
-      } else if (kind === 'hparams' && value.pluginContent) {
-        const data = decodeHParams(value.pluginContent);
-        for (const { key, value: v } of data.hparams ?? []) params.set(key, v);
-        if (data.startTimeSecs) hparamsStart = data.startTimeSecs;
-        if (data.endTimeSecs) hparamsEnd = data.endTimeSecs;
-        if (data.endStatus !== undefined) endStatus = data.endStatus;
-      } else if (kind === 'text') {
-        const strings = tensorStrings(value.tensor!) ?? [];
-        const list = texts.get(value.tag) ?? texts.set(value.tag, []).get(value.tag)!;
-        list.push(loc);
-        textBytes.set(value.tag, (textBytes.get(value.tag) ?? 0) + Buffer.byteLength(textSection(event.step, event.wallTime, strings)));
-      } else if (kind === 'image' && value.image) {
-        addImage(loc, -1, value.tag, value.image);
-      } else if (kind === 'image-tensor') {
-        // The images plugin's tensor: width, height, then one encoded image per element.
-        value.tensor!.strings.slice(2).forEach((bytes, i) => addImage(loc, i, value.tag, bytes));
-      } else if (kind.startsWith('other:')) {
-        const what = kind.slice('other:'.length);
-        (leftOut.get(what) ?? leftOut.set(what, new Set()).get(what)!).add(value.tag);
+        const loc: Locator = { file, offset, valueIndex, step: event.step, wallTime: event.wallTime };
+        if (kind === 'hparams' && value.pluginContent) {
+          const data = decodeHParams(value.pluginContent);
+          for (const { key, value: v } of data.hparams ?? []) params.set(key, v);
+          if (data.startTimeSecs) hparamsStart = data.startTimeSecs;
+          if (data.endTimeSecs) hparamsEnd = data.endTimeSecs;
+          if (data.endStatus !== undefined) endStatus = data.endStatus;
+        } else if (kind === 'text') {
+          const strings = tensorStrings(value.tensor!) ?? [];
+          const list = texts.get(value.tag) ?? texts.set(value.tag, []).get(value.tag)!;
+          list.push(loc);
+          textBytes.set(value.tag, (textBytes.get(value.tag) ?? 0) + Buffer.byteLength(textSection(event.step, event.wallTime, strings)));
+        } else if (kind === 'image' && value.image) {
+          addImage(loc, -1, value.tag, value.image);
+        } else if (kind === 'image-tensor') {
+          // The images plugin's tensor: width, height, then one encoded image per element.
+          value.tensor!.strings.slice(2).forEach((bytes, i) => addImage(loc, i, value.tag, bytes));
+        } else if (kind.startsWith('other:')) {
+          const what = kind.slice('other:'.length);
+          (leftOut.get(what) ?? leftOut.set(what, new Set()).get(what)!).add(value.tag);
+        }
       }
     }
   }
@@ -344,14 +356,17 @@ async function scanRun(run: RunFolder, rootName: string, ids: Map<string, string
 async function* metricBatches(run: RunFolder, badKeys: Set<string>): AsyncGenerator<Metric[]> {
   const plugins = new Map<string, string>();
   let batch: Metric[] = [];
-  for await (const { event } of events(run)) {
-    if (!event.values) continue;
-    for (const value of event.values) {
-      if (classify(value, plugins) !== 'scalar' || badKeys.has(value.tag)) continue;
-      batch.push({ key: value.tag, value: scalarOf(value), timestamp: ms(event.wallTime), step: event.step });
-      if (batch.length === BATCH) {
-        yield batch;
-        batch = [];
+  for await (const { file, batch: records } of recordBatches(run)) {
+    for (let i = 0; i < records.count; i++) {
+      const event = eventAt(file, records, i);
+      if (!event?.values) continue;
+      for (const value of event.values) {
+        if (classify(value, plugins) !== 'scalar' || badKeys.has(value.tag)) continue;
+        batch.push({ key: value.tag, value: scalarOf(value), timestamp: ms(event.wallTime), step: event.step });
+        if (batch.length === BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
     }
   }

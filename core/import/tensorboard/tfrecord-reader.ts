@@ -14,10 +14,19 @@
 import { open } from 'node:fs/promises';
 import { maskedCrc32c } from './crc32c.ts';
 
-/** One record: where it starts in the file, and its data (valid only until the next record is read). */
-export interface TfRecord {
-  offset: number;
-  data: Uint8Array;
+/**
+ * The records framed from one buffer-full: record `i` starts at `offsets[i]` in the file and its
+ * data is `bytes[starts[i], ends[i])`. Plain arrays of numbers, not an object per record: at a
+ * million records, per-record objects cost more in garbage collection than the decoding itself.
+ * The batch and its buffer are reused; they are valid only until the next batch is asked for.
+ */
+export interface TfRecordBatch {
+  bytes: Buffer;
+  view: DataView;
+  count: number;
+  offsets: number[];
+  starts: number[];
+  ends: number[];
 }
 
 /** Something wrong in the file at `offset`. */
@@ -33,11 +42,12 @@ const CHUNK = 1 << 20;
 const MAX_RECORD = 1 << 30;
 
 /**
- * Yields the records of the file at `path` in order, reporting damage through `onProblem` (see
- * the rules above). The data of a record is a view into a reused buffer: decode it, or copy it,
- * before asking for the next one.
+ * Yields the records of the file at `path` in order, a buffer-full at a time (one await per
+ * batch, not per record: a file of a million small records is a million awaits otherwise),
+ * reporting damage through `onProblem` (see the rules above). The data of a record is a view into
+ * a reused buffer: decode it, or copy it, before asking for the next batch.
  */
-export async function* readTfRecords(path: string, onProblem: (problem: TfRecordProblem) => void = () => undefined): AsyncGenerator<TfRecord> {
+export async function* readTfRecords(path: string, onProblem: (problem: TfRecordProblem) => void = () => undefined): AsyncGenerator<TfRecordBatch> {
   const handle = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(CHUNK);
@@ -68,29 +78,52 @@ export async function* readTfRecords(path: string, onProblem: (problem: TfRecord
     };
 
     let offset = 0;
-    for (;;) {
-      if (!(await fill(HEADER))) {
-        if (end > pos) onProblem({ offset, message: `the file ends inside a record's header (${end - pos} of ${HEADER} bytes): everything before it was read` });
-        return;
+    const batch: TfRecordBatch = { bytes: buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), count: 0, offsets: [], starts: [], ends: [] };
+    /** Hands the records framed so far out, before the buffer moves. */
+    const flush = function* (): Generator<TfRecordBatch> {
+      if (batch.count === 0) return;
+      if (batch.bytes !== buf) {
+        batch.bytes = buf;
+        batch.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       }
-      const length = buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 0x1_0000_0000;
+      yield batch;
+      batch.count = 0;
+    };
+    for (;;) {
+      // Records wholly in the buffer are framed without awaiting; the batch goes out before the buffer moves.
+      if (end - pos < HEADER || end - pos < HEADER + recordLength(buf, pos) + FOOTER) {
+        yield* flush();
+        if (!(await fill(HEADER))) {
+          if (end > pos) onProblem({ offset, message: `the file ends inside a record's header (${end - pos} of ${HEADER} bytes): everything before it was read` });
+          return;
+        }
+      }
+      const length = recordLength(buf, pos);
       if (maskedCrc32c(buf, pos, pos + 8) !== buf.readUInt32LE(pos + 8)) {
+        yield* flush();
         onProblem({ offset, message: `a record's length fails its checksum; the rest of the file (from this byte on) cannot be framed and was skipped` });
         return;
       }
       if (length > MAX_RECORD) {
+        yield* flush();
         onProblem({ offset, message: `a record claims ${length} bytes, more than any event holds; the rest of the file was skipped` });
         return;
       }
       const size = HEADER + length + FOOTER;
-      if (!(await fill(size))) {
-        onProblem({ offset, message: `the file ends inside a record (${end - pos} of ${size} bytes), as a job cut off while writing leaves it: everything before it was read` });
-        return;
+      if (end - pos < size) {
+        yield* flush();
+        if (!(await fill(size))) {
+          onProblem({ offset, message: `the file ends inside a record (${end - pos} of ${size} bytes), as a job cut off while writing leaves it: everything before it was read` });
+          return;
+        }
       }
       const dataStart = pos + HEADER;
       const dataEnd = dataStart + length;
       if (maskedCrc32c(buf, dataStart, dataEnd) === buf.readUInt32LE(dataEnd)) {
-        yield { offset, data: buf.subarray(dataStart, dataEnd) };
+        const i = batch.count++;
+        batch.offsets[i] = offset;
+        batch.starts[i] = dataStart;
+        batch.ends[i] = dataEnd;
       } else {
         onProblem({ offset, message: `a record's data fails its checksum; that record (${length} bytes) was skipped` });
       }
@@ -100,6 +133,11 @@ export async function* readTfRecords(path: string, onProblem: (problem: TfRecord
   } finally {
     await handle.close();
   }
+}
+
+/** The length a record header at `pos` claims (not yet checked). */
+function recordLength(buf: Buffer, pos: number): number {
+  return buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 0x1_0000_0000;
 }
 
 /** Reads and checks the one record that starts at `offset` (found by an earlier pass), as a copy. */
