@@ -28,6 +28,7 @@ import { createModelsService } from '#core/models/models-service.ts';
 import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
+import { createImportRunner } from '#core/import/import-handlers.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -120,6 +121,8 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   });
   const models = createModelsService({ catalog, artifacts, now: options.now, execution });
   const settings = createSettingsStore(dataDir);
+  // Imports write in-process, through the same catalog, store and events as every other write.
+  const imports = createImportRunner({ catalog, artifacts, events }, report);
 
   const handlers: Handlers = {
     ...tracking,
@@ -140,6 +143,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
     ...createRunsTableQueries(catalog),
+    ...imports.handlers,
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {
@@ -168,6 +172,8 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       // Running projects end KILLED while the catalog can still record it; model servers started
       // from the app stop with it.
       await projects.shutdown();
+      // An import in flight rolls back its current run; the next import continues from there.
+      await imports.shutdown();
       await models.close();
       await shared?.close();
       await catalog.close();

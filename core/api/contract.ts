@@ -42,6 +42,7 @@ import { executionContract } from './execution-contract.ts';
 
 export { method, type MethodSpec } from './contract-method.ts';
 import { runsTableContract } from './runs-table-contract.ts';
+import { importsContract } from './imports-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -448,6 +449,7 @@ export const contract = {
   ...settingsContract,
   ...executionContract,
   ...runsTableContract,
+  ...importsContract,
 } as const;
 
 export type Contract = typeof contract;

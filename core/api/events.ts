@@ -1,4 +1,5 @@
 import type { RequestStatus } from './entities.ts';
+import type { ImportProgress, ImportState } from './imports-contract.ts';
 
 /** Push events: what changed, sent on one channel so views refresh while a script logs. */
 export type FlowdeskEvent =
@@ -12,6 +13,10 @@ export type FlowdeskEvent =
   | { type: 'registry.changed'; name: string; version?: number; previousName?: string }
   /** A transition request was created, approved, rejected or cancelled. */
   | { type: 'registry.request'; requestId: string; name: string; version: number; status: RequestStatus }
+  /** How far an import got (imports.start); sent a few times a second at most. */
+  | { type: 'imports.progress'; importId: string; progress: ImportProgress }
+  /** An import ended; `experimentIds` are where its runs went (imports.get has the summary). */
+  | { type: 'imports.finished'; importId: string; state: Exclude<ImportState, 'running'>; experimentIds: string[] }
   /** A user was revoked: servers cut their open streams at once. Never sent to windows. */
   | { type: 'user.revoked'; name: string };
 

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, mkdirSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
@@ -79,6 +79,13 @@ export interface ArtifactStore {
    * this machine; undefined for object storage, whose space is not this machine's to watch.
    */
   freeBytes(): Promise<number | undefined>;
+  /**
+   * Makes the regular file `localFile` (on this machine, never a link) appear at `path` without
+   * copying its bytes: a hard link, so the file stays where it lies and takes no second space.
+   * Only a store on this machine's disk has it; it throws (EXDEV) when the file lies on another
+   * filesystem, and the caller copies instead.
+   */
+  link?(path: string, localFile: string): Promise<{ bytes: number }>;
 }
 
 /**
@@ -209,6 +216,29 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       // The rename and any new folders are durable only once their folders' entries are.
       for (const dir of new Set([folder, ...changed])) await fsyncFolder(dir);
       return { bytes };
+    },
+
+    async link(path, localFile) {
+      const segments = check(path, true);
+      const name = segments.pop();
+      if (name === undefined) throw invalidPath(path, 'the root is a folder, not a file');
+      const source = await lstat(localFile);
+      if (!source.isFile()) throw invalid(`Cannot link '${localFile}' into the store: it is not a regular file`);
+      const { real: folder, changed } = await ensureFolder(segments, path);
+      const target = join(folder, name);
+      const existing = await lstatOrUndefined(target);
+      if (existing?.isDirectory() || existing?.isSymbolicLink()) throw invalidPath(path, 'something other than a file is already there');
+      // Linked under a staging name first, then renamed over: the target is whole or absent, as with write.
+      const staging = join(folder, `.flowdesk-${randomBytes(8).toString('hex')}.staging`);
+      await link(localFile, staging);
+      try {
+        await rename(staging, target);
+      } catch (err) {
+        await unlink(staging).catch(() => undefined);
+        throw renameError(err, path);
+      }
+      for (const dir of new Set([folder, ...changed])) await fsyncFolder(dir);
+      return { bytes: source.size };
     },
 
     async read(path, range) {

@@ -1,6 +1,6 @@
 /**
  * The `flowdesk` command line: `serve` runs the localhost server, `gc` empties the trash, `run`
- * runs a project, `users` manages the people of a team server.
+ * runs a project, `users` manages the people of a team server, `import` brings in MLflow data.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { RUN_USAGE, runProject } from './run.ts';
 import { modelsCommand, MODELS_USAGE } from './models.ts';
 import { USERS_USAGE, users } from './users.ts';
 import { MIGRATE_USAGE, migrateCommand } from './migrate.ts';
+import { IMPORT_USAGE, importCommand } from './import.ts';
 
 const USAGE = `Usage:
   flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
@@ -48,6 +49,7 @@ ${RUN_USAGE}
 ${MODELS_USAGE}
 ${USERS_USAGE}
 ${MIGRATE_USAGE}
+${IMPORT_USAGE}
 
 The data folder defaults to ${defaultDataDir()} (or $FLOWDESK_DATA_DIR).`;
 
@@ -201,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'models') await modelsCommand(rest, packageVersion());
     else if (command === 'users') await users(rest);
     else if (command === 'migrate') return await migrateCommand(rest);
+    else if (command === 'import') return await importCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else {
       console.error(`Unknown command '${command}'.\n\n${USAGE}`);

@@ -10,7 +10,7 @@
  * that is not what it claims to be, a server that does not answer).
  */
 import type { Readable } from 'node:stream';
-import type { DatasetInput, LifecycleStage, LoggedModelStatus, Metric, ModelStage, Param, RunStatus, Tag } from '#core/api/entities.ts';
+import type { DatasetInput, LifecycleStage, LoggedModelStatus, Metric, ModelInput, ModelOutput, ModelStage, Param, RunStatus, Tag } from '#core/api/entities.ts';
 
 /** Something a source skipped, for the summary: where (a file and line, a URL) and why. */
 export interface SourceProblem {
@@ -58,6 +58,10 @@ export interface SourceRun {
   /** Every tag as the source has it, `mlflow.parentRunId` included (parents come before their children). */
   tags: Tag[];
   inputs: DatasetInput[];
+  /** MLflow 3: logged models the run consumed; linked once the experiment's logged models are in. */
+  modelInputs?: ModelInput[];
+  /** MLflow 3: logged models the run produced, with their step. */
+  modelOutputs?: ModelOutput[];
   /** The full history of every metric, in batches (mixed keys allowed), in the source's order. */
   metrics(): AsyncIterable<Metric[]>;
   artifacts(): AsyncIterable<SourceArtifact>;

@@ -24,7 +24,7 @@ import { clientOver } from '../helpers/transports.ts';
 const tables = { contract, desktopContract } as Record<string, Record<string, { access?: { role?: unknown; reach?: unknown } }>>;
 
 /** Methods that act on the machine: the owner's, never on a team server. */
-const MACHINE_METHODS = ['projects.inspect', 'projects.validate', 'projects.run', 'projects.log', 'projects.cancel', 'models.serve', 'models.stopServing', 'settings.update'];
+const MACHINE_METHODS = ['projects.inspect', 'projects.validate', 'projects.run', 'projects.log', 'projects.cancel', 'models.serve', 'models.stopServing', 'settings.update', 'imports.start', 'imports.get', 'imports.list', 'imports.stop'];
 
 describe('the access declarations', () => {
   it.each(Object.keys(tables))('name a known role and reach for every method of %s', (table) => {

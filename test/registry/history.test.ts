@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { MethodInput, MethodName } from '#core/api/contract.ts';
@@ -6,6 +8,7 @@ import { HISTORY_KINDS } from '#core/api/entities.ts';
 import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fixture.ts';
 import { linearOnnxModel } from '../models/onnx-builder.ts';
 import { allowExecution } from '#core/execution/execution-policy.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('registry history', () => {
   it('holds exactly the 20 changes of a scripted sequence, in order, with actors and values before and after', async () => {
@@ -148,6 +151,14 @@ describe('registry history', () => {
     expect([...kinds].sort()).toEqual([...HISTORY_KINDS].sort());
   });
 });
+
+/** The smallest mlruns folder an import accepts: the Default experiment's meta.yaml. */
+function tinyMlruns(): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, '0'));
+  writeFileSync(join(dir, '0', 'meta.yaml'), "artifact_location: file:///elsewhere/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n");
+  return dir;
+}
 
 describe('the history is append-only', () => {
   it('refuses a raw UPDATE or DELETE through Kysely, inside the writer or outside it', async () => {
@@ -296,6 +307,10 @@ describe('the history is append-only', () => {
       },
       'projects.log': () => ({ runId: ctx.projectRun! }),
       'projects.cancel': () => ({ runId: ctx.projectRun! }),
+      'imports.start': () => ({ source: tinyMlruns() }),
+      'imports.get': () => ({ importId: ctx.importId! }),
+      'imports.list': () => ({}),
+      'imports.stop': () => ({ importId: ctx.importId! }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
     expect(Object.keys(steps).sort()).toEqual([...METHOD_NAMES].sort());
@@ -308,6 +323,7 @@ describe('the history is append-only', () => {
         if (name === 'runs.create') ctx.run = (output.run as { info: { runId: string } }).info.runId;
         if (name === 'loggedModels.create') ctx.lm = (output.model as { info: { modelId: string } }).info.modelId;
         if (name === 'projects.run') ctx.projectRun = (output.state as { runId: string }).runId;
+        if (name === 'imports.start') ctx.importId = output.importId as string;
       } catch (err) {
         failures.push(`${name}: ${(err as Error).message}`);
       }

@@ -1,0 +1,35 @@
+/**
+ * Picks the import source for what a person names: an `mlruns/` folder, a folder of TensorBoard
+ * event files, or the http(s) URL of an MLflow tracking server. Anything else is refused with
+ * what was expected.
+ */
+import { lstat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FlowdeskError } from '#core/api/errors.ts';
+import type { ImportSource, SourceOptions } from './import-source.ts';
+import { openMlrunsSource } from './mlruns/mlruns-source.ts';
+
+/** What opening a server source needs beyond the URL. */
+export interface OpenOptions extends SourceOptions {
+  /** A bearer token for an MLflow server (MLFLOW_TRACKING_TOKEN). */
+  token?: string;
+}
+
+/**
+ * Opens the source `pathOrUrl` names. An mlruns folder (or a folder holding `mlruns/`) is read
+ * as MLflow's file store. TensorBoard folders and MLflow servers are refused until their sources
+ * are part of this build.
+ */
+export async function openSource(pathOrUrl: string, options: OpenOptions): Promise<ImportSource> {
+  if (/^https?:\/\//i.test(pathOrUrl)) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Importing from an MLflow tracking server (${pathOrUrl}) is not available in this build; import its mlruns/ folder instead`);
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(pathOrUrl)) {
+    throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Cannot import from '${pathOrUrl}': expected a folder on this machine (an mlruns/ folder) or an http(s) URL of an MLflow tracking server`);
+  }
+  const folder = resolve(pathOrUrl);
+  const info = await lstat(folder).catch(() => undefined);
+  if (!info) throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Cannot import from ${folder}: there is no such folder`);
+  // The mlruns source refuses, with what it expected, a folder that is not one.
+  return openMlrunsSource(folder, options);
+}
