@@ -1,6 +1,6 @@
 /**
  * TensorBoard import: one event file of 1,000,000 scalars (four tags, as a training loop writes
- * them) read through the TensorBoard source, against Flowdesk's own `logBatch` of the same number
+ * them) read through the TensorBoard source, and imported whole through `imports.start`, against Flowdesk's own `logBatch` of the same number
  * of points measured in the same run, with the heap high-water mark while reading (it must stay
  * flat: the file is streamed, never held whole).
  */
@@ -75,8 +75,8 @@ async function writeEventFile(dir: string): Promise<string> {
   return file;
 }
 
-/** Reads every point through the source; returns points/s and the heap's rise over its start. */
-async function parse(dir: string): Promise<{ rate: number; points: number; heapRiseMb: number }> {
+/** Reads every point through the source; returns points/s and the heap in use at the start and at its highest. */
+async function parse(dir: string): Promise<{ rate: number; points: number; heapStartMb: number; heapPeakMb: number }> {
   global.gc?.();
   const heapStart = process.memoryUsage().heapUsed;
   let heapPeak = heapStart;
@@ -92,7 +92,29 @@ async function parse(dir: string): Promise<{ rate: number; points: number; heapR
     }
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { rate: points / seconds, points, heapRiseMb: (heapPeak - heapStart) / 1e6 };
+  return { rate: points / seconds, points, heapStartMb: heapStart / 1e6, heapPeakMb: heapPeak / 1e6 };
+}
+
+/** The whole import through the contract (`imports.start`: source, engine, catalog) into a fresh data folder; points/s. */
+async function importRate(dir: string, logs: string): Promise<{ rate: number; added: number }> {
+  const fd = await openFlowdesk({ dataDir: join(dir, 'imported') });
+  try {
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const unsubscribe = fd.events.subscribe((event) => {
+      if (event.type === 'imports.finished') finished();
+    });
+    const start = process.hrtime.bigint();
+    const { importId } = await fd.handlers['imports.start']({ source: logs });
+    await done;
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    unsubscribe();
+    const { import: status } = await fd.handlers['imports.get']({ importId });
+    if (status.state !== 'done') throw new Error(`the import ended ${status.state}: ${status.error ?? ''}`);
+    return { rate: status.summary!.points.read / seconds, added: status.summary!.points.added };
+  } finally {
+    await fd.close();
+  }
 }
 
 /** Flowdesk's own write path: the same number of points through `runs.logBatch`, 1,000 a call. */
@@ -124,12 +146,15 @@ export async function runTensorBoardBench(): Promise<void> {
     const file = await writeEventFile(join(logs, 'run'));
     const parsed = await parse(logs);
     const baseline = await logBatchRate(dir);
+    const imported = await importRate(dir, logs);
     report('TensorBoard import (1,000,000 scalars in one event file)', [
       ['event file', `${(statSync(file).size / 1e6).toFixed(1)} MB, ${parsed.points.toLocaleString('en')} points read`],
       ['source read (framing, CRC, decode)', `${Math.round(parsed.rate).toLocaleString('en')} points/s`],
       ['logBatch baseline', `${Math.round(baseline).toLocaleString('en')} points/s`],
       ['read / logBatch', `${(parsed.rate / baseline).toFixed(2)}x`],
-      ['heap high-water while reading', `${parsed.heapRiseMb.toFixed(1)} MB over the start, for a ${(statSync(file).size / 1e6).toFixed(0)} MB file`],
+      ['import (imports.start, engine)', `${Math.round(imported.rate).toLocaleString('en')} points/s, ${imported.added.toLocaleString('en')} points added`],
+      ['import / logBatch', `${(imported.rate / baseline).toFixed(2)}x`],
+      ['heap while reading', `${parsed.heapStartMb.toFixed(0)} MB at the start, ${parsed.heapPeakMb.toFixed(0)} MB at most, for a ${(statSync(file).size / 1e6).toFixed(0)} MB file`],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
