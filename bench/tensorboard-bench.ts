@@ -4,76 +4,17 @@
  * of points measured in the same run, with the heap high-water mark while reading (it must stay
  * flat: the file is streamed, never held whole).
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { maskedCrc32c } from '#core/import/tensorboard/crc32c.ts';
 import { openTensorBoardSource } from '#core/import/tensorboard/tensorboard-source.ts';
+import { writeScalarEventFile } from '../test/import/tensorboard-logs.ts';
 import { report } from './bench-util.ts';
 
 const POINTS = 1_000_000;
 const TAGS = ['train/loss', 'train/acc', 'val/loss', 'lr'];
 const BATCH = 1000;
-
-/** One TFRecord: length, its masked CRC, the data, the data's masked CRC. */
-function frame(data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length + 4);
-  out.writeUInt32LE(data.length, 0);
-  out.writeUInt32LE(0, 4);
-  out.writeUInt32LE(maskedCrc32c(out, 0, 8), 8);
-  data.copy(out, 12);
-  out.writeUInt32LE(maskedCrc32c(data), 12 + data.length);
-  return out;
-}
-
-function varint(n: number): number[] {
-  const bytes: number[] = [];
-  while (n >= 0x80) {
-    bytes.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  bytes.push(n);
-  return bytes;
-}
-
-/** An Event holding one simple-value scalar, encoded as TensorFlow encodes it. */
-function scalarEvent(wallTime: number, step: number, tag: string, value: number): Buffer {
-  const tagBytes = Buffer.from(tag);
-  const val = Buffer.concat([Buffer.from([0x0a, ...varint(tagBytes.length)]), tagBytes, Buffer.from([0x15]), floatBytes(value)]);
-  const summary = Buffer.concat([Buffer.from([0x0a, ...varint(val.length)]), val]);
-  const head = Buffer.alloc(9);
-  head[0] = 0x09;
-  head.writeDoubleLE(wallTime, 1);
-  return Buffer.concat([head, Buffer.from([0x10, ...varint(step), 0x2a, ...varint(summary.length)]), summary]);
-}
-
-function floatBytes(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeFloatLE(value, 0);
-  return b;
-}
-
-async function writeEventFile(dir: string): Promise<string> {
-  const file = join(dir, 'events.out.tfevents.1765000000.bench');
-  const out = createWriteStream(file);
-  const version = Buffer.concat([Buffer.from([0x09]), Buffer.alloc(8), Buffer.from([0x1a, 13]), Buffer.from('brain.Event:2')]);
-  version.writeDoubleLE(1_765_000_000, 1);
-  out.write(frame(version));
-  let chunk: Buffer[] = [];
-  for (let i = 0; i < POINTS; i++) {
-    const step = Math.floor(i / TAGS.length);
-    chunk.push(frame(scalarEvent(1_765_000_000 + step * 0.01, step, TAGS[i % TAGS.length]!, Math.sin(i / 1000))));
-    if (chunk.length === 10_000) {
-      if (!out.write(Buffer.concat(chunk))) await once(out, 'drain');
-      chunk = [];
-    }
-  }
-  out.end(Buffer.concat(chunk));
-  await once(out, 'finish');
-  return file;
-}
 
 /** Reads every point through the source; returns points/s and the heap in use at the start and at its highest. */
 async function parse(dir: string): Promise<{ rate: number; points: number; heapStartMb: number; heapPeakMb: number }> {
@@ -143,7 +84,7 @@ export async function runTensorBoardBench(): Promise<void> {
   try {
     const logs = join(dir, 'logs');
     mkdirSync(join(logs, 'run'), { recursive: true });
-    const file = await writeEventFile(join(logs, 'run'));
+    const file = await writeScalarEventFile(join(logs, 'run'), POINTS, TAGS);
     const parsed = await parse(logs);
     const baseline = await logBatchRate(dir);
     const imported = await importRate(dir, logs);

@@ -74,7 +74,7 @@ export type DesktopHandlers = {
 };
 
 /** Commands of the application menu, carried out by the window. */
-export const MENU_COMMANDS = ['new-experiment', 'attach-files', 'import-folder', 'settings'] as const;
+export const MENU_COMMANDS = ['new-experiment', 'attach-files', 'import-folder', 'import-data', 'settings'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Progress of copying imported files, for a progress bar. */

@@ -1,8 +1,13 @@
 /**
  * Real TensorBoard logs for the import tests, written by tensorboardX (the real writer, run with
  * the python of `../shared/python-clients`): the script writes a folder of runs and prints, as
- * JSON, every value it wrote, so the tests compare what the source reads back against it.
+ * JSON, every value it wrote, so the tests compare what the source reads back against it. And a
+ * fast writer of large scalar files, for the bench and for imports that must last a while.
  */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { maskedCrc32c } from '#core/import/tensorboard/crc32c.ts';
 import { runPython } from '../helpers/python-clients.ts';
 
 /** One scalar point as written: float32 values already rounded as the file stores them. */
@@ -106,4 +111,67 @@ for version in (0, 1):
 print(json.dumps(out))
 `,
   );
+}
+
+/** One TFRecord: length, its masked CRC, the data, the data's masked CRC. */
+function frame(data: Buffer): Buffer {
+  const out = Buffer.alloc(12 + data.length + 4);
+  out.writeUInt32LE(data.length, 0);
+  out.writeUInt32LE(0, 4);
+  out.writeUInt32LE(maskedCrc32c(out, 0, 8), 8);
+  data.copy(out, 12);
+  out.writeUInt32LE(maskedCrc32c(data), 12 + data.length);
+  return out;
+}
+
+function varint(n: number): number[] {
+  const bytes: number[] = [];
+  while (n >= 0x80) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return bytes;
+}
+
+/** An Event holding one simple-value scalar, encoded as TensorFlow encodes it. */
+function scalarEvent(wallTime: number, step: number, tag: string, value: number): Buffer {
+  const tagBytes = Buffer.from(tag);
+  const val = Buffer.concat([Buffer.from([0x0a, ...varint(tagBytes.length)]), tagBytes, Buffer.from([0x15]), floatBytes(value)]);
+  const summary = Buffer.concat([Buffer.from([0x0a, ...varint(val.length)]), val]);
+  const head = Buffer.alloc(9);
+  head[0] = 0x09;
+  head.writeDoubleLE(wallTime, 1);
+  return Buffer.concat([head, Buffer.from([0x10, ...varint(step), 0x2a, ...varint(summary.length)]), summary]);
+}
+
+function floatBytes(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeFloatLE(value, 0);
+  return b;
+}
+
+/**
+ * Writes one event file of `points` simple-value scalars, cycling through `tags` (one step per
+ * round), framed and encoded as TensorFlow does, fast enough for a million points: for the bench
+ * and for tests that need an import that lasts.
+ */
+export async function writeScalarEventFile(dir: string, points: number, tags: string[]): Promise<string> {
+  const file = join(dir, 'events.out.tfevents.1765000000.bench');
+  const out = createWriteStream(file);
+  const version = Buffer.concat([Buffer.from([0x09]), Buffer.alloc(8), Buffer.from([0x1a, 13]), Buffer.from('brain.Event:2')]);
+  version.writeDoubleLE(1_765_000_000, 1);
+  out.write(frame(version));
+  let chunk: Buffer[] = [];
+  for (let i = 0; i < points; i++) {
+    const step = Math.floor(i / tags.length);
+    chunk.push(frame(scalarEvent(1_765_000_000 + step * 0.01, step, tags[i % tags.length]!, Math.sin(i / 1000))));
+    if (chunk.length === 10_000) {
+      if (!out.write(Buffer.concat(chunk))) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  out.end(Buffer.concat(chunk));
+  await once(out, 'finish');
+  return file;
 }
