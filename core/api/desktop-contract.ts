@@ -103,6 +103,8 @@ export interface WindowApi<F = unknown> {
   desktop(name: Exclude<DesktopMethodName, 'desktop.importPaths'>, input: unknown): Promise<DispatchResult>;
   /** Copies dropped files (File objects of a drop event) into a run or a new run. */
   importFiles(files: readonly F[], target: ImportTarget, importId: string): Promise<DispatchResult>;
+  /** Starts importing a dropped folder (an mlruns/ folder, TensorBoard logs) with `imports.start`, its path resolved by the preload. */
+  importData(folder: F): Promise<DispatchResult>;
   /** Listens to the event channel until the returned function is called. */
   onEvent(listener: (event: DesktopEvent) => void): () => void;
 }

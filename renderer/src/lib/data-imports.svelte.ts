@@ -7,7 +7,9 @@
  */
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { ImportStatus } from '#core/api/imports-contract.ts';
+import { FlowdeskError } from '#core/api/errors.ts';
 import { api } from './api.ts';
+import { desktop } from './desktop.ts';
 import { liveEvents } from './live-events.svelte.ts';
 import { session } from './session.svelte.ts';
 import { reportError } from './toasts.svelte.ts';
@@ -40,6 +42,35 @@ class DataImports {
   async start(source: string): Promise<void> {
     this.#listen();
     const { importId } = await api.call('imports.start', { source });
+    await this.#started(importId, source);
+  }
+
+  /**
+   * Imports a folder dropped onto the window. The desktop app resolves its path in the preload;
+   * a browser never learns a dropped folder's path, so there the dialog opens to type it.
+   */
+  async startDropped(data: DataTransfer): Promise<void> {
+    const folder = [...data.files][0];
+    if (!folder) return;
+    if (!mayImport()) {
+      reportError('Importing a folder', new FlowdeskError('PERMISSION_DENIED', "Only this machine's owner can import data"));
+      return;
+    }
+    if (!desktop) {
+      this.open();
+      return;
+    }
+    this.#listen();
+    try {
+      const result = await desktop.importData(folder);
+      if (!result.ok) throw FlowdeskError.fromData(result.error);
+      await this.#started((result.value as { importId: string }).importId, folder.name);
+    } catch (err) {
+      reportError(`Importing ${folder.name}`, err);
+    }
+  }
+
+  async #started(importId: string, source: string): Promise<void> {
     this.#put({
       importId,
       source,
