@@ -100,6 +100,32 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('importing data from the window',
     expect(problems).toEqual([]);
   });
 
+  it('opens the dialog when a folder is dropped outside a run or experiment page, since a browser cannot know its path', async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(served.url);
+    await page.locator('main').waitFor();
+    const drag = (type: string) =>
+      page.evaluate((type) => {
+        const g = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(file: unknown): void } };
+          DragEvent: new (type: string, init: object) => unknown;
+          File: new (parts: string[], name: string) => unknown;
+          document: { querySelector(selector: string): { dispatchEvent(event: unknown): boolean } | null };
+        };
+        const data = new g.DataTransfer();
+        data.items.add(new g.File(['x'], 'mlruns'));
+        g.document.querySelector('main')!.dispatchEvent(new g.DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+      }, type);
+    await drag('dragenter');
+    await drag('dragover');
+    expect(await page.locator('.shell.drop-active').count()).toBe(1);
+    await screenshot(page, 'import-drop-light');
+    await drag('drop');
+    await page.getByRole('dialog', { name: 'Import data' }).waitFor();
+    expect(await page.locator('.shell.drop-active').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('refuses a folder that is neither kind beside the path, and keeps the dialog open', async () => {
     const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
     const other = join(root, 'just-notes');
