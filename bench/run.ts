@@ -10,6 +10,7 @@ import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
 import { runMlrunsImportBench } from './mlruns-import-bench.ts';
+import { runTensorBoardBench } from './tensorboard-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -20,6 +21,7 @@ await runChartBench();
 await runProjectsBench();
 await runModelsBench();
 await runImportBench();
+await runTensorBoardBench();
 await runTableBench();
 await runTeamBench();
 await runMlrunsImportBench();

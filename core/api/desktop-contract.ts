@@ -74,7 +74,7 @@ export type DesktopHandlers = {
 };
 
 /** Commands of the application menu, carried out by the window. */
-export const MENU_COMMANDS = ['new-experiment', 'attach-files', 'import-folder', 'settings', 'quick-start'] as const;
+export const MENU_COMMANDS = ['new-experiment', 'attach-files', 'import-folder', 'import-data', 'settings', 'quick-start'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Progress of copying imported files, for a progress bar. */
@@ -103,6 +103,8 @@ export interface WindowApi<F = unknown> {
   desktop(name: Exclude<DesktopMethodName, 'desktop.importPaths'>, input: unknown): Promise<DispatchResult>;
   /** Copies dropped files (File objects of a drop event) into a run or a new run. */
   importFiles(files: readonly F[], target: ImportTarget, importId: string): Promise<DispatchResult>;
+  /** Starts importing a dropped folder (an mlruns/ folder, TensorBoard logs) with `imports.start`, its path resolved by the preload. */
+  importData(folder: F): Promise<DispatchResult>;
   /** Listens to the event channel until the returned function is called. */
   onEvent(listener: (event: DesktopEvent) => void): () => void;
 }

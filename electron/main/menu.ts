@@ -37,6 +37,7 @@ export function menuTemplate(actions: MenuActions): MenuItemConstructorOptions[]
         { label: 'New Experiment…', accelerator: 'CmdOrCtrl+N', click: () => actions.command('new-experiment') },
         { label: 'Attach Files to Run…', accelerator: 'CmdOrCtrl+O', click: () => actions.command('attach-files') },
         { label: 'Import Folder as Run…', accelerator: 'CmdOrCtrl+I', click: () => actions.command('import-folder') },
+        { label: 'Import…', click: () => actions.command('import-data') },
         { type: 'separator' },
         { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: () => actions.command('settings') },
         { type: 'separator' },

@@ -1,7 +1,7 @@
 /**
  * `window.api` as the preload builds it, from `ipcRenderer` and `webUtils`: contract calls and
  * desktop calls on the one call channel, events from the one event channel, and the file-drop
- * helper. Dropped files become paths here, with `webUtils.getPathForFile`, never from strings
+ * helpers. Dropped files become paths here, with `webUtils.getPathForFile`, never from strings
  * the page supplies; the page cannot reach `desktop.importPaths` any other way.
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
@@ -37,6 +37,11 @@ export function createWindowApi<F = File>(deps: PreloadDeps<F>): WindowApi<F> {
         return Promise.resolve({ ok: false, error: { code: 'INVALID_PARAMETER_VALUE', message: 'Only files and folders from this computer can be dropped here' } });
       }
       return invoke('desktop.importPaths', { importId, target, paths });
+    },
+    importData(folder) {
+      const source = deps.getPathForFile(folder);
+      if (source === '') return Promise.resolve({ ok: false, error: { code: 'INVALID_PARAMETER_VALUE', message: 'Only a folder from this computer can be imported' } });
+      return invoke('imports.start', { source });
     },
     onEvent(listener) {
       // The page gets the event's data only, never Electron's event object (it holds `sender`).

@@ -10,11 +10,11 @@ const items = (menu: MenuItemConstructorOptions | undefined) => (menu?.submenu ?
 const click = (item: MenuItemConstructorOptions | undefined) => (item!.click as () => void)();
 
 describe('the application menu', () => {
-  it('sends new experiment, attach files, import and settings to the window', () => {
+  it('sends new experiment, attach files, the two imports and settings to the window', () => {
     const a = actions();
     const file = items(menuTemplate(a).find((m) => m.label === '&File'));
-    for (const label of ['New Experiment…', 'Attach Files to Run…', 'Import Folder as Run…', 'Settings…']) click(file.find((i) => i.label === label));
-    expect(vi.mocked(a.command).mock.calls.flat()).toEqual(['new-experiment', 'attach-files', 'import-folder', 'settings']);
+    for (const label of ['New Experiment…', 'Attach Files to Run…', 'Import Folder as Run…', 'Import…', 'Settings…']) click(file.find((i) => i.label === label));
+    expect(vi.mocked(a.command).mock.calls.flat()).toEqual(['new-experiment', 'attach-files', 'import-folder', 'import-data', 'settings']);
     expect(file.map((i) => i.accelerator).filter(Boolean)).toEqual(['CmdOrCtrl+N', 'CmdOrCtrl+O', 'CmdOrCtrl+I', 'CmdOrCtrl+,']);
   });
 

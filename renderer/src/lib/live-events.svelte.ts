@@ -18,6 +18,8 @@ const EVENT_TYPES = [
   'trash.purged',
   'registry.changed',
   'registry.request',
+  'imports.progress',
+  'imports.finished',
 ] as const satisfies readonly FlowdeskEvent['type'][];
 /** Wait before reopening a stream the browser gave up on (it retries by itself otherwise). */
 const REOPEN_MS = 3000;

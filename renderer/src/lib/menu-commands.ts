@@ -1,7 +1,9 @@
 /**
  * Carries out the desktop menu's commands, which act on what the window shows: attach files to
- * the open run, import a folder as a run of the open experiment, a new experiment, the settings.
+ * the open run, import a folder as a run of the open experiment, import other tools' data (the
+ * Import… dialog), a new experiment, the settings.
  */
+import { dataImports } from './data-imports.svelte.ts';
 import { onDesktopEvent } from './desktop.ts';
 import { importWithDialog } from './imports.svelte.ts';
 import { router } from './router.svelte.ts';
@@ -23,6 +25,9 @@ export function startMenuCommands(): () => void {
         break;
       case 'quick-start':
         location.hash = '#/start';
+        break;
+      case 'import-data':
+        dataImports.open();
         break;
       case 'attach-files':
         if (route.view === 'run') void importWithDialog({ runId: route.runId }, false);
