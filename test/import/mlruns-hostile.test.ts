@@ -89,7 +89,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('a damaged or hostile mlruns fold
     const dir = tempDir();
     writeFileSync(join(dir, 'notes.txt'), 'just a folder');
     const { api } = await testFlowdesk();
-    await expect(api.call('imports.start', { source: dir })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('expected an MLflow file store') });
+    await expect(api.call('imports.start', { source: dir })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/neither an mlruns folder \(MLflow's file store.*nor a folder of TensorBoard logs/) });
     await expect(api.call('imports.start', { source: join(dir, 'missing') })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('no such folder') });
     expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments.map((e) => e.name)).toEqual(['Default']);
   });
