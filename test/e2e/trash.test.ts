@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
+import { formatBytes } from '../../renderer/src/lib/bytes.ts';
 
 /** Ids of what the seed made, by name. */
 const ids: Record<string, string> = {};
@@ -84,16 +85,22 @@ describe('the trash', () => {
     await page.context().close();
   });
 
-  it('shows bytes per experiment, largest first, with the total', async () => {
+  it('shows bytes per experiment, artifacts and catalog apart, largest first, with the total', async () => {
     await served.api.call('experiments.delete', { experimentId: ids['old-experiment']! });
+    const usage = await served.api.call('experiments.diskUsage', {});
+    // Each experiment's total is its artifacts plus its share of the catalog; the page lists them largest first.
+    const byTotal = [...usage.experiments].sort((a, b) => b.bytes - a.bytes);
+    expect(usage.experiments.map((e) => e.name)).toEqual(byTotal.map((e) => e.name));
+    const trashed = usage.experiments.find((e) => e.name === 'old-experiment')!;
+    expect(trashed.artifactBytes).toBe(20_000);
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/disk-usage`);
-    await expect.poll(() => page.locator('tbody tr td:first-child').allTextContents()).toEqual(['old-experiment', 'churn', 'vision', 'Default']);
+    await expect.poll(() => page.locator('tbody tr td:first-child').allTextContents()).toEqual(usage.experiments.map((e) => e.name));
     expect(await row(page, 'old-experiment').textContent()).toContain('In trash');
-    expect(await row(page, 'churn').textContent()).toContain('3.8 KiB');
+    expect(await row(page, 'churn').locator('[data-part="artifacts"]').textContent()).toContain('3.8 KiB');
     const total = await page.locator('tfoot').textContent();
-    expect(total).toContain('24.5 KiB'); // 20,000 + 3,900 + 1,200 bytes
-    expect(total).toContain('19.5 KiB in trash');
+    expect(total).toContain('24.5 KiB'); // artifacts: 20,000 + 3,900 + 1,200 bytes
+    expect(total).toContain(`${formatBytes(trashed.bytes)} in trash`);
     await screenshot(page, 'disk-usage');
     expect(problems).toEqual([]);
     await page.context().close();
