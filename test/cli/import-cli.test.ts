@@ -76,10 +76,10 @@ describe('flowdesk import', () => {
     }
   });
 
-  it('refuses a folder that is not an mlruns folder with exit code 1 and what it expected', async () => {
+  it('refuses a folder that is neither an mlruns folder nor TensorBoard logs with exit code 1 and what it expected', async () => {
     const result = await flowdesk(['import', tempDir(), '--data-dir', tempDir()]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('expected an MLflow file store');
+    expect(result.stderr).toMatch(/neither an mlruns folder \(MLflow's file store.*nor a folder of TensorBoard logs/);
   });
 
   it('leaves only whole runs after a kill -9 mid-import, and the next import completes the rest once', async () => {
