@@ -41,6 +41,7 @@ import {
   runMeta,
   shadowedKeys,
 } from './mlruns-layout.ts';
+import { allPages } from '#core/api/paging.ts';
 
 /** The file a finished export leaves at its root; its presence lets a later export replace the folder. */
 export const EXPORT_MARKER = 'flowdesk-export.json';
@@ -168,18 +169,6 @@ function checkTarget(target: string): boolean {
   if (entries.length === 0) return false;
   if (entries.includes(EXPORT_MARKER)) return true;
   throw invalid(`--to ${target} is not empty and is not a previous Flowdesk export (no ${EXPORT_MARKER}); give an empty or new folder`);
-}
-
-/** Every page of a paged handler call. */
-async function allPages<T>(fetchPage: (pageToken?: string) => Promise<{ items: T[]; nextPageToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    items.push(...page.items);
-    token = page.nextPageToken;
-  } while (token);
-  return items;
 }
 
 /** Resolves the experiments and runs named on the command line; everything when none are. */

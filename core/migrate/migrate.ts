@@ -33,6 +33,7 @@ import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
+import { allPages } from '#core/api/paging.ts';
 
 /** The tag on every copied run and version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
@@ -111,18 +112,6 @@ function attempts(journal: Journal, out: (line: string) => void): Attempt {
     }
     return true;
   };
-}
-
-/** Every page of a paged contract call. */
-async function allPages<T>(fetchPage: (pageToken?: string) => Promise<{ items: T[]; nextPageToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    items.push(...page.items);
-    token = page.nextPageToken;
-  } while (token);
-  return items;
 }
 
 async function allRuns(api: Client, experimentId: string): Promise<Run[]> {
