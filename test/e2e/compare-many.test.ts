@@ -208,9 +208,10 @@ describe('comparing hundreds of runs', () => {
     await page.goto(`${served.url}/#/experiments/${sweepId}`);
     await page.getByRole('link', { name: 'Charts', exact: true }).click();
     await page.getByRole('heading', { name: /^Charts of lr-sweep/ }).waitFor();
-    expect(await page.getByTestId('workspace-runs').textContent()).toContain('(20 shown)');
+    // The runs to overlay arrive after the heading: wait for them rather than read the first paint.
+    await expect.poll(() => page.getByTestId('workspace-runs').textContent()).toContain('(20 shown)');
     const groups = () => page.locator('section.group').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
-    expect(await groups()).toEqual(['train', 'val', '']);
+    await expect.poll(groups).toEqual(['train', 'val', '']);
     const trainLoss = page.locator('section.group[data-group="train"] [data-testid="metric-chart"][data-key="train/loss"]');
     await expect.poll(() => trainLoss.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(20 * STEPS));
     expect(await page.getByRole('list', { name: 'Runs overlaid' }).locator('li').count()).toBe(20);
