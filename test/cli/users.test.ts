@@ -22,7 +22,8 @@ async function serveTeam(dataDir: string): Promise<{ url: string; stop(): Promis
   return { url: `http://127.0.0.1:${port}`, stop: async () => void (await served.stop()) };
 }
 
-describe('flowdesk users', () => {
+// Each case spawns the CLI, one after another: on a loaded two-core machine that alone nears a minute.
+describe('flowdesk users', { timeout: 180_000 }, () => {
   it('shows a new token once and keeps only its SHA-256 in the catalog', async () => {
     const dataDir = tempDir();
     const added = flowdesk(['users', 'add', 'ann', '--role', 'writer', '--data-dir', dataDir]);
