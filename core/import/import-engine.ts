@@ -106,10 +106,14 @@ export function importStopped(): FlowdeskError {
   return new FlowdeskError('INVALID_STATE', 'The import was stopped; the runs finished so far are in, and importing the same source again continues with the rest');
 }
 
-/** MLflow source paths (`file:///…/mlruns/<exp>/<run>/artifacts/<path>`) as URIs this catalog resolves, pointing at the same run or logged model. */
+/**
+ * MLflow source paths (`file:///…/mlruns/<exp>/<run>/artifacts/<path>`, or the source server's
+ * `mlflow-artifacts:/<exp>/<run>/artifacts/<path>`, whose experiment ids are not this catalog's)
+ * as URIs this catalog resolves, pointing at the same run or logged model.
+ */
 function localSource(source: string, runId: string | undefined, modelId: string | undefined): string {
-  if (/^(runs|models|mlflow-artifacts):\//.test(source)) return source;
-  const path = source.replace(/^file:(\/\/[^/]*)?/, '');
+  if (/^(runs|models):\//.test(source)) return source;
+  const path = source.replace(/^(file|mlflow-artifacts):(\/\/[^/]*)?/, '');
   const model = /\/models\/(m-[0-9a-f]{32})\/artifacts\/?$/.exec(path);
   if (model) return `models:/${model[1]}`;
   const run = /\/([A-Za-z0-9][\w-]{0,63})\/artifacts(?:\/(.*))?$/.exec(path);

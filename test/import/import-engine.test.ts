@@ -52,4 +52,31 @@ describe('the import engine', () => {
     expect((await api.call('runs.get', { runId: good })).run.data.metrics).toHaveLength(1);
     expect((await fd.catalog.db.selectFrom('runs').select('run_uuid').execute()).map((r) => r.run_uuid)).toEqual([good]);
   });
+
+  it("gives a version whose source is another server's mlflow-artifacts location of an imported run as that run's runs:/ path", async () => {
+    const { api, fd } = await testFlowdesk();
+    const runId = 'b'.repeat(32);
+    const version = (v: number, source: string) => ({ version: v, source, runId, currentStage: 'None' as const, tags: [] });
+    const source: ImportSource = {
+      describe: 'an mlruns folder written by a server with proxied artifacts',
+      async *experiments() {
+        yield { sourceId: '7', name: 'proxied', lifecycleStage: 'active', tags: [] };
+      },
+      async *runs() {
+        yield sourceRun(runId);
+      },
+      async *registeredModels() {
+        yield {
+          name: 'clf',
+          tags: [],
+          aliases: [],
+          // Experiment 7 is the source server's numbering, not this catalog's; the second lies outside the run's artifacts.
+          versions: [version(1, `mlflow-artifacts:/7/${runId}/artifacts/model/`), version(2, 'mlflow-artifacts:/7/elsewhere/model')],
+        };
+      },
+    };
+    const summary = await importFrom(source, fd);
+    expect((await api.call('registry.getVersion', { name: 'clf', version: 1 })).version.source).toBe(`runs:/${runId}/model`);
+    expect(summary.problems).toEqual([{ where: "registered model 'clf' version 2", message: expect.stringMatching(/does not resolve here .* the version was skipped/) }]);
+  });
 });
