@@ -11,6 +11,7 @@ import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
 import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
+import { runTraceViewBench } from './trace-view-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -23,5 +24,6 @@ await runModelsBench();
 await runImportBench();
 await runTensorBoardBench();
 await runTableBench();
+await runTraceViewBench();
 await runTeamBench();
 await runMlrunsImportBench();

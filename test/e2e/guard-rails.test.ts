@@ -25,6 +25,8 @@ const VIEWS: View[] = [
   { name: 'trash', hash: () => '#/trash', ready: (page) => page.getByText('abandoned-experiment-kept-in-the-trash').waitFor() },
   { name: 'disk usage', hash: () => '#/disk-usage', ready: (page) => page.locator('table.listing tbody tr').first().waitFor() },
   { name: 'run a project', hash: () => '#/projects/run', ready: (page) => page.locator('main h1').waitFor() },
+  { name: 'trace view', hash: (d) => `#/traces/${d.traceId}`, ready: (page) => page.locator('article.span-details').waitFor() },
+  { name: 'trace compare', hash: (d) => `#/traces/compare?a=${d.traceId}&b=${d.otherTraceId}`, ready: (page) => page.locator('.diffs h2').waitFor() },
 ];
 
 describe.each(['light', 'dark'] as const)('every view in the %s theme, at real sizes', (theme) => {

@@ -6,6 +6,7 @@
  */
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { seedBulkRuns } from './e2e-helpers.ts';
+import { seedAgentTrace } from './trace-seed.ts';
 
 /** The ids and names the checks navigate to. */
 export interface RealisticData {
@@ -16,6 +17,9 @@ export interface RealisticData {
   childRunIds: string[];
   modelName: string;
   parentName: string;
+  /** An agent's trace of a few hundred spans, one failed, and a smaller one to compare it with. */
+  traceId: string;
+  otherTraceId: string;
 }
 
 /** The long names people give things, so clipping shows. */
@@ -81,7 +85,9 @@ export async function seedRealisticData(dataDir: string, bulkRuns = 3000): Promi
     await h['registry.setAlias']({ name: modelName, version: 3, alias: 'challenger-with-a-rather-long-alias' });
     await h['registry.setProtection']({ name: modelName, aliases: ['champion'], stages: ['Production'] });
     await h['registry.transitionStage']({ name: modelName, version: 3, stage: 'Production', comment: 'Top-1 accuracy up 1.2 points on the held-out split', actor: 'alexandra.konstantinopoulou' });
-    return { bulkExperimentId, sweepExperimentId: experimentId, parentRunId: parent.info.runId, childRunId: childRunIds[0]!, childRunIds, modelName, parentName: PARENT_NAME };
+    const traceId = await seedAgentTrace(fd, experimentId, 401, 1);
+    const otherTraceId = await seedAgentTrace(fd, experimentId, 13, 2);
+    return { bulkExperimentId, sweepExperimentId: experimentId, parentRunId: parent.info.runId, childRunId: childRunIds[0]!, childRunIds, modelName, parentName: PARENT_NAME, traceId, otherTraceId };
   } finally {
     await fd.close();
   }

@@ -12,6 +12,8 @@
  * - `#/models`, `#/models/<name>`, `#/models/<name>/versions/<n>`   the registry: models, a model's board, a version
  * - `#/projects/run?from=<runId>`          run a project (prefilled from an earlier project run)
  * - `#/settings`                           port, token, theme and data folder
+ * - `#/traces/<traceId>`                   a trace: its span tree, waterfall, spans' details, tags and assessments
+ * - `#/traces/compare?a=<traceId>&b=<traceId>`   two traces side by side, spans aligned by path
  */
 
 /** Where the window is. */
@@ -29,7 +31,11 @@ export type Route =
   | { view: 'version'; name: string; version: number }
   | { view: 'project-run'; from?: string }
   | { view: 'settings' }
+  | TraceRoute
   | { view: 'not-found'; path: string };
+
+/** The trace view and the comparison of two traces. */
+export type TraceRoute = { view: 'trace'; traceId: string } | { view: 'trace-compare'; a: string; b: string };
 
 /**
  * The compare view: the runs, "only differences", the scatter's x and y fields and the parallel
@@ -72,6 +78,8 @@ export function parseRoute(hash: string): Route {
   if (modelName !== undefined) return { view: 'model', name: modelName };
   if (path === '/projects/run') return { view: 'project-run', from: new URLSearchParams(query).get('from') || undefined };
   if (path === '/settings') return { view: 'settings' };
+  const trace = parseTraceRoute(path, query);
+  if (trace) return trace;
   const runPage = /^\/experiments\/([^/]+)\/runs\/([^/]+)$/.exec(path);
   if (runPage) return { view: 'run', experimentId: decodeURIComponent(runPage[1]!), runId: decodeURIComponent(runPage[2]!) };
   const charts = /^\/experiments\/([^/]+)\/charts$/.exec(path);
@@ -119,6 +127,10 @@ export function routeHref(route: Route): string {
       return '#/settings';
     case 'not-found':
       return `#${route.path}`;
+    case 'trace':
+      return traceHref(route.traceId);
+    case 'trace-compare':
+      return traceCompareHref(route.a, route.b);
     case 'run':
       return runHref(route.experimentId, route.runId);
     case 'compare':
@@ -191,4 +203,25 @@ export function modelHref(name: string): string {
 /** The link to a version's page. */
 export function versionHref(name: string, version: number): string {
   return `${modelHref(name)}/versions/${version}`;
+}
+
+/** The trace routes, or undefined when `path` is not one. A trace id is any text; MLflow's are `tr-` and hex. */
+function parseTraceRoute(path: string, query: string): TraceRoute | undefined {
+  if (path === '/traces/compare') {
+    const params = new URLSearchParams(query);
+    return { view: 'trace-compare', a: params.get('a') ?? '', b: params.get('b') ?? '' };
+  }
+  const page = /^\/traces\/([^/]+)$/.exec(path);
+  const traceId = page ? decodeName(page[1]!) : undefined;
+  return traceId === undefined ? undefined : { view: 'trace', traceId };
+}
+
+/** The link to a trace's view. */
+export function traceHref(traceId: string): string {
+  return `#/traces/${encodeURIComponent(traceId)}`;
+}
+
+/** The link to compare trace `a` (left) with trace `b` (right). */
+export function traceCompareHref(a: string, b: string): string {
+  return `#/traces/compare?${new URLSearchParams({ a, b }).toString()}`;
 }
