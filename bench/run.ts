@@ -5,6 +5,7 @@ import { runProjectsBench } from './projects-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
+import { runPythonClientBench } from './python-client-bench.ts';
 import { runTableBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
@@ -17,6 +18,7 @@ console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${
 await runTrackingBench();
 await runSearchBench();
 await runServerBench();
+await runPythonClientBench();
 await runAuthBench();
 await runChartBench();
 await runProjectsBench();

@@ -57,7 +57,7 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], di
   const series = dialect === 'postgres' ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
-    const inserted = await insertPoints(trx, row, points);
+    const inserted = await insertPoints(trx, row, points, dialect);
     if (inserted.length === 0) continue;
     await updateSeries(trx, row, inserted);
     await updateBuckets(trx, row.id, inserted);
@@ -142,7 +142,7 @@ function placeholderSeries(runId: number, key: string) {
   };
 }
 
-/** Compiled insert statements by dialect, row count and RETURNING; see `insertPoints`. */
+/** Compiled insert statements by dialect, row count and RETURNING; see `insertSql`. */
 const insertSqlCache = new Map<string, string>();
 const INSERT_SQL_CACHE_SIZE = 64;
 const ZERO_ROW = { series_id: 0, step: 0, timestamp: 0, value: 0, is_nan: 0, negative_zero: 0 };
@@ -154,10 +154,8 @@ const ROW_WIDTH = Object.keys(ZERO_ROW).length;
  * count. Building a 1,000-row insert through the query builder costs more than running it, and
  * the hot path logs batches of the same size again and again.
  */
-function insertSql(trx: Db, rows: number, returning: boolean): string {
-  // The compiled one-row form tells the dialects apart (placeholders and quoting differ).
-  const dialectProbe = trx.insertInto('metrics').values(ZERO_ROW).compile().sql;
-  const key = `${dialectProbe}:${rows}:${returning}`;
+function insertSql(trx: Db, dialect: Dialect, rows: number, returning: boolean): string {
+  const key = `${dialect}:${rows}:${returning}`;
   let text = insertSqlCache.get(key);
   if (text === undefined) {
     const insert = trx
@@ -187,7 +185,7 @@ function dedupe(points: StoredPoint[]): StoredPoint[] {
  * step (the usual case: a script logging forward), none can be a duplicate, so the insert skips
  * RETURNING, which halves SQLite's insert rate; otherwise the database reports what it kept.
  */
-async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[]): Promise<StoredPoint[]> {
+async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[], dialect: Dialect): Promise<StoredPoint[]> {
   // Steps that only grow, all past the stored ones: nothing can repeat, nothing to look for.
   let fresh = points.length === 0 || points[0]!.step > row.max_step;
   for (let i = 1; fresh && i < points.length; i++) fresh = points[i]!.step > points[i - 1]!.step;
@@ -205,7 +203,7 @@ async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[]): Pro
       parameters[j * ROW_WIDTH + 4] = p.is_nan;
       parameters[j * ROW_WIDTH + 5] = p.negative_zero;
     });
-    const result = await trx.executeQuery<StoredPoint>(CompiledQuery.raw(insertSql(trx, chunk.length, !fresh), parameters));
+    const result = await trx.executeQuery<StoredPoint>(CompiledQuery.raw(insertSql(trx, dialect, chunk.length, !fresh), parameters));
     if (!fresh) inserted.push(...result.rows);
     else if (Number(result.numAffectedRows ?? chunk.length) !== chunk.length) {
       throw new Error(`Metric insert kept ${result.numAffectedRows} of ${chunk.length} new points`);
@@ -245,35 +243,35 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): P
 
 /** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
 async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[]): Promise<void> {
-  const fresh = new Map<string, Bucket>();
+  // One map per level, by bucket number: a 1,000-point batch touches 1,000 × 4 (level, bucket)
+  // pairs, and one summary per point serves all four levels (merging never changes its source).
+  const fresh: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
   for (const p of inserted) {
     if (p.is_nan) continue;
+    const point = pointSummary(p.step, p.timestamp, fromStoredValue(p));
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
-      const id = `${level}:${bucket}`;
-      const point = pointSummary(p.step, p.timestamp, fromStoredValue(p));
-      const existing = fresh.get(id);
+      const existing = fresh[level]!.get(bucket);
       if (existing) mergeSummary(existing, point);
-      else fresh.set(id, { level, bucket, ...point });
+      else fresh[level]!.set(bucket, { level, bucket, ...point });
     }
   }
-  if (fresh.size === 0) return;
+  if (fresh[0]!.size === 0) return;
   // Read the stored buckets these points fall into, merge, and write the result back.
   for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
-    const touched = [...fresh.values()].filter((b) => b.level === level);
-    if (touched.length === 0) continue;
+    const touched = fresh[level]!;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const b of touched) {
-      if (b.bucket < lo) lo = b.bucket;
-      if (b.bucket > hi) hi = b.bucket;
+    for (const b of touched.keys()) {
+      if (b < lo) lo = b;
+      if (b > hi) hi = b;
     }
     for (const s of await readBuckets(trx, seriesId, level, lo, hi)) {
-      const b = fresh.get(`${level}:${s.bucket}`);
+      const b = touched.get(s.bucket);
       if (b) mergeSummary(b, s);
     }
   }
-  const rows = [...fresh.values()].map(({ level, bucket, ...summary }) => ({ series_id: seriesId, level, bucket, ...toStoredSummary(summary) }));
+  const rows = fresh.flatMap((byBucket) => [...byBucket.values()].map(({ level, bucket, ...summary }) => ({ series_id: seriesId, level, bucket, ...toStoredSummary(summary) })));
   for (let i = 0; i < rows.length; i += INSERT_CHUNK / 4) {
     await trx
       .insertInto('metric_buckets')

@@ -65,6 +65,31 @@ describe('a JSON body that is not plain Unicode JSON', () => {
     const body = '{"name":"twins","tags":[{"key":"a","value":"1"},{"key":"b","value":"2"}]}';
     expect((await post(url, '/experiments/create', body)).status).toBe(200);
   });
+
+  it("keeps a nested object's keys apart from its parent's, before and after it", async () => {
+    const { url } = await startTestServer();
+    const body = '{"extra":{"name":"inner","tags":{"tags":1}},"tags":[{"extra":{"key":1},"key":"k","value":"v"}],"name":"nested"}';
+    expect((await post(url, '/experiments/create', body)).status).toBe(200);
+    const { status, text } = await post(url, '/experiments/create', '{"extra":{"name":"inner"},"name":"a","extra":2}');
+    expect(status).toBe(400);
+    expect(JSON.parse(text).message).toMatch(/'extra' appears twice/);
+  });
+
+  it('is refused with 400 when a key repeats in an object of many keys', async () => {
+    const { url, api } = await startTestServer();
+    const many = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',');
+    const { status, text } = await post(url, '/experiments/create', `{"name":"many",${many},"k7":0}`);
+    expect(status).toBe(400);
+    expect(JSON.parse(text).message).toMatch(/'k7' appears twice in one object/);
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments).toHaveLength(1);
+  });
+
+  it('reads UTF-8 text beyond ASCII, with or without a byte-order mark', async () => {
+    const { url, api } = await startTestServer();
+    expect((await post(url, '/experiments/create', Buffer.from('{"name":"café ☕ 😀"}'))).status).toBe(200);
+    expect((await post(url, '/experiments/create', Buffer.from('\ufeff{"name":"marked é"}'))).status).toBe(200);
+    expect((await api.call('experiments.search', { viewType: 'ALL' })).experiments.map((e) => e.name)).toEqual(expect.arrayContaining(['café ☕ 😀', 'marked é']));
+  });
 });
 
 describe('numbers', () => {
