@@ -14,7 +14,8 @@ import { percentile, report } from './bench-util.ts';
 
 const SECONDS = 8;
 
-async function startServe(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Starts `flowdesk serve` on a free port in a process of its own. */
+export async function startServe(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
