@@ -112,8 +112,8 @@ async function ok(response: Response, what: string): Promise<void> {
   await response.arrayBuffer();
 }
 
-async function otlpOverHttp(url: string, experimentId: string): Promise<number> {
-  const bodies = Array.from({ length: BATCHES }, (_, b) => otlpBody(1, b * 10, 10, 10));
+async function otlpOverHttp(url: string, experimentId: string, salt: number): Promise<number> {
+  const bodies = Array.from({ length: BATCHES }, (_, b) => otlpBody(salt, b * 10, 10, 10));
   const seconds = await pooled(BATCHES, async (b) => {
     const response = await fetch(`${url}/v1/traces`, { method: 'POST', body: bodies[b]!, headers: { 'content-type': 'application/x-protobuf', 'x-mlflow-experiment-id': experimentId } });
     await ok(response, 'OTLP export');
@@ -174,10 +174,12 @@ async function ingest(dir: string) {
   try {
     const created = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, { method: 'POST', body: JSON.stringify({ name: 'bench' }), headers: { 'content-type': 'application/json' } });
     const experimentId = ((await created.json()) as { experiment_id: string }).experiment_id;
-    // A first round warms the server (JIT, statement caches) and is not counted.
-    await restPath(server.url, experimentId, 9, 20, 10);
-    otlp = await otlpOverHttp(server.url, experimentId);
+    // A first round of each warms the server (JIT, statement caches) and is not counted.
+    await otlpOverHttp(server.url, experimentId, 11);
+    otlp = await otlpOverHttp(server.url, experimentId, 1);
+    await restPath(server.url, experimentId, 12, BATCHES / 3, 100);
     rest100 = await restPath(server.url, experimentId, 2, BATCHES, 100);
+    await restPath(server.url, experimentId, 13, BATCHES, 10);
     rest10 = await restPath(server.url, experimentId, 3, BATCHES * 2, 10);
   } finally {
     await server.stop();
@@ -187,7 +189,7 @@ async function ingest(dir: string) {
   try {
     const { experimentId } = await fd.handlers['experiments.create']({ name: 'bench' });
     const batches = Array.from({ length: BATCHES }, (_, b) => spanInputs(4, b * 10));
-    await fd.handlers['traces.logSpans']({ experimentId, spans: spanInputs(5, 0) });
+    for (let b = 0; b < BATCHES; b++) await fd.handlers['traces.logSpans']({ experimentId, spans: spanInputs(5, b * 10) });
     const start = process.hrtime.bigint();
     for (const spans of batches) await fd.handlers['traces.logSpans']({ experimentId, spans });
     inProcess = (BATCHES * 100) / (Number(process.hrtime.bigint() - start) / 1e9);
