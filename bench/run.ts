@@ -13,6 +13,7 @@ import { runTeamBench } from './team-bench.ts';
 import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
 import { runTraceViewBench } from './trace-view-bench.ts';
+import { runTracingBench } from './tracing-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -29,3 +30,4 @@ await runTableBench();
 await runTraceViewBench();
 await runTeamBench();
 await runMlrunsImportBench();
+await runTracingBench();

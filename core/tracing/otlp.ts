@@ -2,14 +2,19 @@
  * OpenTelemetry's trace export request (OTLP/HTTP, `ExportTraceServiceRequest`) read from its
  * binary protobuf encoding or its JSON encoding into spans as the tracing service logs them.
  *
- * The protobuf reader is written against the OTLP trace schema (opentelemetry/proto/trace/v1 and
- * common/v1: ResourceSpans, ScopeSpans, Span, Event, Status, KeyValue, AnyValue) rather than
- * taken from a library: no protobuf library is among this project's dependencies, and the schema
- * is small and stable. It checks every length against the bytes left and refuses what is not
- * well-formed protobuf with a message naming where; unknown fields are skipped, as protobuf says.
+ * The protobuf encoding is decoded by protobufjs from OpenTelemetry's own schema
+ * (proto/otlp-trace-proto.ts), compiled once by reflection: protobufjs generates each message's
+ * decoder as code at that moment, the same code its static generator would write to a file.
+ * Strings must be valid UTF-8, values nest at most 16 levels, and whatever is not well-formed
+ * protobuf is refused with a 400 saying what protobufjs found; unknown fields are skipped, as
+ * protobuf says.
  */
-import { invalid } from '#core/api/errors.ts';
+import { isUtf8 } from 'node:buffer';
+import type Long from 'long';
+import protobuf from 'protobufjs';
+import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { TRACE_LIMITS, type SpanEvent, type SpanInput } from '#core/api/traces-entities.ts';
+import { COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, TRACE_SERVICE_PROTO } from './proto/otlp-trace-proto.ts';
 import { attributeText, decodeJsonText, mlflowTraceId, SPAN_ATTRIBUTE, spanTypeOf } from './trace-data.ts';
 
 /** A span as OTLP carries it, before it becomes an MLflow span. */
@@ -28,306 +33,132 @@ interface OtlpSpan {
 
 const malformed = (what: string) => invalid(`Malformed OTLP protobuf body: ${what}`);
 
-/** A protobuf wire-format reader over one message's bytes. */
-class Reader {
-  private pos: number;
-  constructor(
-    private readonly buf: Uint8Array,
-    private readonly start = 0,
-    private readonly end = buf.length,
-  ) {
-    this.pos = start;
-  }
+/** The request message, compiled once from OpenTelemetry's schema. */
+const EXPORT_REQUEST = (() => {
+  const root = new protobuf.Root();
+  for (const text of [COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, TRACE_SERVICE_PROTO]) protobuf.parse(text, root, { keepCase: true });
+  return root.resolveAll().lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+})();
 
-  done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  varint(): bigint {
-    let result = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (this.pos >= this.end) throw malformed('a varint runs past the end of its message');
-      const byte = this.buf[this.pos++]!;
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return result & 0xffffffffffffffffn;
-    }
-    throw malformed('a varint is longer than 10 bytes');
-  }
-
-  /** A tag: field number and wire type. */
-  tag(): { field: number; wire: number } {
-    const tag = this.varint();
-    const field = Number(tag >> 3n);
-    if (field === 0) throw malformed('field number 0');
-    return { field, wire: Number(tag & 7n) };
-  }
-
-  fixed64(): bigint {
-    if (this.end - this.pos < 8) throw malformed('a fixed64 runs past the end of its message');
-    let value = 0n;
-    for (let i = 7; i >= 0; i--) value = (value << 8n) | BigInt(this.buf[this.pos + i]!);
-    this.pos += 8;
-    return value;
-  }
-
-  double(): number {
-    if (this.end - this.pos < 8) throw malformed('a double runs past the end of its message');
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
-    this.pos += 8;
-    return view.getFloat64(0, true);
-  }
-
-  /** A length-delimited field as a sub-reader. */
-  sub(): Reader {
-    const length = this.varint();
-    if (length > BigInt(this.end - this.pos)) throw malformed('a length-delimited field is longer than what is left of its message');
-    const reader = new Reader(this.buf, this.pos, this.pos + Number(length));
-    this.pos += Number(length);
-    return reader;
-  }
-
-  bytes(): Uint8Array {
-    const r = this.sub();
-    return this.buf.subarray(r.start, r.end);
-  }
-
-  string(): string {
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes());
-    } catch {
-      throw malformed('a string field is not valid UTF-8');
-    }
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        if (this.end - this.pos < 8) throw malformed('a fixed64 runs past the end of its message');
-        this.pos += 8;
-        return;
-      case 2:
-        this.sub();
-        return;
-      case 5:
-        if (this.end - this.pos < 4) throw malformed('a fixed32 runs past the end of its message');
-        this.pos += 4;
-        return;
-      default:
-        throw malformed(`wire type ${wire} is not one OTLP uses`);
-    }
-  }
-
-  /** Reads fields until the end, handing each to `onField`, which returns false for fields it does not read. */
-  each(onField: (field: number, wire: number) => boolean): void {
-    while (!this.done()) {
-      const { field, wire } = this.tag();
-      if (!onField(field, wire)) this.skip(wire);
-    }
+/**
+ * protobufjs's reader, except that a string that is not valid UTF-8 is refused rather than read
+ * with replacement characters: values are stored as sent or not at all.
+ */
+class StrictReader extends protobuf.BufferReader {
+  override string(): string {
+    const length = this.uint32();
+    const start = this.pos;
+    if (length > this.len - start) throw new RangeError('a string field is longer than what is left of its message');
+    this.pos = start + length;
+    const buf = this.buf as Buffer;
+    if (!isUtf8(buf.subarray(start, start + length))) throw malformed('a string field is not valid UTF-8');
+    return buf.toString('utf8', start, start + length);
   }
 }
 
-/** Refuses a field sent with the wrong wire type (a message where a number belongs, ...). */
-function expectWire(wire: number, expected: number, what: string): void {
-  if (wire !== expected) throw malformed(`${what} has wire type ${wire}, expected ${expected}`);
+/** The decoded messages, as far as they are read (protobufjs gives unset fields their defaults). */
+interface PbAnyValue {
+  value?: 'string_value' | 'bool_value' | 'int_value' | 'double_value' | 'array_value' | 'kvlist_value' | 'bytes_value';
+  string_value: string;
+  bool_value: boolean;
+  int_value: Long | number;
+  double_value: number;
+  array_value: { values: PbAnyValue[] } | null;
+  kvlist_value: { values: PbKeyValue[] } | null;
+  bytes_value: Uint8Array;
+}
+interface PbKeyValue {
+  key: string;
+  value: PbAnyValue | null;
+}
+interface PbSpan {
+  trace_id: Uint8Array;
+  span_id: Uint8Array;
+  parent_span_id: Uint8Array;
+  name: string;
+  start_time_unix_nano: Long | number;
+  end_time_unix_nano: Long | number;
+  attributes: PbKeyValue[];
+  events: { time_unix_nano: Long | number; name: string; attributes: PbKeyValue[] }[];
+  status: { code: number; message: string } | null;
+}
+interface PbRequest {
+  resource_spans: { scope_spans: { spans: PbSpan[] }[] }[];
 }
 
-function anyValue(r: Reader, depth: number): unknown {
+/** The 64 bits of a decoded int64 or fixed64 (protobufjs gives a Long, or a number for a default). */
+const bitsOf = (value: Long | number) => (typeof value === 'number' ? BigInt(value) : (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0));
+
+/** An int64 as a number when exact, else as its decimal text. */
+function int64Value(value: Long | number): number | string {
+  if (typeof value === 'number') return value;
+  const n = BigInt.asIntN(64, bitsOf(value));
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
+/** A fixed64 time in nanoseconds as decimal text (BigInt's, much cheaper than Long's own). */
+const nanosText = (value: Long | number) => bitsOf(value).toString();
+
+function anyValue(v: PbAnyValue | null, depth: number): unknown {
   if (depth > 16) throw malformed('attribute values nest deeper than 16 levels');
-  let value: unknown = null;
-  r.each((field, wire) => {
-    switch (field) {
-      case 1:
-        expectWire(wire, 2, 'AnyValue.string_value');
-        value = r.string();
-        return true;
-      case 2:
-        expectWire(wire, 0, 'AnyValue.bool_value');
-        value = r.varint() !== 0n;
-        return true;
-      case 3: {
-        expectWire(wire, 0, 'AnyValue.int_value');
-        const n = BigInt.asIntN(64, r.varint());
-        value = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
-        return true;
-      }
-      case 4:
-        expectWire(wire, 1, 'AnyValue.double_value');
-        value = r.double();
-        return true;
-      case 5: {
-        expectWire(wire, 2, 'AnyValue.array_value');
-        const items: unknown[] = [];
-        const ar = r.sub();
-        ar.each((f, w) => {
-          if (f !== 1) return false;
-          expectWire(w, 2, 'ArrayValue.values');
-          items.push(anyValue(ar.sub(), depth + 1));
-          return true;
-        });
-        value = items;
-        return true;
-      }
-      case 6:
-        expectWire(wire, 2, 'AnyValue.kvlist_value');
-        value = keyValues(r.sub(), 1, depth + 1);
-        return true;
-      case 7:
-        expectWire(wire, 2, 'AnyValue.bytes_value');
-        value = Buffer.from(r.bytes()).toString('base64');
-        return true;
-      default:
-        return false;
-    }
-  });
-  return value;
+  switch (v?.value) {
+    case 'string_value':
+      return v.string_value;
+    case 'bool_value':
+      return v.bool_value;
+    case 'int_value':
+      return int64Value(v.int_value);
+    case 'double_value':
+      return v.double_value;
+    case 'array_value':
+      return (v.array_value?.values ?? []).map((item) => anyValue(item, depth + 1));
+    case 'kvlist_value':
+      return keyValues(v.kvlist_value?.values ?? [], depth + 1);
+    case 'bytes_value':
+      return Buffer.from(v.bytes_value).toString('base64');
+    default:
+      return null;
+  }
 }
 
-/** One KeyValue message. */
-function keyValue(r: Reader, depth: number): [string, unknown] {
-  let key = '';
-  let value: unknown = null;
-  r.each((field, wire) => {
-    if (field === 1) {
-      expectWire(wire, 2, 'KeyValue.key');
-      key = r.string();
-      return true;
-    }
-    if (field === 2) {
-      expectWire(wire, 2, 'KeyValue.value');
-      value = anyValue(r.sub(), depth);
-      return true;
-    }
-    return false;
-  });
-  return [key, value];
-}
-
-/** The KeyValue entries at `field` of a message, as an object. */
-function keyValues(r: Reader, field: number, depth: number): Record<string, unknown> {
+function keyValues(list: readonly PbKeyValue[], depth: number): Record<string, unknown> {
   const into: Record<string, unknown> = {};
-  r.each((f, wire) => {
-    if (f !== field) return false;
-    expectWire(wire, 2, 'KeyValue');
-    const [key, value] = keyValue(r.sub(), depth);
-    into[key] = value;
-    return true;
-  });
+  for (const kv of list) into[kv.key] = anyValue(kv.value, depth);
   return into;
 }
 
-const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-function readSpan(r: Reader): OtlpSpan {
-  const span: OtlpSpan = { traceId: '', spanId: '', parentSpanId: '', name: '', startTimeNs: '0', endTimeNs: '0', attributes: {}, events: [], statusCode: 0, statusMessage: '' };
-  r.each((field, wire) => {
-    switch (field) {
-      case 1:
-        expectWire(wire, 2, 'Span.trace_id');
-        span.traceId = hexOf(r.bytes());
-        return true;
-      case 2:
-        expectWire(wire, 2, 'Span.span_id');
-        span.spanId = hexOf(r.bytes());
-        return true;
-      case 4:
-        expectWire(wire, 2, 'Span.parent_span_id');
-        span.parentSpanId = hexOf(r.bytes());
-        return true;
-      case 5:
-        expectWire(wire, 2, 'Span.name');
-        span.name = r.string();
-        return true;
-      case 7:
-        expectWire(wire, 1, 'Span.start_time_unix_nano');
-        span.startTimeNs = r.fixed64().toString();
-        return true;
-      case 8:
-        expectWire(wire, 1, 'Span.end_time_unix_nano');
-        span.endTimeNs = r.fixed64().toString();
-        return true;
-      case 9: {
-        expectWire(wire, 2, 'Span.attributes');
-        const [key, value] = keyValue(r.sub(), 0);
-        span.attributes[key] = value;
-        return true;
-      }
-      case 11: {
-        expectWire(wire, 2, 'Span.events');
-        const event = { name: '', timeNs: '0', attributes: {} as Record<string, unknown> };
-        const er = r.sub();
-        er.each((f, w) => {
-          if (f === 1) {
-            expectWire(w, 1, 'Event.time_unix_nano');
-            event.timeNs = er.fixed64().toString();
-            return true;
-          }
-          if (f === 2) {
-            expectWire(w, 2, 'Event.name');
-            event.name = er.string();
-            return true;
-          }
-          if (f === 3) {
-            expectWire(w, 2, 'Event.attributes');
-            const [key, value] = keyValue(er.sub(), 0);
-            event.attributes[key] = value;
-            return true;
-          }
-          return false;
-        });
-        span.events.push(event);
-        return true;
-      }
-      case 15: {
-        expectWire(wire, 2, 'Span.status');
-        const sr = r.sub();
-        sr.each((f, w) => {
-          if (f === 2) {
-            expectWire(w, 2, 'Status.message');
-            span.statusMessage = sr.string();
-            return true;
-          }
-          if (f === 3) {
-            expectWire(w, 0, 'Status.code');
-            span.statusCode = Number(sr.varint());
-            return true;
-          }
-          return false;
-        });
-        return true;
-      }
-      default:
-        return false;
-    }
-  });
-  return span;
-}
+/** Bytes as hex: a view of the body when sent, an empty default (a plain array) when not. */
+const hexOf = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)).toString('hex');
 
 /** Reads a binary `ExportTraceServiceRequest`. */
 export function decodeOtlpProtobuf(body: Uint8Array): OtlpSpan[] {
+  let request: PbRequest;
+  try {
+    request = EXPORT_REQUEST.decode(new StrictReader(Buffer.from(body.buffer, body.byteOffset, body.byteLength))) as unknown as PbRequest;
+  } catch (err) {
+    if (err instanceof FlowdeskError) throw err;
+    throw malformed((err as Error).message);
+  }
   const spans: OtlpSpan[] = [];
-  const root = new Reader(body);
-  root.each((field, wire) => {
-    if (field !== 1) return false;
-    expectWire(wire, 2, 'ExportTraceServiceRequest.resource_spans');
-    const rs = root.sub();
-    rs.each((f, w) => {
-      if (f !== 2) return false;
-      expectWire(w, 2, 'ResourceSpans.scope_spans');
-      const ss = rs.sub();
-      ss.each((sf, sw) => {
-        if (sf !== 2) return false;
-        expectWire(sw, 2, 'ScopeSpans.spans');
+  for (const rs of request.resource_spans) {
+    for (const ss of rs.scope_spans) {
+      for (const s of ss.spans) {
         if (spans.length >= TRACE_LIMITS.spansPerRequest) throw invalid(`Too many spans: one request takes at most ${TRACE_LIMITS.spansPerRequest}`);
-        spans.push(readSpan(ss.sub()));
-        return true;
-      });
-      return true;
-    });
-    return true;
-  });
+        spans.push({
+          traceId: hexOf(s.trace_id),
+          spanId: hexOf(s.span_id),
+          parentSpanId: hexOf(s.parent_span_id),
+          name: s.name,
+          startTimeNs: nanosText(s.start_time_unix_nano),
+          endTimeNs: nanosText(s.end_time_unix_nano),
+          attributes: keyValues(s.attributes, 0),
+          events: s.events.map((e) => ({ name: e.name, timeNs: nanosText(e.time_unix_nano), attributes: keyValues(e.attributes, 0) })),
+          statusCode: s.status?.code ?? 0,
+          statusMessage: s.status?.message ?? '',
+        });
+      }
+    }
+  }
   return spans;
 }
 

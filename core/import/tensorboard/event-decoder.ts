@@ -3,8 +3,24 @@
  * plugin's api.proto / plugin_hparams.proto) into the few things an import uses: wall time, step,
  * and each summary value's tag, plugin, and payload (a simple value, a tensor, an image).
  * Byte payloads are views into the record, valid as long as the record is.
+ *
+ * protobufjs decodes the messages from TensorBoard's schema (tensorboard-proto.ts), compiled once
+ * by reflection into generated decoders; unknown fields are skipped, as protobuf says.
  */
-import { FIXED32, FIXED64, LENGTH_DELIMITED, ProtoReader, utf8 } from './proto-reader.ts';
+import protobuf from 'protobufjs';
+import type Long from 'long';
+import { EVENT_PROTO, HPARAMS_PROTO } from './tensorboard-proto.ts';
+
+/** Decodes bytes as UTF-8 (invalid sequences become U+FFFD, as TensorBoard shows them). */
+const utf8 = new TextDecoder('utf-8');
+
+const schema = (() => {
+  const root = new protobuf.Root();
+  root.addJSON(protobuf.common.get('google/protobuf/struct.proto')!.nested!);
+  for (const text of [EVENT_PROTO, HPARAMS_PROTO]) protobuf.parse(text, root, { keepCase: true });
+  root.resolveAll();
+  return { event: root.lookupType('tensorboard.Event'), hparams: root.lookupType('tensorboard.hparam.HParamsPluginData') };
+})();
 
 /** tensor.proto's DataType values the import reads. */
 export const DT_FLOAT = 1;
@@ -47,128 +63,106 @@ export interface DecodedEvent {
   graph?: boolean;
 }
 
-/**
- * Decodes one Event record, `bytes[start, end)` (`view` over the same bytes, when the caller has
- * one to share); throws RangeError when the bytes are not a well-formed message.
- */
-export function decodeEvent(bytes: Uint8Array, start = 0, end = bytes.length, view?: DataView): DecodedEvent {
-  const r = new ProtoReader(bytes, start, end, view);
-  const event: DecodedEvent = { wallTime: 0, step: 0 };
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === FIXED64) event.wallTime = r.double();
-    else if (field === 2 && wire === 0) event.step = r.varint();
-    else if (field === 5 && wire === LENGTH_DELIMITED) event.values = decodeSummary(r.sub());
-    else if ((field === 4 || field === 8 || field === 9) && wire === LENGTH_DELIMITED) {
-      event.graph = true;
-      r.skip(wire);
-    } else r.skip(wire);
-  }
-  return event;
+/** The decoded messages, as far as the import reads them (protobufjs gives unset fields their defaults). */
+type Int64 = Long | number;
+interface PbTensor {
+  dtype: number;
+  tensor_shape: { dim: { size: Int64 }[] } | null;
+  tensor_content: Uint8Array;
+  float_val: number[];
+  double_val: number[];
+  int_val: number[];
+  int64_val: Int64[];
+  string_val: Uint8Array[];
+}
+interface PbValue {
+  tag: string;
+  metadata: { plugin_data: { plugin_name: string; content: Uint8Array } | null } | null;
+  value?: 'simple_value' | 'obsolete_old_style_histogram' | 'image' | 'histo' | 'audio' | 'tensor';
+  simple_value: number;
+  image: { encoded_image_string: Uint8Array } | null;
+  tensor: PbTensor | null;
+}
+interface PbEvent {
+  wall_time: number;
+  step: Int64;
+  what?: string;
+  summary: { value: PbValue[] } | null;
+}
+/** google.protobuf.Value, whose schema comes from protobufjs's own copy, with lowerCamelCase names. */
+interface PbStructValue {
+  kind?: 'nullValue' | 'numberValue' | 'stringValue' | 'boolValue' | 'structValue' | 'listValue';
+  numberValue: number;
+  stringValue: string;
+  boolValue: boolean;
+}
+interface PbHParams {
+  data?: 'experiment' | 'session_start_info' | 'session_end_info';
+  experiment: { metric_infos: { name: { group: string; tag: string } | null }[] } | null;
+  session_start_info: { hparams: Record<string, PbStructValue>; start_time_secs: number } | null;
+  session_end_info: { status: number; end_time_secs: number } | null;
 }
 
-function decodeSummary(r: ProtoReader): DecodedValue[] {
-  const values: DecodedValue[] = [];
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === LENGTH_DELIMITED) values.push(decodeValue(r.sub()));
-    else r.skip(wire);
-  }
-  return values;
+const toNumber = (value: Int64) => (typeof value === 'number' ? value : value.toNumber());
+
+/** protobufjs's reader over a record's bytes: a Buffer reader, so byte fields are views, not copies. */
+function readerOver(bytes: Uint8Array, start: number): protobuf.Reader {
+  const reader = new protobuf.BufferReader(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  reader.pos = start;
+  return reader;
 }
 
-function decodeValue(r: ProtoReader): DecodedValue {
-  const value: DecodedValue = { tag: '' };
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (wire === LENGTH_DELIMITED) {
-      if (field === 1) value.tag = r.string();
-      else if (field === 9) decodeMetadata(r.sub(), value);
-      else if (field === 8) value.tensor = decodeTensor(r.sub());
-      else if (field === 4) value.image = decodeImage(r.sub());
-      else if (field === 3 || field === 5) {
-        value.other = 'histogram';
-        r.skip(wire);
-      } else if (field === 6) {
-        value.other = 'audio';
-        r.skip(wire);
-      } else r.skip(wire);
-    } else if (field === 2 && wire === FIXED32) value.simpleValue = r.float();
-    else r.skip(wire);
+function tensorOf(t: PbTensor): DecodedTensor {
+  const tensor: DecodedTensor = {
+    dtype: t.dtype,
+    dims: (t.tensor_shape?.dim ?? []).map((d) => toNumber(d.size)),
+    floats: t.float_val,
+    doubles: t.double_val,
+    ints: t.int64_val.length === 0 ? t.int_val : [...t.int_val, ...t.int64_val.map(toNumber)],
+    strings: t.string_val,
+  };
+  if (t.tensor_content.length > 0) tensor.content = t.tensor_content;
+  return tensor;
+}
+
+function valueOf(v: PbValue): DecodedValue {
+  const value: DecodedValue = { tag: v.tag };
+  const plugin = v.metadata?.plugin_data;
+  if (plugin) {
+    value.pluginName = plugin.plugin_name;
+    value.pluginContent = plugin.content;
+  }
+  switch (v.value) {
+    case 'simple_value':
+      value.simpleValue = v.simple_value;
+      break;
+    case 'tensor':
+      value.tensor = tensorOf(v.tensor!);
+      break;
+    case 'image':
+      if (v.image!.encoded_image_string.length > 0) value.image = v.image!.encoded_image_string;
+      break;
+    case 'histo':
+    case 'obsolete_old_style_histogram':
+      value.other = 'histogram';
+      break;
+    case 'audio':
+      value.other = 'audio';
+      break;
   }
   return value;
 }
 
-function decodeMetadata(r: ProtoReader, value: DecodedValue): void {
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === LENGTH_DELIMITED) {
-      const p = r.sub();
-      while (!p.done) {
-        const k = p.key();
-        if (k.field === 1 && k.wire === LENGTH_DELIMITED) value.pluginName = p.string();
-        else if (k.field === 2 && k.wire === LENGTH_DELIMITED) value.pluginContent = p.bytesView();
-        else p.skip(k.wire);
-      }
-    } else r.skip(wire);
-  }
-}
-
-function decodeImage(r: ProtoReader): Uint8Array | undefined {
-  let image: Uint8Array | undefined;
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 4 && wire === LENGTH_DELIMITED) image = r.bytesView();
-    else r.skip(wire);
-  }
-  return image;
-}
-
-/** Reads a repeated scalar field, packed or not (a parser must accept both). */
-function repeated(r: ProtoReader, wire: number, elementWire: number, read: (r: ProtoReader) => number, into: number[]): void {
-  if (wire === LENGTH_DELIMITED) {
-    const p = r.sub();
-    while (!p.done) into.push(read(p));
-  } else if (wire === elementWire) into.push(read(r));
-  else r.skip(wire);
-}
-
-const readFloat = (r: ProtoReader) => r.float();
-const readDouble = (r: ProtoReader) => r.double();
-const readVarint = (r: ProtoReader) => r.varint();
-
-function decodeTensor(r: ProtoReader): DecodedTensor {
-  const t: DecodedTensor = { dtype: 0, dims: [], floats: [], doubles: [], ints: [], strings: [] };
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === 0) t.dtype = r.varint();
-    else if (field === 2 && wire === LENGTH_DELIMITED) t.dims = decodeShape(r.sub());
-    else if (field === 4 && wire === LENGTH_DELIMITED) t.content = r.bytesView();
-    else if (field === 5) repeated(r, wire, FIXED32, readFloat, t.floats);
-    else if (field === 6) repeated(r, wire, FIXED64, readDouble, t.doubles);
-    else if (field === 7 || field === 10) repeated(r, wire, 0, readVarint, t.ints);
-    else if (field === 8 && wire === LENGTH_DELIMITED) t.strings.push(r.bytesView());
-    else r.skip(wire);
-  }
-  return t;
-}
-
-function decodeShape(r: ProtoReader): number[] {
-  const dims: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 2 && wire === LENGTH_DELIMITED) {
-      const d = r.sub();
-      let size = 0;
-      while (!d.done) {
-        const k = d.key();
-        if (k.field === 1 && k.wire === 0) size = d.varint();
-        else d.skip(k.wire);
-      }
-      dims.push(size);
-    } else r.skip(wire);
-  }
-  return dims;
+/**
+ * Decodes one Event record, `bytes[start, end)`; throws when the bytes are not a well-formed
+ * message. (`_view` is what callers that also read the bytes themselves share; protobufjs needs none.)
+ */
+export function decodeEvent(bytes: Uint8Array, start = 0, end = bytes.length, _view?: DataView): DecodedEvent {
+  const e = schema.event.decode(readerOver(bytes, start), end - start) as unknown as PbEvent;
+  const event: DecodedEvent = { wallTime: e.wall_time, step: toNumber(e.step) };
+  if (e.what === 'summary') event.values = e.summary!.value.map(valueOf);
+  else if (e.what === 'graph_def' || e.what === 'tagged_run_metadata' || e.what === 'meta_graph_def') event.graph = true;
+  return event;
 }
 
 /**
@@ -195,7 +189,7 @@ export function tensorScalar(t: DecodedTensor): number | undefined {
 
 /** The strings of a DT_STRING tensor, decoded as UTF-8. */
 export function tensorStrings(t: DecodedTensor): string[] | undefined {
-  return t.dtype === DT_STRING ? t.strings.map(utf8) : undefined;
+  return t.dtype === DT_STRING ? t.strings.map((bytes) => utf8.decode(bytes)) : undefined;
 }
 
 /** What the hparams plugin's data holds: a session's start (hyperparameters) or end (status). */
@@ -211,71 +205,18 @@ export interface HParamsData {
 
 /** Decodes `HParamsPluginData` (plugin_hparams.proto). */
 export function decodeHParams(bytes: Uint8Array): HParamsData {
-  const r = new ProtoReader(bytes);
+  const d = schema.hparams.decode(readerOver(bytes, 0), bytes.length) as unknown as PbHParams;
   const data: HParamsData = {};
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (wire !== LENGTH_DELIMITED) r.skip(wire);
-    else if (field === 2) data.metricTags = decodeExperimentMetrics(r.sub());
-    else if (field === 3) {
-      const s = r.sub();
-      data.hparams = [];
-      while (!s.done) {
-        const k = s.key();
-        if (k.field === 1 && k.wire === LENGTH_DELIMITED) data.hparams.push(decodeMapEntry(s.sub()));
-        else if (k.field === 5 && k.wire === FIXED64) data.startTimeSecs = s.double();
-        else s.skip(k.wire);
-      }
-    } else if (field === 4) {
-      const s = r.sub();
-      while (!s.done) {
-        const k = s.key();
-        if (k.field === 1 && k.wire === 0) data.endStatus = s.varint();
-        else if (k.field === 2 && k.wire === FIXED64) data.endTimeSecs = s.double();
-        else s.skip(k.wire);
-      }
-    } else r.skip(wire);
+  if (d.experiment) data.metricTags = d.experiment.metric_infos.map(({ name }) => (name?.group ? `${name.group}/${name.tag}` : (name?.tag ?? '')));
+  if (d.session_start_info) {
+    data.hparams = Object.entries(d.session_start_info.hparams).map(([key, value]) => ({ key, value: protobufValueText(value) }));
+    if (d.session_start_info.start_time_secs !== 0) data.startTimeSecs = d.session_start_info.start_time_secs;
+  }
+  if (d.session_end_info) {
+    if (d.session_end_info.status !== 0) data.endStatus = d.session_end_info.status;
+    if (d.session_end_info.end_time_secs !== 0) data.endTimeSecs = d.session_end_info.end_time_secs;
   }
   return data;
-}
-
-function decodeExperimentMetrics(r: ProtoReader): string[] {
-  const tags: string[] = [];
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 5 && wire === LENGTH_DELIMITED) {
-      const info = r.sub();
-      while (!info.done) {
-        const k = info.key();
-        if (k.field === 1 && k.wire === LENGTH_DELIMITED) {
-          const name = info.sub();
-          let group = '';
-          let tag = '';
-          while (!name.done) {
-            const n = name.key();
-            if (n.field === 1 && n.wire === LENGTH_DELIMITED) group = name.string();
-            else if (n.field === 2 && n.wire === LENGTH_DELIMITED) tag = name.string();
-            else name.skip(n.wire);
-          }
-          tags.push(group ? `${group}/${tag}` : tag);
-        } else info.skip(k.wire);
-      }
-    } else r.skip(wire);
-  }
-  return tags;
-}
-
-/** One `map<string, google.protobuf.Value>` entry, the value written as a param would be. */
-function decodeMapEntry(r: ProtoReader): { key: string; value: string } {
-  let key = '';
-  let value = '';
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === LENGTH_DELIMITED) key = r.string();
-    else if (field === 2 && wire === LENGTH_DELIMITED) value = protobufValueText(r.sub());
-    else r.skip(wire);
-  }
-  return { key, value };
 }
 
 /**
@@ -283,17 +224,17 @@ function decodeMapEntry(r: ProtoReader): { key: string; value: string } {
  * as Python's `str()` does (True, False), as MLflow's own clients log them, so runs brought in
  * from TensorBoard compare with runs logged through MLflow.
  */
-function protobufValueText(r: ProtoReader): string {
-  let text = '';
-  while (!r.done) {
-    const { field, wire } = r.key();
-    if (field === 1 && wire === 0) {
-      r.varint();
-      text = 'None';
-    } else if (field === 2 && wire === FIXED64) text = String(r.double());
-    else if (field === 3 && wire === LENGTH_DELIMITED) text = r.string();
-    else if (field === 4 && wire === 0) text = r.varint() ? 'True' : 'False';
-    else r.skip(wire);
+function protobufValueText(v: PbStructValue): string {
+  switch (v.kind) {
+    case 'nullValue':
+      return 'None';
+    case 'numberValue':
+      return String(v.numberValue);
+    case 'stringValue':
+      return v.stringValue;
+    case 'boolValue':
+      return v.boolValue ? 'True' : 'False';
+    default:
+      return '';
   }
-  return text;
 }
