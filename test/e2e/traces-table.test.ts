@@ -86,7 +86,8 @@ print(json.dumps({"ids": ids, "failed": ids[1], "tagged": ids[0], "assessed": id
     agentRunId = (client as unknown as { runId: string }).runId;
     agentsId = (await served.api.call('experiments.getByName', { name: 'agents' })).experiment.experimentId;
     browser = await launchChromium();
-  });
+    // Seeding 100,000 traces and starting Python take their time on a shared machine.
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
