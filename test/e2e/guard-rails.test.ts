@@ -25,6 +25,8 @@ const VIEWS: View[] = [
   { name: 'trash', hash: () => '#/trash', ready: (page) => page.getByText('abandoned-experiment-kept-in-the-trash').waitFor() },
   { name: 'disk usage', hash: () => '#/disk-usage', ready: (page) => page.locator('table.listing tbody tr').first().waitFor() },
   { name: 'run a project', hash: () => '#/projects/run', ready: (page) => page.locator('main h1').waitFor() },
+  { name: 'experiment traces', hash: (d) => `#/experiments/${d.tracesExperimentId}/traces`, ready: (page) => page.locator('footer.status-bar [data-match-count]').waitFor() },
+  { name: 'experiment traces filtered', hash: (d) => `#/experiments/${d.tracesExperimentId}/traces?filter=${encodeURIComponent("tags.`customer.segment` LIKE 'enterprise%' OR trace.status = 'ERROR'")}&sort=execution_time_ms&dir=desc`, ready: (page) => page.locator('footer.status-bar [data-match-count]').waitFor() },
 ];
 
 describe.each(['light', 'dark'] as const)('every view in the %s theme, at real sizes', (theme) => {

@@ -13,7 +13,8 @@ export const TRACE_SEED_T0 = 1_780_000_000_000;
 
 /** Trace n of a seed: its id, and what it was given, so tests can compute what should match. */
 export const seeded = {
-  traceId: (n: number) => `tr-${(0xabc00000 + n).toString(16).padStart(32, '0')}`,
+  /** Unique in its first 8 hex digits, which the table shows. */
+  traceId: (n: number) => `tr-${(0xa0000000 + n).toString(16)}${'0'.repeat(24)}`,
   /** Every tenth trace failed. */
   isError: (n: number) => n % 10 === 0,
   /** Latency in ms: 1 to 997, so a sort by latency has a clear top. */

@@ -230,6 +230,7 @@ print(json.dumps({"ids": ids, "failed": ids[1], "tagged": ids[0], "assessed": id
     const section = page.locator('section.run-traces');
     await expect.poll(() => section.locator('footer.status-bar [data-match-count]').getAttribute('data-match-count'), slow).toBe('3');
     expect(new Set(await section.locator('[role="row"][data-trace-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')!)))).toEqual(new Set(client.ids));
+    await section.scrollIntoViewIfNeeded();
     await screenshot(page, 'traces-table-run-page-light');
     expect(problems).toEqual([]);
     await page.context().close();

@@ -4,6 +4,7 @@ import type { TraceInfo } from '#core/api/traces-entities.ts';
 import { parseRoute, routeHref, traceCompareHref, traceViewHref, tracesHref } from '../../renderer/src/lib/route.ts';
 import {
   assessmentSummary,
+  compactTime,
   compareTraces,
   formatLatency,
   mergeTraces,
@@ -124,5 +125,19 @@ describe('trace filter suggestions', () => {
     expect(suggestTraceFilter('trace.ex', 8, []).items.map((i) => i.insert)).toEqual(['trace.execution_time_ms']);
     expect(suggestTraceFilter('tags.', 5, ['env', 'user id']).items.map((i) => i.insert)).toEqual(['tags.env', 'tags.`user id`']);
     expect(suggestTraceFilter("tags.env = 'tr", 14, []).items).toEqual([]);
+  });
+});
+
+describe('trace times', () => {
+  it("shows today's time as a clock and older ones by day, then by date", () => {
+    const now = new Date(2026, 11, 6, 15, 0, 0).getTime();
+    const today = compactTime(new Date(2026, 11, 6, 9, 5, 7).getTime(), now);
+    const thisYear = compactTime(new Date(2026, 4, 28, 8, 59).getTime(), now);
+    const older = compactTime(new Date(2024, 4, 28, 8, 59).getTime(), now);
+    expect(today).toMatch(/05.*07/);
+    expect(today).not.toMatch(/May|Dec/);
+    expect(thisYear).toMatch(/May/);
+    expect(thisYear).not.toMatch(/2026/);
+    expect(older).toMatch(/2024/);
   });
 });

@@ -88,6 +88,18 @@ export function formatLatency(ms: number | undefined): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const date = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/** A trace's time in a narrow column: the clock for today's, day and minute for this year's, the date for older ones. */
+export function compactTime(ms: number, now = Date.now()): string {
+  const at = new Date(ms);
+  const today = new Date(now);
+  if (at.toDateString() === today.toDateString()) return clock.format(at);
+  return at.getFullYear() === today.getFullYear() ? dayAndTime.format(at) : date.format(at);
+}
+
 /** Tags a person or their code set; MLflow's own (`mlflow.*`) are left out. */
 export function userTags(trace: TraceInfo): [string, string][] {
   return Object.entries(trace.tags)
