@@ -86,9 +86,9 @@ describe('trace cells', () => {
       }),
     );
     expect(summary).toEqual([
-      { text: 'helpful: no', kind: 'feedback', failed: true },
-      { text: 'score: 0.1235', kind: 'feedback', failed: false },
-      { text: 'expected: Paris', kind: 'expectation', failed: false },
+      { text: 'helpful: no', value: 'no', kind: 'feedback', failed: true },
+      { text: 'score: 0.1235', value: '0.1235', kind: 'feedback', failed: false },
+      { text: 'expected: Paris', value: 'Paris', kind: 'expectation', failed: false },
     ]);
   });
 });

@@ -120,12 +120,12 @@ export function assessmentValue(assessment: Assessment): string {
   return json.length > 24 ? `${json.slice(0, 23)}…` : json;
 }
 
-/** A trace's valid assessments as `name: value` items, feedback before expectations. */
-export function assessmentSummary(trace: TraceInfo): { text: string; kind: 'feedback' | 'expectation'; failed: boolean }[] {
+/** A trace's valid assessments, feedback before expectations: `name: value` for the tooltip, the value for a chip. */
+export function assessmentSummary(trace: TraceInfo): { text: string; value: string; kind: 'feedback' | 'expectation'; failed: boolean }[] {
   return trace.assessments
     .filter((a) => a.valid)
     .sort((a, b) => Number(a.feedback === undefined) - Number(b.feedback === undefined))
-    .map((a) => ({ text: `${a.name}: ${assessmentValue(a)}`, kind: a.feedback === undefined ? 'expectation' : 'feedback', failed: a.feedback?.error !== undefined || a.feedback?.value === false }));
+    .map((a) => ({ text: `${a.name}: ${assessmentValue(a)}`, value: assessmentValue(a), kind: a.feedback === undefined ? 'expectation' : 'feedback', failed: a.feedback?.error !== undefined || a.feedback?.value === false }));
 }
 
 /** The value a sort compares, as the server does: missing latency and tokens last whatever the direction. */
