@@ -105,7 +105,7 @@ print(json.dumps({"ids": ids, "failed": ids[1], "tagged": ids[0], "assessed": id
       expect(await first.locator('[aria-colindex="3"]').textContent()).toBe('How warm is Paris?');
       expect(await first.locator('[aria-colindex="4"]').textContent()).toBe('21.5 degrees');
       expect(await first.locator('[aria-colindex="8"]').textContent()).toBe('42');
-      expect(await first.locator('[aria-colindex="9"]').textContent()).toBe('env=prod');
+      expect(await first.locator('[aria-colindex="9"] .chip').allTextContents()).toEqual(['env=prod']);
       expect(await first.locator('[aria-colindex="10"] .chip').allTextContents()).toEqual(['yes', '21.5 degrees']);
       expect(await first.locator('[aria-colindex="10"]').getAttribute('title')).toBe('helpful: yes\nexpected: 21.5 degrees');
       const failed = page.locator(`[data-trace-id="${client.failed}"]`);
