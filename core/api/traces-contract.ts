@@ -110,4 +110,11 @@ export const tracesContract = {
     empty,
     TEAM_WRITE,
   ),
+  // The window's traces table: the exact number of matches, beside the pages it loads.
+  'traces.count': method(
+    'How many traces `traces.search` would find for the same experiments, run or logged model and filter, counted on the server.',
+    z.object({ experimentIds: z.array(z.string()).min(1).max(100), filter: z.string().optional(), runId: z.string().optional(), modelId: z.string().optional() }),
+    z.object({ count: z.number().int() }),
+    TEAM_READ,
+  ),
 } as const;

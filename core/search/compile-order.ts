@@ -60,7 +60,9 @@ export function compileOrderBy(keys: readonly OrderKey[], target: SearchTarget, 
     const type: SortType = spec.type === 'string' ? 'string' : 'number';
     if (spec.nullable) {
       columns.push({ expr: sql`case when ${column} is null then 1 else 0 end`, ascending: true, type: 'number' });
-      columns.push({ expr: sql`coalesce(${column}, ${type === 'string' ? '' : 0})`, ascending, type });
+      // The fallback is a literal, not a bound parameter: an index on this very expression (the
+      // traces table has some) serves the order only when the query's expression matches it.
+      columns.push({ expr: sql`coalesce(${column}, ${sql.lit(type === 'string' ? '' : 0)})`, ascending, type });
     } else {
       columns.push({ expr: type === 'string' ? text(column) : column, ascending, type });
     }

@@ -13,6 +13,8 @@ import { invalid } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import type { SearchTarget } from '#core/search/search-target.ts';
+import { compileFilter } from '#core/search/compile-filter.ts';
+import { parseFilter } from '#core/search/parse-filter.ts';
 import { searchPage } from '#core/search/search.ts';
 
 const TRACE_NAME_TAG = 'mlflow.traceName';
@@ -65,12 +67,8 @@ export const TRACES_TARGET: SearchTarget = {
   maxResults: { default: 100, max: 500 },
 };
 
-/** One page of trace row ids matching a `traces.search` request, in result order. */
-export async function searchTraceIds(
-  db: Db,
-  dialect: Dialect,
-  input: MethodParsedInput<'traces.search'>,
-): Promise<{ rows: number[]; nextPageToken?: string }> {
+/** The traces a request may see: its experiments (and run or logged model), none in the trash. */
+function traceScope(input: { experimentIds: readonly string[]; runId?: string; modelId?: string }): { scope: RawBuilder<SqlBool>; experimentIds: number[] } {
   const experimentIds = input.experimentIds.map((id) => {
     if (!/^\d{1,15}$/.test(id)) throw invalid(`Invalid experiment id '${id}': experiment ids are made of digits`);
     return Number(id);
@@ -85,9 +83,28 @@ export async function searchTraceIds(
     conditions.push(sql<SqlBool>`(traces.source_run = ${input.runId} or traces.id in (select trace_id from trace_runs where run_uuid = ${input.runId}))`);
   }
   if (input.modelId !== undefined) conditions.push(sql<SqlBool>`traces.model_id = ${input.modelId}`);
+  return { scope: sql<SqlBool>`${sql.join(conditions, sql` and `)}`, experimentIds };
+}
+
+/** One page of trace row ids matching a `traces.search` request, in result order. */
+export async function searchTraceIds(
+  db: Db,
+  dialect: Dialect,
+  input: MethodParsedInput<'traces.search'>,
+): Promise<{ rows: number[]; nextPageToken?: string }> {
+  const { scope, experimentIds } = traceScope(input);
   const page = await searchPage(db, dialect, TRACES_TARGET, input, {
-    scope: sql<SqlBool>`${sql.join(conditions, sql` and `)}`,
+    scope,
     scopeKey: { experimentIds, runId: input.runId, modelId: input.modelId },
   });
   return { rows: page.ids.map(Number), ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+}
+
+/** How many traces match a `traces.count` request: the same scope and filter as a search, counted whole. */
+export async function countTraces(db: Db, dialect: Dialect, input: MethodParsedInput<'traces.count'>): Promise<number> {
+  const { scope } = traceScope(input);
+  const filter = compileFilter(parseFilter(input.filter, TRACES_TARGET.prefixes), TRACES_TARGET, dialect);
+  const where = filter ? sql<SqlBool>`${scope} and ${filter}` : scope;
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from traces where ${where}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
 }

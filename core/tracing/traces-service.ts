@@ -34,7 +34,7 @@ import {
   tokenUsageOf,
   treeOrder,
 } from './trace-data.ts';
-import { searchTraceIds } from './traces-search.ts';
+import { countTraces, searchTraceIds } from './traces-search.ts';
 
 export type TracesHandlers = Pick<Handlers, Extract<keyof Handlers, `traces.${string}`>>;
 
@@ -561,6 +561,10 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       const byId = new Map(found.map((r) => [num(r.id), r]));
       const ordered = rows.map((id) => byId.get(id)).filter((r): r is TraceRow => r !== undefined);
       return { traces: await loadTraceInfos(db, ordered), ...(nextPageToken && { nextPageToken }) };
+    },
+
+    async 'traces.count'(input) {
+      return { count: await countTraces(db, catalog.dialect, input) };
     },
 
     async 'traces.delete'({ experimentId, traceIds, maxTimestampMs, maxTraces }) {

@@ -27,6 +27,8 @@ const VIEWS: View[] = [
   { name: 'run a project', hash: () => '#/projects/run', ready: (page) => page.locator('main h1').waitFor() },
   { name: 'trace view', hash: (d) => `#/traces/${d.traceId}`, ready: (page) => page.locator('article.span-details').waitFor() },
   { name: 'trace compare', hash: (d) => `#/traces/compare?a=${d.traceId}&b=${d.otherTraceId}`, ready: (page) => page.locator('.diffs h2').waitFor() },
+  { name: 'experiment traces', hash: (d) => `#/experiments/${d.tracesExperimentId}/traces`, ready: (page) => page.locator('footer.status-bar [data-match-count]').waitFor() },
+  { name: 'experiment traces filtered', hash: (d) => `#/experiments/${d.tracesExperimentId}/traces?filter=${encodeURIComponent("tags.`customer.segment` LIKE 'enterprise%' OR trace.status = 'ERROR'")}&sort=execution_time_ms&dir=desc`, ready: (page) => page.locator('footer.status-bar [data-match-count]').waitFor() },
 ];
 
 describe.each(['light', 'dark'] as const)('every view in the %s theme, at real sizes', (theme) => {

@@ -6,6 +6,7 @@
  */
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { seedBulkRuns } from './e2e-helpers.ts';
+import { seedTraces } from './bulk-traces.ts';
 import { seedAgentTrace } from './trace-seed.ts';
 
 /** The ids and names the checks navigate to. */
@@ -20,6 +21,8 @@ export interface RealisticData {
   /** An agent's trace of a few hundred spans, one failed, and a smaller one to compare it with. */
   traceId: string;
   otherTraceId: string;
+  /** An experiment of LLM traces: thousands seeded, a few with long previews, tags and assessments. */
+  tracesExperimentId: string;
 }
 
 /** The long names people give things, so clipping shows. */
@@ -87,8 +90,56 @@ export async function seedRealisticData(dataDir: string, bulkRuns = 3000): Promi
     await h['registry.transitionStage']({ name: modelName, version: 3, stage: 'Production', comment: 'Top-1 accuracy up 1.2 points on the held-out split', actor: 'alexandra.konstantinopoulou' });
     const traceId = await seedAgentTrace(fd, experimentId, 401, 1);
     const otherTraceId = await seedAgentTrace(fd, experimentId, 13, 2);
-    return { bulkExperimentId, sweepExperimentId: experimentId, parentRunId: parent.info.runId, childRunId: childRunIds[0]!, childRunIds, modelName, parentName: PARENT_NAME, traceId, otherTraceId };
+    const tracesExperimentId = await seedTraceData(fd, experimentId, childRunIds[0]!);
+    return {
+      bulkExperimentId,
+      sweepExperimentId: experimentId,
+      parentRunId: parent.info.runId,
+      childRunId: childRunIds[0]!,
+      childRunIds,
+      modelName,
+      parentName: PARENT_NAME,
+      traceId,
+      otherTraceId,
+      tracesExperimentId,
+    };
   } finally {
     await fd.close();
   }
+}
+
+/**
+ * Traces as an LLM app leaves them: two thousand seeded, and a few newer ones with long chat
+ * previews, long tags, feedback and expectations; two more made in a run of `runExperimentId`, so
+ * the run's page lists them.
+ */
+async function seedTraceData(fd: Awaited<ReturnType<typeof openFlowdesk>>, runExperimentId: string, runId: string): Promise<string> {
+  const h = fd.handlers;
+  const { experimentId } = await h['experiments.create']({ name: 'customer-support-agent/retrieval-augmented-answers-with-tool-calls' });
+  await seedTraces(fd, experimentId, 2000);
+  const now = Date.now();
+  const question = 'My order #48213 arrived damaged and the replacement you promised last week never shipped. Can I get a refund to the original card instead, and how long will it take to show up?';
+  for (let i = 0; i < 6; i++) {
+    const traceId = `tr-${(0xf0000000 + i).toString(16)}${'0'.repeat(24)}`;
+    const inRun = i >= 4;
+    await h['traces.start']({
+      trace: {
+        traceId,
+        experimentId: inRun ? runExperimentId : experimentId,
+        requestTime: now - i * 60_000,
+        executionDuration: 1200 + i * 3100,
+        state: i === 1 ? 'ERROR' : 'OK',
+        requestPreview: JSON.stringify({ messages: [{ role: 'system', content: 'You are a patient support agent.' }, { role: 'user', content: question }] }),
+        responsePreview: i === 1 ? undefined : JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'I am sorry about the damaged order. I have issued a refund to your original card; it usually appears within 3 to 5 business days.' } }] }),
+        tags: { 'customer.segment': 'enterprise-priority-support-tier', 'prompt.version': `refund-policy-v${i + 7}-with-escalation-rules` },
+        metadata: { ...(inRun && { 'mlflow.sourceRun': runId }), 'mlflow.trace.tokenUsage': JSON.stringify({ input_tokens: 812 + i, output_tokens: 164, total_tokens: 976 + i }) },
+        assessments: [
+          { name: 'answer_relevance_to_the_question', source: { sourceType: 'LLM_JUDGE', sourceId: 'gpt-judge' }, feedback: { value: i !== 1 } },
+          { name: 'groundedness', source: { sourceType: 'CODE', sourceId: 'checks.py' }, feedback: { value: 0.87 - i / 10 } },
+          { name: 'expected_resolution', source: { sourceType: 'HUMAN', sourceId: 'reviewer@example.com' }, expectation: { value: 'refund to the original card' } },
+        ],
+      },
+    });
+  }
+  return experimentId;
 }

@@ -357,6 +357,7 @@ describe('the history is append-only', () => {
         spans: [{ traceId: OTEL_TRACE, spanId: ROOT_SPAN, name: 'otel', startTimeNs: '1000000', endTimeNs: '2000000', status: { code: 'OK', message: '' }, attributes: {}, events: [] }],
       }),
       'traces.search': () => ({ experimentIds: [ctx.traceExp!] }),
+      'traces.count': () => ({ experimentIds: [ctx.traceExp!] }),
       'traces.setTag': () => ({ traceId: TRACE, key: 'k', value: 'v' }),
       'traces.deleteTag': () => ({ traceId: TRACE, key: 'k' }),
       'traces.linkToRun': () => ({ traceIds: [TRACE], runId: ctx.traceRun! }),

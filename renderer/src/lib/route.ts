@@ -14,6 +14,7 @@
  * - `#/settings`                           port, token, theme and data folder
  * - `#/traces/<traceId>`                   a trace: its span tree, waterfall, spans' details, tags and assessments
  * - `#/traces/compare?a=<traceId>&b=<traceId>`   two traces side by side, spans aligned by path
+ * - `#/experiments/<id>/traces?filter=…&sort=…&dir=asc|desc`   an experiment's traces (sort: an order_by field of traces.search)
  */
 
 /** Where the window is. */
@@ -32,6 +33,7 @@ export type Route =
   | { view: 'project-run'; from?: string }
   | { view: 'settings' }
   | TraceRoute
+  | TracesRoute
   | { view: 'not-found'; path: string };
 
 /** The trace view and the comparison of two traces. */
@@ -87,6 +89,8 @@ export function parseRoute(hash: string): Route {
     const runIds = list(new URLSearchParams(query).get('runs'));
     return { view: 'charts', experimentId: decodeURIComponent(charts[1]!), ...(runIds.length > 0 ? { runIds } : {}) };
   }
+  const traces = parseTraces(path, query);
+  if (traces) return traces;
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
   if (experiment) {
     const params = new URLSearchParams(query);
@@ -137,6 +141,8 @@ export function routeHref(route: Route): string {
       return compareHref(route);
     case 'charts':
       return chartsHref(route.experimentId, route.runIds);
+    case 'traces':
+      return tracesHref(route.experimentId, route);
     case 'experiment': {
       const params = new URLSearchParams();
       if (route.filter !== '') params.set('filter', route.filter);
@@ -224,4 +230,41 @@ export function traceHref(traceId: string): string {
 /** The link to compare trace `a` (left) with trace `b` (right). */
 export function traceCompareHref(a: string, b: string): string {
   return `#/traces/compare?${new URLSearchParams({ a, b }).toString()}`;
+}
+
+// The traces table of an experiment, and the links from its rows to the trace view.
+
+/** An experiment's traces: the filter (MLflow's trace filter language) and the server-side sort. */
+export interface TracesRoute {
+  view: 'traces';
+  experimentId: string;
+  filter: string;
+  /** An order_by field of traces.search (`timestamp_ms`, `execution_time_ms`, `status`, …); unset is newest first. */
+  sort?: string;
+  ascending: boolean;
+}
+
+function parseTraces(path: string, query: string): TracesRoute | undefined {
+  const match = /^\/experiments\/([^/]+)\/traces$/.exec(path);
+  if (!match) return undefined;
+  const params = new URLSearchParams(query);
+  return {
+    view: 'traces',
+    experimentId: decodeURIComponent(match[1]!),
+    filter: params.get('filter') ?? '',
+    sort: params.get('sort') || undefined,
+    ascending: params.get('dir') === 'asc',
+  };
+}
+
+/** The link to an experiment's traces, with a filter and sort when given. */
+export function tracesHref(experimentId: string, choices: { filter?: string; sort?: string; ascending?: boolean } = {}): string {
+  const params = new URLSearchParams();
+  if (choices.filter) params.set('filter', choices.filter);
+  if (choices.sort !== undefined) {
+    params.set('sort', choices.sort);
+    params.set('dir', choices.ascending ? 'asc' : 'desc');
+  }
+  const query = params.toString();
+  return `#/experiments/${encodeURIComponent(experimentId)}/traces${query ? `?${query}` : ''}`;
 }
