@@ -11,6 +11,7 @@ import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
 import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
+import { runReadBench } from './read-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -25,3 +26,4 @@ await runTensorBoardBench();
 await runTableBench();
 await runTeamBench();
 await runMlrunsImportBench();
+await runReadBench();
