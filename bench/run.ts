@@ -12,6 +12,7 @@ import { runTeamBench } from './team-bench.ts';
 import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
 import { runReadBench } from './read-bench.ts';
+import { runStartupBench } from './startup-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -27,3 +28,4 @@ await runTableBench();
 await runTeamBench();
 await runMlrunsImportBench();
 await runReadBench();
+await runStartupBench();
