@@ -13,6 +13,7 @@ import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
 import { runReadBench } from './read-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
+import { runStorageBench } from './storage-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -29,3 +30,4 @@ await runTeamBench();
 await runMlrunsImportBench();
 await runReadBench();
 await runStartupBench();
+await runStorageBench();
