@@ -16,7 +16,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { median, report } from './bench-util.ts';
+import { goal, median, report } from './bench-util.ts';
 import { startServe } from './serve-process.ts';
 
 const RUNS = 2000;
@@ -169,9 +169,9 @@ export async function runReadBench(): Promise<void> {
       const historyMemory = await timeRequests(history(replay.url));
       report('reads over HTTP, one connection (median of 15)', [
         ['runs/search, 1,000 full runs, from memory (baseline)', `${searchMemory.toFixed(1)} ms`],
-        ['runs/search, 1,000 full runs, Flowdesk', `${searchServer.toFixed(1)} ms (goal <= 40 ms)`],
+        ['runs/search, 1,000 full runs, Flowdesk', `${searchServer.toFixed(1)} ms ${goal(searchServer, 40, '<= 40 ms')}`],
         ['get-history page of 25,000 points, from memory (baseline)', `${historyMemory.toFixed(1)} ms`],
-        ['get-history page of 25,000 points, Flowdesk', `${historyServer.toFixed(1)} ms (goal <= 25 ms)`],
+        ['get-history page of 25,000 points, Flowdesk', `${historyServer.toFixed(1)} ms ${goal(historyServer, 25, '<= 25 ms')}`],
       ]);
 
       const script = clientScript(experimentId, historyRun, 5);
@@ -181,10 +181,16 @@ export async function runReadBench(): Promise<void> {
       const flowdesk = await runClient(serve.url, script);
       report('reads through the MLflow 2.12.2 Python client (median of 5)', [
         ['search_runs, 1,000 of 2,000 runs, client alone (baseline)', ms(alone.search)],
-        ['search_runs, Flowdesk', `${ms(flowdesk.search)}, ${(flowdesk.search / alone.search).toFixed(2)}x the client alone (goal <= 1.1x)`],
+        ['search_runs, Flowdesk', `${ms(flowdesk.search)}, ${(flowdesk.search / alone.search).toFixed(2)}x the client alone ${goal(flowdesk.search / alone.search, 1.1, '<= 1.1x')}`],
         ['get_metric_history, 100,000 points, client alone (baseline)', ms(alone.history)],
-        ['get_metric_history, Flowdesk', `${ms(flowdesk.history)}, ${(flowdesk.history / alone.history).toFixed(2)}x the client alone (goal <= 1.1x)`],
+        ['get_metric_history, Flowdesk', `${ms(flowdesk.history)}, ${(flowdesk.history / alone.history).toFixed(2)}x the client alone ${goal(flowdesk.history / alone.history, 1.1, '<= 1.1x')}`],
       ]);
+      console.log(
+        '  Where the rest goes (profiled): better-sqlite3 building one object per row (1,000 runs bring 25,000 param, tag and\n' +
+          '  metric rows; a history page 25,000), the entities and MLflow mappers copying them, and JSON.stringify. The server\n' +
+          '  shares the CPUs with the client, so on a busy machine its whole cost adds to the ratio. Closing the gap would take\n' +
+          '  reading rows as arrays (a raw mode Kysely lacks) and writing the JSON straight from them, skipping the entities.',
+      );
     } finally {
       replay.server.close();
       await serve.stop();

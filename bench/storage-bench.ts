@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { report } from './bench-util.ts';
+import { goal, report } from './bench-util.ts';
 
 const POINTS = Number(process.env.FLOWDESK_BENCH_STORAGE_POINTS ?? 2_000_000);
 const RUNS = 10;
@@ -43,7 +43,7 @@ export async function runStorageBench(): Promise<void> {
     report(`storage: ${POINTS.toLocaleString()} metric points (${RUNS} runs x ${KEYS} keys)${POINTS < 10_000_000 ? '; 10M with FLOWDESK_BENCH_STORAGE_POINTS=10000000' : ''}`, [
       ['raw fields of a point: run, key, step, timestamp, value (baseline)', '40 bytes'],
       ['MLflow SQLite store (measured once, for reference)', `~${MLFLOW_SQLITE_BYTES_PER_POINT} bytes`],
-      ['Flowdesk catalog, whole files over points', `${perPoint.toFixed(1)} bytes/point (goal <= 40), ${(bytes / 1e6).toFixed(0)} MB`],
+      ['Flowdesk catalog, whole files over points', `${perPoint.toFixed(1)} bytes/point ${goal(perPoint, 40, '<= 40')}, ${(bytes / 1e6).toFixed(0)} MB`],
       ['logging rate while filling it', `${Math.round(POINTS / seconds).toLocaleString()} points/s`],
     ]);
   } finally {
