@@ -16,7 +16,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/helpers/not-run-notices.ts'],
+    globalSetup: ['test/helpers/not-run-notices.ts', 'test/helpers/build-cli.ts'],
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
       withPostgres

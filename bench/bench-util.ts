@@ -23,3 +23,8 @@ export function report(title: string, lines: [string, string][]): void {
   console.log(`\n${title}`);
   for (const [label, value] of lines) console.log(`  ${label.padEnd(width)}  ${value}`);
 }
+
+/** "met" or "NOT met" for a figure against an upper bound, so a missed goal reads plainly. */
+export function goal(value: number, atMost: number, text: string): string {
+  return `(goal ${text}: ${value <= atMost ? 'met' : 'NOT met'})`;
+}

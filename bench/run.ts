@@ -14,6 +14,9 @@ import { runMlrunsImportBench } from './mlruns-import-bench.ts';
 import { runTensorBoardBench } from './tensorboard-bench.ts';
 import { runTraceViewBench } from './trace-view-bench.ts';
 import { runTracingBench } from './tracing-bench.ts';
+import { runReadBench } from './read-bench.ts';
+import { runStartupBench } from './startup-bench.ts';
+import { runStorageBench } from './storage-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -31,3 +34,6 @@ await runTraceViewBench();
 await runTeamBench();
 await runMlrunsImportBench();
 await runTracingBench();
+await runReadBench();
+await runStartupBench();
+await runStorageBench();

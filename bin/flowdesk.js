@@ -1,10 +1,27 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader, so `npx flowdesk` works on a fresh
-// clone after `npm install` with no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/cli/main.js, built by build/build-cli.js). In a checkout whose
+// core sources are newer than that bundle, or where it was never built, it is built first
+// (esbuild, about a second), so `npx flowdesk` never runs stale code and needs no TypeScript
+// loader at run time.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../core/cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = `${root}dist/cli/main.js`;
+
+/** Whether a core source file changed after the bundle was written. */
+function stale() {
+  const built = statSync(bundle).mtimeMs;
+  const sources = `${root}core`;
+  if (!existsSync(sources)) return false;
+  return readdirSync(sources, { recursive: true }).some((file) => file.endsWith('.ts') && statSync(`${sources}/${file}`).mtimeMs > built);
+}
+
+if (!existsSync(bundle) || stale()) {
+  const { buildCli } = await import('../build/build-cli.js');
+  await buildCli({ types: false });
+}
+const { main } = await import('../dist/cli/main.js');
 const code = await main(process.argv.slice(2));
 // `serve` keeps running until a signal; the other commands end here.
 if (process.argv[2] !== 'serve' || code !== 0) process.exitCode = code;

@@ -17,6 +17,9 @@ export type FetchLike = (
  * `0`; Python reads `-0` as the integer 0, but `-0.0` as the float -0.0, as MLflow writes it).
  */
 export function toWireJson(value: unknown): string {
+  // The replacer below is called for every key and value, which doubles the cost of a large
+  // answer (a 25,000-point history page); most answers hold no number that needs it.
+  if (!needsReplacer(value)) return JSON.stringify(value);
   let negativeZeros = false;
   const text = JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== 'number') return v;
@@ -35,6 +38,22 @@ export function toWireJson(value: unknown): string {
     return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   });
   return marked.split(JSON.stringify(placeholder)).join('-0.0');
+}
+
+/**
+ * Whether `value` holds a number JSON.stringify would write differently from MLflow (non-finite
+ * or -0), or an object with its own `toJSON` (whose result only a replacer sees).
+ */
+function needsReplacer(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (needsReplacer(item)) return true;
+    return false;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
+  for (const key in value) if (needsReplacer((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 export interface HttpTransportOptions {

@@ -31,12 +31,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
 import type { ArtifactEntry, ArtifactStore, ByteRange } from './artifact-store.ts';
+import type { S3Location } from './s3-location.ts';
 
-/** Where the store lives: a bucket and a key prefix inside it ('' for the whole bucket). */
-export interface S3Location {
-  bucket: string;
-  prefix: string;
-}
+export { parseS3Url, type S3Location } from './s3-location.ts';
 
 export interface S3StoreOptions extends S3Location {
   /** A ready client (tests, or a caller with its own settings); by default one from the standard AWS settings. */
@@ -51,20 +48,6 @@ const DEFAULT_PART_SIZE = 8 * MIB;
 const UPLOAD_QUEUE_SIZE = 2;
 /** DeleteObjects takes at most 1000 keys per request. */
 const DELETE_BATCH = 1000;
-
-/** Parses `s3://bucket/prefix`; the prefix may be empty and loses its surrounding slashes. */
-export function parseS3Url(url: string): S3Location {
-  const match = /^s3:\/\/([^/?#]+)\/?([^?#]*)$/.exec(url);
-  // Bucket names per S3's rules: 3-63 lowercase letters, digits, dots and hyphens.
-  if (!match || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]!)) {
-    throw invalid(`Invalid artifact location '${url}': expected s3://<bucket>/<prefix> with a valid bucket name`);
-  }
-  const prefix = match[2]!.replace(/^\/+|\/+$/g, '');
-  if (prefix !== '' && checkArtifactPath(prefix) !== prefix) {
-    throw invalid(`Invalid artifact location '${url}': the prefix must be a plain path like 'team/artifacts'`);
-  }
-  return { bucket: match[1]!, prefix };
-}
 
 /**
  * A client from the standard AWS settings. A custom endpoint (radosgw, MinIO, ...) gets

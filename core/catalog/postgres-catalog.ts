@@ -4,7 +4,7 @@
  * database, so migrations run under an advisory lock and every write is its own transaction,
  * retried when PostgreSQL reports that it lost a race with another writer.
  */
-import pg from 'pg';
+import type Pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { migrate, type Catalog, type Db } from './catalog.ts';
@@ -26,9 +26,22 @@ const MIGRATION_LOCK = 7_318_463_251;
  */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 
+/**
+ * The `pg` package, imported by the first PostgreSQL connection rather than at start-up: a server
+ * on SQLite never needs it, and loading it (with node:tls) costs a start ~150 ms.
+ */
+let pg: typeof Pg | undefined;
+
+/** `pg`, loaded on first use. */
+export async function loadPg(): Promise<typeof Pg> {
+  pg ??= (await import('pg')).default;
+  return pg;
+}
+
 /** True for an error that `write` resolves by running the transaction again. */
 export function isRetryable(err: unknown): boolean {
-  return err instanceof pg.DatabaseError && RETRYABLE.has(err.code ?? '');
+  // No PostgreSQL error can exist before `pg` was loaded.
+  return pg !== undefined && err instanceof pg.DatabaseError && RETRYABLE.has(err.code ?? '');
 }
 
 /** True for a postgres:// or postgresql:// URL, the forms `--catalog` accepts for PostgreSQL. */
@@ -51,17 +64,20 @@ export function redactUrl(url: string): string {
  * int8 and numeric come back as strings from `pg` (they may exceed 2^53); the catalog's are ids,
  * counts, steps and epoch milliseconds, all well inside a double, and the code expects numbers.
  */
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  }) as pg.CustomTypesConfig['getTypeParser'],
-};
+function typesOf(pg: typeof Pg): Pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    }) as Pg.CustomTypesConfig['getTypeParser'],
+  };
+}
 
 /** Opens the catalog in the PostgreSQL database at `url`, bringing its schema up to date. */
 export async function openPostgresCatalog(url: string): Promise<Catalog> {
   const shown = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
+  const pg = await loadPg();
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types: typesOf(pg) });
   // An idle connection that the server drops must not crash the process; the pool replaces it.
   pool.on('error', (err) => console.error(`Flowdesk: a PostgreSQL connection to ${shown} failed`, err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });

@@ -6,9 +6,10 @@
  * delivered twice locally. A lost LISTEN connection is re-opened with a growing delay.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type Pg from 'pg';
 import { sql } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { loadPg } from './postgres-catalog.ts';
 import { createEventBus, type EventBus, type FlowdeskEvent } from '#core/api/events.ts';
 import type { Db } from './catalog.ts';
 
@@ -48,7 +49,7 @@ function payloadOf(envelope: Envelope): string {
 export function createPostgresEventBus(url: string, db: Db, report: (message: string, err: unknown) => void): PostgresEventBus {
   const origin = randomUUID();
   const local = createEventBus((err) => report('Flowdesk: an event listener failed', err));
-  let client: pg.Client | undefined;
+  let client: Pg.Client | undefined;
   let closed = false;
   let delay = RECONNECT_MIN_MS;
   let retry: NodeJS.Timeout | undefined;
@@ -84,6 +85,7 @@ export function createPostgresEventBus(url: string, db: Db, report: (message: st
   }
 
   async function connect(): Promise<void> {
+    const pg = await loadPg();
     const next = new pg.Client({ connectionString: url });
     next.on('notification', (message) => deliver(message.payload));
     // 'error' and 'end' both mean the connection is gone; one reconnect covers both.

@@ -13,7 +13,6 @@ import { openFlowdesk } from '#core/flowdesk.ts';
 import { readMlmodel, servingOf } from '#core/models/describe-model.ts';
 import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
 import { locateModel } from '#core/models/model-location.ts';
-import { loadOnnxPredictor } from '#core/models/onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, runPythonPredict } from '#core/models/python-serving.ts';
 import { parseScoringCsv, parseScoringJson } from '#core/models/scoring-input.ts';
 import { serveModel } from '#core/models/serve-model.ts';
@@ -149,6 +148,8 @@ async function predict(args: string[]): Promise<void> {
     }
     if (serving.kind !== 'onnx') throw new FlowdeskError('INVALID_STATE', `${uri} cannot be scored: ${serving.reason}`);
     const request = type === 'csv' ? parseScoringCsv(text) : parseScoringJson(parseJsonBody(text));
+    // ONNX Runtime (a native library of some 50 MB) is loaded only to score with it.
+    const { loadOnnxPredictor } = await import('#core/models/onnx-predictor.ts');
     const predictor = await loadOnnxPredictor(files, model);
     try {
       // As the server answers: NaN and infinities as MLflow writes them, not as null.

@@ -8,7 +8,6 @@ import { isLoopback } from '#core/server/manners.ts';
 import type { ServingKind } from '#core/api/models-entities.ts';
 import { readMlmodel, servingOf } from './describe-model.ts';
 import type { ModelFiles } from './model-files.ts';
-import { loadOnnxPredictor } from './onnx-predictor.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, startPythonServer } from './python-serving.ts';
 import { startScoringServer } from './scoring-server.ts';
 
@@ -38,6 +37,8 @@ export async function serveModel(files: ModelFiles, options: ServeOptions): Prom
   const model = await readMlmodel(files);
   const serving = servingOf(model);
   if (serving.kind === 'onnx') {
+    // ONNX Runtime (a native library of some 50 MB) is loaded only to serve an ONNX model.
+    const { loadOnnxPredictor } = await import('./onnx-predictor.ts');
     const predictor = await loadOnnxPredictor(files, model);
     try {
       const server = await startScoringServer({ predictor, host, port: options.port, token: options.token, version: options.version, log: options.log });

@@ -40,6 +40,25 @@ describe('metric history', () => {
     expect(seen).toEqual(Array.from({ length: 2500 }, (_, i) => i));
   });
 
+  it('pages through points that share a step, a timestamp or a value, each exactly once', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const points = [];
+    for (const step of [0, 1])
+      for (const timestamp of [5, 6]) for (const value of [Number.NaN, 0.5, 0, -1]) points.push({ key: 'm', value, timestamp, step });
+    await api.call('runs.logBatch', { runId, metrics: points });
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await api.call('metrics.history', { runId, key: 'm', maxResults: 3, pageToken });
+      seen.push(...page.metrics.map((m) => `${m.step}/${m.timestamp}/${m.value}`));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    // Storage order: NaN is stored as 0 and sorts after a real 0, on the is_nan flag.
+    const expected = [0, 1].flatMap((step) => [5, 6].flatMap((timestamp) => [-1, 0, Number.NaN, 0.5].map((value) => `${step}/${timestamp}/${value}`)));
+    expect(seen).toEqual(expected);
+  });
+
   it('keeps the position of a page token while new points arrive', async () => {
     const { api } = await testFlowdesk();
     const runId = (await api.call('runs.create', {})).run.info.runId;
