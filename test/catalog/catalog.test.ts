@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, openSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,30 @@ describe('openCatalog', () => {
     const dir = tempDir();
     const path = join(dir, 'catalog.sqlite');
     writeFileSync(path, Buffer.alloc(8192, 0x5a));
+    await expect(openCatalog(path)).rejects.toThrow(/catalog at .* is damaged/);
+  });
+
+  it('leaves a clean-close marker that the next open consumes, so a crash after it leaves none', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    await (await openCatalog(path)).close();
+    expect(existsSync(`${path}-closed-cleanly`)).toBe(true);
+    const reopened = await openCatalog(path);
+    expect(existsSync(`${path}-closed-cleanly`)).toBe(false);
+    await reopened.close();
+    expect(existsSync(`${path}-closed-cleanly`)).toBe(true);
+  });
+
+  it('checks a cleanly closed file that was changed afterwards, and refuses it when damaged', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    const catalog = await openCatalog(path);
+    await catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'k', value: 'v'.repeat(20_000) }).execute());
+    await catalog.close();
+    // Garbage over a page in the middle: the header still reads as SQLite, only a check finds it.
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096);
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(8192);
+    expect(existsSync(`${path}-closed-cleanly`)).toBe(true);
     await expect(openCatalog(path)).rejects.toThrow(/catalog at .* is damaged/);
   });
 
