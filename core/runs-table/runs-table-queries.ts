@@ -8,7 +8,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
-import type { EventBus } from '#core/api/events.ts';
+import { MAX_NAMED_RUNS, type EventBus } from '#core/api/events.ts';
 import { MAX_GROUPS, MAX_KEYS, type RunGroup, type RunSelection } from '#core/api/runs-table-contract.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
@@ -90,10 +90,19 @@ async function inChunks(ids: readonly number[], update: (chunk: number[]) => Pro
 export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBus; now?: () => number }): RunsTableHandlers {
   const { db, dialect } = catalog;
   const now = deps.now ?? Date.now;
-  // A bulk change is one event per experiment it touched, not one per run: 50,000 run events
-  // would flood every window's stream for what each window reloads at once anyway.
-  const announce = (rows: readonly { experiment_id: number }[]) => {
-    for (const experimentId of new Set(rows.map((r) => r.experiment_id))) deps.events.publish({ type: 'experiment.changed', experimentId: String(experimentId) });
+  // A bulk change is one event of each kind per experiment it touched, not one per run: 50,000
+  // run events would flood every window's stream for what each window reloads at once anyway.
+  const announce = (rows: readonly { experiment_id: number; run_uuid: string }[]) => {
+    const byExperiment = new Map<string, string[]>();
+    for (const r of rows) {
+      const ids = byExperiment.get(String(r.experiment_id)) ?? [];
+      ids.push(r.run_uuid);
+      byExperiment.set(String(r.experiment_id), ids);
+    }
+    for (const [experimentId, runs] of byExperiment) {
+      deps.events.publish({ type: 'experiment.changed', experimentId });
+      deps.events.publish({ type: 'runs.changed', experimentId, runIds: runs.length <= MAX_NAMED_RUNS ? runs : [] });
+    }
   };
   return {
     async 'runs.keys'({ experimentIds, viewType }) {

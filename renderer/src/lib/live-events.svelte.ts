@@ -16,6 +16,7 @@ const EVENT_TYPES = [
   'metrics.logged',
   'artifact.added',
   'trash.purged',
+  'runs.changed',
   'registry.changed',
   'registry.request',
   'imports.progress',
