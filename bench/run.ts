@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
 import { runAuthBench } from './auth-bench.ts';
 import { runChartBench } from './chart-bench.ts';
+import { runCompareBench } from './compare-bench.ts';
 import { runProjectsBench } from './projects-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
@@ -18,6 +19,7 @@ await runSearchBench();
 await runServerBench();
 await runAuthBench();
 await runChartBench();
+await runCompareBench();
 await runProjectsBench();
 await runModelsBench();
 await runImportBench();

@@ -88,11 +88,13 @@ describe('metric charts', () => {
     const { page, problems, chart } = await openRun();
     const sampled: { startStep?: number; endStep?: number; buckets: number; counts: number[] }[] = [];
     page.on('response', async (response) => {
-      if (!response.url().endsWith('/call/metrics.sampled')) return;
-      const input = JSON.parse(response.request().postData() ?? '{}') as { key: string; startStep?: number; endStep?: number; buckets: number };
+      if (!response.url().endsWith('/call/metrics.sampledMany')) return;
+      const input = JSON.parse(response.request().postData() ?? '{}') as { key: string; buckets: number; series: { startStep?: number; endStep?: number }[] };
       if (input.key !== 'loss') return;
-      const body = (await response.json()) as { buckets: { count: number }[] };
-      sampled.push({ startStep: input.startStep, endStep: input.endStep, buckets: input.buckets, counts: body.buckets.map((b) => b.count) });
+      const body = (await response.json()) as { series: { buckets: { count: number }[] }[] };
+      // The run page charts one run: one series per call.
+      const [range] = input.series;
+      sampled.push({ startStep: range?.startStep, endStep: range?.endStep, buckets: input.buckets, counts: body.series[0]!.buckets.map((b) => b.count) });
     });
 
     const whole = await settled(chart);
