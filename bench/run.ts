@@ -1,12 +1,13 @@
 /** `npm run bench`: every benchmark, each printed with its same-run baseline and the ratio. */
 import { runAuthBench } from './auth-bench.ts';
 import { runChartBench } from './chart-bench.ts';
+import { runCompareBench } from './compare-bench.ts';
 import { runProjectsBench } from './projects-bench.ts';
 import { runImportBench } from './import-bench.ts';
 import { runSearchBench } from './search-bench.ts';
 import { runServerBench } from './server-bench.ts';
 import { runPythonClientBench } from './python-client-bench.ts';
-import { runTableBench } from './table-bench.ts';
+import { runTableBench, runTableQueriesBench } from './table-bench.ts';
 import { runTrackingBench } from './tracking-bench.ts';
 import { runModelsBench } from './models-bench.ts';
 import { runTeamBench } from './team-bench.ts';
@@ -25,10 +26,12 @@ await runServerBench();
 await runPythonClientBench();
 await runAuthBench();
 await runChartBench();
+await runCompareBench();
 await runProjectsBench();
 await runModelsBench();
 await runImportBench();
 await runTensorBoardBench();
+await runTableQueriesBench();
 await runTableBench();
 await runTraceViewBench();
 await runTeamBench();

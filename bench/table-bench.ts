@@ -4,10 +4,13 @@
  * scrolled programmatically, one step per frame). The baseline is the same on 500 runs, measured
  * in the same run, so the ratios say what the size costs. Runs are written into the catalog
  * directly (as the e2e tests seed large tables) and served by a real `flowdesk serve`.
+ * The table's own questions to the catalog (column stats for the default columns, group by a
+ * numeric param in ranges) are timed in-process on the same two sizes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { openFlowdesk } from '#core/flowdesk.ts';
 import { launchChromium, prepareDataDir, seedBulkRuns, serveFlowdesk } from '../test/e2e/e2e-helpers.ts';
 import { median, percentile, report } from './bench-util.ts';
 
@@ -101,4 +104,51 @@ export async function runTableBench(): Promise<void> {
   } finally {
     await browser.close();
   }
+}
+
+/** Calls each of the runs table's catalog questions this many times; the median is reported. */
+const QUERY_CALLS = 9;
+
+interface QueryTimes {
+  columnStatsMs: number[];
+  rangesMs: number[];
+}
+
+async function measureQueries(runs: number): Promise<QueryTimes> {
+  let experimentId = '';
+  const dataDir = await prepareDataDir(async (dir) => void (experimentId = await seedBulkRuns(dir, `bench-${runs}`, runs)));
+  const fd = await openFlowdesk({ dataDir });
+  try {
+    const timed = async (call: () => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let i = 0; i < QUERY_CALLS; i++) {
+        const start = performance.now();
+        await call();
+        times.push(performance.now() - start);
+      }
+      return times;
+    };
+    // `seed` takes a distinct value per run: the case that made thousands of groups before ranges.
+    return {
+      columnStatsMs: await timed(() => fd.handlers['runs.columnStats']({ experimentIds: [experimentId] })),
+      rangesMs: await timed(() => fd.handlers['runs.groups']({ experimentIds: [experimentId], param: 'seed', bins: 20 })),
+    };
+  } finally {
+    await fd.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The runs table's catalog questions at 50,000 runs against 500 (baseline), in-process. */
+export async function runTableQueriesBench(): Promise<void> {
+  const base = await measureQueries(BASELINE);
+  const large = await measureQueries(LARGE);
+  const line = (label: string, pick: (t: QueryTimes) => number[]): [string, string][] => [
+    [`${label}, ${BASELINE} runs (baseline, median of ${QUERY_CALLS})`, `${median(pick(base)).toFixed(1)} ms`],
+    [`${label}, ${LARGE.toLocaleString()} runs (median of ${QUERY_CALLS})`, `${median(pick(large)).toFixed(1)} ms (ratio to baseline ${(median(pick(large)) / median(pick(base))).toFixed(1)}; goal < 200 ms)`],
+  ];
+  report(`Runs table queries in-process, ${LARGE.toLocaleString()} runs against ${BASELINE} (baseline)`, [
+    ...line('runs.columnStats (default columns)', (t) => t.columnStatsMs),
+    ...line('runs.groups by a numeric param in 20 ranges', (t) => t.rangesMs),
+  ]);
 }

@@ -28,6 +28,7 @@ import { createModelsService } from '#core/models/models-service.ts';
 import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
+import { createBatchedReads } from '#core/tracking/batched-reads.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
@@ -126,6 +127,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   // Imports write in-process, through the same catalog, store and events as every other write.
   const imports = createImportRunner({ catalog, artifacts, events }, report);
 
+  const batched = createBatchedReads(catalog.db);
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
@@ -148,6 +150,12 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...imports.handlers,
     ...createTracesService({ catalog, artifacts, events, now: options.now }),
     ...createOverview(catalog.db),
+    // Many runs at once (compare), with their links to logged models as runs.get gives them.
+    ...batched,
+    async 'runs.getMany'(input) {
+      const answer = await batched['runs.getMany'](input);
+      return { ...answer, runs: await withModelLinks(catalog.db, answer.runs) };
+    },
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -9,6 +9,12 @@ export type FlowdeskEvent =
   | { type: 'metrics.logged'; experimentId: string; runId: string; keys: string[] }
   | { type: 'artifact.added'; experimentId: string; runId: string; path: string }
   | { type: 'trash.purged'; experimentIds: string[]; runIds: string[] }
+  /**
+   * Many runs of an experiment changed together (runs.deleteMany, restoreMany, setTagMany):
+   * `runIds` names them when there are at most MAX_NAMED_RUNS, else is empty (some of the
+   * experiment's runs changed: reload them).
+   */
+  | { type: 'runs.changed'; experimentId: string; runIds: string[] }
   /** Traces of an experiment were created, changed or deleted. */
   | { type: 'traces.changed'; experimentId: string; traceIds: string[] }
   /** A registered model or one of its versions changed; `previousName` on a rename. */
@@ -21,6 +27,9 @@ export type FlowdeskEvent =
   | { type: 'imports.finished'; importId: string; state: Exclude<ImportState, 'running'>; experimentIds: string[] }
   /** A user was revoked: servers cut their open streams at once. Never sent to windows. */
   | { type: 'user.revoked'; name: string };
+
+/** The most run ids a `runs.changed` event names; a bigger change is announced without them. */
+export const MAX_NAMED_RUNS = 100;
 
 export type EventListener = (event: FlowdeskEvent) => void;
 

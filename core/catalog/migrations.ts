@@ -518,6 +518,15 @@ export const MIGRATIONS: Migration[] = [
       for (const [name, columns] of indexes) await sql`create index ${sql.id(name)} on traces (experiment_id, ${columns})`.execute(db);
     },
   },
+  {
+    description: 'runs table: an index on (experiment, lifecycle stage, start time) that answers "the active runs of this experiment" alone',
+    async up(db) {
+      // Counts, column stats and group-by over a 50,000-run experiment read each run's stage;
+      // through runs_by_experiment that is a read of the whole wide runs row per run. With the
+      // stage in the index they never leave it, and searches ordered by start time keep their order.
+      await db.schema.createIndex('runs_by_experiment_stage').on('runs').columns(['experiment_id', 'lifecycle_stage', 'start_time']).execute();
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -8,7 +8,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
-import type { EventBus } from '#core/api/events.ts';
+import { MAX_NAMED_RUNS, type EventBus } from '#core/api/events.ts';
 import { MAX_GROUPS, MAX_KEYS, type RunGroup, type RunSelection } from '#core/api/runs-table-contract.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
@@ -90,10 +90,19 @@ async function inChunks(ids: readonly number[], update: (chunk: number[]) => Pro
 export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBus; now?: () => number }): RunsTableHandlers {
   const { db, dialect } = catalog;
   const now = deps.now ?? Date.now;
-  // A bulk change is one event per experiment it touched, not one per run: 50,000 run events
-  // would flood every window's stream for what each window reloads at once anyway.
-  const announce = (rows: readonly { experiment_id: number }[]) => {
-    for (const experimentId of new Set(rows.map((r) => r.experiment_id))) deps.events.publish({ type: 'experiment.changed', experimentId: String(experimentId) });
+  // A bulk change is one event of each kind per experiment it touched, not one per run: 50,000
+  // run events would flood every window's stream for what each window reloads at once anyway.
+  const announce = (rows: readonly { experiment_id: number; run_uuid: string }[]) => {
+    const byExperiment = new Map<string, string[]>();
+    for (const r of rows) {
+      const ids = byExperiment.get(String(r.experiment_id)) ?? [];
+      ids.push(r.run_uuid);
+      byExperiment.set(String(r.experiment_id), ids);
+    }
+    for (const [experimentId, runs] of byExperiment) {
+      deps.events.publish({ type: 'experiment.changed', experimentId });
+      deps.events.publish({ type: 'runs.changed', experimentId, runIds: runs.length <= MAX_NAMED_RUNS ? runs : [] });
+    }
   };
   return {
     async 'runs.keys'({ experimentIds, viewType }) {
@@ -236,8 +245,8 @@ async function binnedGroups(
   q: { join: RawBuilder<unknown>; where: RawBuilder<SqlBool>; metrics: readonly string[] | undefined; bins: number },
 ): Promise<{ groups: RunGroup[]; truncated: boolean; binning: { scale: 'linear' | 'log'; ranges: number } } | undefined> {
   // Each run's value is read as a number once, in a subquery, rather than once per range it is tested against.
-  const runs = sql`(select runs.id as run_id, g.value as v, ${numericValue(sql.ref('g.value'), dialect)} as x from runs ${q.join} where ${q.where}) t`;
-  const { rows: extent } = await sql<{ lo: number | null; hi: number | null }>`select min(t.x) as lo, max(t.x) as hi from ${runs}`.execute(db);
+  const runs = sql`select runs.id as run_id, g.value as v, ${numericValue(sql.ref('g.value'), dialect)} as x from runs ${q.join} where ${q.where}`;
+  const { rows: extent } = await sql<{ lo: number | null; hi: number | null }>`select min(t.x) as lo, max(t.x) as hi from (${runs}) t`.execute(db);
   const lo = extent[0]?.lo;
   const hi = extent[0]?.hi;
   if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
@@ -246,10 +255,24 @@ async function binnedGroups(
   const whens = edges.slice(1, -1).map((edge, i) => sql`when t.x < ${edge} then ${sql.lit(i)}`);
   // -2: no param; -1: not a number; 0..: the range.
   const bin = sql`(case when t.v is null then -2 when t.x is null then -1 ${sql.join(whens, sql` `)} else ${sql.lit(edges.length - 2)} end)`;
-  const { rows: counts } = await sql<{ bin: number; n: number }>`select ${bin} as bin, count(*) as n from ${runs} group by 1`.execute(db);
+  // Each run's range is worked out once, in materialized steps: inlined, SQLite would read the
+  // value as a number again for every range tested, and again for every metric row joined.
+  // Counts (key null) and metric summaries come from one statement over the same ranges.
+  const only = q.metrics ? sql` and m.key in (${sql.join(q.metrics)})` : sql``;
+  const metricRows =
+    q.metrics?.length === 0
+      ? sql``
+      : sql` union all select b.bin as bin, m.key as key, avg(m.value) as mean, min(m.value) as min, max(m.value) as max, count(*) as n
+          from b join metric_series m on m.run_id = b.run_id and m.is_nan = 0${only} group by b.bin, m.key`;
+  const { rows } = await sql<{ bin: number; key: string | null; mean: number | null; min: number | null; max: number | null; n: number }>`
+    with t as materialized (${runs}), b as materialized (select t.run_id as run_id, ${bin} as bin from t)
+    select bin, key, mean, min, max, n from (
+      select b.bin as bin, null as key, null as mean, null as min, null as max, count(*) as n from b group by b.bin${metricRows}
+    ) r order by key`.execute(db);
   const groups = new Map<number, RunGroup>();
   // Ranges in order, then "not a number", then the missing value last, as in a sort.
   const place = (b: number) => (b >= 0 ? b : edges.length - b);
+  const counts = rows.filter((r) => r.key === null);
   const ordered = counts.map((r) => ({ bin: Number(r.bin), n: Number(r.n) })).sort((a, b) => place(a.bin) - place(b.bin));
   for (const { bin: b, n } of ordered) {
     if (b >= 0) groups.set(b, { value: rangeLabel(edges[b]!, edges[b + 1]!), runCount: n, metrics: [], range: { low: edges[b]!, high: edges[b + 1]! } });
@@ -257,12 +280,8 @@ async function binnedGroups(
     else groups.set(b, { value: null, runCount: n, metrics: [] });
   }
   const binning = { scale: cut.scale, ranges: edges.length - 1 };
-  if (q.metrics?.length === 0) return { groups: [...groups.values()], truncated: false, binning };
-  const only = q.metrics ? sql` and m.key in (${sql.join(q.metrics)})` : sql``;
-  const { rows } = await sql<{ bin: number; key: string; mean: number | null; min: number | null; max: number | null; n: number }>`
-    select ${bin} as bin, m.key as key, avg(m.value) as mean, min(m.value) as min, max(m.value) as max, count(*) as n
-    from ${runs} join metric_series m on m.run_id = t.run_id and m.is_nan = 0${only} group by 1, m.key order by m.key`.execute(db);
   for (const row of rows) {
+    if (row.key === null) continue;
     groups.get(Number(row.bin))?.metrics.push({ key: row.key, mean: numberOrNaN(row.mean), min: numberOrNaN(row.min), max: numberOrNaN(row.max), count: Number(row.n) });
   }
   return { groups: [...groups.values()], truncated: false, binning };

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
 import type { runsTableContract } from '#core/api/runs-table-contract.ts';
+import type { batchedReadsContract } from '#core/api/batched-reads-contract.ts';
 import type { Principal } from '#core/api/access.ts';
 import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
@@ -33,7 +34,7 @@ export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 /** The runs' links to logged models are implemented beside the logged models (logged-models.ts). */
 export type TrackingHandlers = Pick<
   Handlers,
-  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs' | 'experiments.diskUsage' | keyof typeof runsTableContract>
+  Exclude<Extract<keyof Handlers, `experiments.${string}` | `runs.${string}` | `metrics.${string}`>, 'runs.logOutputs' | 'runs.logModelInputs' | 'experiments.diskUsage' | keyof typeof runsTableContract | keyof typeof batchedReadsContract>
 >;
 
 export interface TrackingDeps {

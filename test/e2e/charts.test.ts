@@ -88,11 +88,13 @@ describe('metric charts', () => {
     const { page, problems, chart } = await openRun();
     const sampled: { startStep?: number; endStep?: number; buckets: number; counts: number[] }[] = [];
     page.on('response', async (response) => {
-      if (!response.url().endsWith('/call/metrics.sampled')) return;
-      const input = JSON.parse(response.request().postData() ?? '{}') as { key: string; startStep?: number; endStep?: number; buckets: number };
+      if (!response.url().endsWith('/call/metrics.sampledMany')) return;
+      const input = JSON.parse(response.request().postData() ?? '{}') as { key: string; buckets: number; series: { startStep?: number; endStep?: number }[] };
       if (input.key !== 'loss') return;
-      const body = (await response.json()) as { buckets: { count: number }[] };
-      sampled.push({ startStep: input.startStep, endStep: input.endStep, buckets: input.buckets, counts: body.buckets.map((b) => b.count) });
+      const body = (await response.json()) as { series: { buckets: { count: number }[] }[] };
+      // The run page charts one run: one series per call.
+      const [range] = input.series;
+      sampled.push({ startStep: range?.startStep, endStep: range?.endStep, buckets: input.buckets, counts: body.series[0]!.buckets.map((b) => b.count) });
     });
 
     const whole = await settled(chart);
@@ -145,6 +147,42 @@ describe('metric charts', () => {
     await expect.poll(async () => (await chartState(chart)).zoomed).toBe(false);
     expect((await settled(chart)).xMax).toBe(POINTS - 1);
     expect(problems).toEqual([]);
+  });
+
+  it('zooms in, pans, zooms out and resets from the keyboard, and says so to screen readers', async () => {
+    const { page, problems, chart } = await openRun();
+    const whole = await settled(chart);
+    const plot = chart.locator('.plot');
+    const announced = () => chart.getByTestId('chart-announcement').textContent();
+    expect(await plot.getAttribute('aria-label')).toMatch(/Plus zooms in, minus zooms out/);
+    await plot.focus();
+    await screenshot(page, 'charts-keyboard-focus');
+
+    // + twice: the middle quarter of the series, with finer buckets fetched for it.
+    await page.keyboard.press('+');
+    await expect.poll(async () => (await chartState(chart)).zoomed).toBe(true);
+    await settled(chart);
+    await page.keyboard.press('+');
+    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin).toBeLessThan((whole.xMax - whole.xMin) / 3);
+    const quarter = await settled(chart);
+    expect(quarter.xMin).toBeGreaterThan(whole.xMax * 0.3);
+    expect(quarter.xMax).toBeLessThan(whole.xMax * 0.7);
+    await expect.poll(announced).toMatch(/^loss: zoomed to step \d+ – step \d+$/);
+
+    // → moves the window right by a quarter of its width.
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await settled(chart)).xMin).toBeGreaterThan(quarter.xMin);
+
+    // - widens it again; 0 shows the whole series.
+    await page.keyboard.press('-');
+    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin).toBeGreaterThan(quarter.xMax - quarter.xMin);
+    await page.keyboard.press('0');
+    await expect.poll(async () => (await chartState(chart)).zoomed).toBe(false);
+    const back = await settled(chart);
+    expect([back.xMin, back.xMax]).toEqual([whole.xMin, whole.xMax]);
+    await expect.poll(announced).toBe('loss: the whole series');
+    expect(problems).toEqual([]);
+    await page.context().close();
   });
 
   it('puts wall time or relative time on x, and smoothing and the log scale change what is drawn', async () => {

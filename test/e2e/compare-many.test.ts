@@ -167,11 +167,19 @@ describe('comparing hundreds of runs', () => {
 
   it('overlays every run on each chart, with a legend of the run nearest the cursor', async () => {
     const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
+    const calls: string[] = [];
+    page.on('request', (r) => r.url().includes('/call/') && calls.push(r.url().replace(/.*\/call\//, '')));
     await page.goto(href());
     const chart = page.locator('[data-testid="metric-chart"][data-key="train/loss"]').first();
     await chart.scrollIntoViewIfNeeded({ timeout: 30_000 });
     await chart.locator('canvas').waitFor({ timeout: 60_000 });
     await expect.poll(() => chart.getAttribute('data-points'), { timeout: 60_000 }).toBe(String(RUNS * STEPS));
+    // The 300 runs come in one call, and each chart's 300 series in one more: never one call per run.
+    expect(calls.filter((c) => c === 'runs.getMany')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'runs.get' || c === 'metrics.sampled')).toEqual([]);
+    const charted = calls.filter((c) => c === 'metrics.sampledMany').length;
+    expect(charted).toBeGreaterThan(0);
+    expect(charted).toBeLessThanOrEqual(await page.locator('[data-testid="metric-chart"]').count());
     expect(await chart.locator('.legend').textContent()).toContain(`${RUNS} runs`);
     const over = (await chart.locator('.u-over').boundingBox())!;
     await page.mouse.move(over.x + over.width * 0.98, over.y + over.height * 0.02);

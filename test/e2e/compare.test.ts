@@ -103,6 +103,39 @@ describe('comparing runs', () => {
     expect(problems).toEqual([]);
   });
 
+  it('brushes a parallel-coordinates axis with the keyboard alone, the runs kept read out', async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${served.url}/#/compare?runs=${baseline},${tuned},${other}`);
+    const parallel = page.getByTestId('parallel-coordinates');
+    const lr = parallel.getByRole('slider', { name: /^Brush lr: arrow keys move a range/ });
+    await lr.waitFor();
+    await lr.focus();
+    expect(await lr.getAttribute('aria-valuetext')).toBe('no range brushed');
+
+    // ↑ starts a range around the middle of lr's axis (0.001 at the bottom, 0.01 at the top): no run there.
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => parallel.getAttribute('data-kept')).toBe('0');
+    expect(await lr.getAttribute('aria-valuetext')).toBe('from 40% to 60% of the axis, bottom to top');
+    // ↑ moves it to the top, where only the baseline's 0.01 is; the status says so.
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowUp');
+    await expect.poll(() => parallel.getAttribute('data-kept')).toBe('1');
+    expect(await parallel.locator(`g.run[data-run="${baseline}"]`).getAttribute('data-kept')).toBe('true');
+    expect(await page.getByRole('status').filter({ hasText: 'runs in the brushed range' }).textContent()).toMatch(/1\s*of 3 runs in the brushed range/);
+    // Shift+↓ narrows it; widening it back down with Shift+↑ reaches the tuned run's 0.003 too.
+    await page.keyboard.press('Shift+ArrowDown');
+    expect(await lr.getAttribute('aria-valuetext')).toBe('from 83% to 98% of the axis, bottom to top');
+    for (let i = 0; i < 26; i++) await page.keyboard.press('Shift+ArrowUp');
+    await expect.poll(() => parallel.getAttribute('data-kept')).toBe('2');
+    await page.locator('#cmp-parallel').evaluate((el) => (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'compare-parallel-keyboard-brush');
+    // Delete clears it: every run is back.
+    await page.keyboard.press('Delete');
+    await expect.poll(() => parallel.getAttribute('data-kept')).toBe('3');
+    expect(await lr.getAttribute('aria-valuetext')).toBe('no range brushed');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('looks finished in the dark theme too', async () => {
     const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
     await page.goto(`${served.url}/#/compare?runs=${baseline},${tuned},${other}&diff=1`);

@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFlowdesk } from '#core/flowdesk.ts';
+import { addUser } from '#core/users/users.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 import { seedRealisticData, type RealisticData } from './realistic-data.ts';
 import { checkView } from './view-checks.ts';
@@ -54,6 +56,64 @@ describe.each(['light', 'dark'] as const)('every view in the %s theme, at real s
     await screenshot(page, `guard-${name.replaceAll(' ', '-')}-${theme}`);
     expect(await checkView(page)).toEqual([]);
     expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe.each(['light', 'dark'] as const)('the sign-in page of a team server in the %s theme', (theme) => {
+  let browser: Browser;
+  let served: ServedFlowdesk;
+
+  beforeAll(async () => {
+    let token = '';
+    const dataDir = await prepareDataDir(async (dir) => {
+      const fd = await openFlowdesk({ dataDir: dir });
+      token = (await addUser(fd.catalog, 'ann', 'writer', Date.now())).token;
+      await fd.close();
+    });
+    served = await serveFlowdesk(dataDir, { token });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  /** The sign-in page is whole and visible: its heading, field and button, never a blank window. */
+  async function expectSignInShown(page: Page) {
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    for (const part of [page.getByRole('heading', { name: 'Sign in' }), page.getByLabel('Token'), page.getByRole('button', { name: 'Sign in' })]) {
+      expect(await part.isVisible()).toBe(true);
+      const box = (await part.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(800);
+      expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    }
+  }
+
+  it('keeps the sign-in page within the window, readable, in contrast and without console errors', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: theme });
+    await page.goto(served.url);
+    await expectSignInShown(page);
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, `guard-sign-in-${theme}`);
+    expect(await checkView(page)).toEqual([]);
+    // Chromium logs each request the server refuses (401: no token yet) as a console error; those are expected here.
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+    await page.context().close();
+  });
+
+  it('keeps a refused sign-in readable: the reason in contrast, the page whole', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: theme });
+    await page.goto(served.url);
+    await expectSignInShown(page);
+    await page.getByLabel('Token').fill('fdt_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not valid for this server/);
+    await expectSignInShown(page);
+    await screenshot(page, `guard-sign-in-refused-${theme}`);
+    expect(await checkView(page)).toEqual([]);
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
     await page.context().close();
   });
 });

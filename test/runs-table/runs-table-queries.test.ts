@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Client } from '#core/api/client.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { MAX_NAMED_RUNS, type FlowdeskEvent } from '#core/api/events.ts';
 import { clientOver, TRANSPORTS } from '../helpers/transports.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 
@@ -213,6 +214,31 @@ describe('bulk changes', () => {
     const restored = await api.call('runs.restoreMany', { selection: { runIds } });
     expect(restored.runIds).toHaveLength(4);
     expect((await api.call('runs.count', { experimentIds: [experimentId] })).count).toBe(6);
+  });
+
+  it('announces a bulk change once per experiment, naming the runs up to the cap and none past it', async () => {
+    const { api, fd } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'bulk-events' });
+    const few = [await logRun(api, experimentId, {}, {}), await logRun(api, experimentId, {}, {})];
+    const seen: FlowdeskEvent[] = [];
+    fd.events.subscribe((e) => seen.push(e));
+    await api.call('runs.deleteMany', { selection: { runIds: few } });
+    await api.call('runs.restoreMany', { selection: { runIds: few } });
+    const changes = seen.filter((e) => e.type === 'runs.changed');
+    expect(changes.map((e) => e.type === 'runs.changed' && [e.experimentId, [...e.runIds].sort()])).toEqual([
+      [experimentId, [...few].sort()],
+      [experimentId, [...few].sort()],
+    ]);
+
+    const many = await api.call('experiments.create', { name: 'bulk-events-many' });
+    for (let i = 0; i <= MAX_NAMED_RUNS; i++) await api.call('runs.create', { experimentId: many.experimentId });
+    seen.length = 0;
+    const { count } = await api.call('runs.setTagMany', { selection: { experimentIds: [many.experimentId] }, key: 'reviewed', value: 'yes' });
+    expect(count).toBe(MAX_NAMED_RUNS + 1);
+    expect(seen).toEqual([
+      { type: 'experiment.changed', experimentId: many.experimentId },
+      { type: 'runs.changed', experimentId: many.experimentId, runIds: [] },
+    ]);
   });
 
   it('refuses a list naming a run that does not exist, and changes nothing', async () => {

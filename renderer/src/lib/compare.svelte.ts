@@ -4,7 +4,7 @@
  * Also the choices kept between comparisons (runs as rows or columns, which way each metric is
  * better), in localStorage like the runs table's columns.
  */
-import { FlowdeskError } from '#core/api/errors.ts';
+import { MAX_BATCH_RUNS } from '#core/api/batched-reads-contract.ts';
 import type { Run } from '#core/api/entities.ts';
 import { api } from './api.ts';
 import type { CompareRun, Direction } from './compare-data.ts';
@@ -35,25 +35,15 @@ export class Comparison {
   constructor(readonly runIds: readonly string[]) {}
 
   async load(): Promise<void> {
-    const results = await Promise.all(
-      this.runIds.map((runId) =>
-        api.call('runs.get', { runId }).then(
-          ({ run }) => ({ runId, run }),
-          (err: unknown) => ({ runId, err }),
-        ),
-      ),
-    );
-    const runs: Run[] = [];
-    const missing: string[] = [];
+    // One call for every run, however many the link names: one per run cost a round trip each.
+    let runs: Run[] = [];
+    let missing: string[] = [];
     let error: string | undefined;
-    for (const r of results) {
-      if ('run' in r) runs.push(r.run);
-      // A malformed id is as missing as an unknown one; both come from a link, not from a bug.
-      else if (r.err instanceof FlowdeskError && (r.err.code === 'RESOURCE_DOES_NOT_EXIST' || r.err.code === 'INVALID_PARAMETER_VALUE')) missing.push(r.runId);
-      else {
-        error = r.err instanceof Error ? r.err.message : String(r.err);
-        reportError('Loading the runs to compare', r.err);
-      }
+    try {
+      ({ runs, missing } = await api.call('runs.getMany', { runIds: [...new Set(this.runIds)].slice(0, MAX_BATCH_RUNS) }));
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      reportError('Loading the runs to compare', err);
     }
     this.runs = runs.map(toCompareRun);
     this.versions = runs.map((run) => new Map(run.data.metrics.map((m) => [m.key, `${m.step}/${m.timestamp}/${m.value}`])));

@@ -17,6 +17,7 @@ const EVENT_TYPES = [
   'artifact.added',
   'trash.purged',
   'traces.changed',
+  'runs.changed',
   'registry.changed',
   'registry.request',
   'imports.progress',

@@ -1,10 +1,11 @@
 /**
  * A metric chart's state: the settings a grid of charts shares (x mode, smoothing, log scale) and,
  * per chart, the min/max buckets of each run over the visible range, fetched from the core with
- * `metrics.sampled` at one bucket per pixel. Zooming asks again for the zoomed range only, so
+ * `metrics.sampledMany` (all runs in one call) at one bucket per pixel. Zooming asks again for the zoomed range only, so
  * detail grows with zoom down to every raw point.
  */
 import type { MetricBucket } from '#core/api/entities.ts';
+import { MAX_BATCH_BUCKETS, MAX_BATCH_RUNS } from '#core/api/batched-reads-contract.ts';
 import { api } from './api.ts';
 import { needsRawPoints, pointsAsBuckets, stepRangeFor, type RunPoints, type XMode } from './chart-data.ts';
 import { reportError } from './toasts.svelte.ts';
@@ -60,12 +61,7 @@ export class MetricChartData {
     const request = ++this.#request;
     this.loading = true;
     try {
-      const results = await Promise.all(
-        this.runs.map((run, i) => {
-          if (ranges && !ranges[i]) return { buckets: [], nanCount: 0, pointCount: 0 };
-          return this.#sampled(run.runId, buckets, ranges?.[i]);
-        }),
-      );
+      const results = await this.#sampledAll(buckets, ranges);
       if (request !== this.#request) return;
       this.buckets = results.map((r) => r.buckets);
       this.nanCounts = results.map((r) => r.nanCount);
@@ -82,12 +78,37 @@ export class MetricChartData {
     }
   }
 
-  /** One run's buckets; a short series with several points per step comes whole (see `needsRawPoints`). */
-  async #sampled(runId: string, buckets: number, range?: { startStep: number; endStep: number }) {
-    const sampled = await api.call('metrics.sampled', { runId, key: this.key, buckets, ...range });
-    if (range || !needsRawPoints(sampled.buckets, sampled.pointCount, RAW_LIMIT)) return sampled;
-    const { metrics } = await api.call('metrics.history', { runId, key: this.key, maxResults: RAW_LIMIT });
-    return { ...sampled, buckets: pointsAsBuckets(metrics) };
+  /**
+   * Every run's buckets, in the order of `runs`, from as few `metrics.sampledMany` calls as its
+   * cap allows (hundreds of runs compared cost a handful of calls, not one each); a short series
+   * with several points per step comes whole (see `needsRawPoints`).
+   */
+  async #sampledAll(buckets: number, ranges?: readonly ({ startStep: number; endStep: number } | undefined)[]) {
+    const empty = { buckets: [], nanCount: 0, pointCount: 0 };
+    const results: { buckets: MetricBucket[]; nanCount: number; pointCount: number }[] = this.runs.map(() => empty);
+    const wanted = this.runs.flatMap((run, i) => (ranges && !ranges[i] ? [] : [{ i, runId: run.runId, ...ranges?.[i] }]));
+    const perCall = Math.max(1, Math.min(MAX_BATCH_RUNS, Math.floor(MAX_BATCH_BUCKETS / buckets)));
+    const calls = [];
+    for (let first = 0; first < wanted.length; first += perCall) {
+      const part = wanted.slice(first, first + perCall);
+      calls.push(
+        api.call('metrics.sampledMany', { key: this.key, buckets, series: part.map(({ runId, startStep, endStep }) => ({ runId, startStep, endStep })) }).then(({ series }) => {
+          series.forEach((answer, j) => (results[part[j]!.i] = answer));
+        }),
+      );
+    }
+    await Promise.all(calls);
+    if (!ranges) {
+      await Promise.all(
+        this.runs.map(async (run, i) => {
+          const sampled = results[i]!;
+          if (!needsRawPoints(sampled.buckets, sampled.pointCount, RAW_LIMIT)) return;
+          const { metrics } = await api.call('metrics.history', { runId: run.runId, key: this.key, maxResults: RAW_LIMIT });
+          results[i] = { ...sampled, buckets: pointsAsBuckets(metrics) };
+        }),
+      );
+    }
+    return results;
   }
 
   /** Zooms to the x range [lo, hi] of the points on screen, fetching finer buckets for it. */

@@ -34,6 +34,11 @@ export class RunPage {
     void this.load();
     this.#unsubscribe = liveEvents.subscribe({
       onEvent: (event) => {
+        // A bulk change names its runs, or only the experiment when it touched too many to name.
+        if (event.type === 'runs.changed') {
+          if (event.runIds.includes(this.runId) || (event.runIds.length === 0 && event.experimentId === this.run?.info.experimentId)) this.#reloadSoon();
+          return;
+        }
         if (!('runId' in event) || event.runId !== this.runId) return;
         if (event.type === 'artifact.added') this.artifactsChanged++;
         else this.#reloadSoon();

@@ -151,6 +151,7 @@ export class RunsTable {
   /** Groups whose next page is on its way, so a "more" line in view asks once. */
   #groupsLoading = new Set<string>();
   #liveTimer: ReturnType<typeof setTimeout> | undefined;
+  #bulkTimer: ReturnType<typeof setTimeout> | undefined;
   /** A run was created since the last live refresh, so the match count is recounted with it. */
   #pendingCreated = false;
   #unsubscribe: () => void;
@@ -167,6 +168,7 @@ export class RunsTable {
   dispose(): void {
     this.#unsubscribe();
     clearTimeout(this.#liveTimer);
+    clearTimeout(this.#bulkTimer);
     this.#generation++;
   }
 
@@ -539,6 +541,11 @@ export class RunsTable {
       this.#liveTimer ??= setTimeout(() => void this.#applyPending(), LIVE_BATCH_MS);
     } else if (event.type === 'trash.purged' && event.runIds.length > 0) {
       this.#remove(new Set(event.runIds));
+    } else if (event.type === 'runs.changed' && event.experimentId === this.experimentId) {
+      // A bulk change (here or in another window) may move thousands of runs in or out of the
+      // view, change the match count and the groups: the first page is read again, once per burst.
+      clearTimeout(this.#bulkTimer);
+      this.#bulkTimer = setTimeout(() => void this.reload(), LIVE_BATCH_MS);
     }
   }
 
