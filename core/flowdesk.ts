@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { createClient } from '#core/api/client.ts';
@@ -17,7 +18,7 @@ import { isReadOnlyError, lockDataFolder } from '#core/catalog/data-folder-lock.
 import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
@@ -31,6 +32,8 @@ import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
+import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
+import { createTokenBook, type TokenBook } from '#core/users/users.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -38,6 +41,12 @@ export interface Flowdesk {
   readonly artifacts: ArtifactStore;
   /** Checks the artifact store is usable (`/health`): throws with the reason when it is not. */
   readonly checkArtifacts: StoreHealth;
+  /** Checks the catalog answers (`/health`): throws with the reason when it does not. */
+  checkCatalog(): Promise<void>;
+  /** Announces files the artifact proxy wrote or deleted on the runs they belong to. */
+  readonly artifactRuns: ArtifactRuns;
+  /** The catalog's users and tokens, for a server's authentication. */
+  readonly tokens: TokenBook;
   readonly events: EventBus;
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
@@ -167,6 +176,11 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     catalog,
     artifacts,
     checkArtifacts,
+    async checkCatalog() {
+      await sql`select 1`.execute(catalog.db);
+    },
+    artifactRuns: createArtifactRuns({ db: catalog.db, events }),
+    tokens: createTokenBook(catalog.db),
     events,
     handlers,
     projects,

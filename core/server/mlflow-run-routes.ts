@@ -22,7 +22,7 @@ import {
   setString,
 } from './mlflow-fields.ts';
 import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 type LoggedModelMetricInput = MethodInput<'loggedModels.logMetrics'>['metrics'][number];
 type KeyValue = { key: string; value: string };

@@ -14,7 +14,7 @@ import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { Database } from '#core/catalog/schema.ts';
-import { storePathIn } from './artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { fromStoredValue, toStoredValue } from './mappers.ts';
 import { searchLoggedModels } from './logged-models-search.ts';
 import { randomRunName } from './run-names.ts';
