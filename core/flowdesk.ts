@@ -21,7 +21,7 @@ import { createTrackingService, getRunRow } from '#core/tracking/tracking-servic
 import { storePathIn } from '#core/api/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
-import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
+import { createLoggedModelsService } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
@@ -141,15 +141,6 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...registry,
     ...models.handlers,
     ...settings.handlers,
-    // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
-    async 'runs.get'(input) {
-      const { run } = await tracking['runs.get'](input);
-      return { run: (await withModelLinks(catalog.db, [run]))[0]! };
-    },
-    async 'runs.search'(input) {
-      const page = await tracking['runs.search'](input);
-      return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
-    },
     ...diskUsage,
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),

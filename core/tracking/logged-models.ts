@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
-import type { LoggedModel, LoggedModelMetric, LoggedModelStatus, ModelInput, ModelOutput, Param, Run, Tag } from '#core/api/entities.ts';
+import type { LoggedModel, LoggedModelMetric, LoggedModelStatus, ModelInput, ModelOutput, Param, Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
@@ -18,6 +18,7 @@ import { storePathIn } from '#core/api/artifact-locations.ts';
 import { fromStoredValue, toStoredValue } from './mappers.ts';
 import { searchLoggedModels } from './logged-models-search.ts';
 import { randomRunName } from './run-names.ts';
+import { ID_CHUNK } from './model-links.ts';
 import { getExperimentRow, getRunRow } from './tracking-service.ts';
 import { validateKey, validateMetric, validateParam, validateRunTag } from './validation.ts';
 
@@ -39,8 +40,6 @@ type LoggedModelRow = Selectable<Database['logged_models']>;
 const NAME_FORBIDDEN = /[/:.%"']/;
 /** Rows per multi-row insert, far below SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 500;
-/** Ids per `in (...)` list, for the same reason. */
-const ID_CHUNK = 500;
 
 /** A new logged-model id: `m-` and 32 lowercase hex characters, as MLflow assigns them. */
 function newModelId(): string {
@@ -197,46 +196,6 @@ function requireActiveRun(run: { run_uuid: string; lifecycle_stage: string }): v
   if (run.lifecycle_stage !== 'active') {
     throw invalid(`The run ${run.run_uuid} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`);
   }
-}
-
-/** The part of a run (as the tracking service returns it) that model links read and fill. */
-type RunLinks = Pick<Run, 'info' | 'outputs'> & { inputs: Pick<Run['inputs'], 'modelInputs'> };
-
-/**
- * Adds the model links of runs (`inputs.modelInputs`, `outputs.modelOutputs`) to runs read by the
- * tracking service. MLflow 3 clients registering a model from a `runs:/` URI pick among the run's
- * logged models by their output step, so `runs.get` must carry them.
- */
-export async function withModelLinks<R extends RunLinks>(db: Db, runs: R[]): Promise<R[]> {
-  const byUuid = new Map(runs.map((r) => [r.info.runId, r]));
-  for (const run of runs) {
-    run.inputs.modelInputs = [];
-    run.outputs = { modelOutputs: [] };
-  }
-  const uuids = [...byUuid.keys()];
-  for (let i = 0; i < uuids.length; i += ID_CHUNK) {
-    const chunk = uuids.slice(i, i + ID_CHUNK);
-    const [outputs, inputs] = await Promise.all([
-      db
-        .selectFrom('run_model_outputs')
-        .innerJoin('runs', 'runs.id', 'run_model_outputs.run_id')
-        .select(['runs.run_uuid', 'run_model_outputs.model_id', 'run_model_outputs.step'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_outputs.step')
-        .orderBy('run_model_outputs.model_id')
-        .execute(),
-      db
-        .selectFrom('run_model_inputs')
-        .innerJoin('runs', 'runs.id', 'run_model_inputs.run_id')
-        .select(['runs.run_uuid', 'run_model_inputs.model_id'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_inputs.model_id')
-        .execute(),
-    ]);
-    for (const o of outputs) byUuid.get(o.run_uuid)!.outputs!.modelOutputs.push({ modelId: o.model_id, step: Number(o.step) });
-    for (const m of inputs) byUuid.get(m.run_uuid)!.inputs.modelInputs!.push({ modelId: m.model_id });
-  }
-  return runs;
 }
 
 /** The logged-model half of the contract, and the run links to logged models. */

@@ -13,6 +13,7 @@ import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
+import { ID_CHUNK, withModelLinks } from './model-links.ts';
 import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
 import { randomRunName } from './run-names.ts';
@@ -94,8 +95,6 @@ async function experimentTags(db: Db, ids: number[]): Promise<Map<number, Tag[]>
   }
   return map;
 }
-
-const ID_CHUNK = 500;
 
 /** Loads full runs (latest metrics, params, tags, inputs) for internal ids, in the given order. */
 export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
@@ -407,8 +406,9 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       return { run: await getRun(runId) };
     },
 
+    // Runs as read here, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
-      return { run: await getRun(input.runId) };
+      return { run: (await withModelLinks(db, [await getRun(input.runId)]))[0]! };
     },
 
     async 'runs.update'(input: In<'runs.update'>) {
@@ -559,7 +559,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     async 'runs.search'(input) {
       for (const id of input.experimentIds) parseExperimentId(id);
       const page = await searchRuns(db, catalog.dialect, input);
-      return { runs: await loadRunsByIds(db, page.runIds), nextPageToken: page.nextPageToken };
+      return { runs: await withModelLinks(db, await loadRunsByIds(db, page.runIds)), nextPageToken: page.nextPageToken };
     },
 
     async 'metrics.history'(input) {
