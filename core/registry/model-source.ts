@@ -15,7 +15,7 @@ import { invalid, notFound } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
-import { getLoggedModelRow } from '#core/tracking/logged-models.ts';
+import { getLoggedModelRow } from '#core/tracking/model-links.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
 import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
 import { PROMPT_TAG } from './registry-search.ts';

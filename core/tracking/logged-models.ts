@@ -6,19 +6,17 @@
  * purge deletes whole.
  */
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import type { LoggedModel, LoggedModelMetric, LoggedModelStatus, ModelInput, ModelOutput, Param, Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
-import type { Database } from '#core/catalog/schema.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
-import { fromStoredValue, toStoredValue } from './mappers.ts';
+import { fromStoredValue } from './mappers.ts';
 import { searchLoggedModels } from './logged-models-search.ts';
 import { randomRunName } from './run-names.ts';
-import { ID_CHUNK } from './model-links.ts';
+import { getLoggedModelRow, ID_CHUNK, recordModelMetrics, type LoggedModelRow } from './model-links.ts';
 import { getExperimentRow, getRunRow } from './tracking-service.ts';
 import { validateKey, validateMetric, validateParam, validateRunTag } from './validation.ts';
 
@@ -33,8 +31,6 @@ export interface LoggedModelDeps {
   /** The clock, injectable so tests can control time. */
   now?: () => number;
 }
-
-type LoggedModelRow = Selectable<Database['logged_models']>;
 
 /** Characters MLflow refuses in a model name: they would break `models:/<name>` URIs and paths. */
 const NAME_FORBIDDEN = /[/:.%"']/;
@@ -52,13 +48,6 @@ function validateModelName(name: string): void {
   }
   // The same bound as experiment names: a name is shown in lists and typed into models:/ URIs.
   if (name.length > 500) throw invalid(`Invalid model name: names may be at most 500 characters, got ${name.length}`);
-}
-
-/** Loads a logged model that is not deleted, or throws RESOURCE_DOES_NOT_EXIST. */
-export async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {
-  const row = await db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
-  if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
-  return row;
 }
 
 /** Full logged models (tags, params, metrics) for rows, in the given order. */
@@ -323,20 +312,8 @@ export function createLoggedModelsService(deps: LoggedModelDeps): LoggedModelHan
 
     async 'loggedModels.logMetrics'(input) {
       for (const m of input.metrics) validateMetric(m);
-      await changeModel(input.modelId, async (trx, model) => {
-        const rows = input.metrics.map((m) => ({
-          model_id: model.model_id,
-          key: m.key,
-          ...toStoredValue(m.value),
-          timestamp: m.timestamp,
-          step: m.step,
-          run_id: m.runId ?? '',
-          dataset_name: m.datasetName ?? '',
-          dataset_digest: m.datasetDigest ?? '',
-        }));
-        // The primary key spans the whole point: an identical point again (a retry) is a no-op.
-        for (const chunk of chunks(rows)) await trx.insertInto('logged_model_metrics').values(chunk).onConflict((oc) => oc.doNothing()).execute();
-      });
+      const model = await catalog.write((trx) => recordModelMetrics(trx, input.modelId, input.metrics, now()));
+      events.publish({ type: 'experiment.changed', experimentId: String(model.experiment_id) });
       return {};
     },
 

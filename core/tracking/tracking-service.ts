@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
+import type { DatasetInput, Param, Run, Tag } from '#core/api/entities.ts';
 import type { runsTableContract } from '#core/api/runs-table-contract.ts';
 import type { Principal } from '#core/api/access.ts';
 import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
@@ -13,7 +13,7 @@ import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
-import { ID_CHUNK, withModelLinks } from './model-links.ts';
+import { ID_CHUNK, recordModelMetrics, withModelLinks } from './model-links.ts';
 import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
 import { randomRunName } from './run-names.ts';
@@ -22,6 +22,7 @@ import {
   validateExperimentName,
   validateExperimentTag,
   validateKey,
+  validateMetric,
   validateRunName,
   validateRunTag,
 } from './validation.ts';
@@ -195,13 +196,16 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     }
   }
 
-  async function logBatch(input: { runId: string; metrics?: Metric[]; params?: Param[]; tags?: Tag[] }, caller?: Principal): Promise<Record<string, never>> {
+  async function logBatch(input: In<'runs.logBatch'>, caller?: Principal): Promise<Record<string, never>> {
     const metrics = input.metrics ?? [];
     const params = input.params ?? [];
     const tags = input.tags ?? [];
+    const modelMetrics = input.modelMetrics ?? [];
     validateBatch(metrics, params, tags);
+    for (const points of modelMetrics) points.metrics.forEach(validateMetric);
+    const modelExperiments = new Set<string>();
     // Metric-only batches (the bulk of all writes) are merged with others arriving together.
-    const metricsOnly = params.length === 0 && tags.length === 0;
+    const metricsOnly = params.length === 0 && tags.length === 0 && modelMetrics.length === 0;
     const row = metricsOnly
       ? await metricWrites.submit(input.runId, metrics)
       : await catalog.write(async (trx) => {
@@ -211,11 +215,16 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
           await logParams(trx, run, params);
           await setRunTags(trx, run, tags);
           if (metrics.length > 0) await writeMetrics(trx, run.id, metrics, catalog.dialect);
+          for (const points of modelMetrics) {
+            const model = await recordModelMetrics(trx, points.modelId, points.metrics, now());
+            modelExperiments.add(String(model.experiment_id));
+          }
           return run;
         });
     const experimentId = String(row.experiment_id);
     if (metrics.length > 0) events.publish({ type: 'metrics.logged', experimentId, runId: row.run_uuid, keys: [...new Set(metrics.map((m) => m.key))] });
     if (params.length > 0 || tags.length > 0) events.publish({ type: 'run.updated', experimentId, runId: row.run_uuid });
+    for (const modelExperiment of modelExperiments) events.publish({ type: 'experiment.changed', experimentId: modelExperiment });
     return {};
   }
 
