@@ -13,6 +13,7 @@ import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
+import { addDatasetInputs } from './imported-run.ts';
 import { ID_CHUNK, recordModelMetrics, withModelLinks } from './model-links.ts';
 import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
@@ -505,31 +506,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const row = await catalog.write(async (trx) => {
         const run = await getRunRow(trx, input.runId);
         requireActiveRun(run);
-        for (const d of datasets) {
-          const values = {
-            experiment_id: run.experiment_id,
-            name: d.dataset.name,
-            digest: d.dataset.digest,
-            source_type: d.dataset.sourceType,
-            source: d.dataset.source,
-            schema: d.dataset.schema ?? null,
-            profile: d.dataset.profile ?? null,
-          };
-          // A dataset is stored once per experiment, identified by name and digest.
-          await trx.insertInto('datasets').values(values).onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing()).execute();
-          const { id } = await trx
-            .selectFrom('datasets')
-            .select('id')
-            .where('experiment_id', '=', run.experiment_id)
-            .where('name', '=', d.dataset.name)
-            .where('digest', '=', d.dataset.digest)
-            .executeTakeFirstOrThrow();
-          await trx
-            .insertInto('run_inputs')
-            .values({ run_id: run.id, dataset_id: id, tags_json: JSON.stringify(d.tags) })
-            .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags_json: JSON.stringify(d.tags) }))
-            .execute();
-        }
+        await addDatasetInputs(trx, run, datasets, 'replace');
         return run;
       });
       events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
