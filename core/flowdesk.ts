@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { createClient } from '#core/api/client.ts';
@@ -17,10 +18,10 @@ import { isReadOnlyError, lockDataFolder } from '#core/catalog/data-folder-lock.
 import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
-import { createLoggedModelsService, withModelLinks } from '#core/tracking/logged-models.ts';
+import { createLoggedModelsService } from '#core/tracking/logged-models.ts';
 import { createRegistryService } from '#core/registry/registry-service.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { createProjectHandlers, localArtifactSaver } from '#core/projects/projects-handlers.ts';
@@ -32,6 +33,8 @@ import { createBatchedReads } from '#core/tracking/batched-reads.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
+import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
+import { createTokenBook, type TokenBook } from '#core/users/users.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -39,6 +42,12 @@ export interface Flowdesk {
   readonly artifacts: ArtifactStore;
   /** Checks the artifact store is usable (`/health`): throws with the reason when it is not. */
   readonly checkArtifacts: StoreHealth;
+  /** Checks the catalog answers (`/health`): throws with the reason when it does not. */
+  checkCatalog(): Promise<void>;
+  /** Announces files the artifact proxy wrote or deleted on the runs they belong to. */
+  readonly artifactRuns: ArtifactRuns;
+  /** The catalog's users and tokens, for a server's authentication. */
+  readonly tokens: TokenBook;
   readonly events: EventBus;
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
@@ -127,22 +136,12 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   // Imports write in-process, through the same catalog, store and events as every other write.
   const imports = createImportRunner({ catalog, artifacts, events }, report);
 
-  const batched = createBatchedReads(catalog.db);
   const handlers: Handlers = {
     ...tracking,
     ...loggedModels,
     ...registry,
     ...models.handlers,
     ...settings.handlers,
-    // Runs as read by tracking, plus their links to logged models (MLflow 3 inputs and outputs).
-    async 'runs.get'(input) {
-      const { run } = await tracking['runs.get'](input);
-      return { run: (await withModelLinks(catalog.db, [run]))[0]! };
-    },
-    async 'runs.search'(input) {
-      const page = await tracking['runs.search'](input);
-      return { ...page, runs: await withModelLinks(catalog.db, page.runs) };
-    },
     ...diskUsage,
     ...createProjectHandlers(projects),
     'execution.policy': async () => ({ mode: execution.mode, message: execution.message }),
@@ -150,12 +149,8 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...imports.handlers,
     ...createTracesService({ catalog, artifacts, events, now: options.now }),
     ...createOverview(catalog.db),
-    // Many runs at once (compare), with their links to logged models as runs.get gives them.
-    ...batched,
-    async 'runs.getMany'(input) {
-      const answer = await batched['runs.getMany'](input);
-      return { ...answer, runs: await withModelLinks(catalog.db, answer.runs) };
-    },
+    // Many runs at once (compare).
+    ...createBatchedReads(catalog.db),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {
@@ -175,6 +170,11 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     catalog,
     artifacts,
     checkArtifacts,
+    async checkCatalog() {
+      await sql`select 1`.execute(catalog.db);
+    },
+    artifactRuns: createArtifactRuns({ db: catalog.db, events }),
+    tokens: createTokenBook(catalog.db),
     events,
     handlers,
     projects,

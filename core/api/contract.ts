@@ -148,12 +148,13 @@ export const contract = {
   'runs.delete': method('Moves a run to the trash.', z.object({ runId: id }), empty, TEAM_WRITE),
   'runs.restore': method('Restores a run from the trash.', z.object({ runId: id }), empty, TEAM_WRITE),
   'runs.logBatch': method(
-    'Logs metrics, params and tags to an active run in one transaction: all of them or none.',
+    'Logs metrics, params and tags to an active run in one transaction: all of them or none. Points that measure a logged model (MLflow 3 metrics with a model_id) are recorded against it in the same transaction; an unknown model refuses the whole batch.',
     z.object({
       runId: id,
       metrics: z.array(metric).optional(),
       params: z.array(param).optional(),
       tags: z.array(tag).optional(),
+      modelMetrics: z.array(z.object({ modelId: id, metrics: z.array(loggedModelMetric.omit({ modelId: true })) })).optional(),
     }),
     empty,
     TEAM_WRITE,

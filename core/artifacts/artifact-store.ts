@@ -13,7 +13,7 @@ import { link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, 
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, invalidPath } from '#core/api/artifact-path.ts';
 
 /** One child of a listed folder. */
 export interface ArtifactEntry {

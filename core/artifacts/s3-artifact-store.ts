@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath, checkNewArtifactPath, invalidPath } from './artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, invalidPath } from '#core/api/artifact-path.ts';
 import type { ArtifactEntry, ArtifactStore, ByteRange } from './artifact-store.ts';
 import type { S3Location } from './s3-location.ts';
 

@@ -4,7 +4,7 @@
  * when a server actually keeps its artifacts on S3.
  */
 import { invalid } from '#core/api/errors.ts';
-import { checkArtifactPath } from './artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 
 /** Where the store lives: a bucket and a key prefix inside it ('' for the whole bucket). */
 export interface S3Location {

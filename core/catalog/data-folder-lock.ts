@@ -11,10 +11,11 @@
  * The lock file stays empty and is never opened by anything but SQLite: on POSIX, closing any
  * other descriptor of it would silently drop this process's lock.
  */
-import { accessSync, closeSync, constants, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { writeFileAtomic } from '#core/platform/atomic-write.ts';
 
 const LOCK_FILE = 'flowdesk.lock';
 /** Who holds the lock: written by the holder, read by those it refuses. */
@@ -70,14 +71,7 @@ function describeOwner(dataDir: string): string {
 
 /** Writes a small JSON file atomically with mode 0600 (staging name, fsync, rename). */
 export function writePrivateJson(path: string, value: unknown): void {
-  const staging = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(staging, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2));
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(staging, path);
+  writeFileAtomic(path, JSON.stringify(value, null, 2), 0o600);
 }
 
 /** What a refused process is told to do unless its caller knows better. */

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { exportMlruns } from '#core/export/export-mlruns.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const EXPORT_USAGE = `  flowdesk export --to FOLDER [--experiment NAME|ID ...] [--run ID ...] [--data-dir DIR]
       Write experiments, runs (params, tags, full metric history, times, status, dataset

@@ -8,7 +8,7 @@ import { invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { createProblemLog, importFrom, type ImportProgress, type ImportSummary } from '#core/import/import-engine.ts';
 import { openSource } from '#core/import/open-source.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const IMPORT_USAGE = `  flowdesk import <PATH | URL> [--experiment NAME] [--data-dir DIR] [--leave-artifacts]
       Import an MLflow mlruns/ folder: experiments (deleted ones into the trash), runs with

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
       Copy this machine's experiments, runs (params, tags, metric history, artifacts) and

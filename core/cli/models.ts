@@ -16,11 +16,11 @@ import { locateModel } from '#core/models/model-location.ts';
 import { copyModelFolder, pythonExecutable, requirePythonMlflow, runPythonPredict } from '#core/models/python-serving.ts';
 import { parseScoringCsv, parseScoringJson } from '#core/models/scoring-input.ts';
 import { serveModel } from '#core/models/serve-model.ts';
-import { jsonStringify } from '#core/server/json.ts';
-import { parseJsonBody } from '#core/server/server.ts';
+import { jsonStringify } from '#core/platform/wire-json.ts';
+import { parseJsonBody } from '#core/platform/wire-json.ts';
 import { findServer, FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
-import { storePathOf } from '#core/tracking/artifact-locations.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const MODELS_USAGE = `  flowdesk models serve -m URI [--port 5000] [--host 127.0.0.1] [--token TOKEN] [--data-dir DIR]
       Serve a model (models:/name@alias, models:/name/3, models:/name/Production or

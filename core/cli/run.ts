@@ -20,8 +20,8 @@ import { allowExecution } from '#core/execution/execution-policy.ts';
 import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
 import { FlowdeskClient, findServer } from '#core/sdk/flowdesk-client.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const RUN_USAGE = `  flowdesk run <folder | git URL> [-e ENTRY] [-P key=value ...] [--experiment NAME]
                [--env-manager local|virtualenv|conda] [--run-name NAME] [--command CMD] [--data-dir DIR]

@@ -18,7 +18,7 @@ import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { lockDataFolder } from '#core/catalog/data-folder-lock.ts';
 import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { addUser, listUsers, revokeUser } from '#core/users/users.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH|postgresql://...]
       Add a person and print their token, once: only its hash is kept. Readers read, writers

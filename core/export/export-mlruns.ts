@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import type { Experiment, ModelVersion, RegisteredModel, Run } from '#core/api/entities.ts';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
-import { storePathOf } from '#core/tracking/artifact-locations.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
 import {
   datasetId,
   datasetMeta,

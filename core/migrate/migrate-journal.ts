@@ -5,8 +5,9 @@
  * where it stopped instead of creating anything twice.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '#core/platform/atomic-write.ts';
 
 /** How far one run got: created on the target, its data logged, its artifacts uploaded, its status set. */
 export type RunStage = 'created' | 'data' | 'artifacts' | 'done';
@@ -67,9 +68,7 @@ export function openJournal(dataDir: string, target: string): Journal {
     path,
     data,
     save() {
-      const temp = `${path}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(data, null, 1));
-      renameSync(temp, path);
+      writeFileAtomic(path, JSON.stringify(data, null, 1));
     },
   };
 }

@@ -31,7 +31,7 @@ import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
 import { allPages } from '#core/api/paging.ts';
 

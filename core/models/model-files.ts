@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 
 /** One file of a model folder. */

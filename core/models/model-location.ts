@@ -8,7 +8,7 @@ import type { ModelRef } from '#core/api/models-entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { findVersionByUri, resolveModelSource, versionFiles } from '#core/registry/model-source.ts';
 import { getModelRow } from '#core/registry/registry-rows.ts';
-import { storePathOf } from '#core/tracking/artifact-locations.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
 
 export interface ModelLocation {
   /** The reference as a URI, e.g. `runs:/<id>/model` or `models:/churn/3`. */

@@ -12,7 +12,7 @@ import type { ModelServer, ModelSummary } from '#core/api/models-entities.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog } from '#core/catalog/catalog.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { describeModel, readMlmodel, servingOf } from './describe-model.ts';
 import { storeModelFiles } from './model-files.ts';

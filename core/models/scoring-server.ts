@@ -7,10 +7,11 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FlowdeskError, HTTP_STATUS } from '#core/api/errors.ts';
-import { installManners, isLoopback } from '#core/server/manners.ts';
-import { installSharedToken } from '#core/server/auth.ts';
-import { discardBody, parseJsonBody, sendError } from '#core/server/server.ts';
-import { jsonStringify } from '#core/server/json.ts';
+import { installManners, isLoopback } from '#core/platform/http-manners.ts';
+import { installSharedToken } from '#core/platform/http-token.ts';
+import { discardBody, sendError } from '#core/platform/http-body.ts';
+import { parseJsonBody } from '#core/platform/wire-json.ts';
+import { jsonStringify } from '#core/platform/wire-json.ts';
 import type { Predictor } from './onnx-predictor.ts';
 import { parseScoringCsv, parseScoringJson } from './scoring-input.ts';
 

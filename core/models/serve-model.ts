@@ -4,7 +4,7 @@
  * Used by `flowdesk models serve` and by the app's Serve button alike.
  */
 import { FlowdeskError } from '#core/api/errors.ts';
-import { isLoopback } from '#core/server/manners.ts';
+import { isLoopback } from '#core/platform/http-manners.ts';
 import type { ServingKind } from '#core/api/models-entities.ts';
 import { readMlmodel, servingOf } from './describe-model.ts';
 import type { ModelFiles } from './model-files.ts';

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { invalid } from '#core/api/errors.ts';
 import { PROJECT_PARAM_TYPES, type EnvManager, type ProjectEntryPoint, type ProjectEnvironment, type ProjectParameter, type ProjectParamType } from '#core/api/projects-entities.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 
 /** The Docker settings of a docker_env project. */
 export interface DockerSettings {

@@ -20,7 +20,7 @@ import type { Client } from '#core/api/client.ts';
 import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
 import type { LogChunk, ParamIssue, ProjectEntryPoint, ProjectInfo, ProjectRunRequest, ProjectRunState } from '#core/api/projects-entities.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { prepareEnvironment, type PreparedEnvironment } from './environments.ts';
 import { loadProject, scriptEntryPoint, type ProjectSpec } from './mlproject.ts';

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { invalid } from '#core/api/errors.ts';
 import type { ProjectGit } from '#core/api/projects-entities.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 
 /** A project's folder, and the git URL it came from when it did. */
 export interface ProjectSource {

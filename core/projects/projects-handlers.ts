@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { Handlers } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import type { ArtifactTarget } from './project-runner.ts';
 import type { ProjectRunner } from './project-runner.ts';
 

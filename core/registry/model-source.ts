@@ -12,10 +12,10 @@
  */
 import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import type { Db } from '#core/catalog/catalog.ts';
-import { storePathIn, storePathOf } from '#core/tracking/artifact-locations.ts';
-import { getLoggedModelRow } from '#core/tracking/logged-models.ts';
+import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
+import { getLoggedModelRow } from '#core/tracking/model-links.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
 import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
 import { PROMPT_TAG } from './registry-search.ts';

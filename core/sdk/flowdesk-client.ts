@@ -11,7 +11,7 @@ import { createClient, type Client } from '#core/api/client.ts';
 import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
-import { defaultDataDir } from '#core/cli/data-dir.ts';
+import { defaultDataDir } from '#core/platform/data-dir.ts';
 import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from '#core/models/write-model.ts';
 import { traceSpan, type SpanHandle, type TraceOptions } from './tracer.ts';
 

@@ -5,8 +5,12 @@
  */
 import type { FastifyReply } from 'fastify';
 import { notFound } from '#core/api/errors.ts';
-import type { ArtifactStore, ByteRange } from '#core/artifacts/artifact-store.ts';
-import { sendError } from './server.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { sendError } from '#core/platform/http-body.ts';
+
+/** The store the composition root opened, and the byte range its `read` takes. */
+type ArtifactStore = Flowdesk['artifacts'];
+type ByteRange = NonNullable<Parameters<ArtifactStore['read']>[1]>;
 
 /** Content types by file extension; anything else is served as opaque bytes. */
 const CONTENT_TYPES: Record<string, string> = {

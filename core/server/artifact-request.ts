@@ -8,7 +8,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '#core/api/errors.ts';
-import { decodeArtifactPath, invalidPath } from '#core/artifacts/artifact-path.ts';
+import { decodeArtifactPath, invalidPath } from '#core/api/artifact-path.ts';
 
 /** The raw URL split into its path and its query string (without the '?'). */
 function splitUrl(request: FastifyRequest): { path: string; query: string } {

@@ -28,14 +28,13 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAccess, STORE_ACCESS, type StoreAction } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
-import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
 import { callerOf } from './auth.ts';
 import { callContract } from './mlflow-support.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** The proxy's two mounts: the API clients use, and the web UI's twin. */
 const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
@@ -45,9 +44,6 @@ const MULTIPART_UNSUPPORTED = 'Multipart upload is not supported for the current
 
 /** The UI's upload helper takes small files only, as MLflow's does. */
 const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
-
-/** A store path inside a run's artifacts: `<experiment>/<run uuid>/artifacts/<path in the run>`. */
-const RUN_ARTIFACT = /^(\d+)\/([0-9a-f]{32})\/artifacts\/(.+)$/;
 
 /** The body size the client announced; Node's parser has already refused malformed values. */
 function announcedBytes(request: FastifyRequest): number | undefined {
@@ -110,7 +106,7 @@ interface UploadRoom {
   check(bytes: number): Promise<void>;
 }
 
-function uploadRoom(store: ArtifactStore, limits: ServerContext['limits']): UploadRoom {
+function uploadRoom(store: ServerContext['flowdesk']['artifacts'], limits: ServerContext['limits']): UploadRoom {
   const overCap = () =>
     new FlowdeskError('QUOTA_EXCEEDED', `The file is larger than the ${formatSize(limits.maxUploadBytes)} one upload may store (the max upload size of flowdesk serve)`);
   return {
@@ -147,30 +143,12 @@ function tooLarge(limit: number): FlowdeskError {
 
 /** Registers the proxy and the UI helpers; `scope` must be an encapsulated plugin scope (its body parsing changes). */
 export async function registerArtifactRoutes(scope: FastifyInstance, context: ServerContext): Promise<void> {
-  const { artifacts, catalog, events } = context.flowdesk;
+  const { artifacts, artifactRuns } = context.flowdesk;
   const room = uploadRoom(artifacts, context.limits);
 
   // This scope's bodies are left unread for the handlers to stream (see the module comment).
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-
-  /**
-   * The run whose artifacts hold a store path, when the path is inside a run the catalog knows.
-   * One indexed read, not `runs.get`: it runs on every upload, only to address an event.
-   */
-  async function runOf(storePath: string): Promise<{ experimentId: string; runId: string; path: string } | undefined> {
-    const match = RUN_ARTIFACT.exec(storePath);
-    if (!match) return undefined;
-    const [experimentId, runId, path] = [match[1]!, match[2]!, match[3]!];
-    const run = await catalog.db.selectFrom('runs').select('experiment_id').where('run_uuid', '=', runId).executeTakeFirst();
-    return run && String(run.experiment_id) === experimentId ? { experimentId, runId, path } : undefined;
-  }
-
-  /** Tells the UI about a file that landed in a run's artifacts. */
-  async function announceAdded(storePath: string): Promise<void> {
-    const run = await runOf(storePath);
-    if (run) events.publish({ type: 'artifact.added', ...run });
-  }
 
   /** A run's artifact URI, through the contract (404 for an unknown run). */
   async function runArtifactUri(runId: string): Promise<string> {
@@ -186,7 +164,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
       const expectedBytes = announcedBytes(request);
       await room.check(expectedBytes ?? 0);
       await artifacts.write(path, Readable.from(withinRoom(bodyOf(request), expectedBytes, room)), { expectedBytes });
-      await announceAdded(path);
+      await artifactRuns.announceAdded(path);
       return {};
     });
 
@@ -209,8 +187,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
       const path = checkArtifactPath(artifactPathAfter(request, files));
       if ((await artifacts.stat(path)) === undefined) return {};
       await artifacts.delete(path);
-      const run = await runOf(path);
-      if (run) events.publish({ type: 'run.updated', experimentId: run.experimentId, runId: run.runId });
+      await artifactRuns.announceDeleted(path);
       return {};
     });
 
@@ -240,7 +217,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const path = storePathIn(await runArtifactUri(runId), relative);
     await room.check(expectedBytes ?? 0);
     await artifacts.write(path, Readable.from(withinRoom(capped(bodyOf(request), UI_UPLOAD_LIMIT), expectedBytes, room)), { expectedBytes });
-    await announceAdded(path);
+    await artifactRuns.announceAdded(path);
     return {};
   });
 }

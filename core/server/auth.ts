@@ -24,13 +24,13 @@
  * look-up finds their token no longer valid.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRole, Principal as Caller } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
-import type { Db } from '#core/catalog/catalog.ts';
-import { findToken, findTokenById, hashToken, hasUsers } from '#core/users/users.ts';
+import type { Flowdesk } from '#core/flowdesk.ts';
+import { presentedToken, sameText, unauthenticated } from '#core/platform/http-token.ts';
 
 /** Who a token or ticket names. */
 export interface Principal {
@@ -42,7 +42,8 @@ export interface Principal {
 }
 
 export interface AuthOptions {
-  db: Db;
+  /** The catalog's users and tokens, as the composition root hands them out. */
+  tokens: Flowdesk['tokens'];
   /** The owner token (`--token`): full rights, no name. */
   ownerToken?: string;
   /** Whether the server listens on loopback only. */
@@ -81,42 +82,7 @@ const OPEN_SERVER_OWNER: Caller = { role: 'owner', via: 'http', team: false };
 /** Routes that answer without a token (only GET/HEAD): the window's files and the health probe. */
 const PUBLIC_ROUTES = new Set(['/', '/*', '/health']);
 
-/** The token a request carries: `Bearer <t>` or Basic with the token as the password. */
-function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
-  if (scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    return decoded.slice(decoded.indexOf(':') + 1);
-  }
-  return undefined;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 const sign = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
-
-function unauthenticated(reply: FastifyReply, message: string): FlowdeskError {
-  reply.header('www-authenticate', 'Bearer realm="flowdesk"');
-  return new FlowdeskError('UNAUTHENTICATED', message);
-}
-
-/**
- * A single shared token on every request, for servers with no users of their own (a model's
- * scoring server): Bearer, or Basic with the token as the password, as MLflow clients send it.
- */
-export function installSharedToken(app: FastifyInstance, token: string): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const given = presentedToken(request);
-    if (given === undefined || !sameText(given, token)) throw unauthenticated(reply, 'A valid token is required (set MLFLOW_TRACKING_TOKEN or FLOWDESK_TOKEN)');
-  });
-}
 
 /** The caller of the request being served, for `dispatch`; undefined outside a request's handler. */
 export function currentCaller(): Caller | undefined {
@@ -142,7 +108,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     if (usersExist) return true;
     if (now() - usersCheckedAt >= USERS_RECHECK_MS) {
       usersCheckedAt = now();
-      usersExist = await hasUsers(options.db);
+      usersExist = await options.tokens.hasUsers();
     }
     return usersExist;
   }
@@ -178,7 +144,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     rechecking = true;
     try {
       for (const tokenId of new Set([...inFlight.values()].map((principal) => principal.tokenId))) {
-        if (!(await findTokenById(options.db, tokenId)).ok) cut((principal) => principal.tokenId === tokenId);
+        if (!(await options.tokens.findTokenById(tokenId)).ok) cut((principal) => principal.tokenId === tokenId);
       }
     } catch (err) {
       options.log('Could not check the tokens of open streams again', err);
@@ -193,10 +159,10 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   });
   async function byToken(token: string, reply: FastifyReply): Promise<Principal> {
     if (options.ownerToken !== undefined && sameText(token, options.ownerToken)) return { role: 'owner', tokenId: OWNER_TOKEN_ID };
-    const key = hashToken(token);
+    const key = options.tokens.hashToken(token);
     const memory = remembered.get(key);
     if (memory && memory.until > now()) return memory.principal;
-    const found = await findToken(options.db, token);
+    const found = await options.tokens.findToken(token);
     if (found.ok) {
       const principal: Principal = { name: found.owner.name, role: found.owner.role, tokenId: found.owner.tokenId };
       if (remembered.size >= TOKEN_MEMORY_SIZE) remembered.clear();
@@ -210,8 +176,8 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   /** The key that signs a token's tickets (the ticket secret bound to the token's hash), or undefined once the token is no longer valid. */
   async function ticketKey(tokenId: string): Promise<{ key: string; name?: string } | undefined> {
     const keyOf = (tokenHash: string) => sign(options.ticketSecret, tokenHash);
-    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: keyOf(hashToken(options.ownerToken)) };
-    const found = await findTokenById(options.db, tokenId);
+    if (tokenId === OWNER_TOKEN_ID) return options.ownerToken === undefined ? undefined : { key: keyOf(options.tokens.hashToken(options.ownerToken)) };
+    const found = await options.tokens.findTokenById(tokenId);
     return found.ok ? { key: keyOf(found.owner.tokenHash), name: found.owner.name } : undefined;
   }
 

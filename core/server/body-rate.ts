@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerLimits } from './server.ts';
+import type { ServerLimits } from './server-context.ts';
 
 /** The limits this rule reads. */
 export type BodyRateLimits = Pick<ServerLimits, 'bodyGraceMs' | 'minBodyBytesPerSecond'>;

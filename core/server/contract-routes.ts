@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { dispatch } from '#core/api/dispatch.ts';
 import { HTTP_STATUS } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
-import { jsonStringify } from './json.ts';
+import { jsonStringify } from '#core/platform/wire-json.ts';
 import { callerOf } from './auth.ts';
-import { sendError, type ServerContext } from './server.ts';
+import { sendError } from '#core/platform/http-body.ts';
+import type { ServerContext } from './server-context.ts';
 
 export const CONTRACT_PREFIX = '/api/flowdesk/v1';
 

@@ -8,7 +8,7 @@ import { invalid } from '#core/api/errors.ts';
 import { callContract, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
 import { intInRange, keyValues, mlflowRpc, strings, textValue, viewTypeOf, setString } from './mlflow-fields.ts';
 import { putList, toMlflowExperiment } from './mlflow-mappers.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** MLflow's page size bounds for experiment search; its client always asks for 1000 per page. */
 const SEARCH_MAX_RESULTS = { min: 1, max: 50_000, default: 1000 };

@@ -7,14 +7,14 @@
 import type { FastifyInstance } from 'fastify';
 import { LOGGED_MODEL_STATUSES, type LoggedModel, type LoggedModelOrder, type LoggedModelStatus } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { queryArtifactPath, requireQueryArtifactPath } from './artifact-request.ts';
 import { keyValues, messages, mlflowRpc, strings, setString } from './mlflow-fields.ts';
 import { putList, toMlflowFileInfo, toMlflowKeyValues, toMlflowMetric, type MlflowFileInfo, type MlflowKeyValue, type MlflowMetric } from './mlflow-mappers.ts';
 import { callContract, MLFLOW_PREFIXES, optionalBool, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** MLflow's LoggedModelInfo message. */
 export interface MlflowLoggedModelInfo {

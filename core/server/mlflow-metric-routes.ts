@@ -9,7 +9,7 @@ import { invalid } from '#core/api/errors.ts';
 import { callContract, optionalInt, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
 import { intInRange, mlflowRpc, strings, withSnakeTwins, setString } from './mlflow-fields.ts';
 import { putList, toMlflowMetric, type MlflowMetric } from './mlflow-mappers.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** Page size used when following the contract's pages internally; the Python client pages by the same. */
 const HISTORY_PAGE = 25_000;

@@ -16,7 +16,7 @@ import { parseVersion } from '#core/registry/registry-validation.ts';
 import { intInRange, keyValues, mlflowRpc, setString, strings, textValue } from './mlflow-fields.ts';
 import { putList, toMlflowKeyValues, type MlflowKeyValue } from './mlflow-mappers.ts';
 import { callContract, optionalBool, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** MLflow's ModelVersion message. */
 export interface MlflowModelVersion {

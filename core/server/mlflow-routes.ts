@@ -10,7 +10,7 @@ import { putList, toMlflowFileInfo, type MlflowFileInfo } from './mlflow-mappers
 import { registerMlflowExperimentRoutes } from './mlflow-experiment-routes.ts';
 import { registerMlflowRunRoutes } from './mlflow-run-routes.ts';
 import { registerMlflowMetricRoutes } from './mlflow-metric-routes.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
 /** Registers every MLflow tracking RPC (the artifact proxy and logged models live in their own modules). */
 export async function registerMlflowRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {

@@ -22,9 +22,9 @@ import {
   setString,
 } from './mlflow-fields.ts';
 import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 
-type LoggedModelMetricInput = MethodInput<'loggedModels.logMetrics'>['metrics'][number];
+type LoggedModelMetricInput = NonNullable<MethodInput<'runs.logBatch'>['modelMetrics']>[number]['metrics'][number];
 type KeyValue = { key: string; value: string };
 
 /** MLflow's page size bounds for run search (§6). */
@@ -142,12 +142,10 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     return byModel;
   }
 
-  /** Logs run metrics, and the points that name a logged model against that model too; unknown models are refused first. */
+  /** Logs run metrics, and the points that name a logged model against that model too: one contract call, one transaction. */
   async function logRunMetrics(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[], rest: { params?: KeyValue[]; tags?: KeyValue[] } = {}): Promise<void> {
-    const byModel = pointsByModel(runId, entries);
-    for (const modelId of byModel.keys()) await callContract(context, 'loggedModels.get', { modelId });
-    await callContract(context, 'runs.logBatch', { runId, metrics: entries.map((e) => e.metric), ...rest });
-    for (const [modelId, metrics] of byModel) await callContract(context, 'loggedModels.logMetrics', { modelId, metrics });
+    const modelMetrics = [...pointsByModel(runId, entries)].map(([modelId, metrics]) => ({ modelId, metrics }));
+    await callContract(context, 'runs.logBatch', { runId, metrics: entries.map((e) => e.metric), ...rest, ...(modelMetrics.length > 0 ? { modelMetrics } : {}) });
   }
 
   mlflowRpc(app, 'POST', '/runs/log-metric', async (fields) => {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MethodInput, MethodName, MethodOutput } from '#core/api/contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
-import type { ServerContext } from './server.ts';
+import type { ServerContext } from './server-context.ts';
 import { currentCaller } from './auth.ts';
 
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;

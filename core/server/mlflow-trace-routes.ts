@@ -22,15 +22,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '#core/api/errors.ts';
 import type { Assessment, AssessmentInput, TraceInfo, TraceState } from '#core/api/traces-entities.ts';
 import { TRACE_STATES } from '#core/api/traces-entities.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { decodeOtlpJson, decodeOtlpProtobuf, toSpanInputs } from '#core/tracing/otlp.ts';
 import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE } from '#core/tracing/traces-service.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter } from './artifact-request.ts';
 import { callContract, optionalBool, optionalInt, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
 import { messages, optionalMessage, strings } from './mlflow-fields.ts';
-import { JSON_BODY_LIMIT, parseJsonBody, type ServerContext } from './server.ts';
+import { JSON_BODY_LIMIT } from '#core/platform/http-body.ts';
+import { parseJsonBody } from '#core/platform/wire-json.ts';
+import type { ServerContext } from './server-context.ts';
 
 type Verb = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 

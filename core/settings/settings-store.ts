@@ -5,10 +5,11 @@
  * default and the problem is reported once.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handlers } from '#core/api/contract.ts';
 import { DEFAULT_SETTINGS, settings as settingsSchema, type Settings } from '#core/api/settings-contract.ts';
+import { writeFileAtomic } from '#core/platform/atomic-write.ts';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -47,16 +48,7 @@ export function readSettingsFile(dataDir: string, warn: (message: string) => voi
 }
 
 function writeSettingsFile(dataDir: string, value: Settings): void {
-  const path = join(dataDir, SETTINGS_FILE);
-  const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(staging, path);
+  writeFileAtomic(join(dataDir, SETTINGS_FILE), `${JSON.stringify(value, null, 2)}\n`, 0o600);
 }
 
 /** A fresh token: 32 random bytes, URL-safe. */

@@ -4,7 +4,7 @@
  * keys) and its folder; the run case needs these helpers, as traces do not live in run folders.
  */
 import type { Db } from '#core/catalog/catalog.ts';
-import { storePathOf } from '#core/tracking/artifact-locations.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
 
 /** The traces made in these runs: their row ids and the store folders holding their data. */
 export async function tracesOfRuns(db: Db, runUuids: readonly string[]): Promise<{ ids: number[]; folders: string[] }> {

@@ -20,7 +20,7 @@ import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { TraceAssessmentsTable } from '#core/catalog/schema.ts';
 import { getExperimentRow, getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import {
   checkSpanLimits,
   decodeJsonText,

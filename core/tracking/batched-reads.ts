@@ -9,6 +9,7 @@ import { invalid, notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import type { RunRow } from './mappers.ts';
 import { readSampled } from './metric-reader.ts';
+import { withModelLinks } from './model-links.ts';
 import { loadRuns } from './tracking-service.ts';
 import { validateKey } from './validation.ts';
 
@@ -29,7 +30,8 @@ export function createBatchedReads(db: Db): BatchedReadHandlers {
     async 'runs.getMany'({ runIds }) {
       const byId = await runRows(db, runIds);
       const named = [...new Set(runIds)];
-      const runs = await loadRuns(db, named.flatMap((id) => byId.get(id) ?? []));
+      // With their links to logged models, as runs.get gives them.
+      const runs = await withModelLinks(db, await loadRuns(db, named.flatMap((id) => byId.get(id) ?? [])));
       return { runs, missing: named.filter((id) => !byId.has(id)) };
     },
 

@@ -11,7 +11,7 @@ import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { importFiles, type ImportFilesProgress } from '#core/artifacts/import-files.ts';
 import type { Catalog } from '#core/catalog/catalog.ts';
-import { storePathOf } from './artifact-locations.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
 import { getRunRow } from './tracking-service.ts';
 
 export interface FileImportDeps {

@@ -68,8 +68,12 @@ export async function addMissingTags(trx: Db, runRowId: number, tags: readonly T
   return fresh.length;
 }
 
-/** Links a run to its dataset inputs, storing each dataset once per experiment (by name and digest), as logInputs does. */
-export async function addDatasetInputs(trx: Db, run: { id: number; experiment_id: number }, inputs: readonly DatasetInput[]): Promise<void> {
+/**
+ * Links a run to its dataset inputs, storing each dataset once per experiment (by name and
+ * digest). An input the run already has keeps its tags (`'keep'`, an import resumed) or takes the
+ * new ones (`'replace'`, logInputs, as MLflow does).
+ */
+export async function addDatasetInputs(trx: Db, run: { id: number; experiment_id: number }, inputs: readonly DatasetInput[], existingTags: 'keep' | 'replace' = 'keep'): Promise<void> {
   for (const d of inputs) {
     await trx
       .insertInto('datasets')
@@ -94,7 +98,10 @@ export async function addDatasetInputs(trx: Db, run: { id: number; experiment_id
     await trx
       .insertInto('run_inputs')
       .values({ run_id: run.id, dataset_id: id, tags_json: JSON.stringify(d.tags) })
-      .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doNothing())
+      .onConflict((oc) => {
+        const existing = oc.columns(['run_id', 'dataset_id']);
+        return existingTags === 'keep' ? existing.doNothing() : existing.doUpdateSet({ tags_json: JSON.stringify(d.tags) });
+      })
       .execute();
   }
 }

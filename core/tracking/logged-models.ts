@@ -6,18 +6,17 @@
  * purge deletes whole.
  */
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
-import type { LoggedModel, LoggedModelMetric, LoggedModelStatus, ModelInput, ModelOutput, Param, Run, Tag } from '#core/api/entities.ts';
+import type { LoggedModel, LoggedModelMetric, LoggedModelStatus, ModelInput, ModelOutput, Param, Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
-import type { Database } from '#core/catalog/schema.ts';
-import { storePathIn } from './artifact-locations.ts';
-import { fromStoredValue, toStoredValue } from './mappers.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
+import { fromStoredValue } from './mappers.ts';
 import { searchLoggedModels } from './logged-models-search.ts';
 import { randomRunName } from './run-names.ts';
+import { getLoggedModelRow, ID_CHUNK, recordModelMetrics, type LoggedModelRow } from './model-links.ts';
 import { getExperimentRow, getRunRow } from './tracking-service.ts';
 import { validateKey, validateMetric, validateParam, validateRunTag } from './validation.ts';
 
@@ -33,14 +32,10 @@ export interface LoggedModelDeps {
   now?: () => number;
 }
 
-type LoggedModelRow = Selectable<Database['logged_models']>;
-
 /** Characters MLflow refuses in a model name: they would break `models:/<name>` URIs and paths. */
 const NAME_FORBIDDEN = /[/:.%"']/;
 /** Rows per multi-row insert, far below SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 500;
-/** Ids per `in (...)` list, for the same reason. */
-const ID_CHUNK = 500;
 
 /** A new logged-model id: `m-` and 32 lowercase hex characters, as MLflow assigns them. */
 function newModelId(): string {
@@ -53,13 +48,6 @@ function validateModelName(name: string): void {
   }
   // The same bound as experiment names: a name is shown in lists and typed into models:/ URIs.
   if (name.length > 500) throw invalid(`Invalid model name: names may be at most 500 characters, got ${name.length}`);
-}
-
-/** Loads a logged model that is not deleted, or throws RESOURCE_DOES_NOT_EXIST. */
-export async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {
-  const row = await db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
-  if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
-  return row;
 }
 
 /** Full logged models (tags, params, metrics) for rows, in the given order. */
@@ -199,46 +187,6 @@ function requireActiveRun(run: { run_uuid: string; lifecycle_stage: string }): v
   }
 }
 
-/** The part of a run (as the tracking service returns it) that model links read and fill. */
-type RunLinks = Pick<Run, 'info' | 'outputs'> & { inputs: Pick<Run['inputs'], 'modelInputs'> };
-
-/**
- * Adds the model links of runs (`inputs.modelInputs`, `outputs.modelOutputs`) to runs read by the
- * tracking service. MLflow 3 clients registering a model from a `runs:/` URI pick among the run's
- * logged models by their output step, so `runs.get` must carry them.
- */
-export async function withModelLinks<R extends RunLinks>(db: Db, runs: R[]): Promise<R[]> {
-  const byUuid = new Map(runs.map((r) => [r.info.runId, r]));
-  for (const run of runs) {
-    run.inputs.modelInputs = [];
-    run.outputs = { modelOutputs: [] };
-  }
-  const uuids = [...byUuid.keys()];
-  for (let i = 0; i < uuids.length; i += ID_CHUNK) {
-    const chunk = uuids.slice(i, i + ID_CHUNK);
-    const [outputs, inputs] = await Promise.all([
-      db
-        .selectFrom('run_model_outputs')
-        .innerJoin('runs', 'runs.id', 'run_model_outputs.run_id')
-        .select(['runs.run_uuid', 'run_model_outputs.model_id', 'run_model_outputs.step'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_outputs.step')
-        .orderBy('run_model_outputs.model_id')
-        .execute(),
-      db
-        .selectFrom('run_model_inputs')
-        .innerJoin('runs', 'runs.id', 'run_model_inputs.run_id')
-        .select(['runs.run_uuid', 'run_model_inputs.model_id'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_inputs.model_id')
-        .execute(),
-    ]);
-    for (const o of outputs) byUuid.get(o.run_uuid)!.outputs!.modelOutputs.push({ modelId: o.model_id, step: Number(o.step) });
-    for (const m of inputs) byUuid.get(m.run_uuid)!.inputs.modelInputs!.push({ modelId: m.model_id });
-  }
-  return runs;
-}
-
 /** The logged-model half of the contract, and the run links to logged models. */
 export function createLoggedModelsService(deps: LoggedModelDeps): LoggedModelHandlers {
   const { catalog, artifacts, events } = deps;
@@ -364,20 +312,8 @@ export function createLoggedModelsService(deps: LoggedModelDeps): LoggedModelHan
 
     async 'loggedModels.logMetrics'(input) {
       for (const m of input.metrics) validateMetric(m);
-      await changeModel(input.modelId, async (trx, model) => {
-        const rows = input.metrics.map((m) => ({
-          model_id: model.model_id,
-          key: m.key,
-          ...toStoredValue(m.value),
-          timestamp: m.timestamp,
-          step: m.step,
-          run_id: m.runId ?? '',
-          dataset_name: m.datasetName ?? '',
-          dataset_digest: m.datasetDigest ?? '',
-        }));
-        // The primary key spans the whole point: an identical point again (a retry) is a no-op.
-        for (const chunk of chunks(rows)) await trx.insertInto('logged_model_metrics').values(chunk).onConflict((oc) => oc.doNothing()).execute();
-      });
+      const model = await catalog.write((trx) => recordModelMetrics(trx, input.modelId, input.metrics, now()));
+      events.publish({ type: 'experiment.changed', experimentId: String(model.experiment_id) });
       return {};
     },
 

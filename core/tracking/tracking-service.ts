@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
-import type { DatasetInput, Metric, Param, Run, Tag } from '#core/api/entities.ts';
+import type { DatasetInput, Param, Run, Tag } from '#core/api/entities.ts';
 import type { runsTableContract } from '#core/api/runs-table-contract.ts';
 import type { batchedReadsContract } from '#core/api/batched-reads-contract.ts';
 import type { Principal } from '#core/api/access.ts';
@@ -14,6 +14,8 @@ import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
+import { addDatasetInputs } from './imported-run.ts';
+import { ID_CHUNK, recordModelMetrics, withModelLinks } from './model-links.ts';
 import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
 import { randomRunName } from './run-names.ts';
@@ -22,6 +24,7 @@ import {
   validateExperimentName,
   validateExperimentTag,
   validateKey,
+  validateMetric,
   validateRunName,
   validateRunTag,
 } from './validation.ts';
@@ -95,8 +98,6 @@ async function experimentTags(db: Db, ids: number[]): Promise<Map<number, Tag[]>
   }
   return map;
 }
-
-const ID_CHUNK = 500;
 
 /** Loads full runs (latest metrics, params, tags, inputs) for internal ids, in the given order. */
 export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
@@ -197,13 +198,16 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     }
   }
 
-  async function logBatch(input: { runId: string; metrics?: Metric[]; params?: Param[]; tags?: Tag[] }, caller?: Principal): Promise<Record<string, never>> {
+  async function logBatch(input: In<'runs.logBatch'>, caller?: Principal): Promise<Record<string, never>> {
     const metrics = input.metrics ?? [];
     const params = input.params ?? [];
     const tags = input.tags ?? [];
+    const modelMetrics = input.modelMetrics ?? [];
     validateBatch(metrics, params, tags);
+    for (const points of modelMetrics) points.metrics.forEach(validateMetric);
+    const modelExperiments = new Set<string>();
     // Metric-only batches (the bulk of all writes) are merged with others arriving together.
-    const metricsOnly = params.length === 0 && tags.length === 0;
+    const metricsOnly = params.length === 0 && tags.length === 0 && modelMetrics.length === 0;
     const row = metricsOnly
       ? await metricWrites.submit(input.runId, metrics)
       : await catalog.write(async (trx) => {
@@ -213,11 +217,16 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
           await logParams(trx, run, params);
           await setRunTags(trx, run, tags);
           if (metrics.length > 0) await writeMetrics(trx, run.id, metrics, catalog.dialect);
+          for (const points of modelMetrics) {
+            const model = await recordModelMetrics(trx, points.modelId, points.metrics, now());
+            modelExperiments.add(String(model.experiment_id));
+          }
           return run;
         });
     const experimentId = String(row.experiment_id);
     if (metrics.length > 0) events.publish({ type: 'metrics.logged', experimentId, runId: row.run_uuid, keys: [...new Set(metrics.map((m) => m.key))] });
     if (params.length > 0 || tags.length > 0) events.publish({ type: 'run.updated', experimentId, runId: row.run_uuid });
+    for (const modelExperiment of modelExperiments) events.publish({ type: 'experiment.changed', experimentId: modelExperiment });
     return {};
   }
 
@@ -408,8 +417,9 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       return { run: await getRun(runId) };
     },
 
+    // Runs as read here, plus their links to logged models (MLflow 3 inputs and outputs).
     async 'runs.get'(input) {
-      return { run: await getRun(input.runId) };
+      return { run: (await withModelLinks(db, [await getRun(input.runId)]))[0]! };
     },
 
     async 'runs.update'(input: In<'runs.update'>) {
@@ -497,31 +507,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const row = await catalog.write(async (trx) => {
         const run = await getRunRow(trx, input.runId);
         requireActiveRun(run);
-        for (const d of datasets) {
-          const values = {
-            experiment_id: run.experiment_id,
-            name: d.dataset.name,
-            digest: d.dataset.digest,
-            source_type: d.dataset.sourceType,
-            source: d.dataset.source,
-            schema: d.dataset.schema ?? null,
-            profile: d.dataset.profile ?? null,
-          };
-          // A dataset is stored once per experiment, identified by name and digest.
-          await trx.insertInto('datasets').values(values).onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing()).execute();
-          const { id } = await trx
-            .selectFrom('datasets')
-            .select('id')
-            .where('experiment_id', '=', run.experiment_id)
-            .where('name', '=', d.dataset.name)
-            .where('digest', '=', d.dataset.digest)
-            .executeTakeFirstOrThrow();
-          await trx
-            .insertInto('run_inputs')
-            .values({ run_id: run.id, dataset_id: id, tags_json: JSON.stringify(d.tags) })
-            .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags_json: JSON.stringify(d.tags) }))
-            .execute();
-        }
+        await addDatasetInputs(trx, run, datasets, 'replace');
         return run;
       });
       events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
@@ -560,7 +546,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     async 'runs.search'(input) {
       for (const id of input.experimentIds) parseExperimentId(id);
       const page = await searchRuns(db, catalog.dialect, input);
-      return { runs: await loadRunsByIds(db, page.runIds), nextPageToken: page.nextPageToken };
+      return { runs: await withModelLinks(db, await loadRunsByIds(db, page.runIds)), nextPageToken: page.nextPageToken };
     },
 
     async 'metrics.history'(input) {

@@ -84,9 +84,10 @@ export async function hasUsers(db: Db): Promise<boolean> {
   return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
-type Lookup = { ok: true; owner: TokenOwner } | { ok: false; reason: 'unknown' | 'revoked'; name?: string };
+/** What a token look-up finds: its owner, or why there is none. */
+export type TokenLookup = { ok: true; owner: TokenOwner } | { ok: false; reason: 'unknown' | 'revoked'; name?: string };
 
-function ownerOf(row: { id: string; token_hash: string; name: string; role: string; revoked_time: number | null }): Lookup {
+function ownerOf(row: { id: string; token_hash: string; name: string; role: string; revoked_time: number | null }): TokenLookup {
   if (row.revoked_time !== null) return { ok: false, reason: 'revoked', name: row.name };
   return { ok: true, owner: { tokenId: row.id, tokenHash: row.token_hash, name: row.name, role: roleOf(row.role) } };
 }
@@ -102,7 +103,7 @@ function tokenQuery(db: Db) {
  * Finds who a presented token belongs to. The lookup is by hash, so its timing tells an attacker
  * nothing about any stored token; the final comparison is constant-time all the same.
  */
-export async function findToken(db: Db, token: string): Promise<Lookup> {
+export async function findToken(db: Db, token: string): Promise<TokenLookup> {
   const hash = hashToken(token);
   const row = await tokenQuery(db).where('user_tokens.token_hash', '=', hash).executeTakeFirst();
   if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return { ok: false, reason: 'unknown' };
@@ -110,7 +111,29 @@ export async function findToken(db: Db, token: string): Promise<Lookup> {
 }
 
 /** A token by its public id (what a ticket names). */
-export async function findTokenById(db: Db, tokenId: string): Promise<Lookup> {
+export async function findTokenById(db: Db, tokenId: string): Promise<TokenLookup> {
   const row = await tokenQuery(db).where('user_tokens.id', '=', tokenId).executeTakeFirst();
   return row ? ownerOf(row) : { ok: false, reason: 'unknown' };
+}
+
+/** The token look-ups an HTTP server needs, bound to one catalog; the composition root hands it out. */
+export interface TokenBook {
+  /** Whether any user exists (hasUsers). */
+  hasUsers(): Promise<boolean>;
+  /** Who a presented token belongs to (findToken). */
+  findToken(token: string): Promise<TokenLookup>;
+  /** A token by its public id (findTokenById). */
+  findTokenById(tokenId: string): Promise<TokenLookup>;
+  /** The SHA-256 hex of a token, as stored (hashToken). */
+  hashToken(token: string): string;
+}
+
+/** The `TokenBook` of one catalog. */
+export function createTokenBook(db: Db): TokenBook {
+  return {
+    hasUsers: () => hasUsers(db),
+    findToken: (token) => findToken(db, token),
+    findTokenById: (tokenId) => findTokenById(db, tokenId),
+    hashToken,
+  };
 }

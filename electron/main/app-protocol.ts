@@ -11,7 +11,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath, decodeArtifactPath } from '#core/api/artifact-path.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { contentDisposition, guessContentType, parseRange } from '#core/server/artifact-download.ts';
 import { CONTENT_TYPES, UI_CSP } from '#core/server/ui-routes.ts';

@@ -12,7 +12,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import type { Settings } from '#core/api/settings-contract.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer, uploadLimits, type RunningServer } from '#core/server/server.ts';
-import { resolveDataDir, setDataDir } from '#core/settings/data-location.ts';
+import { resolveDataDir, setDataDir } from '#core/platform/data-location.ts';
 import { createFileImporter } from '#core/tracking/file-import.ts';
 import { createAppProtocolHandler } from './app-protocol.ts';
 import { confirmInDialog } from './confirm-dialog.ts';

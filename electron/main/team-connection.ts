@@ -4,14 +4,14 @@
  * person allowed it), a contract transport with the Bearer header, and the team's SSE stream
  * forwarded as the window's events. Nothing here touches the local core.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Transport } from '#core/api/client.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { savedTeam, teamWho, type TeamStatus, type TeamWho } from '#core/api/team-contract.ts';
+import { writeFileAtomic } from '#core/platform/atomic-write.ts';
 import type { ElectronApi } from './electron-api.ts';
 
 export const TEAM_FILE = 'team.json';
@@ -59,18 +59,6 @@ export async function whoAmI(url: string, token: string): Promise<TeamWho> {
   const who = teamWho.safeParse(body);
   if (!who.success) throw new FlowdeskError('INVALID_STATE', `${base(url)} does not answer like a Flowdesk server`);
   return who.data;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(staging, path);
 }
 
 /**
@@ -149,7 +137,7 @@ export function createTeamConnection(deps: TeamConnectionDeps): TeamConnection {
       const remembered = encrypt || storePlainText;
       if (remembered) {
         const stored = encrypt ? { encrypted: deps.safeStorage.encryptString(token).toString('base64') } : { plain: token };
-        writeAtomically(file, `${JSON.stringify({ url: base(url), token: stored }, null, 2)}\n`);
+        writeFileAtomic(file, `${JSON.stringify({ url: base(url), token: stored }, null, 2)}\n`, 0o600);
       } else {
         rmSync(file, { force: true });
       }

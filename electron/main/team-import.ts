@@ -8,10 +8,10 @@ import { Readable } from 'node:stream';
 import type { Transport } from '#core/api/client.ts';
 import { createClient } from '#core/api/client.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { importFiles } from '#core/artifacts/import-files.ts';
 import { runNameFor, type FileImporter } from '#core/tracking/file-import.ts';
-import { storePathOf } from '#core/tracking/artifact-locations.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
 import { ARTIFACT_PREFIX } from './app-protocol.ts';
 
 export function createTeamImporter(team: { url: string; token: string; transport: Transport }): FileImporter {

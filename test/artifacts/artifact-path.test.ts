@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { checkArtifactPath, checkNewArtifactPath, decodeArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath, decodeArtifactPath } from '#core/api/artifact-path.ts';
 import { HOSTILE_ESCAPES, HOSTILE_PATHS } from './hostile-paths.ts';
 
 /** The error `fn` throws, failing the test when it throws none. */

@@ -10,7 +10,7 @@ import { openFlowdesk } from '#core/flowdesk.ts';
 import { journalPath } from '#core/migrate/migrate-journal.ts';
 import { migrate, MIGRATED_FROM } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
-import { storePathIn } from '#core/tracking/artifact-locations.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

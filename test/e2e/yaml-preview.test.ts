@@ -97,11 +97,11 @@ describe('YAML and JSON previews', () => {
     await page.goto(`${served.url}/#/experiments/${experimentId}/runs/${runId}`);
     await openFile(page, 'config', 'big.yaml');
     const more = page.locator('[data-preview="yaml"] .more');
-    await expect.poll(() => more.textContent()).toMatch(/^64 KB of 1.4 MB shown/);
+    await expect.poll(() => more.textContent()).toMatch(/^64\.0 KiB of 1\.4 MiB shown/);
     expect(await page.locator('pre[data-highlighted="yaml"] .tok-key').first().textContent()).toBe('key_0');
     expect(await page.locator('pre[data-highlighted="yaml"]').textContent()).not.toContain('key_39999');
     await more.getByRole('button', { name: 'Load more' }).click();
-    await expect.poll(() => more.textContent()).toMatch(/^128 KB of 1.4 MB shown/);
+    await expect.poll(() => more.textContent()).toMatch(/^128 KiB of 1\.4 MiB shown/);
     expect(problems).toEqual([]);
     await page.context().close();
   });

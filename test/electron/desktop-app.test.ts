@@ -7,7 +7,7 @@ import { startDesktopApp, type DesktopApp } from '../../electron/main/desktop-ap
 import { createWindowApi } from '../../electron/preload/window-api.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
-import { resolveDataDir } from '#core/settings/data-location.ts';
+import { resolveDataDir } from '#core/platform/data-location.ts';
 import { dist, fakeElectron } from '../helpers/fake-electron.ts';
 
 

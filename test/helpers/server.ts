@@ -6,7 +6,8 @@ import { createClient, type Client } from '#core/api/client.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer, type RunningServer, type ServerLimits } from '#core/server/server.ts';
+import type { ServerLimits } from '#core/server/server-context.ts';
+import { startServer, type RunningServer } from '#core/server/server.ts';
 import { testCatalogOption } from './postgres.ts';
 
 export interface TestServer {

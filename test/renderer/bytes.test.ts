@@ -10,6 +10,7 @@ describe('sizes on disk', () => {
     expect(formatBytes(200 * 1024)).toBe('200 KiB');
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
     expect(formatBytes(-1)).toBe('—');
+    expect(formatBytes(undefined)).toBe('');
   });
 
   it('spells out the exact count for a confirmation', () => {

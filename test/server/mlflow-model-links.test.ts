@@ -29,6 +29,28 @@ describe('MLflow 3 metrics and inputs that name a logged model', () => {
     expect(runMetrics.map((m) => m.key).sort()).toEqual(['acc', 'f1', 'loss']);
   });
 
+  it('writes nothing of a log-batch whose second named model is unknown', async () => {
+    const { url } = await startTestServer();
+    const { run, model } = await runAndModel(url);
+    const unknown = 'm-' + '0'.repeat(32);
+    const batch = await mlflowPost(url, '/api/2.0/mlflow/runs/log-batch', {
+      run_id: run,
+      // The known model's points come first, so they are written before the unknown one is met.
+      metrics: [
+        { key: 'f1', value: 0.8, timestamp: 6, step: 1, model_id: model },
+        { key: 'loss', value: 0.1, timestamp: 6, step: 1 },
+        { key: 'f1', value: 0.7, timestamp: 6, step: 1, model_id: unknown },
+      ],
+      params: [{ key: 'lr', value: '0.1' }],
+    });
+    expect(batch.status).toBe(404);
+    const { body } = await mlflowGet(url, `/api/2.0/mlflow/logged-models/${model}`);
+    expect(body.model.data?.metrics ?? []).toEqual([]);
+    const data = (await mlflowGet(url, '/api/2.0/mlflow/runs/get', { run_id: run })).body.run.data as { metrics?: unknown[]; params?: unknown[] };
+    expect(data.metrics ?? []).toEqual([]);
+    expect(data.params ?? []).toEqual([]);
+  });
+
   it('records logged models a run used from log-inputs', async () => {
     const { url } = await startTestServer();
     const { run, model } = await runAndModel(url);

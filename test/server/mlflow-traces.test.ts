@@ -4,7 +4,7 @@
  * nothing stored).
  */
 import { describe, expect, it } from 'vitest';
-import { JSON_BODY_LIMIT } from '#core/server/server.ts';
+import { JSON_BODY_LIMIT } from '#core/platform/http-body.ts';
 import { serverForFile } from '../helpers/server.ts';
 
 const server = serverForFile();

@@ -91,4 +91,13 @@ describe('runs', () => {
     const datasets = await fd.catalog.db.selectFrom('datasets').selectAll().execute();
     expect(datasets).toHaveLength(1);
   });
+
+  it('replaces the tags of a dataset input logged again', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const dataset = { name: 'iris', digest: 'd1', sourceType: 'local', source: '{}' };
+    await api.call('runs.logInputs', { runId, datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset }] });
+    await api.call('runs.logInputs', { runId, datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'eval' }], dataset }] });
+    expect((await api.call('runs.get', { runId })).run.inputs.datasetInputs).toEqual([{ tags: [{ key: 'mlflow.data.context', value: 'eval' }], dataset }]);
+  });
 });

@@ -53,20 +53,6 @@ export function totalFromContentRange(header: string | null): number | undefined
   return match ? Number(match[1]) : undefined;
 }
 
-/** A byte count for people: "0 B", "812 B", "1.5 KB", "23 MB". */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
-
 /**
  * The first rows of delimited text read from the start of a file. When `complete` is false the
  * text is a prefix, so its last (probably cut) line is dropped. Quotes follow RFC 4180: fields in

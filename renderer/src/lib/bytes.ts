@@ -2,8 +2,12 @@
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** Bytes in the largest binary unit that keeps the number under 1024, one decimal below 100: "512 B", "4.0 KiB", "200 KiB". */
-export function formatBytes(bytes: number): string {
+/**
+ * Bytes in the largest binary unit that keeps the number under 1024, one decimal below 100: "512 B",
+ * "4.0 KiB", "200 KiB". The one byte formatter of the window; an unknown size (a folder) is empty.
+ */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '';
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
   if (bytes < 1024) return `${bytes} B`;
   let value = bytes / 1024;

@@ -3,10 +3,10 @@
  * folder) keeps a small `data-folder.json` naming the folder in use, so the desktop app and
  * `flowdesk serve` both find a data folder the person moved.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { invalid } from '#core/api/errors.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 
 export const LOCATION_FILE = 'data-folder.json';
 
@@ -32,14 +32,5 @@ export function resolveDataDir(home: string, warn: (message: string) => void = c
 export function setDataDir(home: string, dataDir: string): void {
   if (!isAbsolute(dataDir)) throw invalid(`The data folder must be an absolute path, got '${dataDir}'`);
   mkdirSync(home, { recursive: true });
-  const path = join(home, LOCATION_FILE);
-  const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx');
-  try {
-    writeSync(fd, `${JSON.stringify({ dataDir }, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(staging, path);
+  writeFileAtomic(join(home, LOCATION_FILE), `${JSON.stringify({ dataDir }, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { resolveDataDir } from '#core/settings/data-location.ts';
+import { resolveDataDir } from './data-location.ts';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.FLOWDESK_DATA_DIR) return env.FLOWDESK_DATA_DIR;

@@ -54,7 +54,7 @@ export function checkArtifactPath(input: string): string {
     if (segment === '..') throw invalidPath(input, "it contains a '..' segment");
     // Windows drops trailing dots and spaces from names, so '.. ' would climb like '..'.
     if (/^[. ]+$/.test(segment)) throw invalidPath(input, `segment '${segment}' is only dots and spaces`);
-    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+    if (utf8Length(segment) > MAX_SEGMENT_BYTES) {
       throw invalidPath(input, `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
     }
   }
@@ -106,11 +106,40 @@ function unportable(segment: string): string | undefined {
  * since MLflow's image names (`loss%step%10%timestamp%...%<uuid>.png`) hold '%10' and, by chance
  * of the uuid, '%00', '%23' or '%5c'.
  */
+/** A segment's length in UTF-8 bytes, as file systems limit names (a lone surrogate is written as U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/**
+ * A run of escapes (`%XX%YY...`) as text. Bytes that are not UTF-8 become U+FFFD: only the ASCII
+ * they hold matters to the checks below, and that is kept either way.
+ */
+function decodeEscapes(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    return run
+      .slice(1)
+      .split('%')
+      .map((hex) => {
+        const byte = parseInt(hex, 16);
+        return byte < 0x80 ? String.fromCharCode(byte) : '\uFFFD';
+      })
+      .join('');
+  }
+}
+
 function climbsWhenDecodedAgain(name: string): string | undefined {
   let current = name;
   for (let round = 0; ; round++) {
     if (OVERLONG_ESCAPE.test(current)) return 'it contains an overlong UTF-8 escape';
-    const next = current.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'));
+    const next = current.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => decodeEscapes(run));
     if (next === current) return undefined;
     if (round === MAX_DECODE_ROUNDS) return 'it is percent-encoded too many times';
     if (/^[\\/]/.test(next) || /^[A-Za-z]:/.test(next)) return 'percent-decoded, it is an absolute path';

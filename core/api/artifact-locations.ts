@@ -3,7 +3,7 @@
  * `mlflow-artifacts:/` URI; the artifact store sees the path after the scheme.
  */
 import { invalid } from '#core/api/errors.ts';
-import { checkArtifactPath } from '#core/artifacts/artifact-path.ts';
+import { checkArtifactPath } from './artifact-path.ts';
 
 const ARTIFACT_SCHEME = 'mlflow-artifacts:/';
 
