@@ -29,6 +29,7 @@ import { refuseExecution, type ExecutionPolicy } from '#core/execution/execution
 import { createSettingsStore, type SettingsStore } from '#core/settings/settings-store.ts';
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
+import { createMigrateReceiver } from '#core/migrate/migrate-receiver.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
 
@@ -148,6 +149,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...imports.handlers,
     ...createTracesService({ catalog, artifacts, events, now: options.now }),
     ...createOverview(catalog.db),
+    ...createMigrateReceiver({ catalog, events }),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -45,6 +45,7 @@ import { runsTableContract } from './runs-table-contract.ts';
 import { importsContract } from './imports-contract.ts';
 import { tracesContract } from './traces-contract.ts';
 import { overviewContract } from './overview-contract.ts';
+import { migrateContract } from './migrate-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -454,6 +455,7 @@ export const contract = {
   ...importsContract,
   ...tracesContract,
   ...overviewContract,
+  ...migrateContract,
 } as const;
 
 export type Contract = typeof contract;

@@ -20,7 +20,9 @@ export interface JournalData {
   migrationId: string;
   /** Source experiment id → target experiment id. */
   experiments: Record<string, string>;
-  /** Source run id → target run id and stage. */
+  /** Source experiments whose target this migration created (only those may go to the trash there). */
+  createdExperiments: string[];
+  /** Source run id → target run id (the same: runs keep their ids) and stage. */
   runs: Record<string, { target: string; stage: RunStage }>;
   /** Registered model names done (model, its versions, aliases and stages). */
   modelsDone: string[];
@@ -59,9 +61,10 @@ export function openJournal(dataDir: string, target: string): Journal {
     data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
     // Journals written before refusals were recorded have none.
     data.refused ??= {};
+    data.createdExperiments ??= [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {}, refused: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, modelsDone: [], versions: {}, refused: {} };
   }
   return {
     path,

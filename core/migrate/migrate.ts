@@ -1,16 +1,17 @@
 /**
  * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
- * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
- * the registry (models, versions with sources pointing at the new runs or, for a copied version,
- * at the copy's origin on the target, tags, descriptions,
- * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
- * through the contract client and the artifact proxy, exactly as any client would.
+ * runs with their own ids, params, tags, full metric history, dataset inputs and artifacts, the
+ * trash (deleted experiments and runs stay deleted, with their deletion times), and the registry
+ * (models, versions with sources pointing at the same runs or, for a copied version, at the
+ * copy's origin on the target, tags, descriptions, stages, aliases, protection). The source is
+ * read through the contract on the opened folder, the target written through the contract
+ * client and the artifact proxy, exactly as any client would, plus the owner-only `migrate.*`
+ * methods that write experiments and runs as they were recorded (ids, times, trash).
  *
- * What cannot travel: deleted experiments and runs (the trash stays behind), MLflow 3 logged
- * models, the registry's history and transition requests (each copied version gets
- * a `flowdesk.migrated.from` tag saying where it came from instead), and creation times of
- * experiments and registry entries (the target stamps its own). Run start and end times and
- * status are carried.
+ * What does not travel yet: MLflow 3 logged models, traces, the registry's history and pending
+ * transition requests (each copied version gets a `flowdesk.migrated.from` tag saying where and
+ * when it was made, and by whom, instead), and creation times of registry entries (the target
+ * stamps its own).
  *
  * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
  * or version: a value its validation rejects, a state it is in) is reported, recorded in the
@@ -18,8 +19,8 @@
  * later pass tries those again. What is not one item's fault (the target unreachable, a 5xx, a
  * token without the rights) stops the migration, to be resumed.
  *
- * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (params accept the
- * same value again, tags overwrite, the catalog stores an identical metric point once, uploads
+ * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (a run is written
+ * under its own id, params accept the same value again, tags overwrite, the catalog stores an identical metric point once, uploads
  * overwrite); a resumed run still reads the target's point count per metric first so it does not
  * send again the pages that already arrived.
  */
@@ -35,9 +36,8 @@ import { storePathIn } from '#core/tracking/artifact-locations.ts';
 import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
 import { allPages } from '#core/api/paging.ts';
 
-/** The tag on every copied run and version naming its source. */
+/** The tag on every copied version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
-const PARENT_TAG = 'mlflow.parentRunId';
 /** MLflow's log-batch limit. */
 const BATCH = 1000;
 
@@ -116,7 +116,7 @@ function attempts(journal: Journal, out: (line: string) => void): Attempt {
 
 async function allRuns(api: Client, experimentId: string): Promise<Run[]> {
   return allPages(async (pageToken) => {
-    const r = await api.call('runs.search', { experimentIds: [experimentId], maxResults: 1000, pageToken, orderBy: ['attributes.start_time ASC'] });
+    const r = await api.call('runs.search', { experimentIds: [experimentId], viewType: 'ALL', maxResults: 1000, pageToken, orderBy: ['attributes.start_time ASC'] });
     return { items: r.runs, nextPageToken: r.nextPageToken };
   });
 }
@@ -181,11 +181,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   journal.save();
   const attempt = attempts(journal, out);
 
-  // The plan: every active experiment and run of the source.
+  // The plan: every experiment and run of the source, the trash included, with deletion times.
   const experiments = await allPages(async (pageToken) => {
-    const r = await src.call('experiments.search', { maxResults: 1000, pageToken, orderBy: ['creation_time ASC'] });
+    const r = await src.call('experiments.search', { viewType: 'ALL', maxResults: 1000, pageToken, orderBy: ['creation_time ASC'] });
     return { items: r.experiments, nextPageToken: r.nextPageToken };
   });
+  const experimentDeletedAt = new Map((await src.call('trash.list', {})).entries.filter((t) => t.kind === 'experiment').map((t) => [t.id, t.deletedTime]));
   const runsOf = new Map<string, Run[]>();
   for (const e of experiments) runsOf.set(e.experimentId, await allRuns(src, e.experimentId));
   const totalRuns = [...runsOf.values()].reduce((n, r) => n + r.length, 0);
@@ -197,15 +198,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     const what = `experiment ${e.experimentId} '${e.name}' (and its ${runs.length} run(s))`;
     const ready = await attempt(`experiment:${e.experimentId}`, what, async () => {
       if (j.experiments[e.experimentId] !== undefined) return;
-      let targetId: string;
-      try {
-        targetId = (await dst.call('experiments.getByName', { name: e.name })).experiment.experimentId;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        targetId = (await dst.call('experiments.create', { name: e.name, tags: e.tags })).experimentId;
-      }
-      for (const t of e.tags) await dst.call('experiments.setTag', { experimentId: targetId, key: t.key, value: t.value });
-      j.experiments[e.experimentId] = targetId;
+      const { experimentId, created } = await dst.call('migrate.putExperiment', { name: e.name, tags: e.tags, creationTime: e.creationTime, lastUpdateTime: e.lastUpdateTime });
+      j.experiments[e.experimentId] = experimentId;
+      if (created) j.createdExperiments.push(e.experimentId);
       journal.save();
     });
     if (ready) await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
@@ -248,6 +243,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     out(`[models ${++modelsDone}/${models.length}] ${model.name}`);
   }
 
+  // The trash last: a deleted experiment takes no runs. One the team already had keeps its state.
+  for (const e of experiments) {
+    const targetId = j.experiments[e.experimentId];
+    if (e.lifecycleStage !== 'deleted' || targetId === undefined || !j.createdExperiments.includes(e.experimentId)) continue;
+    await attempt(`experiment:${e.experimentId}`, `experiment ${e.experimentId} '${e.name}' (into the trash)`, async () => {
+      await dst.call('migrate.trashExperiment', { experimentId: targetId, deletedTime: experimentDeletedAt.get(e.experimentId) ?? e.lastUpdateTime });
+    });
+  }
+
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
   return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried };
@@ -259,31 +263,24 @@ function runWhat(experimentName: string, run: Run): string {
 }
 
 /**
- * Creates the target runs of one experiment that the journal does not know yet. A run created
- * just before an interruption, whose id never reached the journal, is found again by its
- * `flowdesk.migrated.from` tag rather than created twice.
+ * Creates the target runs of one experiment that the journal does not know yet, under their own
+ * ids and live (data arrives only in live runs; the trash is applied when the run is done). A run
+ * created just before an interruption, whose entry never reached the journal, is found by its id.
  */
 async function createRuns(dst: Client, journal: Journal, attempt: Attempt, experimentName: string, targetExperiment: string, runs: Run[]): Promise<void> {
-  const missing = runs.filter((r) => journal.data.runs[r.info.runId] === undefined);
-  if (missing.length === 0) return;
-  for (const existing of await allRuns(dst, targetExperiment)) {
-    const from = tagOf(existing.data.tags, MIGRATED_FROM);
-    if (from !== undefined && journal.data.runs[from] === undefined) journal.data.runs[from] = { target: existing.info.runId, stage: 'created' };
-  }
-  for (const run of missing) {
-    if (journal.data.runs[run.info.runId] !== undefined) continue;
+  for (const run of runs.filter((r) => journal.data.runs[r.info.runId] === undefined)) {
     await attempt(`run:${run.info.runId}`, runWhat(experimentName, run), async () => {
-      const { run: created } = await dst.call('runs.create', {
-        experimentId: targetExperiment,
-        runName: run.info.runName,
-        startTime: run.info.startTime,
-        userId: run.info.userId,
-        tags: [{ key: MIGRATED_FROM, value: run.info.runId }],
-      });
-      journal.data.runs[run.info.runId] = { target: created.info.runId, stage: 'created' };
+      await dst.call('migrate.putRun', { ...recorded(run), experimentId: targetExperiment, lifecycleStage: 'active' });
+      journal.data.runs[run.info.runId] = { target: run.info.runId, stage: 'created' };
       journal.save();
     });
   }
+}
+
+/** A run's attributes as the source recorded them. */
+function recorded(run: Run) {
+  const { runId, runName, userId, status, startTime, endTime } = run.info;
+  return { runId, runName, userId, status, startTime, endTime };
 }
 
 /** Copies one run's data and artifacts, then its status; returns the artifact bytes sent. */
@@ -293,9 +290,7 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
   if (entry.stage === 'done') return 0;
   if (entry.stage === 'created') {
     // Params are write-once with the same value allowed again, tags overwrite: both safe to resend.
-    const tags = run.data.tags.map((t) =>
-      t.key === PARENT_TAG && journal.data.runs[t.value] ? { key: t.key, value: journal.data.runs[t.value]!.target } : t,
-    );
+    const tags = run.data.tags;
     for (let i = 0; i < Math.max(run.data.params.length, tags.length); i += 100) {
       await dst.call('runs.logBatch', { runId: target, params: run.data.params.slice(i, i + 100), tags: tags.slice(i, i + 100) });
     }
@@ -337,7 +332,8 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
     entry.stage = 'artifacts';
     journal.save();
   }
-  await dst.call('runs.update', { runId: target, status: run.info.status, endTime: run.info.endTime });
+  const experimentId = journal.data.experiments[run.info.experimentId]!;
+  await dst.call('migrate.putRun', { ...recorded(run), experimentId, lifecycleStage: run.info.lifecycleStage, deletedTime: run.info.deletedTime });
   entry.stage = 'done';
   journal.save();
   return bytes;
@@ -485,7 +481,7 @@ async function checkCounts(
     } else mismatches.push(`experiment ${experimentId}: not on the target`);
     const sourceIds = new Set(runs.map((r) => r.info.runId));
     // Other laptops may have moved runs into the same experiment: count only this folder's.
-    const targetRuns = targetId === undefined ? [] : (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
+    const targetRuns = targetId === undefined ? [] : (await allRuns(dst, targetId)).filter((r) => sourceIds.has(r.info.runId));
     source.runs += runs.length;
     target.runs += targetRuns.length;
     if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
