@@ -2,13 +2,14 @@
  * What `flowdesk migrate` needs on the target beyond what every client may do: experiments and
  * runs written as the laptop recorded them (the run's own id, its times, its place in the trash
  * and when it went there), where `experiments.create` and `runs.create` assign ids and times.
+ * MLflow 3 logged models likewise keep their `m-` ids, so `models:/m-…` sources stay valid.
  * Owner only (the owner token on a team server): writing history as someone else recorded it is
  * a move of the whole store, not logging.
  */
 import { z } from 'zod';
 import { OWNER } from './access.ts';
 import { method } from './contract-method.ts';
-import { lifecycleStage, runInfo, runStatus, tag } from './entities.ts';
+import { lifecycleStage, loggedModelStatus, runInfo, runStatus, tag } from './entities.ts';
 
 const time = z.number().int().min(0);
 
@@ -40,6 +41,21 @@ export const migrateContract = {
       deletedTime: time.optional(),
     }),
     z.object({ runInfo }),
+    OWNER,
+  ),
+  'migrate.putLoggedModel': method(
+    "Writes an MLflow 3 logged model as recorded elsewhere: created with the given id in a live experiment when it is not here, otherwise its status and times set to the given ones. One of that id in another experiment is refused (RESOURCE_ALREADY_EXISTS). Params, tags, metrics, files and run links then arrive the ordinary way.",
+    z.object({
+      experimentId: z.string().min(1),
+      modelId: z.string().regex(/^m-[0-9a-f]{32}$/, "a logged model id: 'm-' and 32 hex digits"),
+      name: z.string().min(1),
+      status: loggedModelStatus,
+      modelType: z.string().optional(),
+      sourceRunId: z.string().optional(),
+      creationTime: time,
+      lastUpdatedTime: time,
+    }),
+    z.object({}),
     OWNER,
   ),
 };

@@ -40,6 +40,7 @@ export async function migrateCommand(args: string[], out: (line: string) => void
       ['metric points', 'metricPoints'],
       ['artifact files', 'artifactFiles'],
       ['artifact bytes', 'artifactBytes'],
+      ['logged models', 'loggedModels'],
       ['model versions', 'versions'],
     ];
     out('                source    target');

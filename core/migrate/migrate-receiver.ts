@@ -13,7 +13,7 @@ import { toRunInfo } from '#core/tracking/mappers.ts';
 import { getExperimentRow } from '#core/tracking/tracking-service.ts';
 import { validateExperimentName, validateExperimentTag, validateRunName } from '#core/tracking/validation.ts';
 
-export type MigrateReceiverHandlers = Pick<Handlers, 'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun'>;
+export type MigrateReceiverHandlers = Pick<Handlers, 'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel'>;
 
 /** The `migrate.*` handlers over a catalog. */
 export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus }): MigrateReceiverHandlers {
@@ -106,6 +106,40 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
       });
       events.publish({ type: created ? 'run.created' : 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
       return { runInfo: toRunInfo(row) };
+    },
+
+    async 'migrate.putLoggedModel'(input) {
+      const experimentId = await catalog.write(async (trx) => {
+        const experiment = await getExperimentRow(trx, input.experimentId);
+        const existing = await trx.selectFrom('logged_models').select(['model_id', 'experiment_id']).where('model_id', '=', input.modelId).executeTakeFirst();
+        const recorded = { name: input.name, status: input.status, creation_time: input.creationTime, last_updated_time: input.lastUpdatedTime };
+        if (existing) {
+          if (existing.experiment_id !== experiment.experiment_id) {
+            throw alreadyExists(`Logged model ${input.modelId} already exists on this server in experiment ${existing.experiment_id}, not in ${input.experimentId}`);
+          }
+          await trx.updateTable('logged_models').set(recorded).where('model_id', '=', input.modelId).execute();
+          return experiment.experiment_id;
+        }
+        if (experiment.lifecycle_stage !== 'active') {
+          throw invalid(`The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+        }
+        await trx
+          .insertInto('logged_models')
+          .values({
+            ...recorded,
+            model_id: input.modelId,
+            experiment_id: experiment.experiment_id,
+            model_type: input.modelType ?? null,
+            source_run_id: input.sourceRunId ?? null,
+            artifact_uri: `${experiment.artifact_location}/models/${input.modelId}/artifacts`,
+            lifecycle_stage: 'active',
+            deleted_time: null,
+          })
+          .execute();
+        return experiment.experiment_id;
+      });
+      events.publish({ type: 'experiment.changed', experimentId: String(experimentId) });
+      return {};
     },
   };
 }

@@ -28,7 +28,7 @@ import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
+import type { LoggedModel, Metric, ModelVersion, Run } from '#core/api/entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
@@ -59,6 +59,7 @@ export interface EntityCounts {
   metricPoints: number;
   artifactFiles: number;
   artifactBytes: number;
+  loggedModels: number;
   versions: number;
 }
 
@@ -121,6 +122,13 @@ async function allRuns(api: Client, experimentId: string): Promise<Run[]> {
   });
 }
 
+async function allLoggedModels(api: Client, experimentId: string): Promise<LoggedModel[]> {
+  return allPages(async (pageToken) => {
+    const r = await api.call('loggedModels.search', { experimentIds: [experimentId], maxResults: 1000, pageToken });
+    return { items: r.models, nextPageToken: r.nextPageToken };
+  });
+}
+
 async function metricHistory(api: Client, runId: string, key: string): Promise<Metric[]> {
   return allPages(async (pageToken) => {
     const r = await api.call('metrics.history', { runId, key, maxResults: 10_000, pageToken });
@@ -128,17 +136,24 @@ async function metricHistory(api: Client, runId: string, key: string): Promise<M
   });
 }
 
-/** Every file under a run's artifacts, as paths relative to the run's root, with sizes. */
-async function artifactFiles(api: Client, runId: string, dir = ''): Promise<{ path: string; bytes: number }[]> {
-  const { files } = await api.call('artifacts.list', { runId, path: dir || undefined });
+type Lister = (path: string | undefined) => Promise<{ files: { path: string; isDir: boolean; fileSize?: number }[] }>;
+
+/** Every file under a folder of artifacts, as paths relative to its root, with sizes. */
+async function filesUnder(list: Lister, dir = ''): Promise<{ path: string; bytes: number }[]> {
+  const { files } = await list(dir || undefined);
   const out: { path: string; bytes: number }[] = [];
   for (const f of files) {
     const path = dir ? `${dir}/${f.path}` : f.path;
-    if (f.isDir) out.push(...(await artifactFiles(api, runId, path)));
+    if (f.isDir) out.push(...(await filesUnder(list, path)));
     else out.push({ path, bytes: f.fileSize ?? 0 });
   }
   return out;
 }
+
+/** Every file under a run's artifacts. */
+const artifactFiles = (api: Client, runId: string) => filesUnder((path) => api.call('artifacts.list', { runId, path }));
+/** Every file under a logged model's artifacts. */
+const modelFiles = (api: Client, modelId: string) => filesUnder((path) => api.call('loggedModels.listArtifacts', { modelId, path }));
 
 async function allVersions(api: Client, name: string): Promise<ModelVersion[]> {
   const quoted = `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -203,7 +218,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
       if (created) j.createdExperiments.push(e.experimentId);
       journal.save();
     });
-    if (ready) await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
+    if (!ready) continue;
+    await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
+    // Logged models before the runs' data: a run's outputs and inputs name them.
+    for (const model of await allLoggedModels(src, e.experimentId)) {
+      if (j.loggedModelsDone.includes(model.info.modelId)) continue;
+      await attempt(`loggedModel:${model.info.modelId}`, `logged model ${model.info.modelId} '${model.info.name}' in experiment '${e.name}'`, async () => {
+        await copyLoggedModel(src, dst, options, j.experiments[e.experimentId]!, model, doFetch);
+        j.loggedModelsDone.push(model.info.modelId);
+        journal.save();
+      });
+    }
   }
 
   let runsDone = 0;
@@ -283,6 +308,51 @@ function recorded(run: Run) {
   return { runId, runName, userId, status, startTime, endTime };
 }
 
+/**
+ * Streams one file of the source's store to the target's artifact proxy. A refusal carries the
+ * target's own code, so a 4xx is the file's fault and a 5xx the target failing.
+ */
+async function upload(options: MigrateOptions, doFetch: typeof fetch, from: string, to: string, bytes: number, what: string): Promise<void> {
+  const { stream } = await options.source.artifacts.read(from);
+  const response = await doFetch(`${options.target.replace(/\/+$/, '')}/api/2.0/mlflow-artifacts/artifacts/${encodePath(to)}`, {
+    method: 'PUT',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
+  if (!response.ok) {
+    const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
+    const known = (ERROR_CODES as readonly string[]).includes(error.error_code ?? '') ? (error.error_code as ErrorCode) : undefined;
+    const code = response.status >= 500 ? 'INTERNAL_ERROR' : (known ?? 'BAD_REQUEST');
+    throw new FlowdeskError(code, `Upload of ${what} failed (${response.status}): ${error.message ?? response.statusText}`);
+  }
+}
+
+/**
+ * Moves one MLflow 3 logged model under its own id: the model, its params, tags, metrics (with
+ * the runs and datasets they were measured on) and files, then its status and times as recorded.
+ * Every step is safe to repeat.
+ */
+async function copyLoggedModel(src: Client, dst: Client, options: MigrateOptions, experimentId: string, model: LoggedModel, doFetch: typeof fetch): Promise<void> {
+  const { modelId, name, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs, tags, artifactUri } = model.info;
+  const recordedModel = { experimentId, modelId, name, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs };
+  await dst.call('migrate.putLoggedModel', recordedModel);
+  for (let i = 0; i < model.data.params.length; i += 100) await dst.call('loggedModels.logParams', { modelId, params: model.data.params.slice(i, i + 100) });
+  for (let i = 0; i < tags.length; i += 100) await dst.call('loggedModels.setTags', { modelId, tags: tags.slice(i, i + 100) });
+  const metrics = model.data.metrics.map(({ modelId: _, ...m }) => m);
+  for (let i = 0; i < metrics.length; i += BATCH) await dst.call('loggedModels.logMetrics', { modelId, metrics: metrics.slice(i, i + BATCH) });
+  const { model: there } = await dst.call('loggedModels.get', { modelId });
+  const targetRoot = there.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+  for (const file of await modelFiles(src, modelId)) {
+    await upload(options, doFetch, storePathIn(artifactUri, file.path), `${targetRoot}/${file.path}`, file.bytes, `file ${file.path} of logged model ${modelId}`);
+  }
+  await dst.call('migrate.putLoggedModel', recordedModel);
+}
+
 /** Copies one run's data and artifacts, then its status; returns the artifact bytes sent. */
 async function copyRun(src: Client, dst: Client, options: MigrateOptions, journal: Journal, run: Run, doFetch: typeof fetch): Promise<number> {
   const entry = journal.data.runs[run.info.runId]!;
@@ -295,6 +365,10 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
       await dst.call('runs.logBatch', { runId: target, params: run.data.params.slice(i, i + 100), tags: tags.slice(i, i + 100) });
     }
     if (run.inputs.datasetInputs.length > 0) await dst.call('runs.logInputs', { runId: target, datasets: run.inputs.datasetInputs });
+    const outputs = run.outputs?.modelOutputs ?? [];
+    if (outputs.length > 0) await dst.call('runs.logOutputs', { runId: target, models: outputs });
+    const modelInputs = run.inputs.modelInputs ?? [];
+    if (modelInputs.length > 0) await dst.call('runs.logModelInputs', { runId: target, models: modelInputs });
     for (const key of new Set(run.data.metrics.map((m) => m.key))) {
       const points = await metricHistory(src, run.info.runId, key);
       const already = (await metricHistory(dst, target, key)).length;
@@ -309,24 +383,7 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
     const targetRoot = targetRun.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
     for (const file of await artifactFiles(src, run.info.runId)) {
       // Uploads overwrite: a file sent before an interruption is simply sent again.
-      const { stream } = await options.source.artifacts.read(storePathIn(run.info.artifactUri, file.path));
-      const response = await doFetch(`${options.target.replace(/\/+$/, '')}/api/2.0/mlflow-artifacts/artifacts/${encodePath(`${targetRoot}/${file.path}`)}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String(file.bytes),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-        body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit);
-      if (!response.ok) {
-        const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
-        // The target's own code says whether the file is refused (4xx) or the target failing (5xx).
-        const known = (ERROR_CODES as readonly string[]).includes(error.error_code ?? '') ? (error.error_code as ErrorCode) : undefined;
-        const code = response.status >= 500 ? 'INTERNAL_ERROR' : (known ?? 'BAD_REQUEST');
-        throw new FlowdeskError(code, `Upload of artifact ${file.path} of run ${run.info.runId} failed (${response.status}): ${error.message ?? response.statusText}`);
-      }
+      await upload(options, doFetch, storePathIn(run.info.artifactUri, file.path), `${targetRoot}/${file.path}`, file.bytes, `artifact ${file.path} of run ${run.info.runId}`);
       bytes += file.bytes;
     }
     entry.stage = 'artifacts';
@@ -359,6 +416,8 @@ async function mapSource(
     const { run } = await dst.call('runs.get', { runId: targetRun });
     return { source: `${run.info.artifactUri}${fromStore[2] ?? ''}`, runId: targetRun };
   }
+  // A logged model keeps its id on the target, so its URI stays as it is.
+  if (/^models:\/m-[0-9a-f]{32}$/.test(version.source)) return { source: version.source, runId: version.runId ? runs[version.runId]?.target : undefined };
   const fromVersion = /^models:\/([^/@]+)\/(\d+)$/.exec(version.source);
   if (fromVersion) {
     const [model, number] = [fromVersion[1]!, Number(fromVersion[2])];
@@ -467,7 +526,7 @@ async function checkCounts(
   runsOf: Map<string, Run[]>,
   modelNames: string[],
 ): Promise<Pick<MigrateReport, 'source' | 'target' | 'mismatches'>> {
-  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, versions: 0 });
+  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, loggedModels: 0, versions: 0 });
   const source = zero();
   const target = zero();
   const mismatches: string[] = [];
@@ -485,6 +544,14 @@ async function checkCounts(
     source.runs += runs.length;
     target.runs += targetRuns.length;
     if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
+    for (const model of await allLoggedModels(src, experimentId)) {
+      source.loggedModels++;
+      const there = targetId === undefined ? undefined : await dst.call('loggedModels.get', { modelId: model.info.modelId }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      const [a, b] = [(await modelFiles(src, model.info.modelId)).length, there ? (await modelFiles(dst, model.info.modelId)).length : 0];
+      if (there) target.loggedModels++;
+      if (!there) mismatches.push(`logged model ${model.info.modelId}: not on the target`);
+      else if (a !== b || there.model.data.metrics.length !== model.data.metrics.length) mismatches.push(`logged model ${model.info.modelId}: ${a} file(s) and ${model.data.metrics.length} metric point(s) in the source, ${b} and ${there.model.data.metrics.length} on the target`);
+    }
     for (const run of runs) {
       const a = await countRun(src, run.info.runId);
       const moved = j.runs[run.info.runId];

@@ -288,7 +288,7 @@ describe('flowdesk migrate', () => {
       const report = await migrate({ source, target: target.url, token: TOKEN });
       expect(report.mismatches).toEqual([]);
       expect(report.target).toEqual(report.source);
-      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, versions: 2 });
+      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2 });
     } finally {
       await source.close();
     }
