@@ -10,12 +10,13 @@ import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
 import { defaultDataDir } from './data-dir.ts';
 
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
-      Copy this machine's experiments, runs (params, tags, metric history, artifacts) and
-      registry to the Flowdesk server at URL (token: --token or $FLOWDESK_TOKEN). Resumable:
-      run it again after an interruption and it continues where it stopped. An item the
-      server refuses is reported and left behind, the rest continues, and the end lists what
-      did not move; running it again tries only those and what is not done yet. Counts are
-      checked on the server at the end. Stop the app or local server first.
+      Copy this machine's experiments, runs under their own ids (params, tags, metric history,
+      artifacts), the trash, MLflow 3 logged models and the registry to the Flowdesk server at
+      URL (the server's owner token: --token or $FLOWDESK_TOKEN). Resumable: run it again after
+      an interruption and it continues where it stopped. An item the server refuses is
+      reported and left behind, the rest continues, and the end lists what did not move;
+      running it again tries only those and what is not done yet. Counts are checked on the
+      server at the end. Stop the app or local server first.
       Exit code: 0 everything moved; 3 finished, but the server refused the items listed;
       1 stopped (server unreachable or failing, token refused): run it again to resume.`;
 
