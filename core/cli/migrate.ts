@@ -46,6 +46,10 @@ export async function migrateCommand(args: string[], out: (line: string) => void
     ];
     out('                source    target');
     for (const [label, key] of rows) out(`${label.padEnd(15)} ${String(report.source[key]).padStart(9)} ${String(report.target[key]).padStart(9)}`);
+    const { traces, pendingRequests } = report.leftBehind;
+    if (traces + pendingRequests > 0) {
+      out(`Left on this machine (this version of migrate does not move them yet): ${traces} trace(s), ${pendingRequests} pending approval request(s)`);
+    }
     if (report.notMoved.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);
       out(`Not moved: the target refused ${report.notMoved.length} item(s); the rest arrived:`);

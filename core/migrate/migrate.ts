@@ -38,6 +38,8 @@ import { allPages } from '#core/api/paging.ts';
 
 /** The tag on every copied version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
+/** The logged-model tag listing the registry versions made from it. */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
 /** MLflow's log-batch limit. */
 const BATCH = 1000;
 
@@ -73,6 +75,8 @@ export interface MigrateReport {
   notMoved: Refusal[];
   /** How many items the previous pass left behind, all tried again in this one. */
   retried: number;
+  /** What this version of migrate does not carry at all, counted in the source so the summary can say so. */
+  leftBehind: { traces: number; pendingRequests: number };
 }
 
 /**
@@ -279,7 +283,16 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
-  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried };
+  let traces = 0;
+  for (let i = 0; i < experiments.length; i += 100) {
+    const experimentIds = experiments.slice(i, i + 100).map((e) => e.experimentId);
+    traces += (await allPages(async (pageToken) => {
+      const r = await src.call('traces.search', { experimentIds, maxResults: 500, pageToken });
+      return { items: r.traces, nextPageToken: r.nextPageToken };
+    })).length;
+  }
+  const pendingRequests = (await src.call('registry.listRequests', { status: 'pending' })).requests.length;
+  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried, leftBehind: { traces, pendingRequests } };
 }
 
 /** How a run is named in the list of what did not move. */
@@ -476,6 +489,18 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
         const { source, runId } = await mapSource(dst, journal, v, before);
         const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
         const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
+        // Registering from a logged model appends to its `mlflow.modelVersions` tag on the target
+        // too; it keeps the list the laptop recorded instead of holding this version twice.
+        const fromModel = /^models:\/(m-[0-9a-f]{32})$/.exec(source)?.[1];
+        if (fromModel) {
+          const { info } = (await src.call('loggedModels.get', { modelId: fromModel })).model;
+          const recordedList = tagOf(info.tags, MODEL_VERSIONS_TAG);
+          if (recordedList !== undefined) await dst.call('loggedModels.setTags', { modelId: fromModel, tags: [{ key: MODEL_VERSIONS_TAG, value: recordedList }] });
+          // Setting a tag stamps the model as updated now: its recorded times are put back.
+          const { experimentId } = (await dst.call('loggedModels.get', { modelId: fromModel })).model.info;
+          const { modelId, name: modelName, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs } = info;
+          await dst.call('migrate.putLoggedModel', { experimentId, modelId, name: modelName, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs });
+        }
         journal.data.versions[key] = { target: version.version, done: false };
         journal.save();
       });
