@@ -31,6 +31,7 @@ import { createSettingsStore, type SettingsStore } from '#core/settings/settings
 import { createRunsTableQueries } from '#core/runs-table/runs-table-queries.ts';
 import { createBatchedReads } from '#core/tracking/batched-reads.ts';
 import { createImportRunner } from '#core/import/import-handlers.ts';
+import { createMigrateReceiver } from '#core/migrate/migrate-receiver.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
 import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
@@ -151,6 +152,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...createOverview(catalog.db),
     // Many runs at once (compare).
     ...createBatchedReads(catalog.db),
+    ...createMigrateReceiver({ catalog, events }),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -46,6 +46,7 @@ import { importsContract } from './imports-contract.ts';
 import { tracesContract } from './traces-contract.ts';
 import { overviewContract } from './overview-contract.ts';
 import { batchedReadsContract } from './batched-reads-contract.ts';
+import { migrateContract } from './migrate-contract.ts';
 
 const id = z.string().min(1);
 const empty = z.object({});
@@ -457,6 +458,7 @@ export const contract = {
   ...tracesContract,
   ...overviewContract,
   ...batchedReadsContract,
+  ...migrateContract,
 } as const;
 
 export type Contract = typeof contract;

@@ -68,6 +68,8 @@ export const runInfo = z.object({
   endTime: z.number().optional(),
   artifactUri: z.string(),
   lifecycleStage,
+  /** When a deleted run went to the trash (with its experiment, or on its own). */
+  deletedTime: z.number().optional(),
 });
 export type RunInfo = z.infer<typeof runInfo>;
 

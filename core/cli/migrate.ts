@@ -10,12 +10,13 @@ import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
-      Copy this machine's experiments, runs (params, tags, metric history, artifacts) and
-      registry to the Flowdesk server at URL (token: --token or $FLOWDESK_TOKEN). Resumable:
-      run it again after an interruption and it continues where it stopped. An item the
-      server refuses is reported and left behind, the rest continues, and the end lists what
-      did not move; running it again tries only those and what is not done yet. Counts are
-      checked on the server at the end. Stop the app or local server first.
+      Copy this machine's experiments, runs under their own ids (params, tags, metric history,
+      artifacts), the trash, MLflow 3 logged models and the registry to the Flowdesk server at
+      URL (the server's owner token: --token or $FLOWDESK_TOKEN). Resumable: run it again after
+      an interruption and it continues where it stopped. An item the server refuses is
+      reported and left behind, the rest continues, and the end lists what did not move;
+      running it again tries only those and what is not done yet. Counts are checked on the
+      server at the end. Stop the app or local server first.
       Exit code: 0 everything moved; 3 finished, but the server refused the items listed;
       1 stopped (server unreachable or failing, token refused): run it again to resume.`;
 
@@ -40,10 +41,15 @@ export async function migrateCommand(args: string[], out: (line: string) => void
       ['metric points', 'metricPoints'],
       ['artifact files', 'artifactFiles'],
       ['artifact bytes', 'artifactBytes'],
+      ['logged models', 'loggedModels'],
       ['model versions', 'versions'],
     ];
     out('                source    target');
     for (const [label, key] of rows) out(`${label.padEnd(15)} ${String(report.source[key]).padStart(9)} ${String(report.target[key]).padStart(9)}`);
+    const { traces, pendingRequests } = report.leftBehind;
+    if (traces + pendingRequests > 0) {
+      out(`Left on this machine (this version of migrate does not move them yet): ${traces} trace(s), ${pendingRequests} pending approval request(s)`);
+    }
     if (report.notMoved.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);
       out(`Not moved: the target refused ${report.notMoved.length} item(s); the rest arrived:`);

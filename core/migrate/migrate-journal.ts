@@ -21,8 +21,12 @@ export interface JournalData {
   migrationId: string;
   /** Source experiment id → target experiment id. */
   experiments: Record<string, string>;
-  /** Source run id → target run id and stage. */
+  /** Source experiments whose target this migration created (only those may go to the trash there). */
+  createdExperiments: string[];
+  /** Source run id → target run id (the same: runs keep their ids) and stage. */
   runs: Record<string, { target: string; stage: RunStage }>;
+  /** MLflow 3 logged models (ids, kept on the target) whose data and files arrived. */
+  loggedModelsDone: string[];
   /** Registered model names done (model, its versions, aliases and stages). */
   modelsDone: string[];
   /** `name/version` in the source → the target version number, and whether its tags, stage and aliases are set. */
@@ -60,9 +64,11 @@ export function openJournal(dataDir: string, target: string): Journal {
     data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
     // Journals written before refusals were recorded have none.
     data.refused ??= {};
+    data.createdExperiments ??= [];
+    data.loggedModelsDone ??= [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, migrationId: randomUUID(), experiments: {}, runs: {}, modelsDone: [], versions: {}, refused: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, loggedModelsDone: [], modelsDone: [], versions: {}, refused: {} };
   }
   return {
     path,

@@ -1,16 +1,17 @@
 /**
  * Copies a local data folder to a Flowdesk server over HTTP: experiments (matched by name),
- * active runs with their params, tags, full metric history, dataset inputs and artifacts, and
- * the registry (models, versions with sources pointing at the new runs or, for a copied version,
- * at the copy's origin on the target, tags, descriptions,
- * stages, aliases, protection). The source is read through the contract on the opened folder, the target written
- * through the contract client and the artifact proxy, exactly as any client would.
+ * runs with their own ids, params, tags, full metric history, dataset inputs and artifacts, the
+ * trash (deleted experiments and runs stay deleted, with their deletion times), and the registry
+ * (models, versions with sources pointing at the same runs or, for a copied version, at the
+ * copy's origin on the target, tags, descriptions, stages, aliases, protection). The source is
+ * read through the contract on the opened folder, the target written through the contract
+ * client and the artifact proxy, exactly as any client would, plus the owner-only `migrate.*`
+ * methods that write experiments and runs as they were recorded (ids, times, trash).
  *
- * What cannot travel: deleted experiments and runs (the trash stays behind), MLflow 3 logged
- * models, the registry's history and transition requests (each copied version gets
- * a `flowdesk.migrated.from` tag saying where it came from instead), and creation times of
- * experiments and registry entries (the target stamps its own). Run start and end times and
- * status are carried.
+ * What does not travel yet: MLflow 3 logged models, traces, the registry's history and pending
+ * transition requests (each copied version gets a `flowdesk.migrated.from` tag saying where and
+ * when it was made, and by whom, instead), and creation times of registry entries (the target
+ * stamps its own).
  *
  * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
  * or version: a value its validation rejects, a state it is in) is reported, recorded in the
@@ -18,8 +19,8 @@
  * later pass tries those again. What is not one item's fault (the target unreachable, a 5xx, a
  * token without the rights) stops the migration, to be resumed.
  *
- * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (params accept the
- * same value again, tags overwrite, the catalog stores an identical metric point once, uploads
+ * Resuming: see migrate-journal.ts. Every write inside a run is safe to repeat (a run is written
+ * under its own id, params accept the same value again, tags overwrite, the catalog stores an identical metric point once, uploads
  * overwrite); a resumed run still reads the target's point count per metric first so it does not
  * send again the pages that already arrived.
  */
@@ -27,7 +28,7 @@ import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { Metric, ModelVersion, Run } from '#core/api/entities.ts';
+import type { LoggedModel, Metric, ModelVersion, Run } from '#core/api/entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
@@ -35,9 +36,10 @@ import { storePathIn } from '#core/api/artifact-locations.ts';
 import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
 import { allPages } from '#core/api/paging.ts';
 
-/** The tag on every copied run and version naming its source. */
+/** The tag on every copied version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
-const PARENT_TAG = 'mlflow.parentRunId';
+/** The logged-model tag listing the registry versions made from it. */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
 /** MLflow's log-batch limit. */
 const BATCH = 1000;
 
@@ -59,6 +61,7 @@ export interface EntityCounts {
   metricPoints: number;
   artifactFiles: number;
   artifactBytes: number;
+  loggedModels: number;
   versions: number;
 }
 
@@ -72,6 +75,8 @@ export interface MigrateReport {
   notMoved: Refusal[];
   /** How many items the previous pass left behind, all tried again in this one. */
   retried: number;
+  /** What this version of migrate does not carry at all, counted in the source so the summary can say so. */
+  leftBehind: { traces: number; pendingRequests: number };
 }
 
 /**
@@ -116,8 +121,15 @@ function attempts(journal: Journal, out: (line: string) => void): Attempt {
 
 async function allRuns(api: Client, experimentId: string): Promise<Run[]> {
   return allPages(async (pageToken) => {
-    const r = await api.call('runs.search', { experimentIds: [experimentId], maxResults: 1000, pageToken, orderBy: ['attributes.start_time ASC'] });
+    const r = await api.call('runs.search', { experimentIds: [experimentId], viewType: 'ALL', maxResults: 1000, pageToken, orderBy: ['attributes.start_time ASC'] });
     return { items: r.runs, nextPageToken: r.nextPageToken };
+  });
+}
+
+async function allLoggedModels(api: Client, experimentId: string): Promise<LoggedModel[]> {
+  return allPages(async (pageToken) => {
+    const r = await api.call('loggedModels.search', { experimentIds: [experimentId], maxResults: 1000, pageToken });
+    return { items: r.models, nextPageToken: r.nextPageToken };
   });
 }
 
@@ -128,17 +140,24 @@ async function metricHistory(api: Client, runId: string, key: string): Promise<M
   });
 }
 
-/** Every file under a run's artifacts, as paths relative to the run's root, with sizes. */
-async function artifactFiles(api: Client, runId: string, dir = ''): Promise<{ path: string; bytes: number }[]> {
-  const { files } = await api.call('artifacts.list', { runId, path: dir || undefined });
+type Lister = (path: string | undefined) => Promise<{ files: { path: string; isDir: boolean; fileSize?: number }[] }>;
+
+/** Every file under a folder of artifacts, as paths relative to its root, with sizes. */
+async function filesUnder(list: Lister, dir = ''): Promise<{ path: string; bytes: number }[]> {
+  const { files } = await list(dir || undefined);
   const out: { path: string; bytes: number }[] = [];
   for (const f of files) {
     const path = dir ? `${dir}/${f.path}` : f.path;
-    if (f.isDir) out.push(...(await artifactFiles(api, runId, path)));
+    if (f.isDir) out.push(...(await filesUnder(list, path)));
     else out.push({ path, bytes: f.fileSize ?? 0 });
   }
   return out;
 }
+
+/** Every file under a run's artifacts. */
+const artifactFiles = (api: Client, runId: string) => filesUnder((path) => api.call('artifacts.list', { runId, path }));
+/** Every file under a logged model's artifacts. */
+const modelFiles = (api: Client, modelId: string) => filesUnder((path) => api.call('loggedModels.listArtifacts', { modelId, path }));
 
 async function allVersions(api: Client, name: string): Promise<ModelVersion[]> {
   const quoted = `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -181,11 +200,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   journal.save();
   const attempt = attempts(journal, out);
 
-  // The plan: every active experiment and run of the source.
+  // The plan: every experiment and run of the source, the trash included, with deletion times.
   const experiments = await allPages(async (pageToken) => {
-    const r = await src.call('experiments.search', { maxResults: 1000, pageToken, orderBy: ['creation_time ASC'] });
+    const r = await src.call('experiments.search', { viewType: 'ALL', maxResults: 1000, pageToken, orderBy: ['creation_time ASC'] });
     return { items: r.experiments, nextPageToken: r.nextPageToken };
   });
+  const experimentDeletedAt = new Map((await src.call('trash.list', {})).entries.filter((t) => t.kind === 'experiment').map((t) => [t.id, t.deletedTime]));
   const runsOf = new Map<string, Run[]>();
   for (const e of experiments) runsOf.set(e.experimentId, await allRuns(src, e.experimentId));
   const totalRuns = [...runsOf.values()].reduce((n, r) => n + r.length, 0);
@@ -197,18 +217,22 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     const what = `experiment ${e.experimentId} '${e.name}' (and its ${runs.length} run(s))`;
     const ready = await attempt(`experiment:${e.experimentId}`, what, async () => {
       if (j.experiments[e.experimentId] !== undefined) return;
-      let targetId: string;
-      try {
-        targetId = (await dst.call('experiments.getByName', { name: e.name })).experiment.experimentId;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        targetId = (await dst.call('experiments.create', { name: e.name, tags: e.tags })).experimentId;
-      }
-      for (const t of e.tags) await dst.call('experiments.setTag', { experimentId: targetId, key: t.key, value: t.value });
-      j.experiments[e.experimentId] = targetId;
+      const { experimentId, created } = await dst.call('migrate.putExperiment', { name: e.name, tags: e.tags, creationTime: e.creationTime, lastUpdateTime: e.lastUpdateTime });
+      j.experiments[e.experimentId] = experimentId;
+      if (created) j.createdExperiments.push(e.experimentId);
       journal.save();
     });
-    if (ready) await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
+    if (!ready) continue;
+    await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
+    // Logged models before the runs' data: a run's outputs and inputs name them.
+    for (const model of await allLoggedModels(src, e.experimentId)) {
+      if (j.loggedModelsDone.includes(model.info.modelId)) continue;
+      await attempt(`loggedModel:${model.info.modelId}`, `logged model ${model.info.modelId} '${model.info.name}' in experiment '${e.name}'`, async () => {
+        await copyLoggedModel(src, dst, options, j.experiments[e.experimentId]!, model, doFetch);
+        j.loggedModelsDone.push(model.info.modelId);
+        journal.save();
+      });
+    }
   }
 
   let runsDone = 0;
@@ -248,9 +272,27 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     out(`[models ${++modelsDone}/${models.length}] ${model.name}`);
   }
 
+  // The trash last: a deleted experiment takes no runs. One the team already had keeps its state.
+  for (const e of experiments) {
+    const targetId = j.experiments[e.experimentId];
+    if (e.lifecycleStage !== 'deleted' || targetId === undefined || !j.createdExperiments.includes(e.experimentId)) continue;
+    await attempt(`experiment:${e.experimentId}`, `experiment ${e.experimentId} '${e.name}' (into the trash)`, async () => {
+      await dst.call('migrate.trashExperiment', { experimentId: targetId, deletedTime: experimentDeletedAt.get(e.experimentId) ?? e.lastUpdateTime });
+    });
+  }
+
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
-  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried };
+  let traces = 0;
+  for (let i = 0; i < experiments.length; i += 100) {
+    const experimentIds = experiments.slice(i, i + 100).map((e) => e.experimentId);
+    traces += (await allPages(async (pageToken) => {
+      const r = await src.call('traces.search', { experimentIds, maxResults: 500, pageToken });
+      return { items: r.traces, nextPageToken: r.nextPageToken };
+    })).length;
+  }
+  const pendingRequests = (await src.call('registry.listRequests', { status: 'pending' })).requests.length;
+  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried, leftBehind: { traces, pendingRequests } };
 }
 
 /** How a run is named in the list of what did not move. */
@@ -259,31 +301,69 @@ function runWhat(experimentName: string, run: Run): string {
 }
 
 /**
- * Creates the target runs of one experiment that the journal does not know yet. A run created
- * just before an interruption, whose id never reached the journal, is found again by its
- * `flowdesk.migrated.from` tag rather than created twice.
+ * Creates the target runs of one experiment that the journal does not know yet, under their own
+ * ids and live (data arrives only in live runs; the trash is applied when the run is done). A run
+ * created just before an interruption, whose entry never reached the journal, is found by its id.
  */
 async function createRuns(dst: Client, journal: Journal, attempt: Attempt, experimentName: string, targetExperiment: string, runs: Run[]): Promise<void> {
-  const missing = runs.filter((r) => journal.data.runs[r.info.runId] === undefined);
-  if (missing.length === 0) return;
-  for (const existing of await allRuns(dst, targetExperiment)) {
-    const from = tagOf(existing.data.tags, MIGRATED_FROM);
-    if (from !== undefined && journal.data.runs[from] === undefined) journal.data.runs[from] = { target: existing.info.runId, stage: 'created' };
-  }
-  for (const run of missing) {
-    if (journal.data.runs[run.info.runId] !== undefined) continue;
+  for (const run of runs.filter((r) => journal.data.runs[r.info.runId] === undefined)) {
     await attempt(`run:${run.info.runId}`, runWhat(experimentName, run), async () => {
-      const { run: created } = await dst.call('runs.create', {
-        experimentId: targetExperiment,
-        runName: run.info.runName,
-        startTime: run.info.startTime,
-        userId: run.info.userId,
-        tags: [{ key: MIGRATED_FROM, value: run.info.runId }],
-      });
-      journal.data.runs[run.info.runId] = { target: created.info.runId, stage: 'created' };
+      await dst.call('migrate.putRun', { ...recorded(run), experimentId: targetExperiment, lifecycleStage: 'active' });
+      journal.data.runs[run.info.runId] = { target: run.info.runId, stage: 'created' };
       journal.save();
     });
   }
+}
+
+/** A run's attributes as the source recorded them. */
+function recorded(run: Run) {
+  const { runId, runName, userId, status, startTime, endTime } = run.info;
+  return { runId, runName, userId, status, startTime, endTime };
+}
+
+/**
+ * Streams one file of the source's store to the target's artifact proxy. A refusal carries the
+ * target's own code, so a 4xx is the file's fault and a 5xx the target failing.
+ */
+async function upload(options: MigrateOptions, doFetch: typeof fetch, from: string, to: string, bytes: number, what: string): Promise<void> {
+  const { stream } = await options.source.artifacts.read(from);
+  const response = await doFetch(`${options.target.replace(/\/+$/, '')}/api/2.0/mlflow-artifacts/artifacts/${encodePath(to)}`, {
+    method: 'PUT',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
+  if (!response.ok) {
+    const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
+    const known = (ERROR_CODES as readonly string[]).includes(error.error_code ?? '') ? (error.error_code as ErrorCode) : undefined;
+    const code = response.status >= 500 ? 'INTERNAL_ERROR' : (known ?? 'BAD_REQUEST');
+    throw new FlowdeskError(code, `Upload of ${what} failed (${response.status}): ${error.message ?? response.statusText}`);
+  }
+}
+
+/**
+ * Moves one MLflow 3 logged model under its own id: the model, its params, tags, metrics (with
+ * the runs and datasets they were measured on) and files, then its status and times as recorded.
+ * Every step is safe to repeat.
+ */
+async function copyLoggedModel(src: Client, dst: Client, options: MigrateOptions, experimentId: string, model: LoggedModel, doFetch: typeof fetch): Promise<void> {
+  const { modelId, name, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs, tags, artifactUri } = model.info;
+  const recordedModel = { experimentId, modelId, name, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs };
+  await dst.call('migrate.putLoggedModel', recordedModel);
+  for (let i = 0; i < model.data.params.length; i += 100) await dst.call('loggedModels.logParams', { modelId, params: model.data.params.slice(i, i + 100) });
+  for (let i = 0; i < tags.length; i += 100) await dst.call('loggedModels.setTags', { modelId, tags: tags.slice(i, i + 100) });
+  const metrics = model.data.metrics.map(({ modelId: _, ...m }) => m);
+  for (let i = 0; i < metrics.length; i += BATCH) await dst.call('loggedModels.logMetrics', { modelId, metrics: metrics.slice(i, i + BATCH) });
+  const { model: there } = await dst.call('loggedModels.get', { modelId });
+  const targetRoot = there.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+  for (const file of await modelFiles(src, modelId)) {
+    await upload(options, doFetch, storePathIn(artifactUri, file.path), `${targetRoot}/${file.path}`, file.bytes, `file ${file.path} of logged model ${modelId}`);
+  }
+  await dst.call('migrate.putLoggedModel', recordedModel);
 }
 
 /** Copies one run's data and artifacts, then its status; returns the artifact bytes sent. */
@@ -293,13 +373,15 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
   if (entry.stage === 'done') return 0;
   if (entry.stage === 'created') {
     // Params are write-once with the same value allowed again, tags overwrite: both safe to resend.
-    const tags = run.data.tags.map((t) =>
-      t.key === PARENT_TAG && journal.data.runs[t.value] ? { key: t.key, value: journal.data.runs[t.value]!.target } : t,
-    );
+    const tags = run.data.tags;
     for (let i = 0; i < Math.max(run.data.params.length, tags.length); i += 100) {
       await dst.call('runs.logBatch', { runId: target, params: run.data.params.slice(i, i + 100), tags: tags.slice(i, i + 100) });
     }
     if (run.inputs.datasetInputs.length > 0) await dst.call('runs.logInputs', { runId: target, datasets: run.inputs.datasetInputs });
+    const outputs = run.outputs?.modelOutputs ?? [];
+    if (outputs.length > 0) await dst.call('runs.logOutputs', { runId: target, models: outputs });
+    const modelInputs = run.inputs.modelInputs ?? [];
+    if (modelInputs.length > 0) await dst.call('runs.logModelInputs', { runId: target, models: modelInputs });
     for (const key of new Set(run.data.metrics.map((m) => m.key))) {
       const points = await metricHistory(src, run.info.runId, key);
       const already = (await metricHistory(dst, target, key)).length;
@@ -314,30 +396,14 @@ async function copyRun(src: Client, dst: Client, options: MigrateOptions, journa
     const targetRoot = targetRun.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
     for (const file of await artifactFiles(src, run.info.runId)) {
       // Uploads overwrite: a file sent before an interruption is simply sent again.
-      const { stream } = await options.source.artifacts.read(storePathIn(run.info.artifactUri, file.path));
-      const response = await doFetch(`${options.target.replace(/\/+$/, '')}/api/2.0/mlflow-artifacts/artifacts/${encodePath(`${targetRoot}/${file.path}`)}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String(file.bytes),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-        body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit);
-      if (!response.ok) {
-        const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
-        // The target's own code says whether the file is refused (4xx) or the target failing (5xx).
-        const known = (ERROR_CODES as readonly string[]).includes(error.error_code ?? '') ? (error.error_code as ErrorCode) : undefined;
-        const code = response.status >= 500 ? 'INTERNAL_ERROR' : (known ?? 'BAD_REQUEST');
-        throw new FlowdeskError(code, `Upload of artifact ${file.path} of run ${run.info.runId} failed (${response.status}): ${error.message ?? response.statusText}`);
-      }
+      await upload(options, doFetch, storePathIn(run.info.artifactUri, file.path), `${targetRoot}/${file.path}`, file.bytes, `artifact ${file.path} of run ${run.info.runId}`);
       bytes += file.bytes;
     }
     entry.stage = 'artifacts';
     journal.save();
   }
-  await dst.call('runs.update', { runId: target, status: run.info.status, endTime: run.info.endTime });
+  const experimentId = journal.data.experiments[run.info.experimentId]!;
+  await dst.call('migrate.putRun', { ...recorded(run), experimentId, lifecycleStage: run.info.lifecycleStage, deletedTime: run.info.deletedTime });
   entry.stage = 'done';
   journal.save();
   return bytes;
@@ -363,6 +429,8 @@ async function mapSource(
     const { run } = await dst.call('runs.get', { runId: targetRun });
     return { source: `${run.info.artifactUri}${fromStore[2] ?? ''}`, runId: targetRun };
   }
+  // A logged model keeps its id on the target, so its URI stays as it is.
+  if (/^models:\/m-[0-9a-f]{32}$/.test(version.source)) return { source: version.source, runId: version.runId ? runs[version.runId]?.target : undefined };
   const fromVersion = /^models:\/([^/@]+)\/(\d+)$/.exec(version.source);
   if (fromVersion) {
     const [model, number] = [fromVersion[1]!, Number(fromVersion[2])];
@@ -421,6 +489,18 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
         const { source, runId } = await mapSource(dst, journal, v, before);
         const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
         const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
+        // Registering from a logged model appends to its `mlflow.modelVersions` tag on the target
+        // too; it keeps the list the laptop recorded instead of holding this version twice.
+        const fromModel = /^models:\/(m-[0-9a-f]{32})$/.exec(source)?.[1];
+        if (fromModel) {
+          const { info } = (await src.call('loggedModels.get', { modelId: fromModel })).model;
+          const recordedList = tagOf(info.tags, MODEL_VERSIONS_TAG);
+          if (recordedList !== undefined) await dst.call('loggedModels.setTags', { modelId: fromModel, tags: [{ key: MODEL_VERSIONS_TAG, value: recordedList }] });
+          // Setting a tag stamps the model as updated now: its recorded times are put back.
+          const { experimentId } = (await dst.call('loggedModels.get', { modelId: fromModel })).model.info;
+          const { modelId, name: modelName, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs } = info;
+          await dst.call('migrate.putLoggedModel', { experimentId, modelId, name: modelName, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs });
+        }
         journal.data.versions[key] = { target: version.version, done: false };
         journal.save();
       });
@@ -471,7 +551,7 @@ async function checkCounts(
   runsOf: Map<string, Run[]>,
   modelNames: string[],
 ): Promise<Pick<MigrateReport, 'source' | 'target' | 'mismatches'>> {
-  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, versions: 0 });
+  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, loggedModels: 0, versions: 0 });
   const source = zero();
   const target = zero();
   const mismatches: string[] = [];
@@ -485,10 +565,18 @@ async function checkCounts(
     } else mismatches.push(`experiment ${experimentId}: not on the target`);
     const sourceIds = new Set(runs.map((r) => r.info.runId));
     // Other laptops may have moved runs into the same experiment: count only this folder's.
-    const targetRuns = targetId === undefined ? [] : (await allRuns(dst, targetId)).filter((r) => sourceIds.has(tagOf(r.data.tags, MIGRATED_FROM) ?? ''));
+    const targetRuns = targetId === undefined ? [] : (await allRuns(dst, targetId)).filter((r) => sourceIds.has(r.info.runId));
     source.runs += runs.length;
     target.runs += targetRuns.length;
     if (targetRuns.length !== runs.length) mismatches.push(`experiment ${experimentId}: ${runs.length} run(s) in the source, ${targetRuns.length} migrated on the target`);
+    for (const model of await allLoggedModels(src, experimentId)) {
+      source.loggedModels++;
+      const there = targetId === undefined ? undefined : await dst.call('loggedModels.get', { modelId: model.info.modelId }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      const [a, b] = [(await modelFiles(src, model.info.modelId)).length, there ? (await modelFiles(dst, model.info.modelId)).length : 0];
+      if (there) target.loggedModels++;
+      if (!there) mismatches.push(`logged model ${model.info.modelId}: not on the target`);
+      else if (a !== b || there.model.data.metrics.length !== model.data.metrics.length) mismatches.push(`logged model ${model.info.modelId}: ${a} file(s) and ${model.data.metrics.length} metric point(s) in the source, ${b} and ${there.model.data.metrics.length} on the target`);
+    }
     for (const run of runs) {
       const a = await countRun(src, run.info.runId);
       const moved = j.runs[run.info.runId];

@@ -30,6 +30,7 @@ export function toRunInfo(row: RunRow): RunInfo {
     lifecycleStage: row.lifecycle_stage as LifecycleStage,
   };
   if (row.end_time !== null) info.endTime = Number(row.end_time);
+  if (row.lifecycle_stage === 'deleted' && row.deleted_time !== null) info.deletedTime = Number(row.deleted_time);
   return info;
 }
 

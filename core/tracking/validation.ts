@@ -64,6 +64,9 @@ export function validateParam(p: Param): void {
 export function validateRunTag(t: Tag): void {
   validateKey('tag', t.key);
   validateValue('Tag value', t.key, t.value);
+  // This tag is the run's name (setting it renames the run, as in MLflow), so it takes the name's
+  // rule: a name no path can write could not be written again by migrate or an import either.
+  if (t.key === 'mlflow.runName') validateRunName(t.value);
 }
 
 export function validateExperimentTag(t: Tag): void {

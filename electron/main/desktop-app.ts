@@ -68,7 +68,7 @@ export async function startDesktopApp(electron: ElectronApi, options: DesktopApp
   const platform = options.platform ?? process.platform;
   const log: Log = options.log ?? ((message, err) => console.error(`Flowdesk: ${message}`, err ?? ''));
 
-  // The same folder `flowdesk serve` uses by default (core/cli/data-dir.ts), whatever the
+  // The same folder `flowdesk serve` uses by default (core/platform/data-dir.ts), whatever the
   // package's own name: the user-data folder of an app named Flowdesk.
   app.setName('Flowdesk');
   app.setPath('userData', join(app.getPath('appData'), 'Flowdesk'));

@@ -121,38 +121,35 @@ async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: 
   const fd = await openFlowdesk({ dataDir: sourceDir });
   const src = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
   try {
-    const { experiments } = await src.call('experiments.search', {});
-    const { experiments: targetExperiments } = await target.call('experiments.search', {});
-    expect(targetExperiments.map((e) => e.name).sort()).toEqual(experiments.map((e) => e.name).sort());
-    const idMap = new Map<string, string>();
+    const { experiments } = await src.call('experiments.search', { viewType: 'ALL' });
+    const { experiments: targetExperiments } = await target.call('experiments.search', { viewType: 'ALL' });
+    expect(targetExperiments.map((e) => [e.name, e.lifecycleStage]).sort()).toEqual([['Default', 'active'], ...experiments.filter((e) => e.name !== 'Default').map((e) => [e.name, e.lifecycleStage])].sort());
+    const runIds: string[] = [];
     for (const e of experiments) {
       const t = targetExperiments.find((x) => x.name === e.name)!;
       expect(t.tags).toEqual(expect.arrayContaining(e.tags));
-      const { runs } = await src.call('runs.search', { experimentIds: [e.experimentId] });
-      const { runs: targetRuns } = await target.call('runs.search', { experimentIds: [t.experimentId] });
-      expect(targetRuns).toHaveLength(runs.length);
-      for (const r of runs) {
-        const tr = targetRuns.find((x) => x.data.tags.some((tag) => tag.key === MIGRATED_FROM && tag.value === r.info.runId))!;
-        expect(tr).toBeDefined();
-        idMap.set(r.info.runId, tr.info.runId);
-      }
+      const { runs } = await src.call('runs.search', { experimentIds: [e.experimentId], viewType: 'ALL' });
+      const { runs: targetRuns } = await target.call('runs.search', { experimentIds: [t.experimentId], viewType: 'ALL' });
+      // Runs keep their ids.
+      expect(targetRuns.map((r) => r.info.runId).sort()).toEqual(runs.map((r) => r.info.runId).sort());
+      runIds.push(...runs.map((r) => r.info.runId));
     }
-    for (const [sourceId, targetId] of idMap) {
-      const { run: s } = await src.call('runs.get', { runId: sourceId });
-      const { run: t } = await target.call('runs.get', { runId: targetId });
-      expect({ ...t.info, runId: '', experimentId: '', artifactUri: '' }).toEqual({ ...s.info, runId: '', experimentId: '', artifactUri: '' });
+    for (const runId of runIds) {
+      const { run: s } = await src.call('runs.get', { runId });
+      const { run: t } = await target.call('runs.get', { runId });
+      expect({ ...t.info, experimentId: '', artifactUri: '' }).toEqual({ ...s.info, experimentId: '', artifactUri: '' });
       expect(t.data.params).toEqual(s.data.params);
       expect(t.inputs.datasetInputs).toEqual(s.inputs.datasetInputs);
-      const expectedTags = s.data.tags.map((tag) => (tag.key === 'mlflow.parentRunId' ? { ...tag, value: idMap.get(tag.value)! } : tag));
-      expect(t.data.tags.filter((tag) => tag.key !== MIGRATED_FROM).sort((x, y) => x.key.localeCompare(y.key))).toEqual(
-        expectedTags.sort((x, y) => x.key.localeCompare(y.key)),
-      );
-      for (const key of new Set(s.data.metrics.map((m) => m.key))) expect(await allHistory(target, targetId, key)).toEqual(await allHistory(src, sourceId, key));
-      expect(await filesOf(target, targetId)).toEqual(await filesOf(src, sourceId));
+      expect(t.data.tags).toEqual(s.data.tags);
+      for (const key of new Set(s.data.metrics.map((m) => m.key))) expect(await allHistory(target, runId, key)).toEqual(await allHistory(src, runId, key));
+      expect(await filesOf(target, runId)).toEqual(await filesOf(src, runId));
     }
+    // The trash arrived with its deletion times.
+    const trashOf = async (api: Client) => (await api.call('trash.list', {})).entries.map((e) => ({ kind: e.kind, name: e.name, deletedTime: e.deletedTime })).sort((a, b) => a.name.localeCompare(b.name));
+    expect(await trashOf(target)).toEqual(await trashOf(src));
     // The big file arrived byte for byte.
     const withWeights = [];
-    for (const targetId of idMap.values()) if ((await filesOf(target, targetId)).includes(`model/data/weights.bin:${BIG.length}`)) withWeights.push(targetId);
+    for (const targetId of runIds) if ((await filesOf(target, targetId)).includes(`model/data/weights.bin:${BIG.length}`)) withWeights.push(targetId);
     expect(withWeights).toHaveLength(1);
     const { run: weightsRun } = await target.call('runs.get', { runId: withWeights[0]! });
     const response = await fetch(`${targetUrl}/api/2.0/mlflow-artifacts/artifacts/${weightsRun.info.artifactUri.replace('mlflow-artifacts:/', '')}/model/data/weights.bin`, {
@@ -168,7 +165,7 @@ async function expectSameAsSource(sourceDir: string, target: Client, targetUrl: 
       expect(tv.currentStage).toBe(v.currentStage);
       expect(tv.aliases).toEqual(v.aliases);
       expect(tv.description).toEqual(v.description);
-      expect(tv.runId).toBe(idMap.get(v.runId!));
+      expect(tv.runId).toBe(v.runId);
       const { run: targetRun } = await target.call('runs.get', { runId: tv.runId! });
       expect(tv.source).toBe(v.source.startsWith('runs:/') ? `runs:/${tv.runId}/model` : `${targetRun.info.artifactUri}/model`);
       expect(tv.tags.filter((tag) => tag.key !== MIGRATED_FROM)).toEqual(v.tags);
@@ -231,10 +228,43 @@ describe('flowdesk migrate', () => {
     await expectSameAsSource(dataDir, target.api, target.url);
   });
 
+  it('moves the trash: a deleted experiment with its runs and a deleted run stay deleted on the target, with their deletion times and ids', async () => {
+    const { dataDir } = await buildSource();
+    let clock = 1_700_000_400_000;
+    const fd = await openFlowdesk({ dataDir, now: () => clock });
+    try {
+      const api = createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
+      const { experimentId } = await api.call('experiments.create', { name: 'old' });
+      const { run: kept } = await api.call('runs.create', { experimentId, runName: 'kept-in-old', startTime: 1_700_000_000_000 });
+      await api.call('runs.logBatch', { runId: kept.info.runId, params: [{ key: 'p', value: '1' }], metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }] });
+      await fd.artifacts.write(storePathIn(kept.info.artifactUri, 'a.txt'), Buffer.from('old'));
+      clock = 1_700_000_500_000;
+      await api.call('experiments.delete', { experimentId });
+      const { experiment: vision } = await api.call('experiments.getByName', { name: 'vision' });
+      const { run: scratch } = await api.call('runs.create', { experimentId: vision.experimentId, runName: 'scratch', startTime: 1_700_000_000_001 });
+      await api.call('runs.logParam', { runId: scratch.info.runId, key: 'q', value: '2' });
+      clock = 1_700_000_600_000;
+      await api.call('runs.delete', { runId: scratch.info.runId });
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expectSameAsSource(dataDir, target.api, target.url);
+    const trash = (await target.api.call('trash.list', {})).entries.map((e) => [e.kind, e.name, e.deletedTime]);
+    expect(trash.sort()).toEqual([['experiment', 'old', 1_700_000_500_000], ['run', 'scratch', 1_700_000_600_000]].sort());
+    // Restoring the experiment on the target brings back its run, as on the laptop.
+    const { experiment: old } = await target.api.call('experiments.getByName', { name: 'old' });
+    await target.api.call('experiments.restore', { experimentId: old.experimentId });
+    expect((await target.api.call('runs.search', { experimentIds: [old.experimentId] })).runs.map((r) => r.info.runName)).toEqual(['kept-in-old']);
+  });
+
   // Each case loses the answer to one call the target did carry out, the worst moment to stop:
   // the work is done there but the journal does not know it.
   it.each([
-    ['runs.create', 2],
+    ['migrate.putRun', 2],
     ['runs.logBatch', 3],
     ['runs.logInputs', 1],
     ['mlflow-artifacts/artifacts', 2],
@@ -258,7 +288,7 @@ describe('flowdesk migrate', () => {
       const report = await migrate({ source, target: target.url, token: TOKEN });
       expect(report.mismatches).toEqual([]);
       expect(report.target).toEqual(report.source);
-      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, versions: 2 });
+      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2 });
     } finally {
       await source.close();
     }
@@ -341,7 +371,7 @@ describe('flowdesk migrate', () => {
       expect(second.retried).toBe(1);
       expect(second.notMoved).toEqual(first.notMoved);
       const writes = calls.filter((c) => !/\.(search\w*|get\w*|list|history)$/.test(c.name));
-      expect(writes).toEqual([{ name: 'runs.create', body: expect.objectContaining({ runName: 'bert', tags: [{ key: MIGRATED_FROM, value: bert }] }) }]);
+      expect(writes).toEqual([{ name: 'migrate.putRun', body: expect.objectContaining({ runId: bert, runName: 'bert', lifecycleStage: 'active' }) }]);
     } finally {
       await source.close();
     }

@@ -368,6 +368,10 @@ describe('the history is append-only', () => {
       'traces.updateAssessment': () => ({ traceId: TRACE, assessmentId: ctx.assessment!, rationale: 'clear' }),
       'traces.deleteAssessment': () => ({ traceId: TRACE, assessmentId: ctx.assessment! }),
       'traces.delete': () => ({ experimentId: ctx.traceExp!, traceIds: [OTEL_TRACE] }),
+      'migrate.putExperiment': () => ({ name: 'moved', tags: [], creationTime: 1, lastUpdateTime: 2 }),
+      'migrate.putRun': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, runId: 'ab'.repeat(16), runName: 'moved', userId: 'u', status: 'FINISHED', startTime: 1, lifecycleStage: 'active' }),
+      'migrate.putLoggedModel': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, modelId: `m-${'c'.repeat(32)}`, name: 'lm', status: 'LOGGED_MODEL_READY', creationTime: 1, lastUpdatedTime: 2 }),
+      'migrate.trashExperiment': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, deletedTime: 3 }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
     expect(Object.keys(steps).sort()).toEqual([...METHOD_NAMES].sort());

@@ -100,4 +100,20 @@ describe('runs', () => {
     await api.call('runs.logInputs', { runId, datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'eval' }], dataset }] });
     expect((await api.call('runs.get', { runId })).run.inputs.datasetInputs).toEqual([{ tags: [{ key: 'mlflow.data.context', value: 'eval' }], dataset }]);
   });
+
+  it('holds a name set through the mlflow.runName tag to the same 250 characters as runs.create, runs.update and migrate.putRun', async () => {
+    const { api } = await testFlowdesk();
+    const { run } = await api.call('runs.create', { runName: 'short' });
+    const long = 'n'.repeat(251);
+    const refusal = /Invalid run name: names may be at most 250 characters, got 251/;
+    await expect(api.call('runs.setTag', { runId: run.info.runId, key: 'mlflow.runName', value: long })).rejects.toThrow(refusal);
+    await expect(api.call('runs.logBatch', { runId: run.info.runId, tags: [{ key: 'mlflow.runName', value: long }] })).rejects.toThrow(refusal);
+    await expect(api.call('runs.update', { runId: run.info.runId, runName: long })).rejects.toThrow(refusal);
+    await expect(api.call('runs.create', { runName: long })).rejects.toThrow(refusal);
+    await expect(
+      api.call('migrate.putRun', { experimentId: '0', runId: 'ab'.repeat(16), runName: long, userId: '', status: 'FINISHED', startTime: 0, lifecycleStage: 'active' }),
+    ).rejects.toThrow(refusal);
+    await api.call('runs.setTag', { runId: run.info.runId, key: 'mlflow.runName', value: 'n'.repeat(250) });
+    expect((await api.call('runs.get', { runId: run.info.runId })).run.info.runName).toHaveLength(250);
+  });
 });

@@ -1,0 +1,61 @@
+/**
+ * What `flowdesk migrate` needs on the target beyond what every client may do: experiments and
+ * runs written as the laptop recorded them (the run's own id, its times, its place in the trash
+ * and when it went there), where `experiments.create` and `runs.create` assign ids and times.
+ * MLflow 3 logged models likewise keep their `m-` ids, so `models:/m-…` sources stay valid.
+ * Owner only (the owner token on a team server): writing history as someone else recorded it is
+ * a move of the whole store, not logging.
+ */
+import { z } from 'zod';
+import { OWNER } from './access.ts';
+import { method } from './contract-method.ts';
+import { lifecycleStage, loggedModelStatus, runInfo, runStatus, tag } from './entities.ts';
+
+const time = z.number().int().min(0);
+
+export const migrateContract = {
+  'migrate.putExperiment': method(
+    'Finds the experiment of this name (the live one first) or creates it with the given creation and update times; adds the tags it lacks (a tag it has keeps its value). Answers its id and whether it was created here.',
+    z.object({ name: z.string(), tags: z.array(tag), creationTime: time, lastUpdateTime: time }),
+    z.object({ experimentId: z.string(), created: z.boolean() }),
+    OWNER,
+  ),
+  'migrate.trashExperiment': method(
+    'Puts an experiment into the trash as deleted at the given time, with its runs that are not yet in the trash (they share that time, so restoring it brings them back).',
+    z.object({ experimentId: z.string().min(1), deletedTime: time }),
+    z.object({}),
+    OWNER,
+  ),
+  'migrate.putRun': method(
+    "Writes a run as recorded elsewhere: created with the given id in a live experiment when it is not here, otherwise its name, status, times and lifecycle set to the given ones. A run of that id in another experiment is refused (RESOURCE_ALREADY_EXISTS). Params, tags, metrics and artifacts then arrive the ordinary way while it is active.",
+    z.object({
+      experimentId: z.string().min(1),
+      runId: z.string().regex(/^[A-Za-z0-9][\w-]{0,63}$/, 'a run id: letters, digits, _ and -, at most 64'),
+      runName: z.string(),
+      userId: z.string(),
+      status: runStatus,
+      startTime: time,
+      endTime: time.optional(),
+      lifecycleStage,
+      /** When it went to the trash; required with `deleted`. */
+      deletedTime: time.optional(),
+    }),
+    z.object({ runInfo }),
+    OWNER,
+  ),
+  'migrate.putLoggedModel': method(
+    "Writes an MLflow 3 logged model as recorded elsewhere: created with the given id in a live experiment when it is not here, otherwise its status and times set to the given ones. One of that id in another experiment is refused (RESOURCE_ALREADY_EXISTS). Params, tags, metrics, files and run links then arrive the ordinary way.",
+    z.object({
+      experimentId: z.string().min(1),
+      modelId: z.string().regex(/^m-[0-9a-f]{32}$/, "a logged model id: 'm-' and 32 hex digits"),
+      name: z.string().min(1),
+      status: loggedModelStatus,
+      modelType: z.string().optional(),
+      sourceRunId: z.string().optional(),
+      creationTime: time,
+      lastUpdatedTime: time,
+    }),
+    z.object({}),
+    OWNER,
+  ),
+};
