@@ -50,8 +50,10 @@ describe('the start page', () => {
       const experiments = page.getByRole('table', { name: 'Experiments by last activity' });
       await experiments.locator('tbody tr').first().waitFor();
       const rows = await experiments.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...(tr as unknown as { cells: { textContent: string }[] }).cells].slice(0, 3).map((c) => c.textContent.trim())));
-      // The sweep was active last (its runs started an hour ago); the bulk experiment's runs are from 2023.
+      // The traces' experiment was made last (it holds traces, no runs); the sweep's runs started an
+      // hour ago; the bulk experiment's runs are from 2023.
       expect(rows).toEqual([
+        ['customer-support-agent/retrieval-augmented-answers-with-tool-calls', '0', '0'],
         ['image-classification/resnet50-ablation-with-mixed-precision-and-label-smoothing', '13', '3'],
         ['bulk-sweep-of-thousands-of-runs', (1000).toLocaleString('en-US'), '0'],
         ['Default', '0', '0'],
