@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, clientEnvironment, runPython } from '../test/helpers/python-clients.ts';
 import { report } from './bench-util.ts';
-import { startServe } from './server-bench.ts';
+import { startServe } from './serve-process.ts';
 
 /** Seconds each workload runs per server and round. */
 const SECONDS = Number(process.env.FLOWDESK_BENCH_PY_SECONDS ?? 5);

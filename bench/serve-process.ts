@@ -1,5 +1,5 @@
 /**
- * `flowdesk serve` in its own process for the read and start-up benchmarks, so the load
+ * `flowdesk serve` in its own process for the benchmarks that talk to it over HTTP, so the load
  * generator never shares the server's event loop. FLOWDESK_BENCH_NODE_ARGS adds Node options
  * to it (e.g. `--cpu-prof --cpu-prof-dir=prof`) to profile the server under the bench's load.
  */

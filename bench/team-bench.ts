@@ -11,32 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { report } from './bench-util.ts';
+import { startServe } from './serve-process.ts';
 
 const CLIENTS = 8;
 const SECONDS = 8;
 /** Time given to the clients to start (tsx compiles them) and create their runs before the clock starts. */
 const WARMUP_MS = 6000;
-
-async function startServe(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /Listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`flowdesk serve exited with ${code}`)));
-  });
-  return {
-    url,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 function runClient(url: string, startAt: number, endAt: number, worker: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,7 +62,7 @@ export async function runTeamBench(): Promise<void> {
   const postgresUrl = process.env.FLOWDESK_BENCH_POSTGRES_URL || process.env.FLOWDESK_TEST_POSTGRES_URL;
   const dir = mkdtempSync(join(tmpdir(), 'flowdesk-team-bench-'));
   try {
-    const single = await startServe(['--data-dir', join(dir, 'single')]);
+    const single = await startServe(join(dir, 'single'));
     let sqlite: number;
     try {
       sqlite = await measure([single.url]);
@@ -98,8 +78,8 @@ export async function runTeamBench(): Promise<void> {
     }
     const team = await withDatabase(postgresUrl, async (catalog) => {
       // One after the other: the first runs the migrations, the second finds them done.
-      const a = await startServe(['--data-dir', join(dir, 'a'), '--catalog', catalog]);
-      const b = await startServe(['--data-dir', join(dir, 'b'), '--catalog', catalog]).catch(async (err: unknown) => {
+      const a = await startServe(join(dir, 'a'), ['--catalog', catalog]);
+      const b = await startServe(join(dir, 'b'), ['--catalog', catalog]).catch(async (err: unknown) => {
         await a.stop();
         throw err;
       });

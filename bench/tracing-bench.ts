@@ -19,7 +19,7 @@ import type { SpanInput } from '#core/api/traces-entities.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, TRACE_SERVICE_PROTO } from '#core/tracing/proto/otlp-trace-proto.ts';
 import { median, report } from './bench-util.ts';
-import { startServe } from './server-bench.ts';
+import { startServe } from './serve-process.ts';
 
 const BATCHES = 150;
 const CONCURRENCY = 4;
