@@ -1,7 +1,7 @@
-import { existsSync, openSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, openSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openCatalog } from '#core/catalog/catalog.ts';
 import { SCHEMA_VERSION } from '#core/catalog/migrations.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -18,7 +18,7 @@ describe('openCatalog', () => {
     await catalog.close();
   });
 
-  it('sets WAL, synchronous=FULL and foreign keys on the connection', async () => {
+  it('sets WAL, synchronous=NORMAL (the catalog syncs the WAL itself) and foreign keys on the connection', async () => {
     const dir = tempDir();
     const path = join(dir, 'catalog.sqlite');
     const catalog = await openCatalog(path);
@@ -27,7 +27,7 @@ describe('openCatalog', () => {
     const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(catalog.db);
     const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(catalog.db);
     expect(journal.rows[0]?.journal_mode).toBe('wal');
-    expect(sync.rows[0]?.synchronous).toBe(2);
+    expect(sync.rows[0]?.synchronous).toBe(1);
     expect(fk.rows[0]?.foreign_keys).toBe(1);
     await catalog.close();
   });
@@ -117,5 +117,96 @@ describe('openCatalog', () => {
     const doomed = await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', 'doomed').execute();
     expect(doomed).toHaveLength(0);
     await catalog.close();
+  });
+});
+
+/** A file sync at the process's edge that finishes only when the test says so. */
+function heldSync() {
+  const calls: { fd: number; finish: (err?: Error) => void }[] = [];
+  const waiting: { count: number; resolve: () => void }[] = [];
+  const fileSync = (fd: number) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ fd, finish: (err) => (err ? reject(err) : resolve()) });
+      for (const w of waiting.filter((w) => calls.length >= w.count)) w.resolve();
+    });
+  /** Resolves once the catalog has asked for `count` syncs in all. */
+  const called = (count: number) =>
+    new Promise<void>((resolve) => (calls.length >= count ? resolve() : waiting.push({ count, resolve })));
+  return { calls, fileSync, called };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('catalog durability', () => {
+  it('acknowledges a write only after a sync of the -wal file that started after its commit', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    const disk = heldSync();
+    const catalog = await openCatalog(path, { fileSync: disk.fileSync });
+    onTestFinished(async () => {
+      for (const call of disk.calls) call.finish();
+      await catalog.close();
+    });
+    const acked: string[] = [];
+    const a = catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'a', value: '1' }).execute()).then(() => acked.push('a'));
+    await disk.called(1);
+    expect(fstatSync(disk.calls[0]!.fd).ino).toBe(statSync(`${path}-wal`).ino);
+    // Committed and visible, but not acknowledged while its sync runs.
+    expect(await catalog.db.selectFrom('flowdesk_meta').select('value').where('key', '=', 'a').executeTakeFirst()).toEqual({ value: '1' });
+    const b = catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'b', value: '2' }).execute()).then(() => acked.push('b'));
+    while (!(await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', 'b').executeTakeFirst())) await turn();
+    await turn();
+    expect(acked).toEqual([]);
+    // The first sync started before b's commit, so it acknowledges a only; b waits for a second one.
+    disk.calls[0]!.finish();
+    await a;
+    expect(acked).toEqual(['a']);
+    await disk.called(2);
+    await turn();
+    expect(acked).toEqual(['a']);
+    disk.calls[1]!.finish();
+    await b;
+    expect(acked).toEqual(['a', 'b']);
+    expect(disk.calls).toHaveLength(2);
+  });
+
+  it('shares one sync among the writes committed while another sync runs', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    const disk = heldSync();
+    const catalog = await openCatalog(path, { fileSync: disk.fileSync });
+    onTestFinished(async () => {
+      for (const call of disk.calls) call.finish();
+      await catalog.close();
+    });
+    const first = catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'first', value: '0' }).execute());
+    await disk.called(1);
+    // Three separate transactions commit while the first sync runs; they wait for one sync together.
+    const later: Promise<unknown>[] = [];
+    for (let i = 0; i < 3; i++) {
+      later.push(catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: `later${i}`, value: String(i) }).execute()));
+      while (!(await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', `later${i}`).executeTakeFirst())) await turn();
+    }
+    expect(disk.calls).toHaveLength(1);
+    disk.calls[0]!.finish();
+    await first;
+    await disk.called(2);
+    disk.calls[1]!.finish();
+    await Promise.all(later);
+    expect(disk.calls).toHaveLength(2);
+  });
+
+  it('fails the writes of a failed sync and refuses later writes with a clear message', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    const disk = heldSync();
+    const catalog = await openCatalog(path, { fileSync: disk.fileSync });
+    onTestFinished(() => catalog.close());
+    const write = catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'x', value: '1' }).execute());
+    await disk.called(1);
+    disk.calls[0]!.finish(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(write).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('could not flush its writes to the disk (EIO') });
+    await expect(catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'y', value: '1' }).execute())).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
+    expect(await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', 'y').executeTakeFirst()).toBeUndefined();
+    expect(disk.calls).toHaveLength(1);
   });
 });
