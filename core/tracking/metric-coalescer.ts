@@ -2,7 +2,17 @@
  * Merges metric-only writes that arrive together. A script logging one point per request, or
  * many scripts logging at once, would otherwise pay a full logBatch (run lookup, series lookup,
  * insert, summaries) per point; merged, the points of one run share one of each, inside one
- * group-committed transaction. Each caller still hears back only after the commit.
+ * group-committed transaction. Each caller still hears back only after the commit and its sync.
+ *
+ * Why this is not a second queue in front of the catalog's (issue 19, "one queue"): it holds no
+ * writes back and has no timer of its own. The first point of a batch queues one ordinary
+ * `catalog.write` at once; points arriving until that transaction actually starts join it, and
+ * the transaction takes them all when it runs, so the catalog's group commit is the only place
+ * where writes wait. What it adds is what the catalog cannot know: that points for the same run
+ * can share one run lookup, one series lookup, one insert and one summary update. Folding it into
+ * the catalog would mean teaching the generic writer to merge jobs by key (a run id) and to split
+ * their outcome per caller, which is exactly this file moved; the bench shows no cost from the
+ * layering (two savepoint statements per transaction, under 1% of samples).
  */
 import { sql } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
