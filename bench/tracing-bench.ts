@@ -7,7 +7,8 @@
  *   4 traces at a time, each of 100 spans and of 10 spans;
  * - the in-process write (`traces.logSpans` with the same 100-span batches, one after another);
  * - searching 100,000 traces by a tag and a status, first page of 100, against hand-written SQL.
- * Every answer is awaited, so what is counted is on disk (synchronous=FULL, fsync per commit).
+ * Every answer is awaited, so what is counted is on disk (each acknowledgement waits for the fdatasync
+ * of the catalog's WAL that covers its commit).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
