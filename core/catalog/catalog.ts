@@ -16,14 +16,15 @@
  * - A checkpoint (automatic, at a commit, or on close) syncs the WAL before copying it into the
  *   main file and syncs the main file afterwards under NORMAL too, so frames it moves out of the
  *   WAL are durable in the main file before the WAL is reused.
- * - The -wal file's directory entry is synced once when we open it (SQLite syncs it only on its
+ * - The -wal file's directory entry is synced with the first sync (SQLite syncs it only on its
  *   own first sync of the file, which NORMAL defers to the first checkpoint).
  * - A failed sync may have dropped the unsynced pages (Linux marks them clean), so a later sync
  *   could succeed without them: the catalog then refuses further writes until reopened.
  * A reader may see a commit whose sync is still in flight (a few milliseconds); only its
  * acknowledgement waits.
  */
-import { chmodSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -131,13 +132,15 @@ export async function openCatalog(path: string, options: CatalogOptions = {}): P
   try {
     // Migrations commit with synchronous=FULL; only the group-committed writes below sync themselves.
     await migrate(db, 'sqlite', path);
-    walFd = openWal(path);
+    // SQLite created the -wal file on the connection's first read; it lives as long as the connection.
+    walFd = openSync(`${path}-wal`, 'r+');
     raw.pragma('synchronous = NORMAL');
   } catch (err) {
     await db.destroy();
     throw err;
   }
   const fileSync = options.fileSync ?? fdatasyncOnThreadPool;
+  let folderSynced: Promise<void> | undefined;
   return createCatalog(
     db,
     'sqlite',
@@ -147,25 +150,25 @@ export async function openCatalog(path: string, options: CatalogOptions = {}): P
       closeSync(walFd);
     },
     () => markClosedCleanly(path),
-    () => fileSync(walFd),
+    async () => {
+      await fileSync(walFd);
+      await (folderSynced ??= syncFolder(path));
+    },
   );
 }
 
 /**
- * Opens the -wal file that SQLite created on the connection's first read, and syncs the folder
- * so the file's own entry survives a power loss before the first checkpoint.
+ * Syncs the catalog's folder so the -wal file's own entry survives a power loss before the first
+ * checkpoint. Done with the first sync, off the event loop, so opening stays quick.
  */
-function openWal(path: string): number {
-  const fd = openSync(`${path}-wal`, 'r+');
-  if (process.platform !== 'win32') {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+async function syncFolder(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
-  return fd;
 }
 
 /**
