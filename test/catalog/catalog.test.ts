@@ -209,4 +209,20 @@ describe('catalog durability', () => {
     expect(await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', '=', 'y').executeTakeFirst()).toBeUndefined();
     expect(disk.calls).toHaveLength(1);
   });
+
+  it('closes only after the syncs of acknowledged-to-be writes have finished', async () => {
+    const path = join(tempDir(), 'catalog.sqlite');
+    const disk = heldSync();
+    const catalog = await openCatalog(path, { fileSync: disk.fileSync });
+    const events: string[] = [];
+    const write = catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'w', value: '1' }).execute()).then(() => events.push('acked'));
+    await disk.called(1);
+    const closing = catalog.close().then(() => events.push('closed'));
+    await turn();
+    await turn();
+    expect(events).toEqual([]);
+    disk.calls[0]!.finish();
+    await Promise.all([write, closing]);
+    expect(events).toEqual(['acked', 'closed']);
+  });
 });
