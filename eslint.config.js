@@ -41,6 +41,15 @@ export const adapterDebt = [
   'core/cli/users.ts',
 ];
 
+// SQLite/PostgreSQL differences live in core/catalog (dialect-sql.ts); code elsewhere asks it for
+// the SQL instead of testing the dialect's name.
+const dialectBranch = 'Outside core/catalog, code does not branch on the dialect: ask dialectSql(dialect) in core/catalog/dialect-sql.ts for the difference.';
+const dialectBranchSelectors = [
+  "BinaryExpression[operator=/^[!=]==?$/][left.value=/^(sqlite|postgres)$/]",
+  "BinaryExpression[operator=/^[!=]==?$/][right.value=/^(sqlite|postgres)$/]",
+  'SwitchCase[test.value=/^(sqlite|postgres)$/]',
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'out/', 'renderer/dist/', 'test/e2e/screenshots/'] },
   ...tseslint.configs.recommended,
@@ -83,6 +92,11 @@ export default tseslint.config(
   {
     files: adapterDebt,
     rules: { 'no-restricted-imports': ['error', { patterns: [electron, uiLibs, electronDir, rendererDir] }] },
+  },
+  {
+    files: ['core/**', 'electron/**', 'renderer/**'],
+    ignores: ['core/catalog/**'],
+    rules: { 'no-restricted-syntax': ['error', ...dialectBranchSelectors.map((selector) => ({ selector, message: dialectBranch }))] },
   },
   {
     files: ['electron/main/**'],
