@@ -13,13 +13,13 @@
 import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import { checkArtifactPath } from '#core/api/artifact-path.ts';
+import { parseVersion } from '#core/api/model-version-number.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
 import { getLoggedModelRow } from '#core/tracking/model-links.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
 import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
 import { PROMPT_TAG } from './registry-search.ts';
-import { parseVersion } from './registry-validation.ts';
 
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:/';
 const RUNS_SCHEME = 'runs:/';

@@ -2,6 +2,7 @@
  * The model registry: registered models, versions, tags, aliases, MLflow stages, approval of moves
  * onto protected aliases and stages (registry-moves.ts), and the append-only history. Every change
  * is one unit of work (registry-work.ts): its history entries commit with it, its events follow.
+ * The statements themselves are in registry-repository.ts; this file keeps the rules.
  */
 import type { Principal } from '#core/api/access.ts';
 import type { Handlers } from '#core/api/contract.ts';
@@ -32,10 +33,10 @@ import {
   loadRegisteredModels,
   loadVersions,
   newestInStage,
-  selectRequests,
   toTransitionRequest,
   type ModelVersionRow,
 } from './registry-rows.ts';
+import * as repo from './registry-repository.ts';
 import { searchModelVersionIds, searchRegisteredModelIds } from './registry-search.ts';
 import { canonicalStage, validateAlias, validateDescription, validateModelName, validateRegistryTag } from './registry-validation.ts';
 import { createMutate, osUser, ref, touchModel, touchVersion } from './registry-work.ts';
@@ -95,21 +96,17 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const tags = checkTags(input.tags);
       await mutate(actorOf(input, caller), async (work) => {
         const { trx, stamp } = work;
-        const clash = await trx.selectFrom('registered_models').select('id').where('name', '=', input.name).executeTakeFirst();
+        const clash = await repo.modelIdNamed(trx, input.name);
         if (clash) throw alreadyExists(`Registered Model (name=${input.name}) already exists.`);
-        const model = await trx
-          .insertInto('registered_models')
-          .values({
-            name: input.name,
-            description: input.description ?? null,
-            user_id: stamp.actor,
-            creation_time: stamp.time,
-            last_updated_time: stamp.time,
-            last_version: 0,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        if (tags.length > 0) await trx.insertInto('registered_model_tags').values(tags.map((t) => ({ registered_model_id: model.id, key: t.key, value: t.value }))).execute();
+        const model = await repo.insertModel(trx, {
+          name: input.name,
+          description: input.description ?? null,
+          user_id: stamp.actor,
+          creation_time: stamp.time,
+          last_updated_time: stamp.time,
+          last_version: 0,
+        });
+        if (tags.length > 0) await repo.insertModelTags(trx, model.id, tags);
         const protection = await initialProtection(trx);
         await writeProtection(trx, model, protection);
         work.record({
@@ -133,11 +130,11 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         if (input.newName === model.name) return;
-        const clash = await trx.selectFrom('registered_models').select('id').where('name', '=', input.newName).executeTakeFirst();
+        const clash = await repo.modelIdNamed(trx, input.newName);
         if (clash) throw alreadyExists(`Registered Model (name=${input.newName}) already exists.`);
-        await trx.updateTable('registered_models').set({ name: input.newName, last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
+        await repo.updateModel(trx, model.id, { name: input.newName, last_updated_time: work.stamp.time });
         // Versions carry the name for search; aliases and history follow the model's id.
-        await trx.updateTable('model_versions').set({ model_name: input.newName }).where('registered_model_id', '=', model.id).execute();
+        await repo.renameModelOnVersions(trx, model.id, input.newName);
         work.record({ kind: 'model.renamed', model: { id: Number(model.id), name: input.newName }, before: { name: model.name }, after: { name: input.newName } });
         work.notify({ type: 'registry.changed', name: input.newName, previousName: model.name });
       });
@@ -149,7 +146,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         if (model.description === input.description) return;
-        await work.trx.updateTable('registered_models').set({ description: input.description, last_updated_time: work.stamp.time }).where('id', '=', model.id).execute();
+        await repo.updateModel(work.trx, model.id, { description: input.description, last_updated_time: work.stamp.time });
         work.record({ kind: 'model.described', model: ref(model), before: { description: model.description }, after: { description: input.description } });
         work.notify({ type: 'registry.changed', name: model.name });
       });
@@ -161,9 +158,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const { trx } = work;
         const row = await getModelRow(trx, input.name);
         const [model] = await loadRegisteredModels(trx, [row]);
-        const versions = await trx.selectFrom('model_versions').select('version').where('registered_model_id', '=', row.id).orderBy('version').execute();
+        const versions = await repo.versionNumbersOf(trx, row.id);
         // Versions, tags, aliases, protections and requests cascade from the model; the history stays.
-        await trx.deleteFrom('registered_models').where('id', '=', row.id).execute();
+        await repo.deleteModel(trx, row.id);
         work.record({
           kind: 'model.deleted',
           model: ref(row),
@@ -181,13 +178,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
-        const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', tag.key).executeTakeFirst();
+        const current = await repo.modelTagValue(trx, model.id, tag.key);
         if (current?.value === tag.value) return;
-        await trx
-          .insertInto('registered_model_tags')
-          .values({ registered_model_id: model.id, key: tag.key, value: tag.value })
-          .onConflict((oc) => oc.columns(['registered_model_id', 'key']).doUpdateSet({ value: tag.value }))
-          .execute();
+        await repo.upsertModelTag(trx, model.id, tag);
         await touchModel(work, model);
         work.record({ kind: 'model.tagSet', model: ref(model), before: current ? { key: tag.key, value: current.value } : null, after: tag });
         work.notify({ type: 'registry.changed', name: model.name });
@@ -201,9 +194,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
-        const current = await trx.selectFrom('registered_model_tags').select('value').where('registered_model_id', '=', model.id).where('key', '=', input.key).executeTakeFirst();
+        const current = await repo.modelTagValue(trx, model.id, input.key);
         if (!current) return;
-        await trx.deleteFrom('registered_model_tags').where('registered_model_id', '=', model.id).where('key', '=', input.key).execute();
+        await repo.deleteModelTag(trx, model.id, input.key);
         await touchModel(work, model);
         work.record({ kind: 'model.tagDeleted', model: ref(model), before: { key: input.key, value: current.value }, after: null });
         work.notify({ type: 'registry.changed', name: model.name });
@@ -214,7 +207,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
     async 'registry.searchModels'(input) {
       const page = await searchRegisteredModelIds(db, catalog.dialect, input);
       const ids = page.ids.map(Number);
-      const rows = ids.length ? await db.selectFrom('registered_models').selectAll().where('id', 'in', ids).execute() : [];
+      const rows = ids.length ? await repo.modelsByIds(db, ids) : [];
       const byId = new Map(rows.map((r) => [Number(r.id), r]));
       const ordered = ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
       return { models: await loadRegisteredModels(db, ordered), ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
@@ -240,35 +233,24 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const resolved = (await isPromptVersion(trx, model.id, tags))
           ? { storageLocation: NO_FILES, runId: undefined, modelId: undefined }
           : await resolveModelSource(trx, input.source, { runId: input.runId || undefined, modelId: input.modelId || undefined });
-        // One statement reads and bumps the counter: on PostgreSQL it locks the model row, so
-        // versions created at once by several processes get consecutive numbers, never the same.
-        const { last_version: number } = await trx
-          .updateTable('registered_models')
-          .set((eb) => ({ last_version: eb('last_version', '+', 1), last_updated_time: stamp.time }))
-          .where('id', '=', model.id)
-          .returning('last_version')
-          .executeTakeFirstOrThrow();
-        const version = await trx
-          .insertInto('model_versions')
-          .values({
-            registered_model_id: model.id,
-            model_name: model.name,
-            version: number,
-            source: input.source,
-            storage_location: resolved.storageLocation,
-            run_id: resolved.runId ?? null,
-            run_link: input.runLink || null,
-            logged_model_id: resolved.modelId ?? null,
-            description: input.description ?? null,
-            current_stage: 'None',
-            status: 'READY',
-            user_id: stamp.actor,
-            creation_time: stamp.time,
-            last_updated_time: stamp.time,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags.map((t) => ({ version_id: version.id, key: t.key, value: t.value }))).execute();
+        const number = await repo.takeNextVersionNumber(trx, model.id, stamp.time);
+        const version = await repo.insertVersion(trx, {
+          registered_model_id: model.id,
+          model_name: model.name,
+          version: number,
+          source: input.source,
+          storage_location: resolved.storageLocation,
+          run_id: resolved.runId ?? null,
+          run_link: input.runLink || null,
+          logged_model_id: resolved.modelId ?? null,
+          description: input.description ?? null,
+          current_stage: 'None',
+          status: 'READY',
+          user_id: stamp.actor,
+          creation_time: stamp.time,
+          last_updated_time: stamp.time,
+        });
+        if (tags.length > 0) await repo.insertVersionTags(trx, version.id, tags);
         if (resolved.modelId !== undefined) await noteRegistration(trx, resolved.modelId, model.name, number);
         work.record({
           kind: 'version.created',
@@ -301,12 +283,12 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
         if (version.description === input.description) return version;
-        await work.trx.updateTable('model_versions').set({ description: input.description, last_updated_time: work.stamp.time }).where('id', '=', version.id).execute();
+        await repo.updateVersion(work.trx, version.id, { description: input.description, last_updated_time: work.stamp.time });
         work.record({ kind: 'version.described', model: ref(model), version: input.version, before: { description: version.description }, after: { description: input.description } });
         work.notify({ type: 'registry.changed', name: model.name, version: input.version });
         return version;
       });
-      return { version: await versionEntity(db, await db.selectFrom('model_versions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) };
+      return { version: await versionEntity(db, await repo.versionById(db, row.id)) };
     },
 
     async 'registry.deleteVersion'(input, caller) {
@@ -316,7 +298,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const row = await getVersionRow(trx, model, input.version);
         const [version] = await loadVersions(trx, [row]);
         // Tags, aliases and requests cascade from the version; the model keeps its last number.
-        await trx.deleteFrom('model_versions').where('id', '=', row.id).execute();
+        await repo.deleteVersion(trx, row.id);
         await touchModel(work, model);
         work.record({
           kind: 'version.deleted',
@@ -337,13 +319,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const version = await getVersionRow(trx, model, input.version);
-        const current = await trx.selectFrom('model_version_tags').select('value').where('version_id', '=', version.id).where('key', '=', tag.key).executeTakeFirst();
+        const current = await repo.versionTagValue(trx, version.id, tag.key);
         if (current?.value === tag.value) return;
-        await trx
-          .insertInto('model_version_tags')
-          .values({ version_id: version.id, key: tag.key, value: tag.value })
-          .onConflict((oc) => oc.columns(['version_id', 'key']).doUpdateSet({ value: tag.value }))
-          .execute();
+        await repo.upsertVersionTag(trx, version.id, tag);
         await touchVersion(work, version);
         work.record({ kind: 'version.tagSet', model: ref(model), version: input.version, before: current ? { key: tag.key, value: current.value } : null, after: tag });
         work.notify({ type: 'registry.changed', name: model.name, version: input.version });
@@ -357,9 +335,9 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
         const version = await getVersionRow(trx, model, input.version);
-        const current = await trx.selectFrom('model_version_tags').select('value').where('version_id', '=', version.id).where('key', '=', input.key).executeTakeFirst();
+        const current = await repo.versionTagValue(trx, version.id, input.key);
         if (!current) return;
-        await trx.deleteFrom('model_version_tags').where('version_id', '=', version.id).where('key', '=', input.key).execute();
+        await repo.deleteVersionTag(trx, version.id, input.key);
         await touchVersion(work, version);
         work.record({ kind: 'version.tagDeleted', model: ref(model), version: input.version, before: { key: input.key, value: current.value }, after: null });
         work.notify({ type: 'registry.changed', name: model.name, version: input.version });
@@ -372,7 +350,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const ids = page.ids.map(Number);
       const rows: ModelVersionRow[] = [];
       for (let i = 0; i < ids.length; i += 500) {
-        rows.push(...(await db.selectFrom('model_versions').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
+        rows.push(...(await repo.versionsByIds(db, ids.slice(i, i + 500))));
       }
       const byId = new Map(rows.map((r) => [Number(r.id), r]));
       const ordered = ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
@@ -392,7 +370,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
     },
 
     async 'registry.versionsOfRun'(input) {
-      const rows = await db.selectFrom('model_versions').selectAll().where('run_id', '=', input.runId).orderBy('creation_time', 'desc').orderBy('id', 'desc').execute();
+      const rows = await repo.versionsOfRun(db, input.runId);
       return { versions: await loadVersions(db, rows) };
     },
 
@@ -419,7 +397,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         const model = await getModelRow(trx, input.name);
         const current = await aliasVersion(trx, model.id, input.alias);
         if (current === undefined) return;
-        await trx.deleteFrom('registered_model_aliases').where('registered_model_id', '=', model.id).where('alias', '=', input.alias).execute();
+        await repo.deleteAlias(trx, model.id, input.alias);
         await touchModel(work, model);
         work.record({ kind: 'alias.deleted', model: ref(model), version: current, before: { alias: input.alias, version: current }, after: null });
         work.notify({ type: 'registry.changed', name: model.name, version: current });
@@ -448,7 +426,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
         await applyStage(work, model, version, stage, archive);
         return { id: version.id, request: undefined };
       });
-      const version = await versionEntity(db, await db.selectFrom('model_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      const version = await versionEntity(db, await repo.versionById(db, id));
       return request ? { version, request } : { version };
     },
 
@@ -473,15 +451,13 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
     },
 
     async 'registry.listRequests'(input) {
-      let select = selectRequests(db);
-      if (input.name !== undefined) select = select.where('model_versions.registered_model_id', '=', (await getModelRow(db, input.name)).id);
-      if (input.status !== undefined) select = select.where('registry_requests.status', '=', input.status);
-      const rows = await select.orderBy('registry_requests.id', 'desc').execute();
+      const modelId = input.name === undefined ? undefined : (await getModelRow(db, input.name)).id;
+      const rows = await repo.requestRows(db, { modelId, status: input.status });
       return { requests: rows.map(toTransitionRequest) };
     },
 
     async 'registry.getRequest'(input) {
-      const row = await selectRequests(db).where('registry_requests.id', '=', parseRequestId(input.requestId)).executeTakeFirst();
+      const row = await repo.requestRow(db, parseRequestId(input.requestId));
       if (!row) throw notFound(`Transition request ${input.requestId} not found`);
       return { request: toTransitionRequest(row) };
     },
@@ -508,7 +484,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
  * MLflow does after registering a version from a logged model.
  */
 async function noteRegistration(trx: Db, modelId: string, name: string, version: number): Promise<void> {
-  const current = await trx.selectFrom('logged_model_tags').select('value').where('model_id', '=', modelId).where('key', '=', MODEL_VERSIONS_TAG).executeTakeFirst();
+  const current = await repo.loggedModelTagValue(trx, modelId, MODEL_VERSIONS_TAG);
   let list: unknown = [];
   try {
     if (current) list = JSON.parse(current.value);
@@ -518,9 +494,5 @@ async function noteRegistration(trx: Db, modelId: string, name: string, version:
   // A tag that no longer holds a list (edited by hand) starts over rather than failing the registration.
   const entries = Array.isArray(list) ? list : [];
   entries.push({ name, version });
-  await trx
-    .insertInto('logged_model_tags')
-    .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value: JSON.stringify(entries) })
-    .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value: JSON.stringify(entries) }))
-    .execute();
+  await repo.upsertLoggedModelTag(trx, modelId, { key: MODEL_VERSIONS_TAG, value: JSON.stringify(entries) });
 }

@@ -1,7 +1,8 @@
 /**
- * The registry's input rules (reference §6): model names, aliases, stages, tags, versions and
- * descriptions. Every refusal is INVALID_PARAMETER_VALUE, checked before a write starts, so bad
- * input never holds the write lock and changes nothing.
+ * The registry's input rules (reference §6): model names, aliases, stages, tags and descriptions
+ * (version numbers are read by core/api/model-version-number.ts). Every refusal is
+ * INVALID_PARAMETER_VALUE, checked before a write starts, so bad input never holds the write lock
+ * and changes nothing.
  */
 import { MODEL_STAGES, type ModelStage, type Tag } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
@@ -52,11 +53,4 @@ export function validateRegistryTag(tag: Tag): void {
 /** Checks a description's length. */
 export function validateDescription(description: string): void {
   if (description.length > DESCRIPTION_MAX) throw invalid(`Description may be at most ${DESCRIPTION_MAX} characters, got ${description.length}.`);
-}
-
-/** Parses a version number as MLflow sends it (a string of an integer), refusing anything else. */
-export function parseVersion(text: string): number {
-  const trimmed = text.trim();
-  if (!/^\d{1,15}$/.test(trimmed) || Number(trimmed) < 1) throw invalid(`Model version must be an integer, got '${text}'.`);
-  return Number(trimmed);
 }

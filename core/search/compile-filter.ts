@@ -18,6 +18,7 @@
  * Every piece of SQL built here is two-valued (never NULL), so NOT and OR mean what they say.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import type { Comparison, ComparisonOp, FilterNode, Literal } from './parse-filter.ts';
 import type { AttributeSpec, DerivedSource, KeyedSource, SearchTarget } from './search-target.ts';
@@ -52,7 +53,7 @@ function compileNode(node: FilterNode, target: SearchTarget, dialect: Dialect): 
 function compileComparison(c: Comparison, target: SearchTarget, dialect: Dialect): Bool {
   const { field } = c;
   const id = sql.ref(`${target.table}.${target.idColumn}`);
-  const owner = target.walkInOrder && dialect === 'sqlite' ? sql`+${id}` : id;
+  const owner = target.walkInOrder ? dialectSql(dialect).walkInOrder(id) : id;
   switch (field.entity) {
     case 'attribute':
       if (target.derived && Object.hasOwn(target.derived, field.key)) return compileDerived(c, target.derived[field.key]!, owner, dialect);
@@ -165,11 +166,8 @@ function compileDataset(c: Comparison, owner: RawBuilder<unknown>, dialect: Dial
     if (op === 'IS NOT NULL') return inputs(sql``);
     return inputs(joined, valuePredicate(c, op, 'string', sql.ref(`d.${key}`), dialect));
   }
-  // The context is an input tag inside the tags_json array; unnesting JSON has no portable syntax.
-  const tags =
-    dialect === 'postgres'
-      ? { from: sql`cross join lateral jsonb_array_elements(cast(ri.tags_json as jsonb)) as je(tag)`, key: sql`je.tag ->> 'key'`, value: sql`je.tag ->> 'value'` }
-      : { from: sql`cross join json_each(ri.tags_json) as je`, key: sql`json_extract(je.value, '$.key')`, value: sql`json_extract(je.value, '$.value')` };
+  // The context is an input tag inside the tags_json array.
+  const tags = dialectSql(dialect).jsonKeyValues('ri.tags_json');
   const hasContext = sql<SqlBool>`${tags.key} = ${DATASET_CONTEXT_KEY}`;
   if (op === 'IS NULL') return sql<SqlBool>`(not ${inputs(tags.from, hasContext)})`;
   if (op === 'IS NOT NULL') return inputs(tags.from, hasContext);
@@ -217,9 +215,7 @@ function valuePredicate(c: Comparison, op: ValueOp, kind: ValueKind, expr: RawBu
   });
   const target = kind === 'text' && numeric ? numericValue(expr, dialect) : expr;
   const [value] = bound;
-  // PostgreSQL treats a backslash in a LIKE pattern as an escape unless told otherwise; SQLite has
-  // no escape character by default. Both match MLflow on SQLite this way.
-  const escape = dialect === 'postgres' ? sql` escape ''` : sql``;
+  const escape = dialectSql(dialect).likeEscape;
   switch (op) {
     case '=':
     case '!=':
@@ -257,14 +253,7 @@ function idValue(literal: Literal, fieldText: string): number {
   return Number(text);
 }
 
-/**
- * The number a text value spells, or NULL when it spells none. JSON's number syntax is the
- * definition on both databases; SQLite checks it with its JSON functions, PostgreSQL with the
- * equivalent regular expression. CASE keeps the cast from ever seeing a non-number.
- */
+/** The number a text value spells, or NULL when it spells none (JSON's number syntax, see dialect-sql.ts). */
 export function numericValue(expr: RawBuilder<unknown>, dialect: Dialect): RawBuilder<number | null> {
-  if (dialect === 'postgres') {
-    return sql<number | null>`(case when ${expr} ~ '^[[:space:]]*-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?[[:space:]]*$' then cast(${expr} as double precision) end)`;
-  }
-  return sql<number | null>`(case when json_valid(${expr}) then case when json_type(${expr}) in ('integer', 'real') then cast(${expr} as real) end end)`;
+  return dialectSql(dialect).numericValue(expr);
 }

@@ -7,6 +7,7 @@
  * - the target's tie-breakers follow, the last unique, so the order is total.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { invalid, type FlowdeskError } from '#core/api/errors.ts';
 import type { OrderKey } from './parse-order-by.ts';
@@ -38,9 +39,8 @@ export function compileOrderBy(keys: readonly OrderKey[], target: SearchTarget, 
   /** Field identity (aliases resolved) -> the entry that named it first. */
   const seen = new Map<string, string>();
   const owner = sql.ref(`${target.table}.${target.idColumn}`);
-  // PostgreSQL sorts text by the database's locale; "C" gives the byte order SQLite uses, so a
-  // page token means the same position on both.
-  const text = (expr: RawBuilder<unknown>) => (dialect === 'postgres' ? sql`${expr} collate "C"` : expr);
+  // Text sorts by its bytes on both databases, so a page token means the same position on both.
+  const text = (expr: RawBuilder<unknown>) => dialectSql(dialect).bytewise(expr);
 
   type Fail = (message: string) => FlowdeskError;
 

@@ -12,7 +12,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModelVersion, RegisteredModel, TransitionRequest } from '#core/api/entities.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { parseVersion } from '#core/registry/registry-validation.ts';
+import { parseVersion } from '#core/api/model-version-number.ts';
 import { intInRange, keyValues, mlflowRpc, setString, strings, textValue } from './mlflow-fields.ts';
 import { putList, toMlflowKeyValues, type MlflowKeyValue } from './mlflow-mappers.ts';
 import { callContract, optionalBool, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';

@@ -9,9 +9,10 @@
  * A trace lives in the trash with its run (metadata mlflow.sourceRun) or experiment: searches
  * leave those traces out, a purge deletes them (trace-trash.ts). `traces.delete` is MLflow's
  * DeleteTraces: permanent, with the trace's files.
+ *
+ * The statements themselves are in traces-repository.ts; this file keeps the rules.
  */
 import { randomBytes } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
@@ -34,6 +35,8 @@ import {
   tokenUsageOf,
   treeOrder,
 } from './trace-data.ts';
+import * as repo from './traces-repository.ts';
+import type { SpanRow, TraceRow } from './traces-repository.ts';
 import { countTraces, searchTraceIds } from './traces-search.ts';
 
 export type TracesHandlers = Pick<Handlers, Extract<keyof Handlers, `traces.${string}`>>;
@@ -52,30 +55,10 @@ export function traceArtifactUri(experimentLocation: string, traceId: string): s
   return `${experimentLocation.replace(/\/+$/, '')}/traces/${traceId}/artifacts`;
 }
 
-type TraceRow = {
-  id: number;
-  trace_id: string;
-  experiment_id: number;
-  client_request_id: string | null;
-  request_time: number;
-  execution_duration: number | null;
-  state: string;
-  request_preview: string | null;
-  response_preview: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  span_count: number;
-};
-
 const num = (value: number | string | bigint) => Number(value);
 
-async function findTraceRow(db: Db, traceId: string): Promise<TraceRow | undefined> {
-  return db.selectFrom('traces').selectAll().where('trace_id', '=', traceId).executeTakeFirst() as Promise<TraceRow | undefined>;
-}
-
 async function getTraceRow(db: Db, traceId: string): Promise<TraceRow> {
-  const row = await findTraceRow(db, traceId);
+  const row = await repo.findTrace(db, traceId);
   if (!row) throw notFound(`Trace with ID '${traceId}' not found.`);
   return row;
 }
@@ -108,12 +91,7 @@ function assessmentOf(row: TraceAssessmentsTable, traceId: string): Assessment {
 async function loadTraceInfos(db: Db, rows: TraceRow[]): Promise<TraceInfo[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [tags, metadata, assessments, links] = await Promise.all([
-    db.selectFrom('trace_tags').selectAll().where('trace_id', 'in', ids).execute(),
-    db.selectFrom('trace_metadata').selectAll().where('trace_id', 'in', ids).execute(),
-    db.selectFrom('trace_assessments').selectAll().where('trace_id', 'in', ids).orderBy('create_time').orderBy('assessment_id').execute(),
-    db.selectFrom('trace_runs').selectAll().where('trace_id', 'in', ids).orderBy('run_uuid').execute(),
-  ]);
+  const { tags, metadata, assessments, links } = await repo.traceDetailRows(db, ids);
   const group = <T extends { trace_id: number }>(items: T[]) => {
     const map = new Map<number, T[]>();
     for (const item of items) {
@@ -178,21 +156,6 @@ function assessmentRow(traceRowId: number, input: AssessmentInput, now: number):
   };
 }
 
-/** The span columns of a catalog row, and the artifact file of its full attributes when large. */
-interface SpanRow {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  span_type: string | null;
-  start_time_ns: string;
-  end_time_ns: string | null;
-  status_code: string;
-  status_message: string;
-  attributes_json: string;
-  events_json: string;
-  attributes_path: string | null;
-}
-
 function spanRow(span: SpanInput, largePath: string | undefined): SpanRow {
   const { inline, truncated } = inlineAttributes(span.attributes);
   return {
@@ -235,44 +198,6 @@ const stateOfRoot = (span: SpanInput): TraceState => (span.status.code === 'ERRO
 
 const BIG_NS_PER_MS = 1_000_000n;
 
-/** trace_spans' columns in the order putSpansSql's rows list them. */
-const SPAN_COLUMNS = ['trace_id', 'span_id', 'parent_span_id', 'name', 'span_type', 'start_time_ns', 'end_time_ns', 'status_code', 'status_message', 'attributes_json', 'events_json', 'attributes_path'] as const;
-const SPAN_PLACEHOLDER_ROW = Object.fromEntries(SPAN_COLUMNS.map((c) => [c, c === 'trace_id' ? 0 : ''])) as unknown as SpanRow & { trace_id: number };
-const putSpansSqlCache = new Map<string, string>();
-
-/**
- * The upsert of `rows` span rows, compiled once per dialect and row count: building it through
- * the query builder for every request (200 rows × 12 values) cost more than running it.
- */
-function putSpansSql(trx: Db, rows: number): string {
-  // The compiled one-row form tells the dialects apart (placeholders and quoting differ).
-  const key = `${trx.insertInto('trace_spans').values(SPAN_PLACEHOLDER_ROW).compile().sql}:${rows}`;
-  let text = putSpansSqlCache.get(key);
-  if (text === undefined) {
-    text = trx
-      .insertInto('trace_spans')
-      .values(Array.from({ length: rows }, () => SPAN_PLACEHOLDER_ROW))
-      .onConflict((oc) =>
-        oc.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
-          parent_span_id: eb.ref('excluded.parent_span_id'),
-          name: eb.ref('excluded.name'),
-          span_type: eb.ref('excluded.span_type'),
-          start_time_ns: eb.ref('excluded.start_time_ns'),
-          end_time_ns: eb.ref('excluded.end_time_ns'),
-          status_code: eb.ref('excluded.status_code'),
-          status_message: eb.ref('excluded.status_message'),
-          attributes_json: eb.ref('excluded.attributes_json'),
-          events_json: eb.ref('excluded.events_json'),
-          attributes_path: eb.ref('excluded.attributes_path'),
-        })),
-      )
-      .compile().sql;
-    // Row counts are at most 200 per dialect, so the cache stays small.
-    putSpansSqlCache.set(key, text);
-  }
-  return text;
-}
-
 export interface TracesDeps {
   catalog: Catalog;
   artifacts: ArtifactStore;
@@ -310,29 +235,6 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
     return (await loadTraceInfos(db, [await getTraceRow(db, traceId)]))[0]!;
   }
 
-  /** Sets key/value rows of a trace (tags or metadata), replacing values of keys it has. */
-  async function putKeyValues(trx: Db, table: 'trace_tags' | 'trace_metadata', traceRowId: number, values: Record<string, string>): Promise<void> {
-    const rows = Object.entries(values).map(([key, value]) => ({ trace_id: traceRowId, key, value }));
-    for (let i = 0; i < rows.length; i += 200) {
-      await trx
-        .insertInto(table)
-        .values(rows.slice(i, i + 200))
-        .onConflict((oc) => oc.columns(['trace_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-        .execute();
-    }
-  }
-
-  /** Inserts or replaces span rows (each names its trace row). */
-  async function putSpans(trx: Db, rows: (SpanRow & { trace_id: number })[]): Promise<void> {
-    // 12 columns a row: 200 rows stay well within SQLite's bound on parameters per statement.
-    for (let i = 0; i < rows.length; i += 200) {
-      const chunk = rows.slice(i, i + 200);
-      const parameters: unknown[] = [];
-      for (const row of chunk) for (const column of SPAN_COLUMNS) parameters.push(row[column]);
-      await trx.executeQuery(CompiledQuery.raw(putSpansSql(trx, chunk.length), parameters));
-    }
-  }
-
   /** Writes the full attributes of spans too large to keep inline; returns their store paths by span id. */
   async function storeLargeAttributes(row: { experiment_id: number; trace_id: string }, spans: SpanInput[]): Promise<Map<string, string>> {
     const paths = new Map<string, string>();
@@ -356,7 +258,7 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       const tags = { ...(trace.tags ?? {}), [ARTIFACT_LOCATION_TAG]: traceArtifactUri(experiment.artifact_location, trace.traceId) };
       const reported = metadata[TOKEN_USAGE_METADATA] === undefined ? undefined : tokenUsageOf(decodeJsonText(metadata[TOKEN_USAGE_METADATA]));
       await catalog.write(async (trx) => {
-        const existing = await findTraceRow(trx, trace.traceId);
+        const existing = await repo.findTrace(trx, trace.traceId);
         if (existing && num(existing.experiment_id) !== experiment.experiment_id) {
           throw invalid(`Trace '${trace.traceId}' already exists in experiment ${existing.experiment_id}, not ${trace.experimentId}`);
         }
@@ -376,19 +278,14 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
         let id: number;
         if (existing) {
           id = num(existing.id);
-          await trx.updateTable('traces').set({ ...info, ...tokens }).where('id', '=', id).execute();
+          await repo.updateTrace(trx, id, { ...info, ...tokens });
         } else {
-          const inserted = await trx
-            .insertInto('traces')
-            .values({ trace_id: trace.traceId, experiment_id: experiment.experiment_id, ...info, ...tokenColumns(reported), span_count: 0 })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          id = num(inserted.id);
+          id = await repo.insertTrace(trx, { trace_id: trace.traceId, experiment_id: experiment.experiment_id, ...info, ...tokenColumns(reported), span_count: 0 });
         }
-        await putKeyValues(trx, 'trace_tags', id, tags);
-        await putKeyValues(trx, 'trace_metadata', id, metadata);
+        await repo.putKeyValues(trx, 'trace_tags', id, tags);
+        await repo.putKeyValues(trx, 'trace_metadata', id, metadata);
         const at = now();
-        for (const a of trace.assessments ?? []) await trx.insertInto('trace_assessments').values(assessmentRow(id, a, at)).execute();
+        for (const a of trace.assessments ?? []) await repo.insertAssessment(trx, assessmentRow(id, a, at));
       });
       publish(experiment.experiment_id, [trace.traceId]);
       return { trace: await getInfo(trace.traceId) };
@@ -400,13 +297,13 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
 
     async 'traces.spans'({ traceId }) {
       const row = await getTraceRow(db, traceId);
-      const rows = await db.selectFrom('trace_spans').selectAll().where('trace_id', '=', row.id).execute();
+      const rows = await repo.spansOf(db, row.id);
       return { spans: treeOrder(rows.map(spanOf)) };
     },
 
     async 'traces.getSpan'({ traceId, spanId }) {
       const row = await getTraceRow(db, traceId);
-      const spanRowFound = await db.selectFrom('trace_spans').selectAll().where('trace_id', '=', row.id).where('span_id', '=', spanId).executeTakeFirst();
+      const spanRowFound = await repo.findSpan(db, row.id, spanId);
       if (!spanRowFound) throw notFound(`Span '${spanId}' not found in trace '${traceId}'`);
       const span = spanOf(spanRowFound);
       if (spanRowFound.attributes_path === null) return { span };
@@ -434,20 +331,16 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       // failure before it leaves the catalog as it was.
       await artifacts.write(dataPath, Buffer.from(json, 'utf8'));
       await catalog.write(async (trx) => {
-        await trx.deleteFrom('trace_spans').where('trace_id', '=', row.id).execute();
-        await putSpans(trx, rows.map((r) => ({ ...r, trace_id: row.id })));
-        const current = await trx.selectFrom('traces').select(['state', 'request_preview', 'response_preview']).where('id', '=', row.id).executeTakeFirstOrThrow();
-        await trx
-          .updateTable('traces')
-          .set({
-            span_count: spans.length,
-            ...(usage ? tokenColumns(usage) : {}),
-            ...(root && (current.state === 'IN_PROGRESS' || current.state === 'STATE_UNSPECIFIED') ? { state: stateOfRoot(root) } : {}),
-            ...(root && current.request_preview === null ? { request_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.inputs]) ?? null } : {}),
-            ...(root && current.response_preview === null ? { response_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.outputs]) ?? null } : {}),
-          })
-          .where('id', '=', row.id)
-          .execute();
+        await repo.deleteSpans(trx, row.id);
+        await repo.putSpans(trx, rows.map((r) => ({ ...r, trace_id: row.id })));
+        const current = await repo.traceSummary(trx, row.id);
+        await repo.updateTrace(trx, row.id, {
+          span_count: spans.length,
+          ...(usage ? tokenColumns(usage) : {}),
+          ...(root && (current.state === 'IN_PROGRESS' || current.state === 'STATE_UNSPECIFIED') ? { state: stateOfRoot(root) } : {}),
+          ...(root && current.request_preview === null ? { request_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.inputs]) ?? null } : {}),
+          ...(root && current.response_preview === null ? { response_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.outputs]) ?? null } : {}),
+        });
       });
       publish(row.experiment_id, [traceId]);
       return { spanCount: spans.length };
@@ -475,7 +368,7 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       for (const [traceId, list] of byTrace) {
         if (new Set(list.map((s) => s.spanId)).size !== list.length) throw invalid(`Trace '${traceId}' has the same span id twice in one request`);
       }
-      const elsewhere = await db.selectFrom('traces').select(['trace_id', 'experiment_id']).where('trace_id', 'in', traceIds).where('experiment_id', '!=', experiment.experiment_id).executeTakeFirst();
+      const elsewhere = await repo.traceInOtherExperiment(db, traceIds, experiment.experiment_id);
       if (elsewhere) throw invalid(`Trace '${elsewhere.trace_id}' belongs to experiment ${elsewhere.experiment_id}, not ${experimentId}`);
       // Large attributes are written before the transaction that points at them.
       const largePaths = new Map<string, Map<string, string>>();
@@ -493,31 +386,26 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
             return [traceId, { startMs, endMs, root: list.find(isRoot) }];
           }),
         );
-        const existing = new Set((await trx.selectFrom('traces').select('trace_id').where('trace_id', 'in', traceIds).execute()).map((r) => r.trace_id));
+        const existing = new Set((await repo.traceExperiments(trx, traceIds)).map((r) => r.trace_id));
         const created = traceIds.filter((t) => !existing.has(t));
         // 500 rows a statement keeps within SQLite's bound on parameters.
         for (let i = 0; i < created.length; i += 500) {
-          const inserted = await trx
-            .insertInto('traces')
-            .values(
-              created.slice(i, i + 500).map((traceId) => {
-                const { startMs, endMs, root } = bounds.get(traceId)!;
-                return { trace_id: traceId, experiment_id: experiment.experiment_id, request_time: startMs, execution_duration: endMs === undefined ? null : endMs - startMs, state: root ? stateOfRoot(root) : 'IN_PROGRESS', span_count: 0 };
-              }),
-            )
-            .returning(['id', 'trace_id'])
-            .execute();
-          await trx
-            .insertInto('trace_tags')
-            .values(inserted.map((r) => ({ trace_id: num(r.id), key: ARTIFACT_LOCATION_TAG, value: traceArtifactUri(artifactLocation, r.trace_id) })))
-            .execute();
+          const inserted = await repo.insertTraces(
+            trx,
+            created.slice(i, i + 500).map((traceId) => {
+              const { startMs, endMs, root } = bounds.get(traceId)!;
+              return { trace_id: traceId, experiment_id: experiment.experiment_id, request_time: startMs, execution_duration: endMs === undefined ? null : endMs - startMs, state: root ? stateOfRoot(root) : 'IN_PROGRESS', span_count: 0 };
+            }),
+          );
+          await repo.insertTraceTags(
+            trx,
+            inserted.map((r) => ({ trace_id: num(r.id), key: ARTIFACT_LOCATION_TAG, value: traceArtifactUri(artifactLocation, r.trace_id) })),
+          );
         }
-        const rows = (await trx.selectFrom('traces').selectAll().where('trace_id', 'in', traceIds).execute()) as TraceRow[];
+        const rows = await repo.tracesByTraceIds(trx, traceIds);
         const rowIds = rows.map((r) => num(r.id));
         const known = new Set(
-          (await trx.selectFrom('trace_spans').select(['trace_id', 'span_id']).where('trace_id', 'in', rowIds).where('span_id', 'in', [...new Set(spans.map((s) => s.spanId))]).execute()).map(
-            (k) => `${num(k.trace_id)}/${k.span_id}`,
-          ),
+          (await repo.knownSpans(trx, rowIds, [...new Set(spans.map((s) => s.spanId))])).map((k) => `${num(k.trace_id)}/${k.span_id}`),
         );
         const spanRows: (SpanRow & { trace_id: number })[] = [];
         for (const row of rows) {
@@ -533,21 +421,17 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
           const newEnd = oldEnd === undefined ? endMs : endMs === undefined ? oldEnd : Math.max(oldEnd, endMs);
           const usage = sumTokenUsage(fresh);
           const settle = root && (row.state === 'IN_PROGRESS' || row.state === 'STATE_UNSPECIFIED');
-          await trx
-            .updateTable('traces')
-            .set({
-              request_time: newStart,
-              execution_duration: newEnd === undefined ? null : newEnd - newStart,
-              span_count: num(row.span_count) + fresh.length,
-              ...(usage ? tokenColumns(addUsage(row, usage)) : {}),
-              ...(settle ? { state: stateOfRoot(root) } : {}),
-              ...(root && row.request_preview === null ? { request_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.inputs]) ?? null } : {}),
-              ...(root && row.response_preview === null ? { response_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.outputs]) ?? null } : {}),
-            })
-            .where('id', '=', id)
-            .execute();
+          await repo.updateTrace(trx, id, {
+            request_time: newStart,
+            execution_duration: newEnd === undefined ? null : newEnd - newStart,
+            span_count: num(row.span_count) + fresh.length,
+            ...(usage ? tokenColumns(addUsage(row, usage)) : {}),
+            ...(settle ? { state: stateOfRoot(root) } : {}),
+            ...(root && row.request_preview === null ? { request_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.inputs]) ?? null } : {}),
+            ...(root && row.response_preview === null ? { response_preview: previewOf(root.attributes[SPAN_ATTRIBUTE.outputs]) ?? null } : {}),
+          });
         }
-        await putSpans(trx, spanRows);
+        await repo.putSpans(trx, spanRows);
       });
       publish(experiment.experiment_id, traceIds);
       return { traceIds };
@@ -555,9 +439,7 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
 
     async 'traces.search'(input) {
       const { rows, nextPageToken } = await searchTraceIds(db, catalog.dialect, input);
-      const found = rows.length
-        ? ((await db.selectFrom('traces').selectAll().where('id', 'in', rows).execute()) as TraceRow[])
-        : [];
+      const found = rows.length ? await repo.tracesByIds(db, rows) : [];
       const byId = new Map(found.map((r) => [num(r.id), r]));
       const ordered = rows.map((id) => byId.get(id)).filter((r): r is TraceRow => r !== undefined);
       return { traces: await loadTraceInfos(db, ordered), ...(nextPageToken && { nextPageToken }) };
@@ -573,17 +455,9 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       if (traceIds !== undefined && (maxTimestampMs !== undefined || maxTraces !== undefined)) {
         throw invalid('Only one of `max_timestamp_millis` and `request_ids` can be specified.');
       }
-      let query = db.selectFrom('traces').select(['id', 'trace_id']).where('experiment_id', '=', experiment.experiment_id);
-      if (traceIds !== undefined) query = query.where('trace_id', 'in', traceIds.length ? traceIds : ['']);
-      if (maxTimestampMs !== undefined) query = query.where('request_time', '<=', maxTimestampMs);
-      query = query.orderBy('request_time').orderBy('id');
-      if (maxTraces !== undefined) query = query.limit(maxTraces);
-      const doomed = await query.execute();
+      const doomed = await repo.tracesToDelete(db, { experimentId: experiment.experiment_id, traceIds, maxTimestampMs, limit: maxTraces });
       if (doomed.length === 0) return { deleted: 0 };
-      await catalog.write(async (trx) => {
-        const ids = doomed.map((d) => num(d.id));
-        for (let i = 0; i < ids.length; i += 500) await trx.deleteFrom('traces').where('id', 'in', ids.slice(i, i + 500)).execute();
-      });
+      await catalog.write((trx) => repo.deleteTraces(trx, doomed.map((d) => num(d.id))));
       // Rows first, files second: a crash between leaves only files no trace refers to.
       for (const d of doomed) {
         const folder = storePathIn(`${experiment.artifact_location.replace(/\/+$/, '')}/traces/${d.trace_id}`, undefined);
@@ -596,15 +470,15 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
     async 'traces.setTag'({ traceId, key, value }) {
       if (key === ARTIFACT_LOCATION_TAG) throw invalid(`The tag '${key}' is set by the server and cannot be changed`);
       const row = await getTraceRow(db, traceId);
-      await catalog.write((trx) => putKeyValues(trx, 'trace_tags', num(row.id), { [key]: value }));
+      await catalog.write((trx) => repo.putKeyValues(trx, 'trace_tags', num(row.id), { [key]: value }));
       publish(row.experiment_id, [traceId]);
       return {};
     },
 
     async 'traces.deleteTag'({ traceId, key }) {
       const row = await getTraceRow(db, traceId);
-      const result = await catalog.write((trx) => trx.deleteFrom('trace_tags').where('trace_id', '=', row.id).where('key', '=', key).executeTakeFirst());
-      if (Number(result.numDeletedRows) === 0) throw notFound(`No trace tag with key '${key}' for trace with ID '${traceId}'`);
+      const deleted = await catalog.write((trx) => repo.deleteTraceTag(trx, row.id, key));
+      if (deleted === 0) throw notFound(`No trace tag with key '${key}' for trace with ID '${traceId}'`);
       publish(row.experiment_id, [traceId]);
       return {};
     },
@@ -612,16 +486,10 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
     async 'traces.linkToRun'({ traceIds, runId }) {
       await getRunRow(db, runId);
       if (traceIds.length === 0) return {};
-      const rows = await db.selectFrom('traces').select(['id', 'trace_id', 'experiment_id']).where('trace_id', 'in', traceIds).execute();
+      const rows = await repo.traceExperiments(db, traceIds);
       const missing = traceIds.filter((t) => !rows.some((r) => r.trace_id === t));
       if (missing.length > 0) throw notFound(`Trace with ID '${missing[0]}' not found.`);
-      await catalog.write(async (trx) => {
-        await trx
-          .insertInto('trace_runs')
-          .values(rows.map((r) => ({ trace_id: num(r.id), run_uuid: runId })))
-          .onConflict((oc) => oc.columns(['trace_id', 'run_uuid']).doNothing())
-          .execute();
-      });
+      await catalog.write((trx) => repo.linkTracesToRun(trx, rows.map((r) => num(r.id)), runId));
       for (const r of rows) publish(r.experiment_id, [r.trace_id]);
       return {};
     },
@@ -631,10 +499,9 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
       const values = assessmentRow(num(row.id), assessment, now());
       await catalog.write(async (trx) => {
         if (values.overrides !== null) {
-          const result = await trx.updateTable('trace_assessments').set({ valid: 0 }).where('trace_id', '=', row.id).where('assessment_id', '=', values.overrides).executeTakeFirst();
-          if (Number(result.numUpdatedRows) === 0) throw notFound(`Assessment with ID '${values.overrides}' not found for trace '${traceId}'`);
+          if ((await repo.setAssessmentValid(trx, row.id, values.overrides, false)) === 0) throw notFound(`Assessment with ID '${values.overrides}' not found for trace '${traceId}'`);
         }
-        await trx.insertInto('trace_assessments').values(values).execute();
+        await repo.insertAssessment(trx, values);
       });
       publish(row.experiment_id, [traceId]);
       return { assessment: assessmentOf(values, traceId) };
@@ -664,7 +531,7 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
         const merged = { ...(existing.metadata_json === null ? {} : (JSON.parse(existing.metadata_json) as Record<string, string>)), ...input.metadata };
         changes.metadata_json = Object.keys(merged).length > 0 ? JSON.stringify(merged) : null;
       }
-      await catalog.write((trx) => trx.updateTable('trace_assessments').set(changes).where('assessment_id', '=', assessmentId).execute());
+      await catalog.write((trx) => repo.updateAssessment(trx, assessmentId, changes));
       const traceRow = await getTraceRow(db, traceId);
       publish(traceRow.experiment_id, [traceId]);
       return { assessment: assessmentOf(await getAssessmentRow(traceId, assessmentId), traceId) };
@@ -672,11 +539,11 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
 
     async 'traces.deleteAssessment'({ traceId, assessmentId }) {
       const row = await getTraceRow(db, traceId);
-      const found = await db.selectFrom('trace_assessments').selectAll().where('trace_id', '=', row.id).where('assessment_id', '=', assessmentId).executeTakeFirst();
+      const found = await repo.findAssessment(db, row.id, assessmentId);
       if (!found) return {};
       await catalog.write(async (trx) => {
-        if (found.overrides !== null) await trx.updateTable('trace_assessments').set({ valid: 1 }).where('trace_id', '=', row.id).where('assessment_id', '=', found.overrides).execute();
-        await trx.deleteFrom('trace_assessments').where('assessment_id', '=', assessmentId).execute();
+        if (found.overrides !== null) await repo.setAssessmentValid(trx, row.id, found.overrides, true);
+        await repo.deleteAssessment(trx, assessmentId);
       });
       publish(row.experiment_id, [traceId]);
       return {};
@@ -684,9 +551,9 @@ export function createTracesService(deps: TracesDeps): TracesHandlers {
   };
 
   async function getAssessmentRow(traceId: string, assessmentId: string): Promise<TraceAssessmentsTable> {
-    const trace = await findTraceRow(db, traceId);
+    const trace = await repo.findTrace(db, traceId);
     if (!trace) throw notFound(`Trace with request_id '${traceId}' not found`);
-    const row = await db.selectFrom('trace_assessments').selectAll().where('trace_id', '=', trace.id).where('assessment_id', '=', assessmentId).executeTakeFirst();
+    const row = await repo.findAssessment(db, trace.id, assessmentId);
     if (!row) throw notFound(`Assessment with ID '${assessmentId}' not found for trace '${traceId}'`);
     return row;
   }

@@ -13,6 +13,7 @@ import type { Handlers } from '#core/api/contract.ts';
 import type { ExperimentDiskUsage } from '#core/api/entities.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 
 export type DiskUsageHandlers = Pick<Handlers, 'experiments.diskUsage'>;
@@ -98,25 +99,6 @@ async function countRows(db: Db): Promise<Record<OwnedTable, RowCounts>> {
   };
 }
 
-/** Bytes on disk of each owned table, its indexes included. */
-async function tableBytes(db: Db, dialect: Dialect): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>();
-  if (dialect === 'postgres') {
-    const names = sql.join(OWNED_TABLES.map((t) => sql.lit(t)));
-    const { rows } = await sql<{ name: string; bytes: string | number }>`select t.name, pg_total_relation_size(to_regclass(t.name)) as bytes from unnest(array[${names}]::text[]) as t(name)`.execute(db);
-    for (const r of rows) sizes.set(r.name, Number(r.bytes ?? 0));
-    return sizes;
-  }
-  // dbstat names b-trees (tables and their indexes); sqlite_schema says which table each serves.
-  const { rows } = await sql<{ table: string; bytes: number }>`
-    select s.tbl_name as "table", sum(d.pgsize) as bytes
-    from dbstat as d join sqlite_schema as s on s.name = d.name
-    where d.aggregate = 1
-    group by s.tbl_name`.execute(db);
-  for (const r of rows) sizes.set(r.table, Number(r.bytes));
-  return sizes;
-}
-
 /**
  * Each experiment's share of the catalog: for every table, its bytes split in proportion to the
  * rows each experiment owns. The shares add up to the tables' bytes (an empty table's pages
@@ -140,7 +122,7 @@ export function createDiskUsage(deps: { db: Db; dialect: Dialect; artifacts: Art
   return {
     async 'experiments.diskUsage'() {
       const rows = await db.selectFrom('experiments').select(['experiment_id', 'name', 'lifecycle_stage']).execute();
-      const shares = catalogShares(await countRows(db), await tableBytes(db, dialect));
+      const shares = catalogShares(await countRows(db), await dialectSql(dialect).tableBytes(db, OWNED_TABLES));
       const experiments: ExperimentDiskUsage[] = [];
       // One experiment at a time: a walk of every folder at once would open too many handles.
       for (const row of rows) {

@@ -5,6 +5,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
 import { mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
@@ -54,7 +55,7 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], di
     if (!list) byKey.set(m.key, (list = []));
     list.push(toStored(m));
   }
-  const series = dialect === 'postgres' ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
+  const series = dialectSql(dialect).concurrentWriters ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
     const inserted = await insertPoints(trx, row, points, dialect);

@@ -1,6 +1,7 @@
 /**
  * Experiments, runs and their data: the tracking half of the contract. Every write goes through
  * the catalog's group-commit writer; every metric, param and tag write goes through logBatch.
+ * The statements themselves are in tracking-repository.ts; this file keeps the rules.
  */
 import { randomBytes } from 'node:crypto';
 import { alreadyExists, FlowdeskError, invalid, notFound } from '#core/api/errors.ts';
@@ -18,6 +19,7 @@ import { addDatasetInputs } from './imported-run.ts';
 import { ID_CHUNK, recordModelMetrics, withModelLinks } from './model-links.ts';
 import { createMetricCoalescer } from './metric-coalescer.ts';
 import { writeMetrics } from './metric-writer.ts';
+import * as repo from './tracking-repository.ts';
 import { randomRunName } from './run-names.ts';
 import {
   validateBatch,
@@ -61,14 +63,14 @@ function parseExperimentId(id: string): number {
 
 /** Loads an experiment row or throws RESOURCE_DOES_NOT_EXIST. */
 export async function getExperimentRow(db: Db, experimentId: string) {
-  const row = await db.selectFrom('experiments').selectAll().where('experiment_id', '=', parseExperimentId(experimentId)).executeTakeFirst();
+  const row = await repo.findExperiment(db, parseExperimentId(experimentId));
   if (!row) throw notFound(`No experiment with id '${experimentId}'`);
   return row;
 }
 
 /** Loads a run row by its uuid or throws RESOURCE_DOES_NOT_EXIST. */
 export async function getRunRow(db: Db, runId: string): Promise<RunRow> {
-  const row = await db.selectFrom('runs').selectAll().where('run_uuid', '=', runId).executeTakeFirst();
+  const row = await repo.findRun(db, runId);
   if (!row) throw notFound(`Run with id=${runId} not found`);
   return row;
 }
@@ -90,7 +92,7 @@ async function requireActiveExperiment(db: Db, experimentId: string) {
 async function experimentTags(db: Db, ids: number[]): Promise<Map<number, Tag[]>> {
   const map = new Map<number, Tag[]>();
   if (ids.length === 0) return map;
-  const rows = await db.selectFrom('experiment_tags').selectAll().where('experiment_id', 'in', ids).orderBy('key').execute();
+  const rows = await repo.experimentTagRows(db, ids);
   for (const r of rows) {
     const list = map.get(r.experiment_id) ?? [];
     list.push({ key: r.key, value: r.value });
@@ -108,18 +110,7 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
   const ids = rows.map((r) => r.id);
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
-    const [metrics, params, tags, inputs] = await Promise.all([
-      db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step']).where('run_id', 'in', chunk).orderBy('key').execute(),
-      db.selectFrom('params').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
-      db.selectFrom('run_tags').selectAll().where('run_id', 'in', chunk).orderBy('key').execute(),
-      db
-        .selectFrom('run_inputs')
-        .innerJoin('datasets', 'datasets.id', 'run_inputs.dataset_id')
-        .select(['run_inputs.run_id', 'run_inputs.tags_json', 'datasets.name', 'datasets.digest', 'datasets.source_type', 'datasets.source', 'datasets.schema', 'datasets.profile'])
-        .where('run_inputs.run_id', 'in', chunk)
-        .orderBy('datasets.id')
-        .execute(),
-    ]);
+    const { metrics, params, tags, inputs } = await repo.runDetailRows(db, chunk);
     for (const m of metrics) runs.get(m.run_id)!.data.metrics.push(toLatestMetric(m));
     for (const p of params) runs.get(p.run_id)!.data.params.push({ key: p.key, value: p.value });
     for (const t of tags) runs.get(t.run_id)!.data.tags.push({ key: t.key, value: t.value });
@@ -136,7 +127,7 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
 async function loadRunsByIds(db: Db, ids: number[]): Promise<Run[]> {
   const rows: RunRow[] = [];
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    rows.push(...(await db.selectFrom('runs').selectAll().where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute()));
+    rows.push(...(await repo.runsByIds(db, ids.slice(i, i + ID_CHUNK))));
   }
   const byId = new Map(rows.map((r) => [r.id, r]));
   return loadRuns(db, ids.map((id) => byId.get(id)!).filter(Boolean));
@@ -151,13 +142,9 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     if (tags.length === 0) return;
     // The last value of a key wins, as if the tags had been set one after another.
     const unique = [...new Map(tags.map((t) => [t.key, t])).values()];
-    await trx
-      .insertInto('run_tags')
-      .values(unique.map((t) => ({ run_id: row.id, key: t.key, value: t.value })))
-      .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-      .execute();
+    await repo.upsertRunTags(trx, row.id, unique);
     const renamed = unique.find((t) => t.key === RUN_NAME_TAG);
-    if (renamed) await trx.updateTable('runs').set({ name: renamed.value }).where('id', '=', row.id).execute();
+    if (renamed) await repo.updateRun(trx, row.id, { name: renamed.value });
   }
 
   /**
@@ -169,7 +156,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     if (caller?.name === undefined) return;
     const touched = tags.filter((t) => t.key === USER_TAG);
     if (touched.length === 0) return;
-    const current = await trx.selectFrom('run_tags').select('value').where('run_id', '=', row.id).where('key', '=', USER_TAG).executeTakeFirst();
+    const current = await repo.runTagValue(trx, row.id, USER_TAG);
     if (deleting || touched.some((t) => t.value !== current?.value)) {
       throw new FlowdeskError('PERMISSION_DENIED', `User '${caller.name}' may not ${deleting ? 'delete' : 'change'} the ${USER_TAG} tag of run ${row.run_uuid}: it records who created the run`);
     }
@@ -177,12 +164,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
 
   async function logParams(trx: Db, row: RunRow, params: Param[]): Promise<void> {
     if (params.length === 0) return;
-    const existing = await trx
-      .selectFrom('params')
-      .select(['key', 'value'])
-      .where('run_id', '=', row.id)
-      .where('key', 'in', params.map((p) => p.key))
-      .execute();
+    const existing = await repo.paramsWithKeys(trx, row.id, params.map((p) => p.key));
     const logged = new Map(existing.map((p) => [p.key, p.value]));
     for (const p of params) {
       const before = logged.get(p.key);
@@ -194,7 +176,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     }
     const fresh = params.filter((p) => !logged.has(p.key));
     if (fresh.length > 0) {
-      await trx.insertInto('params').values(fresh.map((p) => ({ run_id: row.id, key: p.key, value: p.value }))).execute();
+      await repo.insertParams(trx, row.id, fresh);
     }
   }
 
@@ -243,7 +225,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
 
   async function seriesOf(runId: string, key: string) {
     const run = await getRunRow(db, runId);
-    return db.selectFrom('metric_series').selectAll().where('run_id', '=', run.id).where('key', '=', key).executeTakeFirst();
+    return repo.findMetricSeries(db, run.id, key);
   }
 
   return {
@@ -252,19 +234,15 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const tags = input.tags ?? [];
       tags.forEach(validateExperimentTag);
       const experimentId = await catalog.write(async (trx) => {
-        const clash = await trx.selectFrom('experiments').select('experiment_id').where('name', '=', input.name).executeTakeFirst();
+        const clash = await repo.experimentIdNamed(trx, input.name);
         if (clash) throw alreadyExists(`Experiment '${input.name}' already exists.`);
         const t = now();
-        const { experiment_id } = await trx
-          .insertInto('experiments')
-          .values({ name: input.name, artifact_location: '', lifecycle_stage: 'active', creation_time: t, last_update_time: t })
-          .returning('experiment_id')
-          .executeTakeFirstOrThrow();
+        const experiment_id = await repo.insertExperiment(trx, { name: input.name, artifact_location: '', lifecycle_stage: 'active', creation_time: t, last_update_time: t });
         // The server assigns the location, hostless so it survives a change of port.
-        await trx.updateTable('experiments').set({ artifact_location: `mlflow-artifacts:/${experiment_id}` }).where('experiment_id', '=', experiment_id).execute();
+        await repo.updateExperiment(trx, experiment_id, { artifact_location: `mlflow-artifacts:/${experiment_id}` });
         const unique = [...new Map(tags.map((tag) => [tag.key, tag])).values()];
         if (unique.length > 0) {
-          await trx.insertInto('experiment_tags').values(unique.map((tag) => ({ experiment_id, key: tag.key, value: tag.value }))).execute();
+          await repo.insertExperimentTags(trx, experiment_id, unique);
         }
         return String(experiment_id);
       });
@@ -278,7 +256,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     },
 
     async 'experiments.getByName'(input) {
-      const row = await db.selectFrom('experiments').selectAll().where('name', '=', input.name).executeTakeFirst();
+      const row = await repo.findExperimentByName(db, input.name);
       if (!row) throw notFound(`Could not find experiment with name '${input.name}'`);
       return { experiment: toExperiment(row, (await experimentTags(db, [row.experiment_id])).get(row.experiment_id) ?? []) };
     },
@@ -286,7 +264,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     async 'experiments.search'(input) {
       const page = await searchExperiments(db, catalog.dialect, input);
       if (page.experimentIds.length === 0) return { experiments: [] };
-      const rows = await db.selectFrom('experiments').selectAll().where('experiment_id', 'in', page.experimentIds).execute();
+      const rows = await repo.experimentsByIds(db, page.experimentIds);
       const byId = new Map(rows.map((r) => [r.experiment_id, r]));
       const tags = await experimentTags(db, page.experimentIds);
       return {
@@ -303,9 +281,9 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
           throw new FlowdeskError('INVALID_STATE', `Cannot rename a deleted experiment (${input.experimentId}); restore it first.`);
         }
         if (row.name === input.newName) return;
-        const clash = await trx.selectFrom('experiments').select('experiment_id').where('name', '=', input.newName).executeTakeFirst();
+        const clash = await repo.experimentIdNamed(trx, input.newName);
         if (clash) throw alreadyExists(`Experiment '${input.newName}' already exists.`);
-        await trx.updateTable('experiments').set({ name: input.newName, last_update_time: now() }).where('experiment_id', '=', row.experiment_id).execute();
+        await repo.updateExperiment(trx, row.experiment_id, { name: input.newName, last_update_time: now() });
       });
       events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
       return {};
@@ -319,14 +297,9 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
         const row = await getExperimentRow(trx, input.experimentId);
         if (row.lifecycle_stage === 'deleted') return;
         const t = now();
-        await trx.updateTable('experiments').set({ lifecycle_stage: 'deleted', deleted_time: t, last_update_time: t }).where('experiment_id', '=', row.experiment_id).execute();
+        await repo.updateExperiment(trx, row.experiment_id, { lifecycle_stage: 'deleted', deleted_time: t, last_update_time: t });
         // Runs deleted together carry the same deleted_time, which is how restore finds them.
-        await trx
-          .updateTable('runs')
-          .set({ lifecycle_stage: 'deleted', deleted_time: t })
-          .where('experiment_id', '=', row.experiment_id)
-          .where('lifecycle_stage', '=', 'active')
-          .execute();
+        await repo.deleteActiveRuns(trx, row.experiment_id, t);
       });
       events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
       return {};
@@ -336,17 +309,8 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       await catalog.write(async (trx) => {
         const row = await getExperimentRow(trx, input.experimentId);
         if (row.lifecycle_stage === 'active') return;
-        await trx
-          .updateTable('runs')
-          .set({ lifecycle_stage: 'active', deleted_time: null })
-          .where('experiment_id', '=', row.experiment_id)
-          .where('deleted_time', '=', row.deleted_time)
-          .execute();
-        await trx
-          .updateTable('experiments')
-          .set({ lifecycle_stage: 'active', deleted_time: null, last_update_time: now() })
-          .where('experiment_id', '=', row.experiment_id)
-          .execute();
+        await repo.restoreRunsDeletedAt(trx, row.experiment_id, row.deleted_time);
+        await repo.updateExperiment(trx, row.experiment_id, { lifecycle_stage: 'active', deleted_time: null, last_update_time: now() });
       });
       events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
       return {};
@@ -356,12 +320,8 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       validateExperimentTag(input);
       await catalog.write(async (trx) => {
         const row = await requireActiveExperiment(trx, input.experimentId);
-        await trx
-          .insertInto('experiment_tags')
-          .values({ experiment_id: row.experiment_id, key: input.key, value: input.value })
-          .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: input.value }))
-          .execute();
-        await trx.updateTable('experiments').set({ last_update_time: now() }).where('experiment_id', '=', row.experiment_id).execute();
+        await repo.upsertExperimentTag(trx, row.experiment_id, { key: input.key, value: input.value });
+        await repo.updateExperiment(trx, row.experiment_id, { last_update_time: now() });
       });
       events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
       return {};
@@ -370,8 +330,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
     async 'experiments.deleteTag'(input) {
       await catalog.write(async (trx) => {
         const row = await requireActiveExperiment(trx, input.experimentId);
-        const result = await trx.deleteFrom('experiment_tags').where('experiment_id', '=', row.experiment_id).where('key', '=', input.key).executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with key '${input.key}' on experiment ${input.experimentId}`);
+        if ((await repo.deleteExperimentTag(trx, row.experiment_id, input.key)) === 0) throw notFound(`No tag with key '${input.key}' on experiment ${input.experimentId}`);
       });
       events.publish({ type: 'experiment.changed', experimentId: input.experimentId });
       return {};
@@ -394,9 +353,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const runId = newRunId();
       const row = await catalog.write(async (trx) => {
         const experiment = await requireActiveExperiment(trx, experimentId);
-        const inserted = await trx
-          .insertInto('runs')
-          .values({
+        const inserted = await repo.insertRun(trx, {
             run_uuid: runId,
             experiment_id: experiment.experiment_id,
             name,
@@ -407,9 +364,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
             lifecycle_stage: 'active',
             artifact_uri: `${experiment.artifact_location}/${runId}/artifacts`,
             deleted_time: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+          });
         await setRunTags(trx, inserted, tags);
         return inserted;
       });
@@ -431,7 +386,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
         if (input.status !== undefined) changes.status = input.status;
         if (input.endTime !== undefined) changes.end_time = input.endTime;
         if (input.runName) changes.name = input.runName;
-        if (Object.keys(changes).length > 0) await trx.updateTable('runs').set(changes).where('id', '=', run.id).execute();
+        if (Object.keys(changes).length > 0) await repo.updateRun(trx, run.id, changes);
         if (input.runName) await setRunTags(trx, run, [{ key: RUN_NAME_TAG, value: input.runName }]);
         return { ...run, ...changes };
       });
@@ -443,7 +398,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const row = await catalog.write(async (trx) => {
         const run = await getRunRow(trx, input.runId);
         if (run.lifecycle_stage === 'active') {
-          await trx.updateTable('runs').set({ lifecycle_stage: 'deleted', deleted_time: now() }).where('id', '=', run.id).execute();
+          await repo.updateRun(trx, run.id, { lifecycle_stage: 'deleted', deleted_time: now() });
         }
         return run;
       });
@@ -458,7 +413,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
         if (experiment.lifecycle_stage !== 'active') {
           throw invalid(`Cannot restore run ${run.run_uuid}: its experiment ${experiment.experiment_id} is deleted; restore the experiment first.`);
         }
-        await trx.updateTable('runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('id', '=', run.id).execute();
+        await repo.updateRun(trx, run.id, { lifecycle_stage: 'active', deleted_time: null });
         return run;
       });
       events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
@@ -485,8 +440,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
         const run = await getRunRow(trx, input.runId);
         requireActiveRun(run);
         await guardIdentity(trx, run, caller, [{ key: input.key, value: '' }], true);
-        const result = await trx.deleteFrom('run_tags').where('run_id', '=', run.id).where('key', '=', input.key).executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.runId}`);
+        if ((await repo.deleteRunTag(trx, run.id, input.key)) === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.runId}`);
         return run;
       });
       events.publish({ type: 'run.updated', experimentId: String(row.experiment_id), runId: row.run_uuid });
@@ -518,12 +472,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
       const row = await catalog.write(async (trx) => {
         const run = await getRunRow(trx, input.runId);
         requireActiveRun(run);
-        const existing = await trx
-          .selectFrom('run_tags')
-          .select('value')
-          .where('run_id', '=', run.id)
-          .where('key', '=', LOG_MODEL_HISTORY_TAG)
-          .executeTakeFirst();
+        const existing = await repo.runTagValue(trx, run.id, LOG_MODEL_HISTORY_TAG);
         let history: unknown = [];
         try {
           if (existing) history = JSON.parse(existing.value);

@@ -6,9 +6,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { isRole, ROLES, type Role } from '#core/api/roles.ts';
-import { sql } from 'kysely';
 import type { EventBus, FlowdeskEvent } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import { EVENTS_CHANNEL } from '#core/catalog/postgres-events.ts';
 
 export interface UserInfo {
@@ -74,7 +74,7 @@ export async function revokeUser(catalog: Catalog, name: string, now: number, ev
     const user = await trx.selectFrom('users').select(['id', 'revoked_time']).where('name', '=', name).executeTakeFirst();
     if (!user) throw new FlowdeskError('RESOURCE_DOES_NOT_EXIST', `No user named '${name}'`);
     if (user.revoked_time === null) await trx.updateTable('users').set({ revoked_time: now }).where('id', '=', user.id).execute();
-    if (catalog.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ origin: 'revoke', event })})`.execute(trx);
+    await dialectSql(catalog.dialect).notify(trx, EVENTS_CHANNEL, JSON.stringify({ origin: 'revoke', event }));
   });
   events?.publish(event);
 }

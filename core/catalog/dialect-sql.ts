@@ -1,0 +1,108 @@
+/**
+ * Every difference between the catalog's two databases that code outside core/catalog needs,
+ * in one place: SQL fragments that are spelled differently on SQLite and PostgreSQL, and the few
+ * things one of them does that the other does not. Services, the filter compiler and the rest
+ * ask `dialectSql(catalog.dialect)` instead of testing the dialect's name (lint refuses such
+ * tests outside this folder).
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from './catalog.ts';
+import type { Dialect } from './migrations.ts';
+
+export interface DialectSql {
+  /**
+   * The owner id of a filter's subquery as the outer query compares it. On SQLite a unary `+`
+   * keeps the planner walking the owner table in its order rather than through an index, which
+   * the targets that ask for it (`walkInOrder`) need; PostgreSQL plans these well as they are.
+   */
+  walkInOrder(expr: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * Follows a LIKE pattern: PostgreSQL treats a backslash as an escape unless told otherwise;
+   * SQLite has no escape character by default. Both match MLflow on SQLite this way.
+   */
+  readonly likeEscape: RawBuilder<unknown>;
+  /**
+   * Text that sorts by its bytes. PostgreSQL sorts by the database's locale; "C" gives the byte
+   * order SQLite uses, so a page token means the same position on both.
+   */
+  bytewise(expr: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * The number a text value spells, or NULL when it spells none. JSON's number syntax is the
+   * definition on both databases; SQLite checks it with its JSON functions, PostgreSQL with the
+   * equivalent regular expression. CASE keeps the cast from ever seeing a non-number.
+   */
+  numericValue(expr: RawBuilder<unknown>): RawBuilder<number | null>;
+  /**
+   * A join that unnests a JSON array of `{key, value}` objects held as text in `column`, as the
+   * alias `je`, with the key and value of each element (unnesting JSON has no portable syntax).
+   */
+  jsonKeyValues(column: string): { from: RawBuilder<unknown>; key: RawBuilder<unknown>; value: RawBuilder<unknown> };
+  /**
+   * Whether a read-merge-write must lock the rows it reads first. SQLite runs one write
+   * transaction at a time (its write lock serializes every process); PostgreSQL runs them side by
+   * side, so a writer must lock what it is about to merge into.
+   */
+  readonly concurrentWriters: boolean;
+  /** Bytes on disk of tables (at least those named), each with its indexes. */
+  tableBytes(db: Db, tables: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Tells every other process on the catalog about `payload` on `channel` when `trx` commits.
+   * Only PostgreSQL has other listening processes (servers sharing the database); on SQLite it
+   * does nothing.
+   */
+  notify(trx: Db, channel: string, payload: string): Promise<void>;
+}
+
+const SQLITE: DialectSql = {
+  walkInOrder: (expr) => sql`+${expr}`,
+  likeEscape: sql``,
+  bytewise: (expr) => expr,
+  numericValue: (expr) => sql<number | null>`(case when json_valid(${expr}) then case when json_type(${expr}) in ('integer', 'real') then cast(${expr} as real) end end)`,
+  jsonKeyValues: (column) => ({
+    from: sql`cross join json_each(${sql.ref(column)}) as je`,
+    key: sql`json_extract(je.value, '$.key')`,
+    value: sql`json_extract(je.value, '$.value')`,
+  }),
+  concurrentWriters: false,
+  async tableBytes(db) {
+    const sizes = new Map<string, number>();
+    // dbstat names b-trees (tables and their indexes); sqlite_schema says which table each serves.
+    const { rows } = await sql<{ table: string; bytes: number }>`
+      select s.tbl_name as "table", sum(d.pgsize) as bytes
+      from dbstat as d join sqlite_schema as s on s.name = d.name
+      where d.aggregate = 1
+      group by s.tbl_name`.execute(db);
+    for (const r of rows) sizes.set(r.table, Number(r.bytes));
+    return sizes;
+  },
+  async notify() {},
+};
+
+const POSTGRES: DialectSql = {
+  walkInOrder: (expr) => expr,
+  likeEscape: sql` escape ''`,
+  bytewise: (expr) => sql`${expr} collate "C"`,
+  numericValue: (expr) =>
+    sql<number | null>`(case when ${expr} ~ '^[[:space:]]*-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?[[:space:]]*$' then cast(${expr} as double precision) end)`,
+  jsonKeyValues: (column) => ({
+    from: sql`cross join lateral jsonb_array_elements(cast(${sql.ref(column)} as jsonb)) as je(tag)`,
+    key: sql`je.tag ->> 'key'`,
+    value: sql`je.tag ->> 'value'`,
+  }),
+  concurrentWriters: true,
+  async tableBytes(db, tables) {
+    const sizes = new Map<string, number>();
+    const names = sql.join(tables.map((t) => sql.lit(t)));
+    const { rows } = await sql<{ name: string; bytes: string | number }>`select t.name, pg_total_relation_size(to_regclass(t.name)) as bytes from unnest(array[${names}]::text[]) as t(name)`.execute(db);
+    for (const r of rows) sizes.set(r.name, Number(r.bytes ?? 0));
+    return sizes;
+  },
+  async notify(trx, channel, payload) {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
+  },
+};
+
+/** The SQL differences of `dialect`. */
+export function dialectSql(dialect: Dialect): DialectSql {
+  return dialect === 'postgres' ? POSTGRES : SQLITE;
+}

@@ -1,0 +1,150 @@
+/**
+ * The tracking service's queries: experiments, runs and their params and tags, one function per
+ * statement (or per group of reads that always go together). Rules (what must exist, what may
+ * change, which error a caller gets) live in tracking-service.ts; the SQL these functions compile
+ * is kept as reviewed snapshots for both dialects (test/catalog/repository-sql.test.ts).
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Param, Tag } from '#core/api/entities.ts';
+import type { Db } from '#core/catalog/catalog.ts';
+import type { Database } from '#core/catalog/schema.ts';
+import type { RunRow } from './mappers.ts';
+
+export type ExperimentRow = Selectable<Database['experiments']>;
+
+/** The experiment with this numeric id, if any. */
+export function findExperiment(db: Db, experimentId: number): Promise<ExperimentRow | undefined> {
+  return db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+}
+
+/** The experiment with this name, if any. */
+export function findExperimentByName(db: Db, name: string): Promise<ExperimentRow | undefined> {
+  return db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** The id of the experiment with this name, if any (the uniqueness check before a create or rename). */
+export function experimentIdNamed(db: Db, name: string): Promise<{ experiment_id: number } | undefined> {
+  return db.selectFrom('experiments').select('experiment_id').where('name', '=', name).executeTakeFirst();
+}
+
+/** The experiments with these ids, in no particular order. */
+export function experimentsByIds(db: Db, ids: number[]): Promise<ExperimentRow[]> {
+  return db.selectFrom('experiments').selectAll().where('experiment_id', 'in', ids).execute();
+}
+
+/** The tags of these experiments, ordered by key. */
+export function experimentTagRows(db: Db, ids: number[]): Promise<Selectable<Database['experiment_tags']>[]> {
+  return db.selectFrom('experiment_tags').selectAll().where('experiment_id', 'in', ids).orderBy('key').execute();
+}
+
+/** Inserts an experiment and returns its new id. */
+export async function insertExperiment(db: Db, values: Insertable<Database['experiments']>): Promise<number> {
+  return (await db.insertInto('experiments').values(values).returning('experiment_id').executeTakeFirstOrThrow()).experiment_id;
+}
+
+/** Changes columns of one experiment. */
+export async function updateExperiment(db: Db, experimentId: number, changes: Updateable<Database['experiments']>): Promise<void> {
+  await db.updateTable('experiments').set(changes).where('experiment_id', '=', experimentId).execute();
+}
+
+/** Inserts tags of one experiment whose keys it does not have yet. */
+export async function insertExperimentTags(db: Db, experimentId: number, tags: Tag[]): Promise<void> {
+  await db.insertInto('experiment_tags').values(tags.map((tag) => ({ experiment_id: experimentId, key: tag.key, value: tag.value }))).execute();
+}
+
+/** Sets one tag of an experiment, replacing its value if the key is there. */
+export async function upsertExperimentTag(db: Db, experimentId: number, tag: Tag): Promise<void> {
+  await db
+    .insertInto('experiment_tags')
+    .values({ experiment_id: experimentId, key: tag.key, value: tag.value })
+    .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: tag.value }))
+    .execute();
+}
+
+/** Deletes one tag of an experiment; returns how many rows went (0 or 1). */
+export async function deleteExperimentTag(db: Db, experimentId: number, key: string): Promise<number> {
+  const result = await db.deleteFrom('experiment_tags').where('experiment_id', '=', experimentId).where('key', '=', key).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Marks an experiment's active runs deleted at `deletedTime` (the mark restore looks for). */
+export async function deleteActiveRuns(db: Db, experimentId: number, deletedTime: number): Promise<void> {
+  await db.updateTable('runs').set({ lifecycle_stage: 'deleted', deleted_time: deletedTime }).where('experiment_id', '=', experimentId).where('lifecycle_stage', '=', 'active').execute();
+}
+
+/** Restores the runs of an experiment that were deleted together with it, at `deletedTime`. */
+export async function restoreRunsDeletedAt(db: Db, experimentId: number, deletedTime: number | null): Promise<void> {
+  await db.updateTable('runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('experiment_id', '=', experimentId).where('deleted_time', '=', deletedTime).execute();
+}
+
+/** The run with this uuid, if any. */
+export function findRun(db: Db, runUuid: string): Promise<RunRow | undefined> {
+  return db.selectFrom('runs').selectAll().where('run_uuid', '=', runUuid).executeTakeFirst();
+}
+
+/** The runs with these internal ids, in no particular order. */
+export function runsByIds(db: Db, ids: number[]): Promise<RunRow[]> {
+  return db.selectFrom('runs').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Inserts a run and returns its row. */
+export function insertRun(db: Db, values: Insertable<Database['runs']>): Promise<RunRow> {
+  return db.insertInto('runs').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Changes columns of one run. */
+export async function updateRun(db: Db, runId: number, changes: Updateable<Database['runs']>): Promise<void> {
+  await db.updateTable('runs').set(changes).where('id', '=', runId).execute();
+}
+
+/** The latest metrics, params, tags and dataset inputs of these runs, each ordered for display. */
+export async function runDetailRows(db: Db, runIds: number[]) {
+  const [metrics, params, tags, inputs] = await Promise.all([
+    db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step']).where('run_id', 'in', runIds).orderBy('key').execute(),
+    db.selectFrom('params').selectAll().where('run_id', 'in', runIds).orderBy('key').execute(),
+    db.selectFrom('run_tags').selectAll().where('run_id', 'in', runIds).orderBy('key').execute(),
+    db
+      .selectFrom('run_inputs')
+      .innerJoin('datasets', 'datasets.id', 'run_inputs.dataset_id')
+      .select(['run_inputs.run_id', 'run_inputs.tags_json', 'datasets.name', 'datasets.digest', 'datasets.source_type', 'datasets.source', 'datasets.schema', 'datasets.profile'])
+      .where('run_inputs.run_id', 'in', runIds)
+      .orderBy('datasets.id')
+      .execute(),
+  ]);
+  return { metrics, params, tags, inputs };
+}
+
+/** Sets tags of one run, replacing the values of keys it has. */
+export async function upsertRunTags(db: Db, runId: number, tags: Tag[]): Promise<void> {
+  await db
+    .insertInto('run_tags')
+    .values(tags.map((t) => ({ run_id: runId, key: t.key, value: t.value })))
+    .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .execute();
+}
+
+/** The value of one tag of a run, if set. */
+export function runTagValue(db: Db, runId: number, key: string): Promise<{ value: string } | undefined> {
+  return db.selectFrom('run_tags').select('value').where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+}
+
+/** Deletes one tag of a run; returns how many rows went (0 or 1). */
+export async function deleteRunTag(db: Db, runId: number, key: string): Promise<number> {
+  const result = await db.deleteFrom('run_tags').where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** The params of a run among these keys. */
+export function paramsWithKeys(db: Db, runId: number, keys: string[]): Promise<{ key: string; value: string }[]> {
+  return db.selectFrom('params').select(['key', 'value']).where('run_id', '=', runId).where('key', 'in', keys).execute();
+}
+
+/** Inserts params of one run whose keys it does not have yet. */
+export async function insertParams(db: Db, runId: number, params: Param[]): Promise<void> {
+  await db.insertInto('params').values(params.map((p) => ({ run_id: runId, key: p.key, value: p.value }))).execute();
+}
+
+/** The metric series of one key of a run, if logged. */
+export function findMetricSeries(db: Db, runId: number, key: string): Promise<Selectable<Database['metric_series']> | undefined> {
+  return db.selectFrom('metric_series').selectAll().where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+}

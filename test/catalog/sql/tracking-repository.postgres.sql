@@ -1,0 +1,71 @@
+-- deleteActiveRuns
+update "runs" set "lifecycle_stage" = $1, "deleted_time" = $2 where "experiment_id" = $3 and "lifecycle_stage" = $4;
+
+-- deleteExperimentTag
+delete from "experiment_tags" where "experiment_id" = $1 and "key" = $2;
+
+-- deleteRunTag
+delete from "run_tags" where "run_id" = $1 and "key" = $2;
+
+-- experimentIdNamed
+select "experiment_id" from "experiments" where "name" = $1;
+
+-- experimentTagRows
+select * from "experiment_tags" where "experiment_id" in ($1, $2) order by "key";
+
+-- experimentsByIds
+select * from "experiments" where "experiment_id" in ($1, $2);
+
+-- findExperiment
+select * from "experiments" where "experiment_id" = $1;
+
+-- findExperimentByName
+select * from "experiments" where "name" = $1;
+
+-- findMetricSeries
+select * from "metric_series" where "run_id" = $1 and "key" = $2;
+
+-- findRun
+select * from "runs" where "run_uuid" = $1;
+
+-- insertExperiment
+insert into "experiments" ("name", "artifact_location", "lifecycle_stage", "creation_time", "last_update_time") values ($1, $2, $3, $4, $5) returning "experiment_id";
+
+-- insertExperimentTags
+insert into "experiment_tags" ("experiment_id", "key", "value") values ($1, $2, $3);
+
+-- insertParams
+insert into "params" ("run_id", "key", "value") values ($1, $2, $3);
+
+-- insertRun
+insert into "runs" ("run_uuid", "experiment_id", "name", "user_id", "status", "start_time", "end_time", "lifecycle_stage", "artifact_uri", "deleted_time") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *;
+
+-- paramsWithKeys
+select "key", "value" from "params" where "run_id" = $1 and "key" in ($2, $3);
+
+-- restoreRunsDeletedAt
+update "runs" set "lifecycle_stage" = $1, "deleted_time" = $2 where "experiment_id" = $3 and "deleted_time" = $4;
+
+-- runDetailRows
+select "run_id", "key", "value", "is_nan", "negative_zero", "timestamp", "step" from "metric_series" where "run_id" in ($1, $2) order by "key";
+select * from "params" where "run_id" in ($1, $2) order by "key";
+select * from "run_tags" where "run_id" in ($1, $2) order by "key";
+select "run_inputs"."run_id", "run_inputs"."tags_json", "datasets"."name", "datasets"."digest", "datasets"."source_type", "datasets"."source", "datasets"."schema", "datasets"."profile" from "run_inputs" inner join "datasets" on "datasets"."id" = "run_inputs"."dataset_id" where "run_inputs"."run_id" in ($1, $2) order by "datasets"."id";
+
+-- runTagValue
+select "value" from "run_tags" where "run_id" = $1 and "key" = $2;
+
+-- runsByIds
+select * from "runs" where "id" in ($1, $2);
+
+-- updateExperiment
+update "experiments" set "name" = $1, "last_update_time" = $2 where "experiment_id" = $3;
+
+-- updateRun
+update "runs" set "status" = $1, "end_time" = $2 where "id" = $3;
+
+-- upsertExperimentTag
+insert into "experiment_tags" ("experiment_id", "key", "value") values ($1, $2, $3) on conflict ("experiment_id", "key") do update set "value" = $4;
+
+-- upsertRunTags
+insert into "run_tags" ("run_id", "key", "value") values ($1, $2, $3) on conflict ("run_id", "key") do update set "value" = "excluded"."value";
