@@ -85,7 +85,7 @@ const MACHINE_ONLY = METHODS.filter((m) => m.access.reach === 'local');
 describe('refusals in-process', () => {
   let fd: Flowdesk;
   beforeAll(async () => {
-    fd = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption() });
+    fd = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption('file') });
   });
   afterAll(() => fd.close());
 
@@ -100,7 +100,7 @@ describe('refusals over HTTP on a team server', () => {
   let close: () => Promise<void>;
   const clients = {} as Record<AccessRole | 'anonymous', Client>;
   beforeAll(async () => {
-    fd = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption() });
+    fd = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption('file') });
     const server = await startServer({ flowdesk: fd, host: '0.0.0.0', port: 0, version: 'test', token: 'owner-secret', log: () => undefined });
     close = async () => {
       await server.close();
@@ -130,7 +130,7 @@ describe('refusals over IPC from a window connected to a team server', () => {
   const windows = {} as Record<'reader' | 'writer', Client>;
   const stops: (() => Promise<void> | void)[] = [];
   beforeAll(async () => {
-    const team = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption() });
+    const team = await openFlowdesk({ dataDir: sharedDir(), catalog: await testCatalogOption('file') });
     const tokens = { reader: (await addUser(team.catalog, 'reader', 'reader', 1)).token, writer: (await addUser(team.catalog, 'writer', 'writer', 1)).token };
     const server = await startServer({ flowdesk: team, host: '0.0.0.0', port: 0, version: 'test', log: () => undefined });
     const local = await openFlowdesk({ dataDir: sharedDir() });
