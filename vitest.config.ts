@@ -18,7 +18,16 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/helpers/not-run-notices.ts', 'test/helpers/build-cli.ts'],
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/postgres/**'],
+          // Type tests (*.test-d.ts): the compiler checks them, and each `it` passes or fails by its errors.
+          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
+        },
+      },
       withPostgres
         ? {
             extends: true,

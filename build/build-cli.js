@@ -23,8 +23,11 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Packages left in node_modules: native code, and what only some commands load. */
-const EXTERNAL = ['better-sqlite3', 'onnxruntime-node', '@aws-sdk/*', 'pg-native', 'electron'];
+/**
+ * Packages left in node_modules: native code, what only some commands load, and CommonJS that
+ * names its own `__filename` (write-file-atomic), which an ES-module bundle does not define.
+ */
+const EXTERNAL = ['better-sqlite3', 'onnxruntime-node', '@aws-sdk/*', 'pg-native', 'electron', 'write-file-atomic'];
 
 /** The bundles: where each is built from, and the folder its entry and chunks go to. */
 export const CLI_BUNDLES = [

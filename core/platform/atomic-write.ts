@@ -1,28 +1,17 @@
 /**
- * Writing a small file so that a reader sees the old contents or the new, never half of either:
- * the text goes to a fresh staging name beside the target, is flushed to disk, then renamed over
- * it (a rename within one folder is atomic). The one copy of this recipe for the whole engine.
+ * Writing a small file so that a reader sees the old contents or the new, never half of either.
+ * The recipe (a fresh staging name beside the target, flushed to disk, renamed over it, removed
+ * if a step fails or the process exits first) is npm's own `write-file-atomic`, which also keeps
+ * an existing file's mode and owner and writes through a symlink to its target instead of
+ * replacing the link. The one atomic write for the whole engine.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import writeFileAtomicLib from 'write-file-atomic';
 
 /**
- * Replaces `path` with `text` atomically. `mode` applies to a new file (0600 for anything holding
- * secrets or addresses); the staging file is removed if any step before the rename fails.
+ * Replaces `path` with `text` atomically and durably (fsynced before the rename). `mode`, when
+ * given, is the file's mode afterwards (0600 for anything holding secrets or addresses); without
+ * it a new file gets the usual 0666 less the umask and an existing one keeps its mode.
  */
-export function writeFileAtomic(path: string, text: string, mode = 0o666): void {
-  const staging = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(staging, 'wx', mode);
-  try {
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(staging, path);
-  } catch (err) {
-    rmSync(staging, { force: true });
-    throw err;
-  }
+export function writeFileAtomic(path: string, text: string, mode?: number): void {
+  writeFileAtomicLib.sync(path, text, { fsync: true, ...(mode === undefined ? {} : { mode }) });
 }

@@ -12,6 +12,7 @@ import type { FlowdeskEvent } from '#core/api/events.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { savedTeam, teamWho, type TeamStatus, type TeamWho } from '#core/api/team-contract.ts';
 import { writeFileAtomic } from '#core/platform/atomic-write.ts';
+import { readEventStream } from '#core/platform/event-stream.ts';
 import type { ElectronApi } from './electron-api.ts';
 
 export const TEAM_FILE = 'team.json';
@@ -63,27 +64,16 @@ export async function whoAmI(url: string, token: string): Promise<TeamWho> {
 
 /**
  * Reads the team's SSE stream with the Bearer header (EventSource cannot send one) and hands
- * each event over; reopens it after a drop until stopped.
+ * each event over; reopens it after a drop until stopped. Returns the function that stops it.
  */
-function followEvents(url: string, token: string, send: (event: FlowdeskEvent) => void, log: TeamConnectionDeps['log']): () => void {
+export function followEvents(url: string, token: string, send: (event: FlowdeskEvent) => void, log: TeamConnectionDeps['log']): () => void {
   const abort = new AbortController();
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
         const response = await fetch(`${base(url)}${EVENTS_PATH}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
         if (!response.ok || !response.body) throw new Error(`the event stream answered ${response.status}`);
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for await (const chunk of response.body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true }).replace(/\r\n/g, '\n');
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
-            if (data) send(JSON.parse(data) as FlowdeskEvent);
-          }
-        }
+        await readEventStream(response.body, (data) => send(JSON.parse(data) as FlowdeskEvent));
       } catch (err) {
         if (abort.signal.aborted) return;
         log('The team server event stream dropped; reopening it', err);

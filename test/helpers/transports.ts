@@ -4,6 +4,7 @@ import type { DesktopHandlers } from '#core/api/desktop-contract.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
+import type { ExecutionPolicy } from '#core/execution/execution-policy.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer } from '#core/server/server.ts';
 import { registerIpc } from '../../electron/main/ipc.ts';
@@ -32,9 +33,12 @@ function ipcPair(fd: Flowdesk): Transport {
 export const TRANSPORTS = ['direct', 'http', 'ipc'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
-/** A fresh Flowdesk and a contract client reaching it over the named transport. */
-export async function clientOver(kind: TransportName): Promise<{ api: Client; fd: Flowdesk }> {
-  const fd = await openFlowdesk({ dataDir: tempDir(), catalog: await testCatalogOption() });
+/**
+ * A fresh Flowdesk and a contract client reaching it over the named transport. `execution` lets
+ * projects run and models be served, as after a person's confirmation.
+ */
+export async function clientOver(kind: TransportName, options: { execution?: ExecutionPolicy } = {}): Promise<{ api: Client; fd: Flowdesk }> {
+  const fd = await openFlowdesk({ dataDir: tempDir(), catalog: await testCatalogOption(), execution: options.execution });
   if (kind === 'direct') {
     onTestFinished(() => fd.close());
     return { fd, api: createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined)) };
