@@ -72,6 +72,28 @@ describe.each(['light', 'dark'] as const)('every view in the %s theme, at real s
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it('keeps every button and badge of a version card inside the card on the model board of a 1024-pixel window', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: theme });
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.goto(`${served.url}/#/models/${encodeURIComponent(data.modelName)}`);
+    await page.locator('.pending-list li').first().waitFor();
+    await screenshot(page, `guard-model-board-1024-${theme}`);
+    const spilling = await page.evaluate<string[]>(`(() => {
+      const found = [];
+      for (const card of document.querySelectorAll('article.card')) {
+        const box = card.getBoundingClientRect();
+        for (const part of card.querySelectorAll('button, a, .badge')) {
+          const r = part.getBoundingClientRect();
+          if (r.right > box.right + 0.5 || r.left < box.left - 0.5) found.push(card.getAttribute('aria-label') + ': ' + part.textContent.trim() + ' spills ' + Math.round(r.right - box.right) + 'px');
+        }
+      }
+      return found;
+    })()`);
+    expect(spilling).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });
 
 describe.each(['light', 'dark'] as const)('the sign-in page of a team server in the %s theme', (theme) => {
