@@ -1,6 +1,6 @@
 /**
  * Disk usage per experiment: what each experiment's artifact folder takes, and its share of the
- * catalog (its runs, params, tags and metric points), so people can see where their disk went
+ * catalog (its runs, params, tags, metric points and traces), so people can see where their disk went
  * before emptying the trash. A million metric points live in the catalog, not in artifacts.
  *
  * The catalog share is an estimate: each table's bytes on disk (SQLite's dbstat, PostgreSQL's
@@ -39,6 +39,12 @@ const OWNED_TABLES = [
   'logged_model_params',
   'logged_model_tags',
   'logged_model_metrics',
+  'traces',
+  'trace_tags',
+  'trace_metadata',
+  'trace_runs',
+  'trace_spans',
+  'trace_assessments',
 ] as const;
 type OwnedTable = (typeof OWNED_TABLES)[number];
 
@@ -53,7 +59,9 @@ async function countRows(db: Db): Promise<Record<OwnedTable, RowCounts>> {
     db.selectFrom(table).innerJoin('runs', 'runs.id', `${table}.run_id`).select(['runs.experiment_id', n]).groupBy('runs.experiment_id').execute().then(toCounts);
   const byModel = (table: 'logged_model_params' | 'logged_model_tags' | 'logged_model_metrics') =>
     db.selectFrom(table).innerJoin('logged_models', 'logged_models.model_id', `${table}.model_id`).select(['logged_models.experiment_id', n]).groupBy('logged_models.experiment_id').execute().then(toCounts);
-  const [experiments, experimentTags, runs, runTags, params, series, points, buckets, datasets, runInputs, outputs, inputs, models, modelParams, modelTags, modelMetrics] = await Promise.all([
+  const byTrace = (table: 'trace_tags' | 'trace_metadata' | 'trace_runs' | 'trace_spans' | 'trace_assessments') =>
+    db.selectFrom(table).innerJoin('traces', 'traces.id', `${table}.trace_id`).select(['traces.experiment_id', n]).groupBy('traces.experiment_id').execute().then(toCounts);
+  const [experiments, experimentTags, runs, runTags, params, series, points, buckets, datasets, runInputs, outputs, inputs, models, modelParams, modelTags, modelMetrics, traces, traceTags, traceMetadata, traceRuns, spans, assessments] = await Promise.all([
     db.selectFrom('experiments').select(['experiment_id', sql<number>`1`.as('n')]).execute().then(toCounts),
     db.selectFrom('experiment_tags').select(['experiment_id', n]).groupBy('experiment_id').execute().then(toCounts),
     db.selectFrom('runs').select(['experiment_id', n]).groupBy('experiment_id').execute().then(toCounts),
@@ -78,6 +86,12 @@ async function countRows(db: Db): Promise<Record<OwnedTable, RowCounts>> {
     byModel('logged_model_params'),
     byModel('logged_model_tags'),
     byModel('logged_model_metrics'),
+    db.selectFrom('traces').select(['experiment_id', n]).groupBy('experiment_id').execute().then(toCounts),
+    byTrace('trace_tags'),
+    byTrace('trace_metadata'),
+    byTrace('trace_runs'),
+    byTrace('trace_spans'),
+    byTrace('trace_assessments'),
   ]);
   return {
     experiments,
@@ -96,6 +110,12 @@ async function countRows(db: Db): Promise<Record<OwnedTable, RowCounts>> {
     logged_model_params: modelParams,
     logged_model_tags: modelTags,
     logged_model_metrics: modelMetrics,
+    traces,
+    trace_tags: traceTags,
+    trace_metadata: traceMetadata,
+    trace_runs: traceRuns,
+    trace_spans: spans,
+    trace_assessments: assessments,
   };
 }
 

@@ -11,12 +11,25 @@ interface View {
   name: string;
   hash: (data: RealisticData) => string;
   ready: (page: Page, data: RealisticData) => Promise<unknown>;
+  /** What a person does once it has loaded, before the checks (a state the view only shows then). */
+  act?: (page: Page) => Promise<unknown>;
 }
 
 const VIEWS: View[] = [
   { name: 'home', hash: () => '#/', ready: (page) => page.getByRole('heading', { name: 'Experiments' }).waitFor() },
   { name: 'experiment runs table', hash: (d) => `#/experiments/${d.sweepExperimentId}`, ready: (page) => page.locator('[role="row"][data-run-id]').first().waitFor() },
   { name: 'experiment of thousands of runs', hash: (d) => `#/experiments/${d.bulkExperimentId}`, ready: (page) => page.locator('[role="row"][data-run-id]').nth(20).waitFor() },
+  {
+    name: 'selection of the loaded runs of thousands',
+    hash: (d) => `#/experiments/${d.bulkExperimentId}`,
+    ready: (page) => page.locator('[role="row"][data-run-id]').nth(20).waitFor(),
+    act: async (page) => {
+      await page.locator('[role="row"][data-run-id]').first().click();
+      await page.keyboard.press('Control+a');
+      await page.getByRole('button', { name: /^Select all [\d,]+ runs$/ }).waitFor();
+    },
+  },
+  { name: 'chart workspace', hash: (d) => `#/experiments/${d.sweepExperimentId}/charts`, ready: (page) => page.getByTestId('workspace-runs').filter({ hasText: /\([1-9]\d* shown\)/ }).waitFor() },
   { name: 'child run page', hash: (d) => `#/experiments/${d.sweepExperimentId}/runs/${d.childRunId}`, ready: (page) => page.locator('#artifacts-title').waitFor() },
   { name: 'parent run page', hash: (d) => `#/experiments/${d.sweepExperimentId}/runs/${d.parentRunId}`, ready: (page) => page.locator('ul.children li').nth(11).waitFor() },
   { name: 'compare', hash: (d) => `#/compare?runs=${d.childRunIds.slice(0, 6).join(',')}`, ready: (page) => page.locator('main h1').waitFor() },
@@ -52,9 +65,32 @@ describe.each(['light', 'dark'] as const)('every view in the %s theme, at real s
     const { page, problems } = await openPage(browser, { colorScheme: theme });
     await page.goto(`${served.url}/${view.hash(data)}`);
     await view.ready(page, data);
+    await view.act?.(page);
     await page.waitForLoadState('networkidle');
     await screenshot(page, `guard-${name.replaceAll(' ', '-')}-${theme}`);
     expect(await checkView(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('keeps every button and badge of a version card inside the card on the model board of a 1024-pixel window', async () => {
+    const { page, problems } = await openPage(browser, { colorScheme: theme });
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.goto(`${served.url}/#/models/${encodeURIComponent(data.modelName)}`);
+    await page.locator('.pending-list li').first().waitFor();
+    await screenshot(page, `guard-model-board-1024-${theme}`);
+    const spilling = await page.evaluate<string[]>(`(() => {
+      const found = [];
+      for (const card of document.querySelectorAll('article.card')) {
+        const box = card.getBoundingClientRect();
+        for (const part of card.querySelectorAll('button, a, .badge')) {
+          const r = part.getBoundingClientRect();
+          if (r.right > box.right + 0.5 || r.left < box.left - 0.5) found.push(card.getAttribute('aria-label') + ': ' + part.textContent.trim() + ' spills ' + Math.round(r.right - box.right) + 'px');
+        }
+      }
+      return found;
+    })()`);
+    expect(spilling).toEqual([]);
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogShares } from '#core/tracking/disk-usage.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 import { artifactBackends } from '../helpers/s3.ts';
+import { seedTraces } from '../e2e/bulk-traces.ts';
 
 describe.each(artifactBackends())('disk usage per experiment ($name)', (backend) => {
   it('reports artifact bytes per experiment, active and deleted, largest first, with their total', async () => {
@@ -79,6 +80,22 @@ describe('the catalog share of disk usage', () => {
     expect(row('ten-points').catalogBytes).toBeGreaterThan(0);
     // Small tables have pages of fixed size (PostgreSQL's are 8 KiB, and each index has its own), so a few rows cost more than their bytes.
     expect(row('ten-points').catalogBytes).toBeLessThan(row('million-points').catalogBytes / 100);
+    expect(usage.catalogBytes).toBe(usage.experiments.reduce((sum, e) => sum + e.catalogBytes, 0));
+  });
+
+  it('counts the traces of an experiment without runs by their catalog rows', async () => {
+    const { api, fd } = await testFlowdesk();
+    const { experimentId } = await api.call('experiments.create', { name: 'agent-traces' });
+    await api.call('experiments.create', { name: 'empty' });
+    await seedTraces(fd, experimentId, 2000);
+
+    const usage = await api.call('experiments.diskUsage', {});
+    const row = (name: string) => usage.experiments.find((e) => e.name === name)!;
+    expect(usage.experiments[0]!.name).toBe('agent-traces');
+    expect(row('agent-traces').artifactBytes).toBe(0);
+    // Each trace is a row with its previews, a span with its attributes, a tag and metadata: hundreds of bytes.
+    expect(row('agent-traces').catalogBytes / 2000).toBeGreaterThan(100);
+    expect(row('empty').catalogBytes).toBeLessThan(row('agent-traces').catalogBytes / 100);
     expect(usage.catalogBytes).toBe(usage.experiments.reduce((sum, e) => sum + e.catalogBytes, 0));
   });
 
