@@ -11,6 +11,9 @@ import type { Catalog } from '#core/catalog/catalog.ts';
 /** Answers kept at most; the oldest go first. A groups answer is a few hundred KB at worst. */
 const MAX_ENTRIES = 256;
 
+/** PostgreSQL's SQLSTATE for a NOWAIT lock that another transaction holds. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** JSON has no NaN or ±Infinity, and aggregates answer them (a mean over inf and -inf is NaN). */
 const NON_FINITE = '$nonFinite';
 
@@ -51,19 +54,27 @@ export function createAggregateCache(catalog: Catalog, now: () => number): Aggre
 
       // From here on, any change to these experiments advances their epochs. On PostgreSQL a
       // writer already past its trigger (it saw valid = 0 and advanced nothing) may not have
-      // committed yet, and the read below would miss its change: the share lock waits for every
-      // such writer to commit first, and holds new ones back only for this short transaction.
-      // SQLite has one writer at a time, so its triggers and commits cannot interleave with this.
-      const epochs = await catalog.write(async (trx) => {
-        if (dialect === 'postgres') await sql`lock table runs, params, metric_series in share mode`.execute(trx);
-        await trx
-          .insertInto('aggregate_epochs')
-          .values(ids.map((id) => ({ experiment_id: id, epoch: 0, valid: 1 })))
-          .onConflict((oc) => oc.column('experiment_id').doUpdateSet({ valid: 1 }))
-          .execute();
-        const rows = await trx.selectFrom('aggregate_epochs').select(['experiment_id', 'epoch']).where('experiment_id', 'in', ids).orderBy('experiment_id').execute();
-        return JSON.stringify(rows.map((r) => [Number(r.experiment_id), Number(r.epoch)]));
-      });
+      // committed yet, and the read below would miss its change: the share lock is taken only when
+      // no writer holds those tables (NOWAIT), else the answer is read and not stored, as it
+      // would be stale at once anyway. Waiting for the lock instead could deadlock with a writer
+      // that holds one of the tables and wants another. SQLite has one writer at a time, so its
+      // triggers and commits cannot interleave with this.
+      let epochs: string;
+      try {
+        epochs = await catalog.write(async (trx) => {
+          if (dialect === 'postgres') await sql`lock table runs, params, metric_series in share mode nowait`.execute(trx);
+          await trx
+            .insertInto('aggregate_epochs')
+            .values(ids.map((id) => ({ experiment_id: id, epoch: 0, valid: 1 })))
+            .onConflict((oc) => oc.column('experiment_id').doUpdateSet({ valid: 1 }))
+            .execute();
+          const rows = await trx.selectFrom('aggregate_epochs').select(['experiment_id', 'epoch']).where('experiment_id', 'in', ids).orderBy('experiment_id').execute();
+          return JSON.stringify(rows.map((r) => [Number(r.experiment_id), Number(r.epoch)]));
+        });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return read();
+        throw err;
+      }
       const answer = await read();
       // Stored even if a change came in during the read: its epochs then no longer match, so it is never served.
       const row = { request: key, epochs, answer: encode(answer), filled_at: now() };
