@@ -527,6 +527,59 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.createIndex('runs_by_experiment_stage').on('runs').columns(['experiment_id', 'lifecycle_stage', 'start_time']).execute();
     },
   },
+  {
+    description: "runs table: answers of the whole-experiment aggregates (column stats, group-by) kept with each experiment's epoch, which triggers advance on any change they depend on",
+    async up(db, dialect) {
+      // One row per experiment the window has asked about. `valid` is 1 while some cached answer
+      // may hold the current epoch: the first change after that advances the epoch and clears it,
+      // so later changes update nothing (no write, and on PostgreSQL no row lock for writers to share).
+      await db.schema
+        .createTable('aggregate_epochs')
+        .addColumn('experiment_id', bigint, (c) => c.primaryKey())
+        .addColumn('epoch', bigint, (c) => c.notNull())
+        .addColumn('valid', 'integer', (c) => c.notNull())
+        .execute();
+      // `epochs` is the JSON of the epochs of the request's experiments when the answer was read.
+      await db.schema
+        .createTable('aggregate_cache')
+        .addColumn('request', 'text', (c) => c.primaryKey())
+        .addColumn('epochs', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addColumn('filled_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('aggregate_cache_by_time').on('aggregate_cache').column('filled_at').execute();
+      const advance = (experiments: string) => `update aggregate_epochs set epoch = epoch + 1, valid = 0 where valid = 1 and experiment_id in (${experiments})`;
+      const ofRuns = (...refs: string[]) => `select experiment_id from runs where id in (${refs.join(', ')})`;
+      if (dialect === 'sqlite') {
+        // What the unfiltered aggregates read: which runs an experiment has and in which stage,
+        // their params, and the latest value of each of their metrics.
+        const triggers: [string, string, string][] = [
+          ['runs_insert', 'after insert on runs', advance('new.experiment_id')],
+          ['runs_delete', 'after delete on runs', advance('old.experiment_id')],
+          ['runs_update', 'after update of experiment_id, lifecycle_stage on runs', advance('old.experiment_id, new.experiment_id')],
+          ['params_insert', 'after insert on params', advance(ofRuns('new.run_id'))],
+          ['params_delete', 'after delete on params', advance(ofRuns('old.run_id'))],
+          ['params_update', 'after update on params', advance(ofRuns('old.run_id', 'new.run_id'))],
+          ['metric_series_insert', 'after insert on metric_series', advance(ofRuns('new.run_id'))],
+          ['metric_series_delete', 'after delete on metric_series', advance(ofRuns('old.run_id'))],
+          ['metric_series_update', 'after update of run_id, key, value, is_nan on metric_series', advance(ofRuns('old.run_id', 'new.run_id'))],
+        ];
+        for (const [name, event, body] of triggers) await sql`create trigger ${sql.id(`aggregates_${name}`)} ${sql.raw(event)} begin ${sql.raw(body)}; end`.execute(db);
+      } else {
+        // OLD is null in an insert trigger and NEW in a delete trigger, so one function serves all three.
+        await sql`create function aggregates_advance_by_experiment() returns trigger language plpgsql as $$
+          begin ${sql.raw(advance('old.experiment_id, new.experiment_id'))}; return null; end $$`.execute(db);
+        await sql`create function aggregates_advance_by_run() returns trigger language plpgsql as $$
+          begin ${sql.raw(advance(ofRuns('old.run_id', 'new.run_id')))}; return null; end $$`.execute(db);
+        await sql`create trigger aggregates_runs after insert or delete or update of experiment_id, lifecycle_stage on runs
+          for each row execute function aggregates_advance_by_experiment()`.execute(db);
+        await sql`create trigger aggregates_params after insert or delete or update on params
+          for each row execute function aggregates_advance_by_run()`.execute(db);
+        await sql`create trigger aggregates_metric_series after insert or delete or update of run_id, key, value, is_nan on metric_series
+          for each row execute function aggregates_advance_by_run()`.execute(db);
+      }
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -158,6 +158,8 @@ export interface Database {
   trace_runs: TraceRunsTable;
   trace_spans: TraceSpansTable;
   trace_assessments: TraceAssessmentsTable;
+  aggregate_epochs: AggregateEpochsTable;
+  aggregate_cache: AggregateCacheTable;
 }
 
 /** A person of a team server. `approver` implies `writer`, which implies `reader`. */
@@ -408,4 +410,20 @@ export interface TraceAssessmentsTable {
   metadata_json: string | null;
   overrides: string | null;
   valid: number;
+}
+
+/** Per experiment, the epoch that triggers advance when something the runs-table aggregates read changes. */
+export interface AggregateEpochsTable {
+  experiment_id: number;
+  epoch: number;
+  /** 1 while an answer may be cached at this epoch; the next change advances the epoch and sets 0. */
+  valid: number;
+}
+
+/** Answers of whole-experiment aggregates, each with the epochs of its experiments when it was read. */
+export interface AggregateCacheTable {
+  request: string;
+  epochs: string;
+  answer: string;
+  filled_at: number;
 }

@@ -17,6 +17,7 @@ import { parseFilter } from '#core/search/parse-filter.ts';
 import { RUNS_TARGET } from '#core/search/search-target.ts';
 import { LEVEL_WIDTHS } from '#core/tracking/metric-writer.ts';
 import { validateKey, validateValue } from '#core/tracking/validation.ts';
+import { createAggregateCache } from './aggregate-cache.ts';
 import { cutRanges, rangeLabel } from './numeric-ranges.ts';
 
 export type RunsTableHandlers = Pick<
@@ -42,12 +43,16 @@ type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
 /** `runs` rows of the experiments in the view type, as one SQL condition over the `runs` table. */
 function runScope(experimentIds: readonly string[], viewType: ViewType | undefined): RawBuilder<SqlBool> {
-  const ids = experimentIds.map((id) => {
+  const inExperiments = sql<SqlBool>`runs.experiment_id in (${sql.join(experimentNumbers(experimentIds))})`;
+  return lifecycle(viewType, inExperiments);
+}
+
+/** The experiment ids as numbers; refuses an id that is not made of digits. */
+function experimentNumbers(experimentIds: readonly string[]): number[] {
+  return experimentIds.map((id) => {
     if (!/^[0-9]{1,15}$/.test(id)) throw invalid(`Invalid experiment id '${id}': experiment ids are made of digits`);
     return Number(id);
   });
-  const inExperiments = sql<SqlBool>`runs.experiment_id in (${sql.join(ids)})`;
-  return lifecycle(viewType, inExperiments);
 }
 
 function lifecycle(viewType: ViewType | undefined, condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
@@ -90,6 +95,9 @@ async function inChunks(ids: readonly number[], update: (chunk: number[]) => Pro
 export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBus; now?: () => number }): RunsTableHandlers {
   const { db, dialect } = catalog;
   const now = deps.now ?? Date.now;
+  // Whole-experiment aggregates without a filter are answered from the catalog's cache while
+  // nothing they read changed; a filter can read any table (tags, datasets), so those are read each time.
+  const aggregates = createAggregateCache(catalog, now);
   // A bulk change is one event of each kind per experiment it touched, not one per run: 50,000
   // run events would flood every window's stream for what each window reloads at once anyway.
   const announce = (rows: readonly { experiment_id: number; run_uuid: string }[]) => {
@@ -103,6 +111,48 @@ export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBu
       deps.events.publish({ type: 'experiment.changed', experimentId });
       deps.events.publish({ type: 'runs.changed', experimentId, runIds: runs.length <= MAX_NAMED_RUNS ? runs : [] });
     }
+  };
+  /** Which params and metrics the runs in view have, how many values each param takes, and whether they are numbers: read from every run. */
+  const columnStats = async (experimentIds: readonly string[], viewType: ViewType | undefined) => {
+    const scope = runScope(experimentIds, viewType);
+    const { rows: total } = await sql<{ n: number }>`select count(*) as n from runs where ${scope}`.execute(db);
+    const { rows: params } = await sql<{ key: string; n: number; d: number; other: number }>`select p.key as key, count(*) as n, count(distinct p.value) as d,
+        sum(case when ${numericValue(sql.ref('p.value'), dialect)} is null then 1 else 0 end) as other
+      from params p join runs on runs.id = p.run_id where ${scope} group by p.key order by p.key limit ${MAX_KEYS}`.execute(db);
+    const { rows: metrics } = await sql<{ key: string; n: number }>`select m.key as key, count(*) as n
+      from metric_series m join runs on runs.id = m.run_id where ${scope} group by m.key order by m.key limit ${MAX_KEYS}`.execute(db);
+    return {
+      runCount: Number(total[0]?.n ?? 0),
+      params: params.map((r) => ({ key: r.key, runCount: Number(r.n), distinctValues: Number(r.d), numeric: Number(r.other) === 0 })),
+      metrics: metrics.map((r) => ({ key: r.key, runCount: Number(r.n) })),
+    };
+  };
+  /** Runs grouped by a param's value (or its numeric ranges) with their metric summaries, read from every run in view. */
+  const groups = async ({ experimentIds, param, filter, viewType, metrics, bins }: Parameters<Handlers['runs.groups']>[0]) => {
+    const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, dialect);
+    const where = compiled ? sql<SqlBool>`${runScope(experimentIds, viewType)} and ${compiled}` : runScope(experimentIds, viewType);
+    const join = sql`left join params g on g.run_id = runs.id and g.key = ${param}`;
+    if (bins !== undefined) {
+      const binned = await binnedGroups(db, dialect, { join, where, metrics, bins });
+      if (binned) return binned;
+    }
+    // Missing values (runs without the param) form the last group, as in a sort.
+    const { rows: counts } = await sql<{ value: string | null; n: number }>`select g.value as value, count(*) as n from runs ${join} where ${where}
+      group by g.value order by case when g.value is null then 1 else 0 end, g.value limit ${MAX_GROUPS + 1}`.execute(db);
+    const truncated = counts.length > MAX_GROUPS;
+    const byValue = new Map<string | null, RunGroup>();
+    for (const row of counts.slice(0, MAX_GROUPS)) byValue.set(row.value, { value: row.value, runCount: Number(row.n), metrics: [] });
+    if (metrics?.length === 0) return { groups: [...byValue.values()], truncated };
+
+    const only = metrics ? sql` and m.key in (${sql.join(metrics)})` : sql``;
+    const { rows } = await sql<{ value: string | null; key: string; mean: number | null; min: number | null; max: number | null; n: number }>`
+      select g.value as value, m.key as key, avg(m.value) as mean, min(m.value) as min, max(m.value) as max, count(*) as n
+      from runs ${join} join metric_series m on m.run_id = runs.id and m.is_nan = 0${only}
+      where ${where} group by g.value, m.key order by m.key`.execute(db);
+    for (const row of rows) {
+      byValue.get(row.value)?.metrics.push({ key: row.key, mean: numberOrNaN(row.mean), min: numberOrNaN(row.min), max: numberOrNaN(row.max), count: Number(row.n) });
+    }
+    return { groups: [...byValue.values()], truncated };
   };
   return {
     async 'runs.keys'({ experimentIds, viewType }) {
@@ -120,19 +170,10 @@ export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBu
     },
 
     async 'runs.columnStats'({ experimentIds, viewType }) {
-      const scope = runScope(experimentIds, viewType);
-      const { rows: total } = await sql<{ n: number }>`select count(*) as n from runs where ${scope}`.execute(db);
-      const { rows: params } = await sql<{ key: string; n: number; d: number; other: number }>`select p.key as key, count(*) as n, count(distinct p.value) as d,
-          sum(case when ${numericValue(sql.ref('p.value'), dialect)} is null then 1 else 0 end) as other
-        from params p join runs on runs.id = p.run_id where ${scope} group by p.key order by p.key limit ${MAX_KEYS}`.execute(db);
-      const { rows: metrics } = await sql<{ key: string; n: number }>`select m.key as key, count(*) as n
-        from metric_series m join runs on runs.id = m.run_id where ${scope} group by m.key order by m.key limit ${MAX_KEYS}`.execute(db);
-      return {
-        runCount: Number(total[0]?.n ?? 0),
-        params: params.map((r) => ({ key: r.key, runCount: Number(r.n), distinctValues: Number(r.d), numeric: Number(r.other) === 0 })),
-        metrics: metrics.map((r) => ({ key: r.key, runCount: Number(r.n) })),
-      };
+      const request = ['runs.columnStats', [...experimentIds].sort(), viewType ?? 'ACTIVE_ONLY'];
+      return aggregates.answer(request, experimentNumbers(experimentIds), () => columnStats(experimentIds, viewType));
     },
+
 
     async 'runs.count'({ experimentIds, filter, viewType }) {
       const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, dialect);
@@ -141,31 +182,11 @@ export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBu
       return { count: Number(rows[0]?.n ?? 0) };
     },
 
-    async 'runs.groups'({ experimentIds, param, filter, viewType, metrics, bins }) {
-      const compiled = compileFilter(parseFilter(filter), RUNS_TARGET, dialect);
-      const where = compiled ? sql<SqlBool>`${runScope(experimentIds, viewType)} and ${compiled}` : runScope(experimentIds, viewType);
-      const join = sql`left join params g on g.run_id = runs.id and g.key = ${param}`;
-      if (bins !== undefined) {
-        const binned = await binnedGroups(db, dialect, { join, where, metrics, bins });
-        if (binned) return binned;
-      }
-      // Missing values (runs without the param) form the last group, as in a sort.
-      const { rows: counts } = await sql<{ value: string | null; n: number }>`select g.value as value, count(*) as n from runs ${join} where ${where}
-        group by g.value order by case when g.value is null then 1 else 0 end, g.value limit ${MAX_GROUPS + 1}`.execute(db);
-      const truncated = counts.length > MAX_GROUPS;
-      const groups = new Map<string | null, RunGroup>();
-      for (const row of counts.slice(0, MAX_GROUPS)) groups.set(row.value, { value: row.value, runCount: Number(row.n), metrics: [] });
-      if (metrics?.length === 0) return { groups: [...groups.values()], truncated };
-
-      const only = metrics ? sql` and m.key in (${sql.join(metrics)})` : sql``;
-      const { rows } = await sql<{ value: string | null; key: string; mean: number | null; min: number | null; max: number | null; n: number }>`
-        select g.value as value, m.key as key, avg(m.value) as mean, min(m.value) as min, max(m.value) as max, count(*) as n
-        from runs ${join} join metric_series m on m.run_id = runs.id and m.is_nan = 0${only}
-        where ${where} group by g.value, m.key order by m.key`.execute(db);
-      for (const row of rows) {
-        groups.get(row.value)?.metrics.push({ key: row.key, mean: numberOrNaN(row.mean), min: numberOrNaN(row.min), max: numberOrNaN(row.max), count: Number(row.n) });
-      }
-      return { groups: [...groups.values()], truncated };
+    async 'runs.groups'(input) {
+      const { experimentIds, param, filter, viewType, metrics, bins } = input;
+      if (filter !== undefined && filter.trim() !== '') return groups(input);
+      const request = ['runs.groups', [...experimentIds].sort(), viewType ?? 'ACTIVE_ONLY', param, metrics ?? null, bins ?? null];
+      return aggregates.answer(request, experimentNumbers(experimentIds), () => groups(input));
     },
 
     async 'runs.metricRanges'({ runIds, keys }) {

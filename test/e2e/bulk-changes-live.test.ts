@@ -1,7 +1,8 @@
 /**
  * A bulk change made in one window reaches the others without a reload: runs moved to the trash
  * (and back with Undo) or tagged from one page's runs table change another page's runs table,
- * trash and run page, through the `runs.changed` events the server publishes.
+ * trash and run page, through the `runs.changed` events the server publishes. Each window reads
+ * the table's first page again once per change, the acting one included.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,18 @@ import { launchChromium, openPage, prepareDataDir, screenshot, seedBulkRuns, ser
 const RUNS = 60;
 /** seedBulkRuns cycles four models, so a quarter of the runs are 'rf'. */
 const RF = RUNS / 4;
+
+/**
+ * Counts the page's reads of the runs table's first page from now on: `runs.search` calls other
+ * than a live refresh of named runs (those carry an `attributes.run_id IN` condition).
+ */
+function countReloads(page: Page): { count: number } {
+  const counter = { count: 0 };
+  page.on('request', (r) => {
+    if (r.url().endsWith('/call/runs.search') && !(r.postData() ?? '').includes('attributes.run_id IN')) counter.count++;
+  });
+  return counter;
+}
 
 const matchCount = async (page: Page) => Number(await page.locator('footer.status [data-match-count]').getAttribute('data-match-count'));
 
@@ -82,5 +95,40 @@ describe('bulk changes in another window', () => {
 
     expect([...actorProblems, ...tableProblems, ...trashProblems, ...runProblems]).toEqual([]);
     for (const p of [actor, table, trash, runPage]) await p.context().close();
+  });
+
+  it('reads the first page again once in the window that made a bulk change, and once in another', async () => {
+    const { page: actor, problems: actorProblems } = await openPage(browser);
+    const { page: other, problems: otherProblems } = await openPage(browser);
+    const { experimentId: ownId } = await served.api.call('experiments.create', { name: 'reload-once' });
+    const logRun = async (model: string) => {
+      const { run } = await served.api.call('runs.create', { experimentId: ownId });
+      await served.api.call('runs.logBatch', { runId: run.info.runId, params: [{ key: 'model', value: model }] });
+    };
+    for (let i = 0; i < 6; i++) await logRun(i % 2 ? 'rf' : 'svm');
+    const filter = `?filter=${encodeURIComponent("params.model = 'rf'")}`;
+    await actor.goto(`${served.url}/#/experiments/${ownId}${filter}`);
+    await other.goto(`${served.url}/#/experiments/${ownId}${filter}`);
+    await expect.poll(() => matchCount(actor)).toBe(3);
+    await expect.poll(() => matchCount(other)).toBe(3);
+
+    const actorReloads = countReloads(actor);
+    const otherReloads = countReloads(other);
+    await actor.getByRole('grid', { name: 'Runs' }).focus();
+    await actor.keyboard.press('Control+a');
+    await actor.getByRole('region', { name: 'Selected runs' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => actor.getByRole('status').filter({ hasText: 'Moved 3 runs to the trash' }).count()).toBe(1);
+    await expect.poll(() => matchCount(actor)).toBe(0);
+    await expect.poll(() => matchCount(other)).toBe(0);
+    // A run logged after the change comes through the same event stream, after the change's
+    // event; once both pages show it, any reload that event would start has started.
+    await logRun('rf');
+    await expect.poll(() => actor.locator('[role="row"][data-run-id]').count()).toBe(1);
+    await expect.poll(() => other.locator('[role="row"][data-run-id]').count()).toBe(1);
+    expect(actorReloads.count).toBe(1);
+    expect(otherReloads.count).toBe(1);
+
+    expect([...actorProblems, ...otherProblems]).toEqual([]);
+    for (const p of [actor, other]) await p.context().close();
   });
 });

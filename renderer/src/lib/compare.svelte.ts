@@ -1,6 +1,7 @@
 /**
- * The compare view's state: the runs named in the link, loaded through the contract, and the ids
- * that name no run (shown as a message, not as a blank page). Other failures go to the toasts.
+ * The compare view's state: every run the link names (however many: read in calls of up to
+ * 1,000), loaded through the contract, and the ids that name no run (shown as a message, not as
+ * a blank page). Other failures go to the toasts.
  * Also the choices kept between comparisons (runs as rows or columns, which way each metric is
  * better), in localStorage like the runs table's columns.
  */
@@ -35,12 +36,18 @@ export class Comparison {
   constructor(readonly runIds: readonly string[]) {}
 
   async load(): Promise<void> {
-    // One call for every run, however many the link names: one per run cost a round trip each.
+    // One call per 1,000 runs (the most one call takes), however many the link names, all in
+    // flight at once: one call per run cost a round trip each.
     let runs: Run[] = [];
     let missing: string[] = [];
     let error: string | undefined;
     try {
-      ({ runs, missing } = await api.call('runs.getMany', { runIds: [...new Set(this.runIds)].slice(0, MAX_BATCH_RUNS) }));
+      const named = [...new Set(this.runIds)];
+      const parts = [];
+      for (let first = 0; first < named.length; first += MAX_BATCH_RUNS) parts.push(named.slice(first, first + MAX_BATCH_RUNS));
+      const answers = await Promise.all(parts.map((runIds) => api.call('runs.getMany', { runIds })));
+      runs = answers.flatMap((a) => a.runs);
+      missing = answers.flatMap((a) => a.missing);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       reportError('Loading the runs to compare', err);

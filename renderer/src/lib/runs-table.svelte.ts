@@ -154,6 +154,11 @@ export class RunsTable {
   #bulkTimer: ReturnType<typeof setTimeout> | undefined;
   /** A run was created since the last live refresh, so the match count is recounted with it. */
   #pendingCreated = false;
+  /**
+   * Bulk changes made here whose `runs.changed` event has not come back yet: this window reloads
+   * when its own call answers, so that event would only read the same first page again.
+   */
+  #ownChanges = 0;
   #unsubscribe: () => void;
 
   constructor(experimentId: string, storage: Storage = localStorage) {
@@ -161,7 +166,14 @@ export class RunsTable {
     this.#storage = storage;
     this.chosen = loadChoice(storage, experimentId);
     this.widths = loadWidths(storage, experimentId);
-    this.#unsubscribe = liveEvents.subscribe({ onEvent: (e) => this.#onEvent(e), onResync: () => void this.reload() });
+    this.#unsubscribe = liveEvents.subscribe({
+      onEvent: (e) => this.#onEvent(e),
+      onResync: () => {
+        // Events were lost, own changes' among them perhaps: the reload reads what they changed.
+        this.#ownChanges = 0;
+        void this.reload();
+      },
+    });
   }
 
   /** Stops listening; the table is gone. */
@@ -398,7 +410,7 @@ export class RunsTable {
   /** Moves the selected runs to the trash (or restores them) in one call; reports a failure, returns the ids changed. */
   async setDeleted(selection: RunSelection, deleted: boolean): Promise<string[]> {
     try {
-      const { runIds } = await api.call(deleted ? 'runs.deleteMany' : 'runs.restoreMany', { selection });
+      const { runIds } = await this.#ownChange(() => api.call(deleted ? 'runs.deleteMany' : 'runs.restoreMany', { selection }), (answer) => answer.runIds.length);
       if (deleted && !this.showDeleted) this.clearSelection();
       void this.reload();
       return runIds;
@@ -411,7 +423,7 @@ export class RunsTable {
   /** Sets a tag on the selected runs in one call; reports a failure, returns how many were tagged. */
   async setTag(selection: RunSelection, key: string, value: string): Promise<number | undefined> {
     try {
-      const { count } = await api.call('runs.setTagMany', { selection, key, value });
+      const { count } = await this.#ownChange(() => api.call('runs.setTagMany', { selection, key, value }), (answer) => answer.count);
       void this.reload();
       return count;
     } catch (err) {
@@ -533,6 +545,23 @@ export class RunsTable {
     }
   }
 
+  /**
+   * Makes a bulk change of this table's runs, expecting its `runs.changed` event (the server sends
+   * one for this experiment when the change touched any run; `changed` counts them from the answer).
+   */
+  async #ownChange<T>(call: () => Promise<T>, changed: (answer: T) => number): Promise<T> {
+    // Counted before the call: the event can come back before the answer does.
+    this.#ownChanges++;
+    try {
+      const answer = await call();
+      if (changed(answer) === 0) this.#ownChanges--;
+      return answer;
+    } catch (err) {
+      this.#ownChanges--;
+      throw err;
+    }
+  }
+
   #onEvent(event: FlowdeskEvent): void {
     if (event.type === 'run.created' || event.type === 'run.updated' || event.type === 'metrics.logged') {
       if (event.experimentId !== this.experimentId) return;
@@ -542,8 +571,13 @@ export class RunsTable {
     } else if (event.type === 'trash.purged' && event.runIds.length > 0) {
       this.#remove(new Set(event.runIds));
     } else if (event.type === 'runs.changed' && event.experimentId === this.experimentId) {
-      // A bulk change (here or in another window) may move thousands of runs in or out of the
-      // view, change the match count and the groups: the first page is read again, once per burst.
+      // This window's own change: it reloads when its call answers.
+      if (this.#ownChanges > 0) {
+        this.#ownChanges--;
+        return;
+      }
+      // A bulk change in another window may move thousands of runs in or out of the view, change
+      // the match count and the groups: the first page is read again, once per burst.
       clearTimeout(this.#bulkTimer);
       this.#bulkTimer = setTimeout(() => void this.reload(), LIVE_BATCH_MS);
     }
