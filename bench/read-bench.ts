@@ -241,10 +241,9 @@ export async function runReadBench(): Promise<void> {
         ['get_metric_history, Flowdesk', `${ms(flowdesk.history)}, ${(flowdesk.history / alone.history).toFixed(2)}x the client alone ${goal(flowdesk.history / alone.history, 1.1, '<= 1.1x')}`],
       ]);
       console.log(
-        '  Where the rest goes (profiled): better-sqlite3 building one object per row (1,000 runs bring 25,000 param, tag and\n' +
-          '  metric rows; a history page 25,000), the entities and MLflow mappers copying them, and JSON.stringify. The server\n' +
-          '  shares the CPUs with the client, so on a busy machine its whole cost adds to the ratio. Closing the gap would take\n' +
-          '  reading rows as arrays (a raw mode Kysely lacks) and writing the JSON straight from them, skipping the entities.',
+        '  Where the rest goes: the answers are written from array rows (core/tracking/mlflow-wire.ts); what remains is the\n' +
+          '  search statement and the keyed reads themselves, and the client sharing the CPUs with the server, so on a busy\n' +
+          '  machine the whole server cost adds to the ratio.',
       );
     } finally {
       replay.server.close();
