@@ -36,6 +36,7 @@ import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
 import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
 import { createTokenBook, type TokenBook } from '#core/users/users.ts';
+import { createMlflowWireReads, type MlflowWireReads } from '#core/tracking/mlflow-wire.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -49,6 +50,8 @@ export interface Flowdesk {
   readonly artifactRuns: ArtifactRuns;
   /** The catalog's users and tokens, for a server's authentication. */
   readonly tokens: TokenBook;
+  /** `runs.search` and `metrics.history` answered as MLflow's JSON text, for the MLflow routes. */
+  readonly mlflowWire: MlflowWireReads;
   readonly events: EventBus;
   readonly handlers: Handlers;
   /** Runs projects for the window; the server tells it where scripts should log. */
@@ -177,6 +180,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     },
     artifactRuns: createArtifactRuns({ db: catalog.db, events }),
     tokens: createTokenBook(catalog.db),
+    mlflowWire: createMlflowWireReads(catalog),
     events,
     handlers,
     projects,

@@ -41,6 +41,15 @@ export function toWireJson(value: unknown): string {
 }
 
 /**
+ * One number as `toWireJson` writes it, for code that writes JSON text itself: "NaN",
+ * "Infinity" and "-Infinity" as strings, -0 as -0.0, anything else as JSON.stringify would.
+ */
+export function wireNumber(n: number): string {
+  if (Number.isFinite(n)) return Object.is(n, -0) ? '-0.0' : String(n);
+  return Number.isNaN(n) ? '"NaN"' : n > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+/**
  * Whether `value` holds a number JSON.stringify would write differently from MLflow (non-finite
  * or -0), or an object with its own `toJSON` (whose result only a replacer sees).
  */

@@ -29,6 +29,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { ARRAY_ROWS_MARK } from './array-rows.ts';
 import { isReadOnlyError, readOnlyError, requireWritable } from './data-folder-lock.ts';
 import { MIGRATIONS, SCHEMA_VERSION, type Dialect } from './migrations.ts';
 import type { Database as Schema } from './schema.ts';
@@ -281,6 +282,7 @@ function withStatementCache(raw: Database.Database): SqliteDatabase {
         cache.delete(text);
       } else {
         statement = raw.prepare(text);
+        if (text.includes(ARRAY_ROWS_MARK)) statement.raw(true);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, statement);

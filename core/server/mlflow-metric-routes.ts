@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metric } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
-import { callContract, optionalInt, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
+import { callContract, callContractAsJson, optionalInt, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
 import { intInRange, mlflowRpc, strings, withSnakeTwins, setString } from './mlflow-fields.ts';
 import { putList, toMlflowMetric, type MlflowMetric } from './mlflow-mappers.ts';
 import type { ServerContext } from './server-context.ts';
@@ -34,15 +34,6 @@ async function forEachHistoryPage(context: ServerContext, runId: string, key: st
     visit(page.metrics);
     token = page.nextPageToken;
   } while (token);
-}
-
-/** A run's whole history of one metric, from `pageToken` on. */
-async function fullHistory(context: ServerContext, runId: string, key: string, pageToken?: string): Promise<Metric[]> {
-  const all: Metric[] = [];
-  await forEachHistoryPage(context, runId, key, (page) => {
-    for (const m of page) all.push(m);
-  }, pageToken);
-  return all;
 }
 
 /** Index of the first element of sorted `xs` that is ≥ x (Python's bisect_left). */
@@ -94,12 +85,8 @@ export function registerMlflowMetricRoutes(app: FastifyInstance, context: Server
     const maxResults = intInRange(fields, 'max_results', 1, INT32_MAX);
     const pageToken = setString(fields, 'page_token');
     // Without max_results MLflow answers the whole history in one response.
-    if (maxResults === undefined) return putList<HistoryResponse, 'metrics'>({}, 'metrics', (await fullHistory(context, runId, key, pageToken)).map((m) => toMlflowMetric(m)));
-    const page = await callContract(context, 'metrics.history', { runId, key, maxResults, pageToken });
-    const out: HistoryResponse = {};
-    putList(out, 'metrics', page.metrics.map((m) => toMlflowMetric(m)));
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    const whole = maxResults === undefined;
+    return callContractAsJson(context, 'metrics.history', { runId, key, maxResults, pageToken }, (parsed) => context.flowdesk.mlflowWire.history(parsed, { whole }));
   });
 
   mlflowRpc(app, 'GET', '/metrics/get-history-bulk-interval', async (fields) => {

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DatasetInput, MetricInput } from '#core/api/entities.ts';
 import type { MethodInput } from '#core/api/contract.ts';
 import { invalid } from '#core/api/errors.ts';
-import { callContract, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
+import { callContract, callContractAsJson, optionalInt, optionalString, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
 import {
   intInRange,
   keyValues,
@@ -21,7 +21,7 @@ import {
   viewTypeOf,
   setString,
 } from './mlflow-fields.ts';
-import { putList, toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
+import { toMlflowRun, toMlflowRunInfo } from './mlflow-mappers.ts';
 import type { ServerContext } from './server-context.ts';
 
 type LoggedModelMetricInput = NonNullable<MethodInput<'runs.logBatch'>['modelMetrics']>[number]['metrics'][number];
@@ -112,18 +112,15 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     // MLflow answers a search over no experiments with no runs rather than an error.
     if (experimentIds.length === 0) return {};
     const orderBy = strings(fields, 'order_by');
-    const page = await callContract(context, 'runs.search', {
+    const input = {
       experimentIds,
       filter: setString(fields, 'filter'),
       viewType: viewTypeOf(fields, 'run_view_type'),
       orderBy: orderBy.length > 0 ? orderBy : undefined,
       maxResults,
       pageToken: setString(fields, 'page_token'),
-    });
-    const out: { runs?: object[]; next_page_token?: string } = {};
-    putList(out, 'runs', page.runs.map(toMlflowRun));
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    };
+    return callContractAsJson(context, 'runs.search', input, (parsed) => context.flowdesk.mlflowWire.searchRuns(parsed));
   });
 
   /**

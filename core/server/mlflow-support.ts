@@ -3,7 +3,7 @@
  * prefixes, calling the contract, and coercing MLflow's loosely typed request fields.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MethodInput, MethodName, MethodOutput } from '#core/api/contract.ts';
+import type { MethodInput, MethodName, MethodOutput, MethodParsedInput } from '#core/api/contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import type { ServerContext } from './server-context.ts';
@@ -29,13 +29,20 @@ export function mlflowRoute(
     app.route({
       method: verbs,
       url: `${prefix}${path}`,
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const fields = (request.method === 'GET' ? request.query : request.body) ?? {};
         if (typeof fields !== 'object' || Array.isArray(fields)) throw invalid('The request body must be a JSON object');
-        return handler(fields as MlflowFields, request);
+        const out = await handler(fields as MlflowFields, request);
+        // A string with a JSON content type is sent as it is, without the reply serializer.
+        return out instanceof JsonText ? reply.type('application/json').send(out.text) : out;
       },
     });
   }
+}
+
+/** A response body the core already wrote as MLflow's JSON (the large reads); routes return it as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 /**
@@ -50,6 +57,26 @@ export async function callContract<M extends MethodName>(context: ServerContext,
   const result = await dispatch(context.flowdesk.handlers, name, input, caller, context.reportInternal);
   if (!result.ok) throw FlowdeskError.fromData(result.error);
   return result.value as MethodOutput<M>;
+}
+
+/**
+ * Calls a contract method as `callContract` does (the caller's access and the input checked
+ * against the contract, in `dispatch`), but answers with `answer`'s text of the same read instead
+ * of the method's entities: the MLflow routes' large reads, written straight from the catalog's
+ * rows (Flowdesk.mlflowWire).
+ */
+export async function callContractAsJson<M extends MethodName>(
+  context: ServerContext,
+  name: M,
+  input: MethodInput<M>,
+  answer: (input: MethodParsedInput<M>) => Promise<string>,
+): Promise<JsonText> {
+  const caller = currentCaller();
+  if (!caller) throw new FlowdeskError('UNAUTHENTICATED', 'This request carries no credentials');
+  const handlers = { [name]: answer } as unknown as Parameters<typeof dispatch>[0];
+  const result = await dispatch(handlers, name, input, caller, context.reportInternal);
+  if (!result.ok) throw FlowdeskError.fromData(result.error);
+  return new JsonText(result.value as string);
 }
 
 /** A required string field (`run_id` falls back to the deprecated `run_uuid` at the call site). */

@@ -5,6 +5,7 @@
  */
 import { invalid } from '#core/api/errors.ts';
 import type { MetricBucket } from '#core/api/entities.ts';
+import { selectArrays } from '#core/catalog/array-rows.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { fromStoredValue } from './mappers.ts';
 import { mergeSummary, pointSummary, readBuckets, type Summary } from './metric-summary.ts';
@@ -38,17 +39,15 @@ function decodeCursor(token: string): Cursor {
   throw invalid(`Invalid page token '${token.slice(0, 40)}'`);
 }
 
+/** One stored point as an array row: step, timestamp, value, is_nan, negative_zero. */
+export type HistoryRow = [step: number, timestamp: number, value: number, isNan: number, negativeZero: number];
+
 /**
- * One page of a series' history in storage order (step, timestamp, value). The page token is the
- * last point's key, so pages stay correct while new points arrive.
+ * One page of a series' history in storage order (step, timestamp, value) as array rows, for
+ * callers that write them out directly (the MLflow history route). The page token is the last
+ * point's key, so pages stay correct while new points arrive.
  */
-export async function readHistory(
-  db: Db,
-  seriesId: number,
-  key: string,
-  maxResults: number,
-  pageToken?: string,
-): Promise<{ metrics: HistoryPoint[]; nextPageToken?: string }> {
+export async function readHistoryRows(db: Db, seriesId: number, maxResults: number, pageToken?: string): Promise<{ rows: HistoryRow[]; nextPageToken?: string }> {
   let query = db
     .selectFrom('metrics')
     .select(['step', 'timestamp', 'value', 'is_nan', 'negative_zero'])
@@ -65,12 +64,25 @@ export async function readHistory(
     // so each later page cost more than the one before.
     query = query.where((eb) => eb(eb.refTuple('step', 'timestamp', 'value', 'is_nan'), '>', eb.tuple(c.s, c.t, c.v, c.n)));
   }
-  const rows = await query.execute();
-  const page = rows.slice(0, maxResults);
-  const last = page[page.length - 1];
+  const rows = await selectArrays<HistoryRow>(query);
+  if (rows.length <= maxResults) return { rows };
+  rows.length = maxResults;
+  const [s, t, v, n] = rows[maxResults - 1]!;
+  return { rows, nextPageToken: encodeCursor({ s, t, v, n }) };
+}
+
+/** One page of a series' history in storage order (step, timestamp, value), as metric points. */
+export async function readHistory(
+  db: Db,
+  seriesId: number,
+  key: string,
+  maxResults: number,
+  pageToken?: string,
+): Promise<{ metrics: HistoryPoint[]; nextPageToken?: string }> {
+  const { rows, nextPageToken } = await readHistoryRows(db, seriesId, maxResults, pageToken);
   return {
-    metrics: page.map((r) => ({ key, value: fromStoredValue(r), timestamp: r.timestamp, step: r.step })),
-    nextPageToken: rows.length > maxResults && last ? encodeCursor({ s: last.step, t: last.timestamp, v: last.value, n: last.is_nan }) : undefined,
+    metrics: rows.map(([step, timestamp, value, isNan, negativeZero]) => ({ key, value: fromStoredValue({ value, is_nan: isNan, negative_zero: negativeZero }), timestamp, step })),
+    nextPageToken,
   };
 }
 

@@ -56,7 +56,8 @@ export function newRunId(): string {
   return randomBytes(16).toString('hex');
 }
 
-function parseExperimentId(id: string): number {
+/** An experiment id as the API carries it (decimal digits); anything else is an experiment that does not exist. */
+export function parseExperimentId(id: string): number {
   if (!/^\d{1,15}$/.test(id)) throw notFound(`No experiment with id '${id}'`);
   return Number(id);
 }
