@@ -288,7 +288,7 @@ describe('flowdesk migrate', () => {
       const report = await migrate({ source, target: target.url, token: TOKEN });
       expect(report.mismatches).toEqual([]);
       expect(report.target).toEqual(report.source);
-      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2 });
+      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2, traces: 0, requests: 0 });
     } finally {
       await source.close();
     }
@@ -370,7 +370,7 @@ describe('flowdesk migrate', () => {
       const second = await migrate({ source, target: target.url, token: TOKEN, fetch: recording });
       expect(second.retried).toBe(1);
       expect(second.notMoved).toEqual(first.notMoved);
-      const writes = calls.filter((c) => !/\.(search\w*|get\w*|list|history)$/.test(c.name));
+      const writes = calls.filter((c) => !/\.(search\w*|get\w*|list\w*|history)$/.test(c.name));
       expect(writes).toEqual([{ name: 'migrate.putRun', body: expect.objectContaining({ runId: bert, runName: 'bert', lifecycleStage: 'active' }) }]);
     } finally {
       await source.close();
