@@ -3,13 +3,16 @@
  * runs written as the laptop recorded them (the run's own id, its times, its place in the trash
  * and when it went there), where `experiments.create` and `runs.create` assign ids and times.
  * MLflow 3 logged models likewise keep their `m-` ids, so `models:/m-…` sources stay valid.
+ * The registry's record (creation times and users, its history, its approval requests) and
+ * traces' assessments likewise keep the times and actors the laptop recorded.
  * Owner only (the owner token on a team server): writing history as someone else recorded it is
  * a move of the whole store, not logging.
  */
 import { z } from 'zod';
 import { OWNER } from './access.ts';
 import { method } from './contract-method.ts';
-import { lifecycleStage, loggedModelStatus, runInfo, runStatus, tag } from './entities.ts';
+import { historyKind, historyValue, lifecycleStage, loggedModelStatus, requestStatus, runInfo, runStatus, tag } from './entities.ts';
+import { assessment } from './traces-entities.ts';
 
 const time = z.number().int().min(0);
 
@@ -55,6 +58,44 @@ export const migrateContract = {
       creationTime: time,
       lastUpdatedTime: time,
     }),
+    z.object({}),
+    OWNER,
+  ),
+  'migrate.putRegistryRecord': method(
+    "Writes what the registry recorded elsewhere about a model already on this server (version numbers are this server's): its times and user (those recorded when the migration created it here; otherwise the earliest creation and the latest update of both ends), its versions' times and users, its history entries with their times and actors, and its approval requests with their decisions. An entry or request already here (same time, actor and content) is not added again, so the call is safe to repeat. Answers how many entries and requests it added.",
+    z.object({
+      name: z.string().min(1),
+      creationTime: time,
+      lastUpdatedTime: time,
+      userId: z.string().optional(),
+      /** Whether this migration created the model here (not another machine's migration or the team). */
+      createdByMigration: z.boolean(),
+      versions: z.array(z.object({ version: z.number().int().min(1), creationTime: time, lastUpdatedTime: time, userId: z.string().optional() })),
+      history: z.array(
+        z.object({ time, actor: z.string(), kind: historyKind, name: z.string(), version: z.number().int().min(1).optional(), before: historyValue, after: historyValue }),
+      ),
+      requests: z.array(
+        z.object({
+          version: z.number().int().min(1),
+          kind: z.enum(['alias', 'stage']),
+          target: z.string().min(1),
+          archiveExistingVersions: z.boolean(),
+          status: requestStatus,
+          requestedBy: z.string(),
+          requestedAt: time,
+          comment: z.string().optional(),
+          decidedBy: z.string().optional(),
+          decidedAt: time.optional(),
+          decisionComment: z.string().optional(),
+        }),
+      ),
+    }),
+    z.object({ historyAdded: z.number().int(), requestsAdded: z.number().int() }),
+    OWNER,
+  ),
+  'migrate.putAssessments': method(
+    "Writes a trace's assessments as recorded elsewhere: their ids, sources, times, values and validity. One of the same id is replaced, so the call is safe to repeat.",
+    z.object({ traceId: z.string().min(1), assessments: z.array(assessment).max(1000) }),
     z.object({}),
     OWNER,
   ),

@@ -20,8 +20,7 @@ import { MIGRATE_USAGE, migrateCommand } from './migrate.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { IMPORT_USAGE, importCommand } from './import.ts';
 
-const USAGE = `Usage:
-  flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
+const SERVE_USAGE = `  flowdesk serve [--port 5000] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
                  [--artifacts s3://BUCKET/PREFIX]
                  [--catalog postgresql://user@host/db] [--allow-run] [--ticket-secret-file FILE]
                  [--max-upload-size 20GiB] [--free-space-reserve 1GiB]
@@ -42,11 +41,15 @@ const USAGE = `Usage:
       --max-upload-size caps each artifact file uploaded; --free-space-reserve is the free
       disk space uploads must leave (sizes in bytes, or with KiB, MiB, GiB, TiB; 0 turns
       the reserve off). Both default to settings.json (maxUploadBytes, freeSpaceReserveBytes),
-      else 20 GiB and 1 GiB. An upload over either is refused with 507.
-  flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
+      else 20 GiB and 1 GiB. An upload over either is refused with 507.`;
+const GC_USAGE = `  flowdesk gc [--data-dir DIR] [--older-than DAYS] [--artifacts s3://BUCKET/PREFIX]
       Permanently delete experiments and runs in the trash (rows and artifact files),
       then remove artifact folders no run refers to and files left by interrupted
-      uploads. Prints the bytes reclaimed.
+      uploads. Prints the bytes reclaimed.`;
+
+const USAGE = `Usage:
+${SERVE_USAGE}
+${GC_USAGE}
 ${RUN_USAGE}
 ${MODELS_USAGE}
 ${USERS_USAGE}
@@ -197,8 +200,31 @@ async function gc(args: string[]): Promise<void> {
   }
 }
 
+/** Each command's own usage, answered to `flowdesk <command> --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  serve: SERVE_USAGE,
+  gc: GC_USAGE,
+  run: RUN_USAGE,
+  models: MODELS_USAGE,
+  users: USERS_USAGE,
+  migrate: MIGRATE_USAGE,
+  export: EXPORT_USAGE,
+  import: IMPORT_USAGE,
+};
+
+/** Whether a command's arguments ask for help (before any `--`, after which they are another program's). */
+function asksForHelp(args: string[]): boolean {
+  const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  return own.includes('--help') || own.includes('-h');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const commandUsage = command === undefined ? undefined : COMMAND_USAGE[command];
+  if (commandUsage !== undefined && asksForHelp(rest)) {
+    console.log(`Usage:\n${commandUsage}`);
+    return 0;
+  }
   try {
     if (command === 'serve') await serve(rest);
     else if (command === 'gc') await gc(rest);

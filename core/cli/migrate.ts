@@ -17,15 +17,19 @@ export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--dat
       reported and left behind, the rest continues, and the end lists what did not move;
       running it again tries only those and what is not done yet. Counts are checked on the
       server at the end. Stop the app or local server first.
-      Exit code: 0 everything moved; 3 finished, but the server refused the items listed;
-      1 stopped (server unreachable or failing, token refused): run it again to resume.`;
+      Traces (spans, tags, assessments), the registry's history and approval requests move with
+      their times and actors; deleted logged models and traces of runs in the trash are counted
+      and left behind.
+      Exit code: 0 everything moved; 3 finished, but the server refused the items listed or
+      something was left on this machine; 1 stopped (server unreachable or failing, token
+      refused): run it again to resume.`;
 
-/** The exit code when the migration finished but the target refused some items. */
+/** The exit code when the migration finished but something did not move (refused, or left behind). */
 export const MIGRATE_REFUSED_EXIT = 3;
 
 /**
  * Runs the migration and prints its summary; answers the exit code (0 when everything moved,
- * MIGRATE_REFUSED_EXIT when the target refused items). Stopping errors are thrown.
+ * MIGRATE_REFUSED_EXIT when the target refused items or some were left behind). Stopping errors are thrown.
  */
 export async function migrateCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({ args, options: { to: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } } });
@@ -43,12 +47,15 @@ export async function migrateCommand(args: string[], out: (line: string) => void
       ['artifact bytes', 'artifactBytes'],
       ['logged models', 'loggedModels'],
       ['model versions', 'versions'],
+      ['traces', 'traces'],
+      ['requests', 'requests'],
     ];
     out('                source    target');
     for (const [label, key] of rows) out(`${label.padEnd(15)} ${String(report.source[key]).padStart(9)} ${String(report.target[key]).padStart(9)}`);
-    const { traces, pendingRequests } = report.leftBehind;
-    if (traces + pendingRequests > 0) {
-      out(`Left on this machine (this version of migrate does not move them yet): ${traces} trace(s), ${pendingRequests} pending approval request(s)`);
+    const { deletedLoggedModels, tracesInTrash } = report.leftBehind;
+    const leftBehind = deletedLoggedModels + tracesInTrash > 0;
+    if (leftBehind) {
+      out(`Left on this machine (this version of migrate cannot move them): ${deletedLoggedModels} deleted logged model(s), ${tracesInTrash} trace(s) of runs or experiments in the trash`);
     }
     if (report.notMoved.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);
@@ -60,6 +67,10 @@ export async function migrateCommand(args: string[], out: (line: string) => void
     if (report.mismatches.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);
       throw new FlowdeskError('INVALID_STATE', `The target differs from the source in ${report.mismatches.length} place(s); run the migration again to complete it`);
+    }
+    if (leftBehind) {
+      out(`Done, except what is left on this machine (above). The journal ${report.journalPath} lets a later run skip what is already there.`);
+      return MIGRATE_REFUSED_EXIT;
     }
     out(`Done: everything arrived. The journal ${report.journalPath} lets a later run skip what is already there.`);
     return 0;

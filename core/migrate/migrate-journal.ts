@@ -27,6 +27,10 @@ export interface JournalData {
   runs: Record<string, { target: string; stage: RunStage }>;
   /** MLflow 3 logged models (ids, kept on the target) whose data and files arrived. */
   loggedModelsDone: string[];
+  /** Traces (ids, kept on the target) whose data, links and assessments arrived. */
+  tracesDone: string[];
+  /** Registered models this migration created on the target (their recorded times then replace the target's). */
+  createdModels: string[];
   /** Registered model names done (model, its versions, aliases and stages). */
   modelsDone: string[];
   /** `name/version` in the source → the target version number, and whether its tags, stage and aliases are set. */
@@ -66,9 +70,11 @@ export function openJournal(dataDir: string, target: string): Journal {
     data.refused ??= {};
     data.createdExperiments ??= [];
     data.loggedModelsDone ??= [];
+    data.createdModels ??= [];
+    data.tracesDone ??= [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, loggedModelsDone: [], modelsDone: [], versions: {}, refused: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, loggedModelsDone: [], createdModels: [], tracesDone: [], modelsDone: [], versions: {}, refused: {} };
   }
   return {
     path,

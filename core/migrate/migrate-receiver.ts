@@ -1,19 +1,27 @@
 /**
- * The target's side of `flowdesk migrate` (the `migrate.*` methods): experiments and runs written
+ * The target's side of `flowdesk migrate` (the `migrate.*` methods): experiments, runs, logged
+ * models, the registry's record (times, users, history, requests) and trace assessments written
  * as the source recorded them. Everything else a migration carries (params, tags, metrics,
  * artifacts, the registry) arrives through the ordinary methods, held to the same rules as any
  * other writer, so the values the laptop accepted are accepted here by the same checks.
  */
 import type { Handlers } from '#core/api/contract.ts';
-import { alreadyExists, invalid } from '#core/api/errors.ts';
+import { alreadyExists, invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog } from '#core/catalog/catalog.ts';
+import { assessmentRow } from '#core/tracing/traces-service.ts';
 import { insertRecordedRun } from '#core/tracking/imported-run.ts';
 import { toRunInfo } from '#core/tracking/mappers.ts';
 import { getExperimentRow } from '#core/tracking/tracking-service.ts';
 import { validateExperimentName, validateExperimentTag, validateRunName } from '#core/tracking/validation.ts';
 
-export type MigrateReceiverHandlers = Pick<Handlers, 'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel'>;
+export type MigrateReceiverHandlers = Pick<
+  Handlers,
+  'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel' | 'migrate.putRegistryRecord' | 'migrate.putAssessments'
+>;
+
+/** A history entry or request as one comparable string: the same content at the same time by the same actor is the same record. */
+const sameRecord = (...parts: unknown[]) => JSON.stringify(parts);
 
 /** The `migrate.*` handlers over a catalog. */
 export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus }): MigrateReceiverHandlers {
@@ -139,6 +147,103 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
         return experiment.experiment_id;
       });
       events.publish({ type: 'experiment.changed', experimentId: String(experimentId) });
+      return {};
+    },
+
+    async 'migrate.putRegistryRecord'(input) {
+      const result = await catalog.write(async (trx) => {
+        const model = await trx.selectFrom('registered_models').selectAll().where('name', '=', input.name).executeTakeFirst();
+        if (!model) throw notFound(`Registered model '${input.name}' is not on this server`);
+        // A model the team (or another machine) had first keeps the earliest creation of both.
+        const earlier = input.createdByMigration || input.creationTime < model.creation_time;
+        await trx
+          .updateTable('registered_models')
+          .set({
+            creation_time: earlier ? input.creationTime : model.creation_time,
+            user_id: earlier ? (input.userId ?? null) : model.user_id,
+            last_updated_time: input.createdByMigration ? input.lastUpdatedTime : Math.max(input.lastUpdatedTime, model.last_updated_time),
+          })
+          .where('id', '=', model.id)
+          .execute();
+        const versionIds = new Map<number, number>();
+        for (const v of await trx.selectFrom('model_versions').select(['id', 'version']).where('registered_model_id', '=', model.id).execute()) versionIds.set(Number(v.version), Number(v.id));
+        const versionId = (version: number) => {
+          const id = versionIds.get(version);
+          if (id === undefined) throw notFound(`Version ${version} of model '${input.name}' is not on this server`);
+          return id;
+        };
+        for (const v of input.versions) {
+          await trx
+            .updateTable('model_versions')
+            .set({ creation_time: v.creationTime, last_updated_time: v.lastUpdatedTime, user_id: v.userId ?? null })
+            .where('id', '=', versionId(v.version))
+            .execute();
+        }
+
+        const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+        const had = new Set(
+          (await trx.selectFrom('registry_history').selectAll().where('registered_model_id', '=', model.id).execute()).map((h) =>
+            sameRecord(Number(h.time), h.actor, h.kind, h.model_name, h.version === null ? null : Number(h.version), h.before_json, h.after_json),
+          ),
+        );
+        const entries = input.history
+          .map((h) => ({ time: h.time, actor: h.actor, kind: h.kind, registered_model_id: model.id, model_name: h.name, version: h.version ?? null, before_json: json(h.before), after_json: json(h.after) }))
+          .filter((h) => {
+            const key = sameRecord(h.time, h.actor, h.kind, h.model_name, h.version, h.before_json, h.after_json);
+            if (had.has(key)) return false;
+            had.add(key);
+            return true;
+          });
+        if (entries.length > 0) await trx.insertInto('registry_history').values(entries).execute();
+
+        const ids = [...versionIds.values()];
+        const requested = new Set(
+          ids.length === 0
+            ? []
+            : (await trx.selectFrom('registry_requests').selectAll().where('version_id', 'in', ids).execute()).map((r) => sameRecord(Number(r.version_id), r.kind, r.target, r.requested_by, Number(r.requested_time))),
+        );
+        let requestsAdded = 0;
+        for (const r of input.requests) {
+          const id = versionId(r.version);
+          const key = sameRecord(id, r.kind, r.target, r.requestedBy, r.requestedAt);
+          if (requested.has(key)) continue;
+          requested.add(key);
+          await trx
+            .insertInto('registry_requests')
+            .values({
+              version_id: id,
+              kind: r.kind,
+              target: r.target,
+              archive_existing_versions: r.archiveExistingVersions ? 1 : 0,
+              status: r.status,
+              requested_by: r.requestedBy,
+              requested_time: r.requestedAt,
+              comment: r.comment ?? null,
+              decided_by: r.decidedBy ?? null,
+              decided_time: r.decidedAt ?? null,
+              decision_comment: r.decisionComment ?? null,
+            })
+            .execute();
+          requestsAdded++;
+        }
+        return { historyAdded: entries.length, requestsAdded };
+      });
+      events.publish({ type: 'registry.changed', name: input.name });
+      return result;
+    },
+
+    async 'migrate.putAssessments'(input) {
+      const experimentId = await catalog.write(async (trx) => {
+        const trace = await trx.selectFrom('traces').select(['id', 'experiment_id']).where('trace_id', '=', input.traceId).executeTakeFirst();
+        if (!trace) throw notFound(`Trace '${input.traceId}' is not on this server`);
+        for (const a of input.assessments) {
+          const row = { ...assessmentRow(Number(trace.id), a, a.createTime), assessment_id: a.assessmentId, last_update_time: a.lastUpdateTime, valid: a.valid ? 1 : 0 };
+          await trx.deleteFrom('trace_assessments').where('assessment_id', '=', a.assessmentId).execute();
+          await trx.insertInto('trace_assessments').values(row).execute();
+        }
+        return trace.experiment_id;
+      });
+      events.publish({ type: 'traces.changed', experimentId: String(experimentId), traceIds: [input.traceId] });
       return {};
     },
   };

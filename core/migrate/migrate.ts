@@ -8,10 +8,13 @@
  * client and the artifact proxy, exactly as any client would, plus the owner-only `migrate.*`
  * methods that write experiments and runs as they were recorded (ids, times, trash).
  *
- * What does not travel yet: MLflow 3 logged models, traces, the registry's history and pending
- * transition requests (each copied version gets a `flowdesk.migrated.from` tag saying where and
- * when it was made, and by whom, instead), and creation times of registry entries (the target
- * stamps its own).
+ * MLflow 3 logged models and traces (spans, tags, links, assessments) keep their ids. The
+ * registry's record follows each model: creation times and users, its history with its times and
+ * actors, its approval requests pending or decided (each copied version also gets a
+ * `flowdesk.migrated.from` tag saying where it came from).
+ *
+ * What does not travel: deleted logged models and traces of runs or experiments in the trash,
+ * which the contract does not show; they are counted in the folder and the summary names them.
  *
  * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
  * or version: a value its validation rejects, a state it is in) is reported, recorded in the
@@ -28,7 +31,9 @@ import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { LoggedModel, Metric, ModelVersion, Run } from '#core/api/entities.ts';
+import type { MethodInput } from '#core/api/contract.ts';
+import type { LoggedModel, Metric, ModelVersion, RegisteredModel, Run } from '#core/api/entities.ts';
+import type { TraceInfo } from '#core/api/traces-entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
@@ -40,6 +45,8 @@ import { allPages } from '#core/api/paging.ts';
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
 /** The logged-model tag listing the registry versions made from it. */
 const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+/** The trace tag naming where a trace's data lives; each server sets its own. */
+const TRACE_ARTIFACT_LOCATION = 'mlflow.artifactLocation';
 /** MLflow's log-batch limit. */
 const BATCH = 1000;
 
@@ -63,6 +70,9 @@ export interface EntityCounts {
   artifactBytes: number;
   loggedModels: number;
   versions: number;
+  traces: number;
+  /** Approval requests, pending or decided. */
+  requests: number;
 }
 
 export interface MigrateReport {
@@ -76,7 +86,7 @@ export interface MigrateReport {
   /** How many items the previous pass left behind, all tried again in this one. */
   retried: number;
   /** What this version of migrate does not carry at all, counted in the source so the summary can say so. */
-  leftBehind: { traces: number; pendingRequests: number };
+  leftBehind: { deletedLoggedModels: number; tracesInTrash: number };
 }
 
 /**
@@ -152,6 +162,28 @@ async function filesUnder(list: Lister, dir = ''): Promise<{ path: string; bytes
     else out.push({ path, bytes: f.fileSize ?? 0 });
   }
   return out;
+}
+
+async function allTraces(api: Client, experimentIds: string[]): Promise<TraceInfo[]> {
+  return allPages(async (pageToken) => {
+    const r = await api.call('traces.search', { experimentIds, maxResults: 500, pageToken, orderBy: ['timestamp_ms ASC'] });
+    return { items: r.traces, nextPageToken: r.nextPageToken };
+  });
+}
+
+/**
+ * Moves one trace under its own id: its info (times, state, previews, tags, metadata), its data
+ * as the client uploaded it (every span), its links to runs, and its assessments with their ids,
+ * sources and times. Every step is safe to repeat.
+ */
+async function copyTrace(src: Client, dst: Client, experimentId: string, trace: TraceInfo): Promise<void> {
+  const { traceId, clientRequestId, requestTime, executionDuration, state, requestPreview, responsePreview, metadata, tags, assessments, linkedRunIds } = trace;
+  // The server names the data's location itself, on each end its own.
+  const { [TRACE_ARTIFACT_LOCATION]: _, ...ownTags } = tags;
+  await dst.call('traces.start', { trace: { traceId, experimentId, clientRequestId, requestTime, executionDuration, state, requestPreview, responsePreview, metadata, tags: ownTags } });
+  if (trace.spanCount > 0) await dst.call('traces.putData', { traceId, json: (await src.call('traces.readData', { traceId })).json });
+  for (const runId of linkedRunIds) await dst.call('traces.linkToRun', { traceIds: [traceId], runId });
+  if (assessments.length > 0) await dst.call('migrate.putAssessments', { traceId, assessments });
 }
 
 /** Every file under a run's artifacts. */
@@ -233,6 +265,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
         journal.save();
       });
     }
+    // Traces after the runs and logged models they name, before the trash (they arrive only in live experiments).
+    for (const trace of await allTraces(src, [e.experimentId])) {
+      if (j.tracesDone.includes(trace.traceId)) continue;
+      await attempt(`trace:${trace.traceId}`, `trace ${trace.traceId} in experiment '${e.name}'`, async () => {
+        await copyTrace(src, dst, j.experiments[e.experimentId]!, trace);
+        j.tracesDone.push(trace.traceId);
+        journal.save();
+      });
+    }
   }
 
   let runsDone = 0;
@@ -283,16 +324,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
-  let traces = 0;
-  for (let i = 0; i < experiments.length; i += 100) {
-    const experimentIds = experiments.slice(i, i + 100).map((e) => e.experimentId);
-    traces += (await allPages(async (pageToken) => {
-      const r = await src.call('traces.search', { experimentIds, maxResults: 500, pageToken });
-      return { items: r.traces, nextPageToken: r.nextPageToken };
-    })).length;
-  }
-  const pendingRequests = (await src.call('registry.listRequests', { status: 'pending' })).requests.length;
-  return { journalPath: journal.path, ...counts, notMoved: Object.values(j.refused), retried, leftBehind: { traces, pendingRequests } };
+  // What the contract does not show (deleted logged models, traces of runs or experiments in the
+  // trash) cannot be read to move: counted in the folder itself so the summary can say so.
+  const { catalog } = options.source;
+  const deletedLoggedModels = Number((await catalog.db.selectFrom('logged_models').select((eb) => eb.fn.countAll().as('n')).where('lifecycle_stage', '=', 'deleted').executeTakeFirstOrThrow()).n);
+  const allTracesHere = Number((await catalog.db.selectFrom('traces').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  return {
+    journalPath: journal.path,
+    ...counts,
+    notMoved: Object.values(j.refused),
+    retried,
+    leftBehind: { deletedLoggedModels, tracesInTrash: allTracesHere - counts.source.traces },
+  };
 }
 
 /** How a run is named in the list of what did not move. */
@@ -465,6 +508,8 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await dst.call('registry.createModel', { name });
+      journal.data.createdModels.push(name);
+      journal.save();
     }
     if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
     for (const t of model.tags) await dst.call('registry.setModelTag', { name, key: t.key, value: t.value });
@@ -531,7 +576,39 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
   } finally {
     await dst.call('registry.setProtection', { name, ...final });
   }
-  return versions.every((v) => journal.data.versions[`${name}/${v.version}`]?.done === true);
+  if (!versions.every((v) => journal.data.versions[`${name}/${v.version}`]?.done === true)) return false;
+  // Last, what the registry recorded about the model: the moves above stamped this server's time
+  // and the owner, so the recorded times, users, history and requests are written over them.
+  return attempt(`model:${name}`, `history and requests of model '${name}'`, async () => {
+    await dst.call('migrate.putRegistryRecord', await registryRecord(src, journal, model, versions));
+  });
+}
+
+/**
+ * What the source's registry recorded about one model, with its version numbers turned into the
+ * target's. Entries about versions that no longer exist (deleted, so not moved) keep their
+ * content but name no version: their number would name another version on the target.
+ */
+async function registryRecord(src: Client, journal: Journal, model: RegisteredModel, versions: ModelVersion[]): Promise<MethodInput<'migrate.putRegistryRecord'>> {
+  const { name } = model;
+  const targetOf = (version: number | undefined) => (version === undefined ? undefined : journal.data.versions[`${name}/${version}`]?.target);
+  const history = await allPages(async (pageToken) => {
+    const r = await src.call('registry.history', { name, maxResults: 10_000, pageToken });
+    return { items: r.entries, nextPageToken: r.nextPageToken };
+  });
+  const { requests } = await src.call('registry.listRequests', { name });
+  return {
+    name,
+    creationTime: model.creationTimestamp,
+    lastUpdatedTime: model.lastUpdatedTimestamp,
+    userId: model.userId,
+    createdByMigration: journal.data.createdModels.includes(name),
+    versions: versions.map((v) => ({ version: targetOf(v.version)!, creationTime: v.creationTimestamp, lastUpdatedTime: v.lastUpdatedTimestamp, userId: v.userId })),
+    history: history.map(({ entryId: _, version, ...entry }) => ({ ...entry, version: targetOf(version) })),
+    requests: requests
+      .filter((r) => targetOf(r.version) !== undefined)
+      .map(({ requestId: _, name: __, version, ...r }) => ({ ...r, version: targetOf(version)! })),
+  };
 }
 
 async function countRun(api: Client, runId: string): Promise<{ params: number; metricPoints: number; artifactFiles: number; artifactBytes: number }> {
@@ -551,7 +628,7 @@ async function checkCounts(
   runsOf: Map<string, Run[]>,
   modelNames: string[],
 ): Promise<Pick<MigrateReport, 'source' | 'target' | 'mismatches'>> {
-  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, loggedModels: 0, versions: 0 });
+  const zero = (): EntityCounts => ({ experiments: 0, runs: 0, params: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, loggedModels: 0, versions: 0, traces: 0, requests: 0 });
   const source = zero();
   const target = zero();
   const mismatches: string[] = [];
@@ -577,6 +654,12 @@ async function checkCounts(
       if (!there) mismatches.push(`logged model ${model.info.modelId}: not on the target`);
       else if (a !== b || there.model.data.metrics.length !== model.data.metrics.length) mismatches.push(`logged model ${model.info.modelId}: ${a} file(s) and ${model.data.metrics.length} metric point(s) in the source, ${b} and ${there.model.data.metrics.length} on the target`);
     }
+    const sourceTraces = await allTraces(src, [experimentId]);
+    const traceIds = new Set(sourceTraces.map((t) => t.traceId));
+    const targetTraces = targetId === undefined ? [] : (await allTraces(dst, [targetId])).filter((t) => traceIds.has(t.traceId));
+    source.traces += sourceTraces.length;
+    target.traces += targetTraces.length;
+    if (targetTraces.length !== sourceTraces.length) mismatches.push(`experiment ${experimentId}: ${sourceTraces.length} trace(s) in the source, ${targetTraces.length} on the target`);
     for (const run of runs) {
       const a = await countRun(src, run.info.runId);
       const moved = j.runs[run.info.runId];
@@ -594,6 +677,11 @@ async function checkCounts(
     source.versions += a;
     target.versions += b;
     if (a !== b) mismatches.push(`model '${name}': ${a} version(s) in the source, ${b} migrated on the target`);
+    const sourceRequests = (await src.call('registry.listRequests', { name })).requests.length;
+    const targetRequests = await dst.call('registry.listRequests', { name }).then((r) => r.requests.length, (err: unknown) => (isNotFound(err) ? 0 : Promise.reject(err)));
+    source.requests += sourceRequests;
+    target.requests += targetRequests;
+    if (targetRequests < sourceRequests) mismatches.push(`model '${name}': ${sourceRequests} approval request(s) in the source, ${targetRequests} on the target`);
   }
   return { source, target, mismatches };
 }

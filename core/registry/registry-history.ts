@@ -68,12 +68,17 @@ export async function readHistory(
 
   const limit = Math.min(query.maxResults ?? PAGE.default, PAGE.max);
   const fingerprint = queryFingerprint({ target: 'registry history', modelId: Number(modelId), version: query.version ?? null });
-  const after = query.pageToken ? Number(decodePageToken(query.pageToken, fingerprint, ['number'])[0]) : undefined;
+  const after = query.pageToken ? decodePageToken(query.pageToken, fingerprint, ['number', 'number']).map(Number) : undefined;
 
+  // By time, then id: entries a migration brought from another machine are appended after this
+  // server's own, yet belong where their times put them.
   let select = db.selectFrom('registry_history').selectAll().where('registered_model_id', '=', modelId);
   if (query.version !== undefined) select = select.where('version', '=', query.version);
-  if (after !== undefined) select = select.where('id', '>', after);
-  const rows = await select.orderBy('id').limit(limit + 1).execute();
+  if (after !== undefined) {
+    const [time, id] = after as [number, number];
+    select = select.where((eb) => eb.or([eb('time', '>', time), eb.and([eb('time', '=', time), eb('id', '>', id)])]));
+  }
+  const rows = await select.orderBy('time').orderBy('id').limit(limit + 1).execute();
 
   const entries = rows.slice(0, limit).map((row): HistoryEntry => {
     const entry: HistoryEntry = {
@@ -89,5 +94,5 @@ export async function readHistory(
     return entry;
   });
   if (rows.length <= limit) return { entries };
-  return { entries, nextPageToken: encodePageToken(fingerprint, [rows[limit - 1]!.id]) };
+  return { entries, nextPageToken: encodePageToken(fingerprint, [Number(rows[limit - 1]!.time), Number(rows[limit - 1]!.id)]) };
 }

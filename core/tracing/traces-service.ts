@@ -131,7 +131,7 @@ function newAssessmentId(): string {
 }
 
 /** The catalog row of a new assessment; exactly one of feedback and expectation. */
-function assessmentRow(traceRowId: number, input: AssessmentInput, now: number): TraceAssessmentsTable {
+export function assessmentRow(traceRowId: number, input: AssessmentInput, now: number): TraceAssessmentsTable {
   if ((input.feedback === undefined) === (input.expectation === undefined)) {
     throw invalid(`Assessment '${input.name}' must hold exactly one of feedback and expectation`);
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
+import { createHttpTransport } from '#core/api/http-transport.ts';
 import type { Metric, Run } from '#core/api/entities.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { journalPath } from '#core/migrate/migrate-journal.ts';
@@ -13,6 +14,7 @@ import { startServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const TOKEN = 'owner-secret-token';
@@ -288,7 +290,7 @@ describe('flowdesk migrate', () => {
       const report = await migrate({ source, target: target.url, token: TOKEN });
       expect(report.mismatches).toEqual([]);
       expect(report.target).toEqual(report.source);
-      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2 });
+      expect(report.source).toEqual({ experiments: 3, runs: 3, params: 4, metricPoints: 2503, artifactFiles: 3, artifactBytes: 1_500_017, loggedModels: 0, versions: 2, traces: 0, requests: 0 });
     } finally {
       await source.close();
     }
@@ -370,7 +372,7 @@ describe('flowdesk migrate', () => {
       const second = await migrate({ source, target: target.url, token: TOKEN, fetch: recording });
       expect(second.retried).toBe(1);
       expect(second.notMoved).toEqual(first.notMoved);
-      const writes = calls.filter((c) => !/\.(search\w*|get\w*|list|history)$/.test(c.name));
+      const writes = calls.filter((c) => !/\.(search\w*|get\w*|list\w*|history)$/.test(c.name));
       expect(writes).toEqual([{ name: 'migrate.putRun', body: expect.objectContaining({ runId: bert, runName: 'bert', lifecycleStage: 'active' }) }]);
     } finally {
       await source.close();
@@ -509,3 +511,42 @@ print(json.dumps({"name": mv.name, "version": str(mv.version), "source": mv.sour
     expect(noTarget.stderr).toMatch(/flowdesk migrate needs --to <server URL>/);
   });
 });
+
+describe('flowdesk migrate onto a SQLite team server, both killed with SIGKILL', () => {
+  it('resumes once the server is back on its folder and ends with everything once', async () => {
+    const { dataDir } = await buildSource();
+    const serverDir = tempDir();
+    const first = spawnServe(['serve', '--port', '0', '--data-dir', serverDir, '--token', TOKEN]);
+    const url = await first.ready;
+    const port = new URL(url).port;
+
+    const child = spawn(process.execPath, ['bin/flowdesk.js', 'migrate', '--to', url, '--token', TOKEN, '--data-dir', dataDir], { env: { ...process.env, FLOWDESK_TOKEN: '' } });
+    // Both die the moment the first run is reported done: the next run's writes are in flight.
+    const cut = await new Promise<NodeJS.Signals | null>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('[runs 1/3]')) {
+          child.kill('SIGKILL');
+          first.child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', (_, signal) => resolve(signal));
+    });
+    expect(cut).toBe('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    expect(Object.values((JSON.parse(readFileSync(journalPath(dataDir, url), 'utf8')) as { runs: Record<string, { stage: string }> }).runs).some((r) => r.stage !== 'done')).toBe(true);
+
+    // The same server (same folder, same address) comes back and the same command finishes the move.
+    const again = spawnServe(['serve', '--port', port, '--data-dir', serverDir, '--token', TOKEN]);
+    expect(await again.ready).toBe(url);
+    const resumed = await flowdesk(['migrate', '--to', url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/Done: everything arrived/);
+    const target = createClient(createHttpTransport({ baseUrl: url, fetch, token: TOKEN }));
+    await expectSameAsSource(dataDir, target, url);
+    expect((await target.call('registry.searchVersions', {})).versions).toHaveLength(2);
+  });
+});
+

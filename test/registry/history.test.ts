@@ -372,6 +372,16 @@ describe('the history is append-only', () => {
       'migrate.putRun': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, runId: 'ab'.repeat(16), runName: 'moved', userId: 'u', status: 'FINISHED', startTime: 1, lifecycleStage: 'active' }),
       'migrate.putLoggedModel': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, modelId: `m-${'c'.repeat(32)}`, name: 'lm', status: 'LOGGED_MODEL_READY', creationTime: 1, lastUpdatedTime: 2 }),
       'migrate.trashExperiment': async () => ({ experimentId: (await api.call('experiments.getByName', { name: 'moved' })).experiment.experimentId, deletedTime: 3 }),
+      'migrate.putRegistryRecord': () => ({
+        name: 'keep',
+        creationTime: 1,
+        lastUpdatedTime: 2,
+        createdByMigration: false,
+        versions: [],
+        history: [{ time: 1, actor: 'elsewhere', kind: 'model.created', name: 'keep', before: null, after: { name: 'keep' } }],
+        requests: [],
+      }),
+      'migrate.putAssessments': () => ({ traceId: TRACE, assessments: [] }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
     expect(Object.keys(steps).sort()).toEqual([...METHOD_NAMES].sort());
