@@ -51,6 +51,13 @@ export interface DialectSql {
    * does nothing.
    */
   notify(trx: Db, channel: string, payload: string): Promise<void>;
+  /**
+   * Keeps writers of `tables` from committing under `trx` until it ends, without waiting: true
+   * when held, false when a writer holds one of them now. On PostgreSQL writers run side by side
+   * with `trx`, so a share lock taken NOWAIT (waiting could deadlock with a writer that holds one
+   * table and wants another); SQLite runs one write transaction at a time, so `trx` already has it.
+   */
+  holdOffWriters(trx: Db, tables: readonly string[]): Promise<boolean>;
 }
 
 const SQLITE: DialectSql = {
@@ -76,7 +83,13 @@ const SQLITE: DialectSql = {
     return sizes;
   },
   async notify() {},
+  async holdOffWriters() {
+    return true;
+  },
 };
+
+// PostgreSQL's SQLSTATE for a lock NOWAIT could not take.
+const LOCK_NOT_AVAILABLE = '55P03';
 
 const POSTGRES: DialectSql = {
   walkInOrder: (expr) => expr,
@@ -100,7 +113,17 @@ const POSTGRES: DialectSql = {
   async notify(trx, channel, payload) {
     await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
   },
+  async holdOffWriters(trx, tables) {
+    try {
+      await sql`lock table ${sql.join(tables.map((t) => sql.table(t)))} in share mode nowait`.execute(trx);
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return false;
+      throw err;
+    }
+  },
 };
+
 
 /** The SQL differences of `dialect`. */
 export function dialectSql(dialect: Dialect): DialectSql {

@@ -5,14 +5,11 @@
  * migration that made `aggregate_epochs`) advance an experiment's epoch on any change to its runs,
  * their params or their latest metrics, so an answer is served only while nothing it read changed.
  */
-import { sql } from 'kysely';
 import type { Catalog } from '#core/catalog/catalog.ts';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 
 /** Answers kept at most; the oldest go first. A groups answer is a few hundred KB at worst. */
 const MAX_ENTRIES = 256;
-
-/** PostgreSQL's SQLSTATE for a NOWAIT lock that another transaction holds. */
-const LOCK_NOT_AVAILABLE = '55P03';
 
 /** JSON has no NaN or ±Infinity, and aggregates answer them (a mean over inf and -inf is NaN). */
 const NON_FINITE = '$nonFinite';
@@ -39,7 +36,8 @@ export interface AggregateCache {
 
 /** An aggregate cache over the catalog's `aggregate_cache` and `aggregate_epochs` tables. */
 export function createAggregateCache(catalog: Catalog, now: () => number): AggregateCache {
-  const { db, dialect } = catalog;
+  const { db } = catalog;
+  const dialectOf = dialectSql(catalog.dialect);
   const epochsOf = async (ids: readonly number[]) => {
     const rows = await db.selectFrom('aggregate_epochs').select(['experiment_id', 'epoch', 'valid']).where('experiment_id', 'in', ids).orderBy('experiment_id').execute();
     if (rows.length < ids.length || rows.some((r) => Number(r.valid) !== 1)) return undefined;
@@ -59,22 +57,17 @@ export function createAggregateCache(catalog: Catalog, now: () => number): Aggre
       // would be stale at once anyway. Waiting for the lock instead could deadlock with a writer
       // that holds one of the tables and wants another. SQLite has one writer at a time, so its
       // triggers and commits cannot interleave with this.
-      let epochs: string;
-      try {
-        epochs = await catalog.write(async (trx) => {
-          if (dialect === 'postgres') await sql`lock table runs, params, metric_series in share mode nowait`.execute(trx);
-          await trx
-            .insertInto('aggregate_epochs')
-            .values(ids.map((id) => ({ experiment_id: id, epoch: 0, valid: 1 })))
-            .onConflict((oc) => oc.column('experiment_id').doUpdateSet({ valid: 1 }))
-            .execute();
-          const rows = await trx.selectFrom('aggregate_epochs').select(['experiment_id', 'epoch']).where('experiment_id', 'in', ids).orderBy('experiment_id').execute();
-          return JSON.stringify(rows.map((r) => [Number(r.experiment_id), Number(r.epoch)]));
-        });
-      } catch (err) {
-        if ((err as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return read();
-        throw err;
-      }
+      const epochs = await catalog.write(async (trx) => {
+        if (!(await dialectOf.holdOffWriters(trx, ['runs', 'params', 'metric_series']))) return undefined;
+        await trx
+          .insertInto('aggregate_epochs')
+          .values(ids.map((id) => ({ experiment_id: id, epoch: 0, valid: 1 })))
+          .onConflict((oc) => oc.column('experiment_id').doUpdateSet({ valid: 1 }))
+          .execute();
+        const rows = await trx.selectFrom('aggregate_epochs').select(['experiment_id', 'epoch']).where('experiment_id', 'in', ids).orderBy('experiment_id').execute();
+        return JSON.stringify(rows.map((r) => [Number(r.experiment_id), Number(r.epoch)]));
+      });
+      if (epochs === undefined) return read();
       const answer = await read();
       // Stored even if a change came in during the read: its epochs then no longer match, so it is never served.
       const row = { request: key, epochs, answer: encode(answer), filled_at: now() };
