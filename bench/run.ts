@@ -18,6 +18,7 @@ import { runTracingBench } from './tracing-bench.ts';
 import { runReadBench } from './read-bench.ts';
 import { runStartupBench } from './startup-bench.ts';
 import { runStorageBench } from './storage-bench.ts';
+import { runWindowStartBench } from './window-start-bench.ts';
 
 console.log(`Flowdesk benchmarks on ${process.platform} ${process.arch}, Node ${process.version}`);
 await runTrackingBench();
@@ -40,3 +41,4 @@ await runTracingBench();
 await runReadBench();
 await runStartupBench();
 await runStorageBench();
+await runWindowStartBench();

@@ -16,8 +16,8 @@
  * reads half a bundle.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -71,7 +71,41 @@ export async function buildCli({ types = true } = {}) {
       renameSync(temporary, file.path);
     }
   }
-  if (types) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'core/sdk/tsconfig.build.json')], { stdio: 'inherit' });
+  if (types) {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'core/sdk/tsconfig.build.json')], { stdio: 'inherit' });
+    publishableDeclarations(join(root, SDK_TYPES));
+  }
+}
+
+const SDK_TYPES = 'dist/sdk/types';
+
+/**
+ * Makes the SDK's declarations usable outside this repository.
+ * tsc writes the sources' import specifiers into the declarations as they are: `#core/api/client.ts`
+ * (the repository's own import map, which points at core/ sources a package does not ship) and
+ * `./contract.ts`. Each becomes a relative path to its declaration with a `.js` extension, which
+ * every module resolution (node16, nodenext, bundler) maps to the `.d.ts` beside it, so the
+ * published types resolve with the built files only.
+ */
+function publishableDeclarations(typesRoot) {
+  for (const file of readdirSync(typesRoot, { recursive: true })) {
+    if (!file.endsWith('.d.ts')) continue;
+    const path = join(typesRoot, file);
+    const text = readFileSync(path, 'utf8').replace(/(from |import\()(['"])([^'"]+)\.ts\2/g, (_all, lead, quote, specifier) => {
+      let target = specifier;
+      if (specifier.startsWith('#core/')) {
+        target = relative(dirname(path), join(typesRoot, specifier.slice('#core/'.length))).replaceAll('\\', '/');
+        if (!target.startsWith('.')) target = `./${target}`;
+      } else if (!specifier.startsWith('.')) {
+        return _all;
+      }
+      return `${lead}${quote}${target}.js${quote}`;
+    })
+      // tsc writes an enum key such as "-Infinity" (entities.ts's metric values) as the computed
+      // key `[-Infinity]`, which no type checker accepts back (TS1170); it is the string key.
+      .replace(/^(\s*)\[(-[\w.]+)\]:/gm, '$1"$2":');
+    writeFileSync(path, text);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli();

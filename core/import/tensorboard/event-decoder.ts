@@ -14,13 +14,20 @@ import { EVENT_PROTO, HPARAMS_PROTO } from './tensorboard-proto.ts';
 /** Decodes bytes as UTF-8 (invalid sequences become U+FFFD, as TensorBoard shows them). */
 const utf8 = new TextDecoder('utf-8');
 
-const schema = (() => {
+let compiled: { event: protobuf.Type; hparams: protobuf.Type } | undefined;
+
+/**
+ * The messages, compiled from TensorBoard's schema on the first event read rather than when the
+ * module loads, which every `flowdesk serve` start paid for.
+ */
+function schema(): { event: protobuf.Type; hparams: protobuf.Type } {
+  if (compiled) return compiled;
   const root = new protobuf.Root();
   root.addJSON(protobuf.common.get('google/protobuf/struct.proto')!.nested!);
   for (const text of [EVENT_PROTO, HPARAMS_PROTO]) protobuf.parse(text, root, { keepCase: true });
   root.resolveAll();
-  return { event: root.lookupType('tensorboard.Event'), hparams: root.lookupType('tensorboard.hparam.HParamsPluginData') };
-})();
+  return (compiled = { event: root.lookupType('tensorboard.Event'), hparams: root.lookupType('tensorboard.hparam.HParamsPluginData') });
+}
 
 /** tensor.proto's DataType values the import reads. */
 export const DT_FLOAT = 1;
@@ -158,7 +165,7 @@ function valueOf(v: PbValue): DecodedValue {
  * message. (`_view` is what callers that also read the bytes themselves share; protobufjs needs none.)
  */
 export function decodeEvent(bytes: Uint8Array, start = 0, end = bytes.length, _view?: DataView): DecodedEvent {
-  const e = schema.event.decode(readerOver(bytes, start), end - start) as unknown as PbEvent;
+  const e = schema().event.decode(readerOver(bytes, start), end - start) as unknown as PbEvent;
   const event: DecodedEvent = { wallTime: e.wall_time, step: toNumber(e.step) };
   if (e.what === 'summary') event.values = e.summary!.value.map(valueOf);
   else if (e.what === 'graph_def' || e.what === 'tagged_run_metadata' || e.what === 'meta_graph_def') event.graph = true;
@@ -205,7 +212,7 @@ export interface HParamsData {
 
 /** Decodes `HParamsPluginData` (plugin_hparams.proto). */
 export function decodeHParams(bytes: Uint8Array): HParamsData {
-  const d = schema.hparams.decode(readerOver(bytes, 0), bytes.length) as unknown as PbHParams;
+  const d = schema().hparams.decode(readerOver(bytes, 0), bytes.length) as unknown as PbHParams;
   const data: HParamsData = {};
   if (d.experiment) data.metricTags = d.experiment.metric_infos.map(({ name }) => (name?.group ? `${name.group}/${name.tag}` : (name?.tag ?? '')));
   if (d.session_start_info) {

@@ -3,7 +3,7 @@
  * browser. Views check `desktop` to offer what only the app can do (native dialogs, moving the
  * data folder, notifications) and fall back to HTTP otherwise.
  */
-import { desktopContract, type DesktopEvent, type DesktopInput, type DesktopMethodName, type DesktopOutput, type WindowApi } from '#core/api/desktop-contract.ts';
+import type { DesktopEvent, DesktopInput, DesktopMethodName, DesktopOutput, WindowApi } from '#core/api/desktop-contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 
 declare global {
@@ -19,6 +19,8 @@ export async function desktopCall<M extends Exclude<DesktopMethodName, 'desktop.
   if (!desktop) throw new FlowdeskError('NOT_IMPLEMENTED', 'Only the desktop app can do this');
   const result = await desktop.desktop(name, input);
   if (!result.ok) throw FlowdeskError.fromData(result.error);
+  // The schemas load with the first desktop call, not with the window (see core/api/client.ts).
+  const { desktopContract } = await import('#core/api/desktop-contract.ts');
   return desktopContract[name].output.parse(result.value) as DesktopOutput<M>;
 }
 
