@@ -25,6 +25,12 @@ const cliReach = {
   regex: '^(#core/(?!api/|platform/|flowdesk\\.ts$|server/server\\.ts$)|\\.\\./)',
   message: 'The CLI imports only core/api, core/platform, the composition root (#core/flowdesk.ts) and the server it starts (#core/server/server.ts).',
 };
+// The window reaches data through its contract client only.
+const rendererLibs = { group: ['kysely', 'better-sqlite3', 'pg', 'fastify', '@fastify/*', 'flowdesk', 'flowdesk/*'], message: 'The window reaches data through the contract client only: no database, server or SDK libraries.' };
+// Inside the renderer, folders are named, not climbed to: `#renderer/state/x.ts` reads better than `../../lib/x.ts`.
+const rendererClimb = { regex: '^\\.\\./', message: 'Inside renderer/src, import across folders with #renderer/*.' };
+// lib/ holds pure functions that unit tests run without a window.
+const pureLib = { regex: '^(#renderer/(state|dom|views|components)/|.*\\.svelte$)|^(svelte|dompurify)', message: 'renderer/src/lib holds pure functions: no state, DOM helpers or components (those live in state/, dom/, views/, components/).' };
 const serverDir = { regex: '^(#core/|(\\.\\./)+)server/', message: 'Only the CLI starts the server; shared HTTP helpers live in core/platform.' };
 // Known adapter files that still reach into the engine. Each is listed in ARCHITECTURE.md
 // ("Known gaps") and is to leave this list by moving its need behind the composition root.
@@ -121,6 +127,10 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, electron, electronDir, coreInternals] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, electron, electronDir, coreInternals, rendererLibs, rendererClimb] }] },
+  },
+  {
+    files: ['renderer/src/lib/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, electron, electronDir, coreInternals, rendererLibs, rendererClimb, pureLib] }] },
   },
 );

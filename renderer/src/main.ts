@@ -1,8 +1,8 @@
 /** Mounts the window and makes sure no failure goes unreported. */
 import { mount } from 'svelte';
 import Root from './Root.svelte';
-import { session } from './lib/session.svelte.ts';
-import { reportError } from './lib/toasts.svelte.ts';
+import { session } from '#renderer/state/session.svelte.ts';
+import { reportError } from '#renderer/state/toasts.svelte.ts';
 import './app.css';
 
 // A failure no code caught still reaches the person, as a toast, never as a silently broken view.

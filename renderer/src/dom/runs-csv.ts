@@ -3,8 +3,8 @@
  * just the loaded rows), in the table's order, with the columns shown (pinned first), metrics as
  * the columns show them (latest, or min or max of the history), saved as a download.
  */
-import { columnId, csvLine, orderedColumns, type Column, type ColumnChoice, type RunRow } from './run-rows.ts';
-import type { MetricView, RunsTable } from './runs-table.svelte.ts';
+import { columnId, csvLine, orderedColumns, type Column, type ColumnChoice, type RunRow } from '#renderer/lib/run-rows.ts';
+import type { MetricView, RunsTable } from '#renderer/state/runs-table.svelte.ts';
 
 /** The CSV header line of the columns: the run's name and id first. */
 export function csvHeader(columns: readonly Column[], metricView: MetricView): string {

@@ -8,7 +8,7 @@
 import { MAX_BATCH_RUNS } from '#core/api/batched-reads-contract.ts';
 import type { Run } from '#core/api/entities.ts';
 import { api } from './api.ts';
-import type { CompareRun, Direction } from './compare-data.ts';
+import type { CompareRun, Direction } from '#renderer/lib/compare-data.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** What the compare view reads of a run. */

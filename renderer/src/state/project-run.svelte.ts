@@ -7,7 +7,7 @@
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { LogChunk, ParamIssue, ProjectEntryPoint, ProjectInfo, ProjectRunState } from '#core/api/projects-entities.ts';
 import { api } from './api.ts';
-import { requestOf, splitParams, valuesFromRun, type ProjectFormValues } from './project-form.ts';
+import { requestOf, splitParams, valuesFromRun, type ProjectFormValues } from '#renderer/lib/project-form.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** Pause after typing before core checks the parameters. */

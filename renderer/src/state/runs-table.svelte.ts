@@ -12,7 +12,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { RunGroup, RunSelection } from '#core/api/runs-table-contract.ts';
 import { api } from './api.ts';
-import { parseFilterError, type FilterError } from './filter-error.ts';
+import { parseFilterError, type FilterError } from '#renderer/lib/filter-error.ts';
 import { liveEvents } from './live-events.svelte.ts';
 import {
   andFilter,
@@ -34,8 +34,8 @@ import {
   type KeyStats,
   type RunRow,
   type Sort,
-} from './run-rows.ts';
-import { buildDisplay, clickSelection, groupKey, runIdsOf, type GroupRuns } from './table-display.ts';
+} from '#renderer/lib/run-rows.ts';
+import { buildDisplay, clickSelection, groupKey, runIdsOf, type GroupRuns } from '#renderer/lib/table-display.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** Runs per page: enough to fill a tall screen several times, small enough to answer fast. */

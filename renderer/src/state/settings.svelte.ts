@@ -4,7 +4,7 @@
  */
 import type { Settings } from '#core/api/settings-contract.ts';
 import { api } from './api.ts';
-import { applyTheme } from './theme.ts';
+import { applyTheme } from '#renderer/dom/theme.ts';
 import { reportError } from './toasts.svelte.ts';
 import { trackingUri } from './tracking-uri.svelte.ts';
 import { desktop } from './desktop.ts';

@@ -1,5 +1,5 @@
 /** The current route, following the URL hash (links, back and forward, reloads). */
-import { parseRoute, routeHref, type Route } from './route.ts';
+import { parseRoute, routeHref, type Route } from '#renderer/lib/route.ts';
 
 class Router {
   route = $state<Route>(parseRoute(location.hash));

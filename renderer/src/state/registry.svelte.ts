@@ -6,10 +6,10 @@
 import type { HistoryEntry, ModelProtection, ModelVersion, RegisteredModel, TransitionRequest } from '#core/api/entities.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { api } from './api.ts';
-import { parseFilterError, type FilterError } from './filter-error.ts';
-import { quoteFilterString } from './filter-quote.ts';
-import { boardColumns, columnLabel, type BoardColumn, type BoardTarget } from './registry-board.ts';
-import { summaryLine } from './model-summary.ts';
+import { parseFilterError, type FilterError } from '#renderer/lib/filter-error.ts';
+import { quoteFilterString } from '#renderer/lib/filter-quote.ts';
+import { boardColumns, columnLabel, type BoardColumn, type BoardTarget } from '#renderer/lib/registry-board.ts';
+import { summaryLine } from '#renderer/lib/model-summary.ts';
 import { notify, reportError } from './toasts.svelte.ts';
 
 /** Makes an edit, then reloads what shows it; a failure is reported under `action`. Answers whether it worked. */

@@ -7,7 +7,7 @@
 import type { MetricBucket } from '#core/api/entities.ts';
 import { MAX_BATCH_BUCKETS, MAX_BATCH_RUNS } from '#core/api/batched-reads-contract.ts';
 import { api } from './api.ts';
-import { needsRawPoints, pointsAsBuckets, stepRangeFor, type RunPoints, type XMode } from './chart-data.ts';
+import { needsRawPoints, pointsAsBuckets, stepRangeFor, type RunPoints, type XMode } from '#renderer/lib/chart-data.ts';
 import { reportError } from './toasts.svelte.ts';
 
 /** Up to this many points, a series whose steps repeat is drawn from its raw points. */

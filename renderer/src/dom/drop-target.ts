@@ -6,8 +6,8 @@
  * refuses drops (main.ts), so a file dropped anywhere else never navigates the window.
  */
 import type { ImportTarget } from '#core/api/desktop-contract.ts';
-import { dataImports } from './data-imports.svelte.ts';
-import { importDropped } from './imports.svelte.ts';
+import { dataImports } from '#renderer/state/data-imports.svelte.ts';
+import { importDropped } from '#renderer/state/imports.svelte.ts';
 
 /** Where a drop goes: files into a run, or a folder imported as data. */
 export type DropTarget = ImportTarget | 'data';

@@ -8,10 +8,10 @@ import type { FlowdeskEvent } from '#core/api/events.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { TraceInfo } from '#core/api/traces-entities.ts';
 import { api } from './api.ts';
-import { parseFilterError, type FilterError } from './filter-error.ts';
+import { parseFilterError, type FilterError } from '#renderer/lib/filter-error.ts';
 import { liveEvents } from './live-events.svelte.ts';
 import { reportError } from './toasts.svelte.ts';
-import { DEFAULT_TRACE_SORT, mergeTraces, orderByOf, withTraceIds, type TraceSort } from './trace-rows.ts';
+import { DEFAULT_TRACE_SORT, mergeTraces, orderByOf, withTraceIds, type TraceSort } from '#renderer/lib/trace-rows.ts';
 
 /** Traces a page brings: enough to fill a tall window several times over. */
 const PAGE_SIZE = 200;

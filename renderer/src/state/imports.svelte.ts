@@ -8,9 +8,9 @@
 import type { ImportReport, ImportTarget } from '#core/api/desktop-contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { api } from './api.ts';
-import { encodePath, storeRoot } from './artifact-preview.ts';
+import { encodePath, storeRoot } from '#renderer/lib/artifact-preview.ts';
 import { desktop, desktopCall, onDesktopEvent } from './desktop.ts';
-import { runHref } from './route.ts';
+import { runHref } from '#renderer/lib/route.ts';
 import { notify, reportError, toasts } from './toasts.svelte.ts';
 
 /** One import on screen. */
