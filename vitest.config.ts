@@ -10,9 +10,10 @@ const POSTGRES_SUITES = ['test/contract/**/*.test.ts', 'test/search/**/*.test.ts
 const SQLITE_ONLY = ['test/tracking/crash.test.ts', 'test/postgres/not-run.test.ts'];
 /**
  * Left out of the second run for its cost, not its catalog: MLflow's own `models serve` per case
- * reads the model files, and the catalog it touches is what serving.test.ts covers on PostgreSQL.
+ * reads the model files, and the catalog it touches is what serving.test.ts covers on PostgreSQL;
+ * the package test packs and type-checks the SDK, which no catalog changes.
  */
-const ONCE_IS_ENOUGH = ['test/models/python-serving.test.ts'];
+const ONCE_IS_ENOUGH = ['test/models/python-serving.test.ts', 'test/sdk/package.test.ts'];
 const withPostgres = Boolean(process.env.FLOWDESK_TEST_POSTGRES_URL);
 
 export default defineConfig({

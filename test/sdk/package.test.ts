@@ -1,6 +1,7 @@
 /**
- * The SDK as a package: `npm pack` (which runs `prepare`, the build), the tarball unpacked into a
- * project that has no Flowdesk sources, then a TypeScript consumer type-checked by tsc against the
+ * The SDK as a package: `npm pack` of the build the test run made (test/helpers/build-cli.ts; not
+ * `prepare` again, which would rewrite dist/ under the other test files' CLIs), the tarball
+ * unpacked into a project that has no Flowdesk sources, then a TypeScript consumer type-checked by tsc against the
  * published declarations and run by plain Node against a real server.
  */
 import { execFile } from 'node:child_process';
@@ -48,7 +49,7 @@ function linkPackage(project: string, name: string): void {
 
 it('packs an SDK whose exports and declarations resolve from built files only, for tsc and Node', async () => {
   const dir = tempDir('flowdesk-pack-');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   const paths = packed!.files.map((f) => f.path);
   expect(paths).toContain('dist/sdk/flowdesk-client.js');
