@@ -12,6 +12,7 @@ import type { MethodName } from '#core/api/contract.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { linearOnnxModel } from '../models/onnx-builder.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { OTEL_TRACE, ROOT_SPAN, TRACE, traceData } from '../helpers/mlflow-trace-data.ts';
 
 /** One case: the methods it covers, and the calls and assertions that cover them. */
 export interface ConformanceCase {
@@ -25,30 +26,6 @@ export interface ConformanceCase {
 /** The store path of a run's artifact root (the local store's `mlflow-artifacts:/` prefix removed). */
 async function artifactRoot(api: Client, runId: string): Promise<string> {
   return (await api.call('runs.get', { runId })).run.info.artifactUri.replace('mlflow-artifacts:/', '');
-}
-
-const TRACE = `tr-${'a'.repeat(32)}`;
-const OTEL_TRACE = `tr-${'b'.repeat(32)}`;
-const ROOT_SPAN = '0000000000000001';
-
-/** The trace data file MLflow's client uploads: one root span, ids in base64 as MLflow writes them. */
-function traceData(traceId: string, spanId: string): string {
-  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-  return JSON.stringify({
-    spans: [
-      {
-        trace_id: b64(traceId.slice(3)),
-        span_id: b64(spanId),
-        parent_span_id: null,
-        name: 'root',
-        start_time_unix_nano: 1_000_000,
-        end_time_unix_nano: 2_000_000,
-        events: [],
-        status: { code: 'STATUS_CODE_OK', message: '' },
-        attributes: { 'mlflow.traceRequestId': JSON.stringify(traceId) },
-      },
-    ],
-  });
 }
 
 /** An mlruns folder with one experiment holding one run with a param. */
@@ -402,6 +379,23 @@ export const CASES: ConformanceCase[] = [
       expect((await api.call('loggedModels.get', { modelId })).model.info).toMatchObject({ name: 'lm', sourceRunId: runId });
       await api.call('migrate.trashExperiment', { experimentId, deletedTime: 3 });
       expect((await api.call('experiments.get', { experimentId })).experiment).toMatchObject({ lifecycleStage: 'deleted', tags: [{ key: 'k', value: 'v' }] });
+    },
+  },
+  {
+    name: "migrate: a model's recorded times and history, and a trace's assessments, written as recorded",
+    covers: ['migrate.putRegistryRecord', 'migrate.putAssessments'],
+    async run(api) {
+      await api.call('registry.createModel', { name: 'moved' });
+      const history = [{ time: 5, actor: 'ada', kind: 'model.created' as const, name: 'moved', before: null, after: { description: '' } }];
+      const record = { name: 'moved', creationTime: 5, lastUpdatedTime: 6, userId: 'ada', createdByMigration: true, versions: [], history, requests: [] };
+      expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 1, requestsAdded: 0 });
+      expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 0, requestsAdded: 0 });
+      expect((await api.call('registry.getModel', { name: 'moved' })).model.creationTimestamp).toBe(5);
+      await api.call('traces.start', { trace: { traceId: TRACE, experimentId: '0', requestTime: 1, state: 'OK' } });
+      const source = { sourceType: 'HUMAN' as const, sourceId: 'me' };
+      const assessment = { assessmentId: 'a-moved', name: 'helpful', traceId: TRACE, source, createTime: 7, lastUpdateTime: 8, feedback: { value: true }, valid: true };
+      await api.call('migrate.putAssessments', { traceId: TRACE, assessments: [assessment] });
+      expect((await api.call('traces.getAssessment', { traceId: TRACE, assessmentId: 'a-moved' })).assessment).toMatchObject({ name: 'helpful', createTime: 7, lastUpdateTime: 8 });
     },
   },
 ];

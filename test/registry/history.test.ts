@@ -9,6 +9,7 @@ import { DEFAULT_ACTOR, modelWithVersions, registryFixture } from './registry-fi
 import { linearOnnxModel } from '../models/onnx-builder.ts';
 import { allowExecution } from '#core/execution/execution-policy.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { OTEL_TRACE, ROOT_SPAN, TRACE, traceData } from '../helpers/mlflow-trace-data.ts';
 
 describe('registry history', () => {
   it('holds exactly the 20 changes of a scripted sequence, in order, with actors and values before and after', async () => {
@@ -153,30 +154,6 @@ describe('registry history', () => {
 });
 
 /** The smallest mlruns folder an import accepts: the Default experiment's meta.yaml. */
-const TRACE = `tr-${'a'.repeat(32)}`;
-const OTEL_TRACE = `tr-${'b'.repeat(32)}`;
-const ROOT_SPAN = '0000000000000001';
-
-/** The trace data file MLflow's client uploads: one root span, ids in base64 as MLflow writes them. */
-function traceData(traceId: string, spanId: string): string {
-  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-  return JSON.stringify({
-    spans: [
-      {
-        trace_id: b64(traceId.slice(3)),
-        span_id: b64(spanId),
-        parent_span_id: null,
-        name: 'root',
-        start_time_unix_nano: 1_000_000,
-        end_time_unix_nano: 2_000_000,
-        events: [],
-        status: { code: 'STATUS_CODE_OK', message: '' },
-        attributes: { 'mlflow.traceRequestId': JSON.stringify(traceId) },
-      },
-    ],
-  });
-}
-
 function tinyMlruns(): string {
   const dir = tempDir();
   mkdirSync(join(dir, '0'));
