@@ -121,7 +121,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
   const events: EventBus = shared ?? createEventBus((err) => console.error('Flowdesk: an event listener failed', err));
   const tracking = createTrackingService({ catalog, events, now: options.now });
   const trash = createTrash({ catalog, artifacts, events });
-  const diskUsage = createDiskUsage({ db: catalog.db, dialect: catalog.dialect, artifacts });
+  const diskUsage = createDiskUsage({ db: catalog.db, dialect: catalog.dialect, catalogPath: catalog.path, artifacts });
   const loggedModels = createLoggedModelsService({ catalog, artifacts, events, now: options.now });
   const registry = createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor });
   const report = (message: string, err: unknown) => console.error(message, err);

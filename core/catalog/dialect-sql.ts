@@ -8,6 +8,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './catalog.ts';
 import type { Dialect } from './migrations.ts';
+import { sqliteTableBytes } from './sqlite-table-bytes.ts';
 
 export interface DialectSql {
   /**
@@ -43,8 +44,12 @@ export interface DialectSql {
    * side, so a writer must lock what it is about to merge into.
    */
   readonly concurrentWriters: boolean;
-  /** Bytes on disk of tables (at least those named), each with its indexes. */
-  tableBytes(db: Db, tables: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Bytes on disk of tables (at least those named), each with its indexes. On SQLite the catalog
+   * file at `path` is read by a worker thread (see sqlite-table-bytes.ts); PostgreSQL answers
+   * from its statistics through `db`.
+   */
+  tableBytes(catalog: { db: Db; path: string }, tables: readonly string[]): Promise<Map<string, number>>;
   /**
    * Tells every other process on the catalog about `payload` on `channel` when `trx` commits.
    * Only PostgreSQL has other listening processes (servers sharing the database); on SQLite it
@@ -71,15 +76,9 @@ const SQLITE: DialectSql = {
     value: sql`json_extract(je.value, '$.value')`,
   }),
   concurrentWriters: false,
-  async tableBytes(db) {
+  async tableBytes(catalog) {
     const sizes = new Map<string, number>();
-    // dbstat names b-trees (tables and their indexes); sqlite_schema says which table each serves.
-    const { rows } = await sql<{ table: string; bytes: number }>`
-      select s.tbl_name as "table", sum(d.pgsize) as bytes
-      from dbstat as d join sqlite_schema as s on s.name = d.name
-      where d.aggregate = 1
-      group by s.tbl_name`.execute(db);
-    for (const r of rows) sizes.set(r.table, Number(r.bytes));
+    for (const r of await sqliteTableBytes(catalog.path)) sizes.set(r.table, Number(r.bytes));
     return sizes;
   },
   async notify() {},
@@ -103,7 +102,7 @@ const POSTGRES: DialectSql = {
     value: sql`je.tag ->> 'value'`,
   }),
   concurrentWriters: true,
-  async tableBytes(db, tables) {
+  async tableBytes({ db }, tables) {
     const sizes = new Map<string, number>();
     const names = sql.join(tables.map((t) => sql.lit(t)));
     const { rows } = await sql<{ name: string; bytes: string | number }>`select t.name, pg_total_relation_size(to_regclass(t.name)) as bytes from unnest(array[${names}]::text[]) as t(name)`.execute(db);

@@ -3,8 +3,9 @@
  * catalog (its runs, params, tags, metric points and traces), so people can see where their disk went
  * before emptying the trash. A million metric points live in the catalog, not in artifacts.
  *
- * The catalog share is an estimate: each table's bytes on disk (SQLite's dbstat, PostgreSQL's
- * pg_total_relation_size, both counting indexes) divided among the experiments by how many of
+ * The catalog share is an estimate: each table's bytes on disk (SQLite's dbstat, read by a worker
+ * thread so the server keeps answering while it walks every page; PostgreSQL's
+ * pg_total_relation_size; both counting indexes) divided among the experiments by how many of
  * its rows each owns. Row counts come from grouped queries; metric points are counted from the
  * series' own point counts, never by scanning millions of rows.
  */
@@ -137,12 +138,12 @@ export function catalogShares(counts: Readonly<Record<string, RowCounts>>, bytes
 }
 
 /** The `experiments.diskUsage` handler over a catalog and its artifact store. */
-export function createDiskUsage(deps: { db: Db; dialect: Dialect; artifacts: ArtifactStore }): DiskUsageHandlers {
-  const { db, dialect, artifacts } = deps;
+export function createDiskUsage(deps: { db: Db; dialect: Dialect; catalogPath: string; artifacts: ArtifactStore }): DiskUsageHandlers {
+  const { db, dialect, catalogPath, artifacts } = deps;
   return {
     async 'experiments.diskUsage'() {
       const rows = await db.selectFrom('experiments').select(['experiment_id', 'name', 'lifecycle_stage']).execute();
-      const shares = catalogShares(await countRows(db), await dialectSql(dialect).tableBytes(db, OWNED_TABLES));
+      const shares = catalogShares(await countRows(db), await dialectSql(dialect).tableBytes({ db, path: catalogPath }, OWNED_TABLES));
       const experiments: ExperimentDiskUsage[] = [];
       // One experiment at a time: a walk of every folder at once would open too many handles.
       for (const row of rows) {

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
+/** For polls that wait on the 200,000-point series to be sampled again: expect.poll gives up after 1 s by default, too soon under load. */
+const slow = { timeout: 30_000 };
+
 const POINTS = 200_000;
 const SPIKE_STEP = 123_457;
 const SPIKE = 1000;
@@ -128,7 +131,7 @@ describe('metric charts', () => {
     const half = 30 / (zoomed.xMax - zoomed.xMin);
     expect(box.width).toBeGreaterThan(100);
     await dragZoom(page, chart, frac - half, frac + half);
-    await expect.poll(async () => sampled.at(-1)!.endStep! - sampled.at(-1)!.startStep!).toBeLessThan(200);
+    await expect.poll(async () => sampled.at(-1)!.endStep! - sampled.at(-1)!.startStep!, slow).toBeLessThan(200);
     const full = await settled(chart);
     const last = sampled.at(-1)!;
     expect(last.counts.every((c) => c === 1)).toBe(true);
@@ -163,7 +166,7 @@ describe('metric charts', () => {
     await expect.poll(async () => (await chartState(chart)).zoomed).toBe(true);
     await settled(chart);
     await page.keyboard.press('+');
-    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin).toBeLessThan((whole.xMax - whole.xMin) / 3);
+    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin, slow).toBeLessThan((whole.xMax - whole.xMin) / 3);
     const quarter = await settled(chart);
     expect(quarter.xMin).toBeGreaterThan(whole.xMax * 0.3);
     expect(quarter.xMax).toBeLessThan(whole.xMax * 0.7);
@@ -171,11 +174,11 @@ describe('metric charts', () => {
 
     // → moves the window right by a quarter of its width.
     await page.keyboard.press('ArrowRight');
-    await expect.poll(async () => (await settled(chart)).xMin).toBeGreaterThan(quarter.xMin);
+    await expect.poll(async () => (await settled(chart)).xMin, slow).toBeGreaterThan(quarter.xMin);
 
     // - widens it again; 0 shows the whole series.
     await page.keyboard.press('-');
-    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin).toBeGreaterThan(quarter.xMax - quarter.xMin);
+    await expect.poll(async () => (await settled(chart)).xMax - (await settled(chart)).xMin, slow).toBeGreaterThan(quarter.xMax - quarter.xMin);
     await page.keyboard.press('0');
     await expect.poll(async () => (await chartState(chart)).zoomed).toBe(false);
     const back = await settled(chart);
@@ -195,16 +198,16 @@ describe('metric charts', () => {
     expect((await settled(throughput)).xMax).toBe(0);
     expect(await throughput.locator('.notes').textContent()).toContain('Every point is at step 0');
     await page.getByRole('radio', { name: 'Wall time' }).first().click();
-    await expect.poll(async () => (await chartState(chart)).xMin).toBe(START / 1000);
+    await expect.poll(async () => (await chartState(chart)).xMin, slow).toBe(START / 1000);
     expect((await chartState(chart)).xMax).toBeCloseTo((START + (POINTS - 1) * 10) / 1000, 0);
-    await expect.poll(async () => (await chartState(throughput)).xMin).toBe(START / 1000);
+    await expect.poll(async () => (await chartState(throughput)).xMin, slow).toBe(START / 1000);
     const spread = await settled(throughput);
     expect(spread).toMatchObject({ points: 50, xMin: START / 1000, xMax: (START + 49 * 60_000) / 1000 });
     await page.getByRole('radio', { name: 'Relative time' }).first().click();
-    await expect.poll(async () => (await chartState(chart)).xMin).toBe(0);
+    await expect.poll(async () => (await chartState(chart)).xMin, slow).toBe(0);
     expect((await chartState(chart)).xMax).toBeCloseTo(((POINTS - 1) * 10) / 1000, 0);
     await page.getByRole('radio', { name: 'Step' }).first().click();
-    await expect.poll(async () => (await chartState(chart)).xMax).toBe(POINTS - 1);
+    await expect.poll(async () => (await chartState(chart)).xMax, slow).toBe(POINTS - 1);
 
     const accuracy = page.locator('[data-testid="metric-chart"][data-key="accuracy"]').first();
     await settled(accuracy);

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
+/** For polls that wait on the 300 runs to be read or drawn again: expect.poll gives up after 1 s by default, too soon under load. */
+const slow = { timeout: 30_000 };
+
 const RUNS = 300;
 const STEPS = 40;
 const MILLION = 1_000_000;
@@ -95,7 +98,7 @@ describe('comparing hundreds of runs', () => {
 
     // Flipped, run 7's 9 is best; the flip is kept for the next comparison.
     await table.getByRole('button', { name: 'train/loss: lower is better. Flip' }).click();
-    await expect.poll(() => bestRuns(table, 'train/loss')).toEqual([runIds[7]]);
+    await expect.poll(() => bestRuns(table, 'train/loss'), slow).toEqual([runIds[7]]);
     expect(JSON.parse(await page.evaluate(() => localStorage.getItem('flowdesk.compare.prefs') ?? '{}'))).toMatchObject({ directions: { 'train/loss': 'higher' } });
 
     // Sorting by a metric puts its best run first.
@@ -146,7 +149,7 @@ describe('comparing hundreds of runs', () => {
     await page.mouse.up();
     const expected = runIds.filter((_, i) => lrOf(i) >= 1e-3).length;
     expect(expected).toBe(150);
-    await expect.poll(() => parallel.getAttribute('data-kept')).toBe(String(expected));
+    await expect.poll(() => parallel.getAttribute('data-kept'), slow).toBe(String(expected));
     expect(await parallel.locator('g.run[data-kept="false"]').count()).toBe(RUNS - expected);
     expect(await page.getByTestId('metrics-table').locator('tbody tr').count()).toBe(expected);
     expect(await page.getByRole('status').filter({ hasText: 'in the brushed range' }).textContent()).toContain(`${expected} of ${RUNS} runs`);
@@ -161,7 +164,7 @@ describe('comparing hundreds of runs', () => {
     await parallel.locator('.axis-title[data-field="param:lr"] button.scale-toggle').click();
     await expect.poll(() => lrAxis.getAttribute('data-scale')).toBe('linear');
     await page.getByRole('button', { name: 'Clear brushes' }).click();
-    await expect.poll(() => page.getByTestId('metrics-table').locator('tbody tr').count()).toBe(RUNS);
+    await expect.poll(() => page.getByTestId('metrics-table').locator('tbody tr').count(), slow).toBe(RUNS);
     expect(problems).toEqual([]);
   }, 120_000);
 
@@ -217,9 +220,9 @@ describe('comparing hundreds of runs', () => {
     await page.getByRole('link', { name: 'Charts', exact: true }).click();
     await page.getByRole('heading', { name: /^Charts of lr-sweep/ }).waitFor();
     // The runs to overlay arrive after the heading: wait for them rather than read the first paint.
-    await expect.poll(() => page.getByTestId('workspace-runs').textContent()).toContain('(20 shown)');
+    await expect.poll(() => page.getByTestId('workspace-runs').textContent(), slow).toContain('(20 shown)');
     const groups = () => page.locator('section.group').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
-    await expect.poll(groups).toEqual(['train', 'val', '']);
+    await expect.poll(groups, slow).toEqual(['train', 'val', '']);
     const trainLoss = page.locator('section.group[data-group="train"] [data-testid="metric-chart"][data-key="train/loss"]');
     await expect.poll(() => trainLoss.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(20 * STEPS));
     expect(await page.getByRole('list', { name: 'Runs overlaid' }).locator('li').count()).toBe(20);
@@ -232,13 +235,13 @@ describe('comparing hundreds of runs', () => {
     await page.getByRole('heading', { name: /^Charts of lr-sweep/ }).waitFor();
     await page.locator('section.group').first().waitFor();
     // val/ held only val/acc, now hidden: the group is gone; train/ is folded.
-    await expect.poll(() => groups()).toEqual(['train', '']);
+    await expect.poll(() => groups(), slow).toEqual(['train', '']);
     expect(await page.getByRole('button', { name: /^train\// }).getAttribute('aria-expanded')).toBe('false');
     expect(await page.locator('section.group[data-group="train"] [data-testid="chart-cell"]').count()).toBe(0);
     expect(await page.locator('section.group[data-group=""] [data-testid="chart-cell"]').getAttribute('data-key')).toBe('epochs_run');
 
     await page.goto(`${served.url}/#/experiments/${sweepId}/charts?runs=${runIds.slice(0, 3).join(',')}`);
-    await expect.poll(() => page.getByTestId('workspace-runs').textContent()).toContain('3 chosen runs overlaid');
+    await expect.poll(() => page.getByTestId('workspace-runs').textContent(), slow).toContain('3 chosen runs overlaid');
     await page.getByRole('button', { name: /^train\// }).click();
     const loss = page.locator('[data-testid="metric-chart"][data-key="train/loss"]');
     await expect.poll(() => loss.getAttribute('data-points'), { timeout: 30_000 }).toBe(String(3 * STEPS));

@@ -26,6 +26,9 @@ import { createTeamConnection } from '../../electron/main/team-connection.ts';
 import { fakeSafeStorage } from '../helpers/fake-safe-storage.ts';
 import { createServer } from 'node:net';
 
+/** For polls that wait on a 24 MiB copy: expect.poll gives up after 1 s by default, too soon under load. */
+const slow = { timeout: 30_000 };
+
 /** The preload's API factory, bundled into a script the page runs before its own. */
 async function preloadScript(): Promise<string> {
   const result = await build({
@@ -150,8 +153,8 @@ describe('the window in the desktop app (IPC through the real preload API)', () 
     });
     const job = page.getByTestId('import-job');
     await job.waitFor();
-    await expect.poll(() => job.textContent()).toContain('3 of 3 files');
-    await expect.poll(() => page.locator('.toast, [role="alert"], [role="status"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('1 left out')]));
+    await expect.poll(() => job.textContent(), slow).toContain('3 of 3 files');
+    await expect.poll(() => page.locator('.toast, [role="alert"], [role="status"]').allTextContents(), slow).toEqual(expect.arrayContaining([expect.stringContaining('1 left out')]));
     await page.locator('[role="tree"] [data-path="results"]').waitFor();
     await page.locator('[role="tree"] [data-path="results"] button.name').first().click();
     await page.locator('[role="tree"] [data-path="results/weights.bin"]').waitFor();

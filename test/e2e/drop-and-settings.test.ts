@@ -2,6 +2,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
+/** For polls that wait on a 6 MiB upload: expect.poll gives up after 1 s by default, too soon under load. */
+const slow = { timeout: 30_000 };
+
 /**
  * The browser globals the page functions below use: tests compile without the DOM library, and
  * each function runs in the page, so it names them through `globalThis` cast to this.
@@ -69,9 +72,9 @@ describe('dropping files and the settings, in a browser', () => {
     expect(await page.locator('.run-page.drop-active').count()).toBe(0);
     const job = page.getByTestId('import-job');
     await job.waitFor();
-    await expect.poll(() => job.textContent()).toContain('2 of 2 files');
+    await expect.poll(() => job.textContent(), slow).toContain('2 of 2 files');
     await screenshot(page, 'drop-progress-light');
-    await expect.poll(async () => (await served.api.call('artifacts.list', { runId })).files.map((f) => [f.path, f.fileSize])).toEqual([
+    await expect.poll(async () => (await served.api.call('artifacts.list', { runId })).files.map((f) => [f.path, f.fileSize]), slow).toEqual([
       ['notes.txt', 12],
       ['weights.bin', 6 * 1024 * 1024],
     ]);

@@ -2,6 +2,9 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, prepareDataDir, screenshot, seedBulkRuns, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
+/** For polls that wait on pages of 20,000 runs: expect.poll gives up after 1 s by default, too soon under load. */
+const slow = { timeout: 30_000 };
+
 const RUNS = 20_000;
 
 describe('the runs table at 20,000 runs', () => {
@@ -26,7 +29,7 @@ describe('the runs table at 20,000 runs', () => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${served.url}/#/experiments/${experimentId}`);
     const rows = page.locator('[role="row"][data-run-id]');
-    await expect.poll(() => rows.count()).toBeGreaterThan(10);
+    await expect.poll(() => rows.count(), slow).toBeGreaterThan(10);
     // The newest run first (the server's default order).
     expect(await rows.first().textContent()).toContain(`bulk-${RUNS - 1}`);
     const loadedRuns = async () => Number(await page.locator('footer.status [data-loaded]').getAttribute('data-loaded'));
@@ -37,14 +40,14 @@ describe('the runs table at 20,000 runs', () => {
     for (let i = 0; i < 3; i++) {
       const before = await loadedRuns();
       await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-      await expect.poll(loadedRuns).toBeGreaterThan(before);
+      await expect.poll(loadedRuns, slow).toBeGreaterThan(before);
     }
     expect(await rows.count()).toBeLessThan(200);
     const loaded = await loadedRuns();
     expect(loaded).toBeLessThan(RUNS);
     // The rows at the bottom of the view are the last loaded ones, in order.
     await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-    await expect.poll(() => rows.last().textContent()).toContain('bulk-');
+    await expect.poll(() => rows.last().textContent(), slow).toContain('bulk-');
     await screenshot(page, 'runs-20000-scrolled');
     expect(problems).toEqual([]);
     await page.context().close();
@@ -55,7 +58,7 @@ describe('the runs table at 20,000 runs', () => {
     await page.goto(`${served.url}/#/experiments/${experimentId}?sort=metric:loss&dir=asc`);
     const rows = page.locator('[role="row"][data-run-id]');
     // loss = 1/(n+1): the smallest loss is the last run seeded.
-    await expect.poll(() => rows.first().locator('.run-link').textContent()).toBe(`bulk-${RUNS - 1}`);
+    await expect.poll(() => rows.first().locator('.run-link').textContent(), slow).toBe(`bulk-${RUNS - 1}`);
     expect(await rows.nth(1).locator('.run-link').textContent()).toBe(`bulk-${RUNS - 2}`);
     expect(problems).toEqual([]);
     await page.context().close();
