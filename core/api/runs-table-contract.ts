@@ -42,7 +42,7 @@ export type RunGroup = z.infer<typeof runGroup>;
 /** How common a param is over an experiment's runs and how many distinct values it takes. */
 export const paramStats = z.object({ key: z.string(), runCount: z.number().int(), distinctValues: z.number().int(), numeric: z.boolean() });
 /** How many runs logged a metric. */
-export const metricStats = z.object({ key: z.string(), runCount: z.number().int() });
+export const metricStats = z.object({ key: z.string(), runCount: z.number().int(), varies: z.boolean() });
 
 /** Which runs a bulk change applies to: the ones named, or every run of the experiments the filter matches. */
 export const runSelection = z.union([
@@ -85,7 +85,7 @@ export const runsTableContract = {
     TEAM_READ,
   ),
   'runs.columnStats': method(
-    'For each param key of the experiments\' runs: how many runs logged it, how many distinct values it takes and whether every value is a number; for each metric key: how many runs logged it. Sorted by key, at most 5,000 of each; `runCount` is the number of runs in view.',
+    'For each param key of the experiments\' runs: how many runs logged it, how many distinct values it takes and whether every value is a number; for each metric key: how many runs logged it and whether their latest values differ. Sorted by key, at most 5,000 of each; `runCount` is the number of runs in view.',
     z.object({ experimentIds: z.array(id).min(1).max(100), viewType: viewType.optional() }),
     z.object({ runCount: z.number().int(), params: z.array(paramStats), metrics: z.array(metricStats) }),
     TEAM_READ,

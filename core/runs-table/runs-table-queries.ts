@@ -119,12 +119,14 @@ export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBu
     const { rows: params } = await sql<{ key: string; n: number; d: number; other: number }>`select p.key as key, count(*) as n, count(distinct p.value) as d,
         sum(case when ${numericValue(sql.ref('p.value'), dialect)} is null then 1 else 0 end) as other
       from params p join runs on runs.id = p.run_id where ${scope} group by p.key order by p.key limit ${MAX_KEYS}`.execute(db);
-    const { rows: metrics } = await sql<{ key: string; n: number }>`select m.key as key, count(*) as n
+    // A metric varies when two runs' latest values differ; a NaN (stored with is_nan = 1) differs from any number.
+    const { rows: metrics } = await sql<{ key: string; n: number; v: number }>`select m.key as key, count(*) as n,
+        case when min(m.value) < max(m.value) or min(m.is_nan) < max(m.is_nan) then 1 else 0 end as v
       from metric_series m join runs on runs.id = m.run_id where ${scope} group by m.key order by m.key limit ${MAX_KEYS}`.execute(db);
     return {
       runCount: Number(total[0]?.n ?? 0),
       params: params.map((r) => ({ key: r.key, runCount: Number(r.n), distinctValues: Number(r.d), numeric: Number(r.other) === 0 })),
-      metrics: metrics.map((r) => ({ key: r.key, runCount: Number(r.n) })),
+      metrics: metrics.map((r) => ({ key: r.key, runCount: Number(r.n), varies: Number(r.v) === 1 })),
     };
   };
   /** Runs grouped by a param's value (or its numeric ranges) with their metric summaries, read from every run in view. */
@@ -170,7 +172,8 @@ export function createRunsTableQueries(catalog: Catalog, deps: { events: EventBu
     },
 
     async 'runs.columnStats'({ experimentIds, viewType }) {
-      const request = ['runs.columnStats', [...experimentIds].sort(), viewType ?? 'ACTIVE_ONLY'];
+      // The answer's shape is part of the key: an answer stored before metrics said whether they vary is not served.
+      const request = ['runs.columnStats', 'varies', [...experimentIds].sort(), viewType ?? 'ACTIVE_ONLY'];
       return aggregates.answer(request, experimentNumbers(experimentIds), () => columnStats(experimentIds, viewType));
     },
 

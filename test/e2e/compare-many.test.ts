@@ -22,6 +22,7 @@ const finalLoss = (i: number) => (i === 123 ? 0.01 : i === 7 ? 9 : 0.5 + ((i * 3
 
 declare const localStorage: { getItem(key: string): string | null };
 declare function getComputedStyle(element: unknown): { backgroundColor: string };
+declare const innerHeight: number;
 
 describe('comparing hundreds of runs', () => {
   let browser: Browser;
@@ -165,6 +166,27 @@ describe('comparing hundreds of runs', () => {
     await expect.poll(() => lrAxis.getAttribute('data-scale')).toBe('linear');
     await page.getByRole('button', { name: 'Clear brushes' }).click();
     await expect.poll(() => page.getByTestId('metrics-table').locator('tbody tr').count(), slow).toBe(RUNS);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('draws the overlaid charts of 300 runs that come into view after the parallel coordinates have drawn', async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(href());
+    await page.getByTestId('parallel-coordinates').locator('g.run').first().waitFor({ timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    // Charts out of view fetch nothing until they scroll in; bringing the parallel coordinates'
+    // heading into view brings the charts above it too.
+    await page.locator('#cmp-parallel').scrollIntoViewIfNeeded();
+    const expected: Record<string, number> = { 'train/loss': RUNS * STEPS, 'val/acc': RUNS * STEPS, epochs_run: RUNS };
+    const inView = await page.locator('[data-testid="metric-chart"]').evaluateAll((charts) =>
+      charts.filter((c) => { const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).map((c) => c.getAttribute('data-key')!));
+    expect(inView.length).toBeGreaterThan(0);
+    for (const key of inView) {
+      const chart = page.locator(`[data-testid="metric-chart"][data-key="${key}"]`);
+      await expect.poll(() => chart.getAttribute('data-points'), { timeout: 60_000 }).toBe(String(expected[key]));
+      expect(await chart.getByText('Loading…').count()).toBe(0);
+    }
+    await screenshot(page, 'compare-300-charts-above-parallel');
     expect(problems).toEqual([]);
   }, 120_000);
 

@@ -1,8 +1,9 @@
 /**
  * A data folder at the sizes people have (the guard-rail checks walk every view over it): a bulk
  * experiment of a few thousand runs, a sweep with a parent and nested children whose names, param
- * keys and metric keys are long, runs still running, a deleted experiment in the trash, artifacts,
- * and a registered model with versions, aliases, stages, tags, a protected stage and a pending request.
+ * keys and metric keys are long (and a param and a metric with one value in every trial), runs
+ * still running, a deleted experiment in the trash, artifacts, and a registered model with
+ * versions, aliases, stages, tags, a protected stage and a pending request.
  */
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { seedBulkRuns } from './e2e-helpers.ts';
@@ -58,12 +59,14 @@ export async function seedRealisticData(dataDir: string, bulkRuns = 3000): Promi
           { key: 'optimizer', value: i % 2 ? 'adam' : 'adamw' },
           { key: 'lr', value: String(0.001 * (i + 1)) },
           { key: 'model.backbone.pretrained_checkpoint_path_on_shared_storage', value: `/mnt/shared/checkpoints/imagenet21k/resnet50-${i}.pt` },
+          // The same in every trial, as a sweep's fixed settings are.
+          { key: 'data.augmentation', value: 'randaugment' },
         ],
         metrics: Array.from({ length: 30 }, (_, step) => [
           { key: 'train/loss', value: 2 / (step + 1 + i), timestamp: start + step * 1000, step },
           { key: 'val/accuracy_top1_on_held_out_validation_split', value: 0.5 + step / 100 + i / 200, timestamp: start + step * 1000, step },
           { key: 'val/loss', value: 2.2 / (step + 1 + i), timestamp: start + step * 1000, step },
-        ]).flat(),
+        ]).flat().concat({ key: 'epochs', value: 30, timestamp: start, step: 0 }),
       });
       // The last two are still training; the rest finished.
       if (i < 10) await h['runs.update']({ runId: run.info.runId, status: 'FINISHED', endTime: start + i * 60_000 + 50_000 });

@@ -88,7 +88,7 @@ describe('runs table model', () => {
   });
 
   it('shows the metrics most runs have and the params that vary until someone chooses', () => {
-    const metrics = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((key, i) => ({ key, runCount: i === 0 ? 1 : 100 - i }));
+    const metrics = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((key, i) => ({ key, runCount: i === 0 ? 1 : 100 - i, varies: true }));
     const params = [
       { key: 'fixed', runCount: 100, distinctValues: 1 },
       { key: 'lr', runCount: 100, distinctValues: 7 },
@@ -100,10 +100,21 @@ describe('runs table model', () => {
     expect(defaultChoice({ params: [{ key: 'prompt', runCount: 1, distinctValues: 1 }], metrics: [] }).params).toEqual(['prompt']);
   });
 
-  it('puts pinned columns first, in pinning order, and forgets pins of columns not shown', () => {
+  it('leaves out of the defaults a metric every run logs with one value, unless no metric varies', () => {
+    const metrics = [
+      { key: 'epochs', runCount: 300, varies: false },
+      { key: 'train/loss', runCount: 300, varies: true },
+      { key: 'val/acc', runCount: 290, varies: true },
+    ];
+    expect(defaultChoice({ params: [], metrics }).metrics).toEqual(['train/loss', 'val/acc']);
+    // A single run varies in nothing: its metrics show.
+    expect(defaultChoice({ params: [], metrics: [{ key: 'epochs', runCount: 1, varies: false }] }).metrics).toEqual(['epochs']);
+  });
+
+  it('puts pinned columns first, in pinning order, then params, metrics and attributes, and forgets pins of columns not shown', () => {
     const { pinned, rest } = orderedColumns({ params: ['lr'], metrics: ['loss', 'acc'], tags: [], pinned: ['metric:acc', 'param:gone', 'attribute:user'] });
     expect(pinned.map(columnId)).toEqual(['metric:acc', 'attribute:user']);
-    expect(rest.map(columnId)).toEqual(['attribute:status', 'attribute:start', 'attribute:duration', 'metric:loss', 'param:lr']);
+    expect(rest.map(columnId)).toEqual(['param:lr', 'metric:loss', 'attribute:status', 'attribute:start', 'attribute:duration']);
   });
 
   it('remembers column widths per experiment and ignores unreadable ones', () => {

@@ -118,12 +118,12 @@ describe('runs.count', () => {
 });
 
 describe('runs.columnStats', () => {
-  it('says how many runs have each param and metric, how many values a param takes and whether they are numbers', async () => {
+  it('says how many runs have each param and metric, how many values a param takes, whether they are numbers and whether a metric varies', async () => {
     const { api } = await testFlowdesk();
     const { experimentId } = await api.call('experiments.create', { name: 'stats' });
-    await logRun(api, experimentId, { lr: '0.1', model: 'rf', fixed: 'x' }, { loss: 1, rare: 1 });
-    await logRun(api, experimentId, { lr: '0.2', model: 'rf', fixed: 'x' }, { loss: 2 });
-    await logRun(api, experimentId, { lr: '0.3', fixed: 'x' }, { loss: 3 });
+    await logRun(api, experimentId, { lr: '0.1', model: 'rf', fixed: 'x' }, { loss: 1, rare: 1, epochs: 40, gap: 0 });
+    await logRun(api, experimentId, { lr: '0.2', model: 'rf', fixed: 'x' }, { loss: 2, epochs: 40, gap: NaN });
+    await logRun(api, experimentId, { lr: '0.3', fixed: 'x' }, { loss: 3, epochs: 40 });
     const stats = await api.call('runs.columnStats', { experimentIds: [experimentId] });
     expect(stats.runCount).toBe(3);
     expect(stats.params).toEqual([
@@ -131,7 +131,12 @@ describe('runs.columnStats', () => {
       { key: 'lr', runCount: 3, distinctValues: 3, numeric: true },
       { key: 'model', runCount: 2, distinctValues: 1, numeric: false },
     ]);
-    expect(stats.metrics).toEqual([{ key: 'loss', runCount: 3 }, { key: 'rare', runCount: 1 }]);
+    expect(stats.metrics).toEqual([
+      { key: 'epochs', runCount: 3, varies: false },
+      { key: 'gap', runCount: 2, varies: true },
+      { key: 'loss', runCount: 3, varies: true },
+      { key: 'rare', runCount: 1, varies: false },
+    ]);
   });
 });
 

@@ -165,22 +165,28 @@ const DEFAULT_PARAMS = 5;
 /** What the server says about each key (`runs.columnStats`), as the default choice needs it. */
 export interface KeyStats {
   params: readonly { key: string; runCount: number; distinctValues: number }[];
-  metrics: readonly { key: string; runCount: number }[];
+  metrics: readonly { key: string; runCount: number; varies: boolean }[];
 }
 
 /**
- * The columns shown before anyone chooses: the metrics most runs have, and the params that vary
- * across runs (a param with one value says nothing about why runs differ; when none varies, the
- * most common ones), most common first;
- * no tags. Columns keep the keys' order by name, so they are found where expected.
+ * The columns shown before anyone chooses: the params that vary across runs and the metrics most
+ * runs have whose values differ between runs, most common first. A key with one value across
+ * every run (a fixed `epochs`, say) says nothing about why runs differ, so it is left to the
+ * chooser; where nothing varies (a single run), the most common keys are all there is to show.
+ * No tags. Columns keep the keys' order by name, so they are found where expected.
  */
 export function defaultChoice(stats: KeyStats): ColumnChoice {
   const byCount = <T extends { key: string; runCount: number }>(a: T, b: T) => b.runCount - a.runCount || (a.key < b.key ? -1 : 1);
-  const metrics = [...stats.metrics].sort(byCount).slice(0, DEFAULT_METRICS).map((m) => m.key).sort();
-  // Where nothing varies (a single run, say), the most common params are all there is to show.
-  const varying = stats.params.filter((p) => p.distinctValues > 1);
-  const params = [...(varying.length > 0 ? varying : stats.params)].sort(byCount).slice(0, DEFAULT_PARAMS).map((p) => p.key).sort();
-  return { params, metrics, tags: [], pinned: [] };
+  const pick = <T extends { key: string; runCount: number }>(all: readonly T[], varies: (item: T) => boolean, count: number) => {
+    const varying = all.filter(varies);
+    return [...(varying.length > 0 ? varying : all)].sort(byCount).slice(0, count).map((item) => item.key).sort();
+  };
+  return {
+    params: pick(stats.params, (p) => p.distinctValues > 1, DEFAULT_PARAMS),
+    metrics: pick(stats.metrics, (m) => m.varies, DEFAULT_METRICS),
+    tags: [],
+    pinned: [],
+  };
 }
 
 /** The part of `localStorage` the choice uses, so tests can hand in a Map-backed one. */
@@ -233,15 +239,16 @@ export function saveWidths(storage: ChoiceStorage, experimentId: string, widths:
 }
 
 /**
- * The table's columns after the run name, in order: the pinned ones (in pinning order), then
- * the attributes, metrics (what runs are compared by, so in view without scrolling), params and
- * tags. Pins of columns no longer chosen are left out.
+ * The table's columns after the run name, in order: the pinned ones (in pinning order), then the
+ * params (what tells runs of a sweep apart, so beside the name), the metrics (what runs are
+ * compared by), the attributes and the tags; params and metrics come first so that they are in
+ * view without scrolling in a narrow window. Pins of columns no longer chosen are left out.
  */
 export function orderedColumns(choice: ColumnChoice): { pinned: Column[]; rest: Column[] } {
   const all: Column[] = [
-    ...ATTRIBUTE_COLUMNS.filter((key) => key !== 'name').map((key) => ({ kind: 'attribute', key }) as const),
-    ...choice.metrics.map((key) => ({ kind: 'metric', key }) as const),
     ...choice.params.map((key) => ({ kind: 'param', key }) as const),
+    ...choice.metrics.map((key) => ({ kind: 'metric', key }) as const),
+    ...ATTRIBUTE_COLUMNS.filter((key) => key !== 'name').map((key) => ({ kind: 'attribute', key }) as const),
     ...choice.tags.map((key) => ({ kind: 'tag', key }) as const),
   ];
   const byId = new Map(all.map((c) => [columnId(c), c]));
