@@ -13,8 +13,10 @@
  * actors, its approval requests pending or decided (each copied version also gets a
  * `flowdesk.migrated.from` tag saying where it came from).
  *
- * What does not travel: deleted logged models and traces of runs or experiments in the trash,
- * which the contract does not show; they are counted in the folder and the summary names them.
+ * Traces of runs or experiments in the trash move too (the contract's search does not list them,
+ * so their ids are read from the folder's catalog), and follow their run or experiment into the
+ * trash on the target. What does not travel: deleted logged models, which the contract does not
+ * show; they are counted in the folder and the summary names them.
  *
  * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
  * or version: a value its validation rejects, a state it is in) is reported, recorded in the
@@ -172,6 +174,23 @@ async function allTraces(api: Client, experimentIds: string[]): Promise<TraceInf
 }
 
 /**
+ * Every trace of an experiment, those in the trash with their run or experiment included:
+ * traces.search does not list them, so their ids come from the folder's catalog (added to
+ * `inTrash`) and their info from traces.get.
+ */
+async function allTracesOf(src: Client, source: Flowdesk, experimentId: string, inTrash: Set<string>): Promise<TraceInfo[]> {
+  const traces = await allTraces(src, [experimentId]);
+  const listed = new Set(traces.map((t) => t.traceId));
+  const rows = await source.catalog.db.selectFrom('traces').select('trace_id').where('experiment_id', '=', Number(experimentId)).orderBy('request_time').orderBy('trace_id').execute();
+  for (const { trace_id: traceId } of rows) {
+    if (listed.has(traceId)) continue;
+    inTrash.add(traceId);
+    traces.push((await src.call('traces.get', { traceId })).trace);
+  }
+  return traces;
+}
+
+/**
  * Moves one trace under its own id: its info (times, state, previews, tags, metadata), its data
  * as the client uploaded it (every span), its links to runs, and its assessments with their ids,
  * sources and times. Every step is safe to repeat.
@@ -231,6 +250,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   j.refused = {};
   journal.save();
   const attempt = attempts(journal, out);
+  /** Traces of runs or experiments in the trash met on the way, which traces.search does not list. */
+  const trashTraceIds = new Set<string>();
 
   // The plan: every experiment and run of the source, the trash included, with deletion times.
   const experiments = await allPages(async (pageToken) => {
@@ -265,8 +286,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
         journal.save();
       });
     }
-    // Traces after the runs and logged models they name, before the trash (they arrive only in live experiments).
-    for (const trace of await allTraces(src, [e.experimentId])) {
+    // Traces after the runs and logged models they name, before the trash (they arrive only in live
+    // experiments and runs; those of the trash follow their run or experiment there on the target).
+    for (const trace of await allTracesOf(src, options.source, e.experimentId, trashTraceIds)) {
       if (j.tracesDone.includes(trace.traceId)) continue;
       await attempt(`trace:${trace.traceId}`, `trace ${trace.traceId} in experiment '${e.name}'`, async () => {
         await copyTrace(src, dst, j.experiments[e.experimentId]!, trace);
@@ -324,8 +346,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
-  // What the contract does not show (deleted logged models, traces of runs or experiments in the
-  // trash) cannot be read to move: counted in the folder itself so the summary can say so.
+  // What the contract does not show (deleted logged models) cannot be read to move, and what of
+  // the trash did not arrive (traces of an experiment the target refused): counted in the folder
+  // itself so the summary can say so.
   const { catalog } = options.source;
   const deletedLoggedModels = Number((await catalog.db.selectFrom('logged_models').select((eb) => eb.fn.countAll().as('n')).where('lifecycle_stage', '=', 'deleted').executeTakeFirstOrThrow()).n);
   const allTracesHere = Number((await catalog.db.selectFrom('traces').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -334,7 +357,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     ...counts,
     notMoved: Object.values(j.refused),
     retried,
-    leftBehind: { deletedLoggedModels, tracesInTrash: allTracesHere - counts.source.traces },
+    leftBehind: { deletedLoggedModels, tracesInTrash: allTracesHere - counts.source.traces - [...trashTraceIds].filter((id) => j.tracesDone.includes(id)).length },
   };
 }
 

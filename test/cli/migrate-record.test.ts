@@ -185,8 +185,8 @@ describe('flowdesk migrate keeps what was recorded', () => {
     expect((await target.api.call('traces.get', { traceId: TRACE_ID })).trace.assessments).toEqual(trace.assessments);
   });
 
-  it('names what it cannot move (a deleted logged model, a trace of a run in the trash) and exits 3', async () => {
-    const { dataDir, runId } = await buildRecordedSource();
+  it('names what it cannot move (a deleted logged model) and exits 3', async () => {
+    const { dataDir } = await buildRecordedSource();
     const fd = await openFlowdesk({ dataDir });
     try {
       const api = inProcess(fd);
@@ -203,17 +203,52 @@ describe('flowdesk migrate keeps what was recorded', () => {
     expect(result.stdout).toMatch(/requests\s+1\s+1/);
     expect(result.stdout).toContain('Left on this machine (this version of migrate cannot move them): 1 deleted logged model(s), 0 trace(s) of runs or experiments in the trash');
     expect(result.code).toBe(3);
+  });
 
-    // A trace whose run went to the trash is counted as left behind too.
-    const again = await openFlowdesk({ dataDir });
+  it('moves the traces of a run and of an experiment in the trash under their ids, into the trash with them', async () => {
+    const { dataDir, runId } = await buildRecordedSource();
+    const OLD_TRACE = `tr-${'cd'.repeat(16)}`;
+    const fd = await openFlowdesk({ dataDir });
+    let sourceTraces: unknown[];
     try {
-      await inProcess(again).call('runs.delete', { runId });
+      const api = inProcess(fd);
+      const { experimentId: oldId } = await api.call('experiments.create', { name: 'old-agents' });
+      await api.call('traces.start', { trace: { traceId: OLD_TRACE, experimentId: oldId, requestTime: T0 + 9_000, executionDuration: 3, state: 'ERROR', tags: { team: 'old' }, metadata: { k: 'v' } } });
+      await api.call('experiments.delete', { experimentId: oldId });
+      await api.call('runs.delete', { runId });
+      sourceTraces = [(await api.call('traces.get', { traceId: TRACE_ID })).trace, (await api.call('traces.get', { traceId: OLD_TRACE })).trace];
     } finally {
-      await again.close();
+      await fd.close();
     }
+    const target = await startTestServer({ token: TOKEN });
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toContain('Left on this machine');
+    expect(result.code).toBe(0);
+
+    const there = createClient(createHttpTransport({ baseUrl: target.url, fetch, token: TOKEN }));
+    const { run } = await there.call('runs.get', { runId });
+    expect(run.info.lifecycleStage).toBe('deleted');
+    const { experiment: old } = await there.call('experiments.getByName', { name: 'old-agents' });
+    expect(old.lifecycleStage).toBe('deleted');
+    // Same ids and record (times, state, tags, metadata, assessments, run links); only the experiment id and the data's location are the target's.
+    const comparable = (t: unknown) => {
+      const { experimentId: _e, tags, ...rest } = t as { experimentId: string; tags: Record<string, string> };
+      const { 'mlflow.artifactLocation': _l, ...ownTags } = tags;
+      return { ...rest, tags: ownTags };
+    };
+    const targetTraces = [(await there.call('traces.get', { traceId: TRACE_ID })).trace, (await there.call('traces.get', { traceId: OLD_TRACE })).trace];
+    expect(targetTraces.map(comparable)).toEqual(sourceTraces.map(comparable));
+    expect(targetTraces[1]!.experimentId).toBe(old.experimentId);
+    expect((await there.call('traces.spans', { traceId: TRACE_ID })).spans.map((s) => s.name)).toEqual(['root', 'llm']);
+    // In the trash on the target as on the laptop: the experiment's live traces do not list them.
+    const { experiment: agents } = await there.call('experiments.getByName', { name: 'agents' });
+    expect((await there.call('traces.search', { experimentIds: [agents.experimentId] })).traces).toEqual([]);
+
+    // A second pass finds nothing left to move.
     const second = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
-    expect(second.stdout).toContain('1 deleted logged model(s), 1 trace(s) of runs or experiments in the trash');
-    expect(second.code).toBe(3);
+    expect(second.stdout).toContain('Done: everything arrived');
+    expect(second.code).toBe(0);
   });
 
   it('exits 0 and says everything arrived when nothing is refused or left behind', async () => {
