@@ -6,16 +6,19 @@
  * owner-only `migrate.*` methods refuse every other role.
  */
 import { spawn } from 'node:child_process';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { METHOD_NAMES, type MethodInput, type MethodName } from '#core/api/contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { HistoryEntry } from '#core/api/entities.ts';
+import type { HistoryEntry, LoggedModel } from '#core/api/entities.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { migrate } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
+import { loadModels } from '#core/tracking/logged-models.ts';
 import { addUser } from '#core/users/users.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -185,24 +188,49 @@ describe('flowdesk migrate keeps what was recorded', () => {
     expect((await target.api.call('traces.get', { traceId: TRACE_ID })).trace.assessments).toEqual(trace.assessments);
   });
 
-  it('names what it cannot move (a deleted logged model) and exits 3', async () => {
-    const { dataDir } = await buildRecordedSource();
-    const fd = await openFlowdesk({ dataDir });
+  it('moves a deleted logged model under its id with its params, metrics, files and run link, into the trash with its deletion time', async () => {
+    const { dataDir, runId } = await buildRecordedSource();
+    let clock = T0 + 10_000;
+    const fd = await openFlowdesk({ dataDir, now: () => clock });
+    let modelId: string;
     try {
       const api = inProcess(fd);
       const { experiment } = await api.call('experiments.getByName', { name: 'agents' });
-      const { model } = await api.call('loggedModels.create', { experimentId: experiment.experimentId, name: 'gone' });
-      await api.call('loggedModels.delete', { modelId: model.info.modelId });
+      const { model } = await api.call('loggedModels.create', { experimentId: experiment.experimentId, name: 'gone', sourceRunId: runId, params: [{ key: 'C', value: '0.5' }], tags: [{ key: 'stage', value: 'draft' }] });
+      modelId = model.info.modelId;
+      await api.call('loggedModels.logMetrics', { modelId, metrics: [{ key: 'acc', value: 0.8, timestamp: T0 + 11_000, step: 0, runId }] });
+      await fd.artifacts.write(storePathIn(model.info.artifactUri, 'MLmodel'), Buffer.from('flavors: {}\n'));
+      await api.call('runs.logOutputs', { runId, models: [{ modelId, step: 0 }] });
+      clock = T0 + 12_000;
+      await api.call('loggedModels.delete', { modelId });
     } finally {
       await fd.close();
     }
     const target = await startTestServer({ token: TOKEN });
     const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/traces\s+1\s+1/);
-    expect(result.stdout).toMatch(/requests\s+1\s+1/);
-    expect(result.stdout).toContain('Left on this machine (this version of migrate cannot move them): 1 deleted logged model(s), 0 trace(s) of runs or experiments in the trash');
-    expect(result.code).toBe(3);
+    expect(result.stdout).not.toContain('Left on this machine');
+    expect(result.code).toBe(0);
+
+    const deletedRows = (db: Flowdesk['catalog']['db']) => db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'deleted').execute();
+    const source = await openFlowdesk({ dataDir });
+    try {
+      const [sourceRow] = await deletedRows(source.catalog.db);
+      const [targetRow] = await deletedRows(target.fd.catalog.db);
+      expect(targetRow?.deleted_time).toBe(T0 + 12_000);
+      const comparable = (m: LoggedModel) => ({ ...m, info: { ...m.info, experimentId: undefined, artifactUri: undefined } });
+      const [there] = await loadModels(target.fd.catalog.db, [targetRow!]);
+      const [here] = await loadModels(source.catalog.db, [sourceRow!]);
+      expect(comparable(there!)).toEqual(comparable(here!));
+      expect(there!.data.params).toEqual([{ key: 'C', value: '0.5' }]);
+      expect(await buffer((await target.fd.artifacts.read(storePathIn(targetRow!.artifact_uri, 'MLmodel'))).stream)).toEqual(Buffer.from('flavors: {}\n'));
+    } finally {
+      await source.close();
+    }
+    // The run still names it as an output, and the target's live logged models do not list it.
+    const { run } = await target.api.call('runs.get', { runId });
+    expect(run.outputs?.modelOutputs).toEqual([{ modelId, step: 0 }]);
+    expect((await target.api.call('loggedModels.search', { experimentIds: [run.info.experimentId] })).models).toEqual([]);
   });
 
   it('moves the traces of a run and of an experiment in the trash under their ids, into the trash with them', async () => {
