@@ -47,7 +47,7 @@ export const migrateContract = {
     OWNER,
   ),
   'migrate.putLoggedModel': method(
-    "Writes an MLflow 3 logged model as recorded elsewhere: created with the given id in a live experiment when it is not here, otherwise its status and times set to the given ones. One of that id in another experiment is refused (RESOURCE_ALREADY_EXISTS). Params, tags, metrics, files and run links then arrive the ordinary way.",
+    "Writes an MLflow 3 logged model as recorded elsewhere: created with the given id in a live experiment when it is not here, otherwise its status and times set to the given ones. One of that id in another experiment is refused (RESOURCE_ALREADY_EXISTS). Params, tags, metrics, files and run links then arrive the ordinary way. With deletedTime the model goes to the trash at that time, so a deleted model is sent once more with it after its contents and the runs naming it.",
     z.object({
       experimentId: z.string().min(1),
       modelId: z.string().regex(/^m-[0-9a-f]{32}$/, "a logged model id: 'm-' and 32 hex digits"),
@@ -57,6 +57,8 @@ export const migrateContract = {
       sourceRunId: z.string().optional(),
       creationTime: time,
       lastUpdatedTime: time,
+      /** When it went to the trash elsewhere; absent for a live model. */
+      deletedTime: time.optional(),
     }),
     z.object({}),
     OWNER,

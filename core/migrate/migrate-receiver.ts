@@ -120,7 +120,8 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
       const experimentId = await catalog.write(async (trx) => {
         const experiment = await getExperimentRow(trx, input.experimentId);
         const existing = await trx.selectFrom('logged_models').select(['model_id', 'experiment_id']).where('model_id', '=', input.modelId).executeTakeFirst();
-        const recorded = { name: input.name, status: input.status, creation_time: input.creationTime, last_updated_time: input.lastUpdatedTime };
+        const trash = input.deletedTime === undefined ? {} : { lifecycle_stage: 'deleted', deleted_time: input.deletedTime };
+        const recorded = { name: input.name, status: input.status, creation_time: input.creationTime, last_updated_time: input.lastUpdatedTime, ...trash };
         if (existing) {
           if (existing.experiment_id !== experiment.experiment_id) {
             throw alreadyExists(`Logged model ${input.modelId} already exists on this server in experiment ${existing.experiment_id}, not in ${input.experimentId}`);
@@ -142,6 +143,7 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
             artifact_uri: `${experiment.artifact_location}/models/${input.modelId}/artifacts`,
             lifecycle_stage: 'active',
             deleted_time: null,
+            ...trash,
           })
           .execute();
         return experiment.experiment_id;

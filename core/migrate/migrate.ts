@@ -13,8 +13,10 @@
  * actors, its approval requests pending or decided (each copied version also gets a
  * `flowdesk.migrated.from` tag saying where it came from).
  *
- * What does not travel: deleted logged models and traces of runs or experiments in the trash,
- * which the contract does not show; they are counted in the folder and the summary names them.
+ * The trash's logged models and traces move too: the contract does not list them, so they are
+ * read from the folder's catalog; they arrive live and follow (or, for a logged model, are sent
+ * with their deletion time) into the target's trash. Those of an experiment the target refused
+ * are counted in the folder and the summary names them.
  *
  * Refusals: an item the target refuses as its own fault (a 4xx about that experiment, run, model
  * or version: a value its validation rejects, a state it is in) is reported, recorded in the
@@ -40,6 +42,7 @@ import type { Flowdesk } from '#core/flowdesk.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
 import { openJournal, type Journal, type Refusal } from './migrate-journal.ts';
 import { allPages } from '#core/api/paging.ts';
+import { loadModels } from '#core/tracking/logged-models.ts';
 
 /** The tag on every copied version naming its source. */
 export const MIGRATED_FROM = 'flowdesk.migrated.from';
@@ -171,6 +174,47 @@ async function allTraces(api: Client, experimentIds: string[]): Promise<TraceInf
   });
 }
 
+/** A deleted logged model of the source, read from its folder (the contract shows only live ones). */
+interface TrashedLoggedModel {
+  model: LoggedModel;
+  deletedTime: number;
+  /** Its files, listed in the folder's artifact store. */
+  list: Lister;
+}
+
+async function readDeletedLoggedModels(source: Flowdesk, experimentId: string): Promise<TrashedLoggedModel[]> {
+  const rows = await source.catalog.db.selectFrom('logged_models').selectAll().where('experiment_id', '=', Number(experimentId)).where('lifecycle_stage', '=', 'deleted').orderBy('creation_time').orderBy('model_id').execute();
+  const models = await loadModels(source.catalog.db, rows);
+  return rows.map((row, i) => ({
+    model: models[i]!,
+    deletedTime: row.deleted_time ?? row.last_updated_time,
+    list: async (path) => ({ files: await source.artifacts.list(storePathIn(row.artifact_uri, path)) }),
+  }));
+}
+
+/** A logged model's record as migrate.putLoggedModel takes it, in the target's experiment. */
+function recordedLoggedModel(experimentId: string, model: LoggedModel): MethodInput<'migrate.putLoggedModel'> {
+  const { modelId, name, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs } = model.info;
+  return { experimentId, modelId, name, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs };
+}
+
+/**
+ * Every trace of an experiment, those in the trash with their run or experiment included:
+ * traces.search does not list them, so their ids come from the folder's catalog (added to
+ * `inTrash`) and their info from traces.get.
+ */
+async function allTracesOf(src: Client, source: Flowdesk, experimentId: string, inTrash: Set<string>): Promise<TraceInfo[]> {
+  const traces = await allTraces(src, [experimentId]);
+  const listed = new Set(traces.map((t) => t.traceId));
+  const rows = await source.catalog.db.selectFrom('traces').select('trace_id').where('experiment_id', '=', Number(experimentId)).orderBy('request_time').orderBy('trace_id').execute();
+  for (const { trace_id: traceId } of rows) {
+    if (listed.has(traceId)) continue;
+    inTrash.add(traceId);
+    traces.push((await src.call('traces.get', { traceId })).trace);
+  }
+  return traces;
+}
+
 /**
  * Moves one trace under its own id: its info (times, state, previews, tags, metadata), its data
  * as the client uploaded it (every span), its links to runs, and its assessments with their ids,
@@ -231,6 +275,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   j.refused = {};
   journal.save();
   const attempt = attempts(journal, out);
+  /** Deleted logged models met on the way, sent to the trash once the runs are done. */
+  const trashedModels: (TrashedLoggedModel & { experimentName: string; targetExperimentId: string })[] = [];
+  /** Traces of runs or experiments in the trash met on the way, which traces.search does not list. */
+  const trashTraceIds = new Set<string>();
 
   // The plan: every experiment and run of the source, the trash included, with deletion times.
   const experiments = await allPages(async (pageToken) => {
@@ -256,17 +304,22 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     });
     if (!ready) continue;
     await createRuns(dst, journal, attempt, e.name, j.experiments[e.experimentId]!, runs);
-    // Logged models before the runs' data: a run's outputs and inputs name them.
-    for (const model of await allLoggedModels(src, e.experimentId)) {
+    // Logged models before the runs' data: a run's outputs and inputs name them. Deleted ones
+    // arrive live too and go to the trash once the runs naming them are done.
+    const trashed = await readDeletedLoggedModels(options.source, e.experimentId);
+    trashedModels.push(...trashed.map((t) => ({ ...t, experimentName: e.name, targetExperimentId: j.experiments[e.experimentId]! })));
+    const live = (await allLoggedModels(src, e.experimentId)).map((model) => ({ model, list: (path: string | undefined) => src.call('loggedModels.listArtifacts', { modelId: model.info.modelId, path }) }));
+    for (const { model, list } of [...live, ...trashed]) {
       if (j.loggedModelsDone.includes(model.info.modelId)) continue;
       await attempt(`loggedModel:${model.info.modelId}`, `logged model ${model.info.modelId} '${model.info.name}' in experiment '${e.name}'`, async () => {
-        await copyLoggedModel(src, dst, options, j.experiments[e.experimentId]!, model, doFetch);
+        await copyLoggedModel(dst, options, j.experiments[e.experimentId]!, model, list, doFetch);
         j.loggedModelsDone.push(model.info.modelId);
         journal.save();
       });
     }
-    // Traces after the runs and logged models they name, before the trash (they arrive only in live experiments).
-    for (const trace of await allTraces(src, [e.experimentId])) {
+    // Traces after the runs and logged models they name, before the trash (they arrive only in live
+    // experiments and runs; those of the trash follow their run or experiment there on the target).
+    for (const trace of await allTracesOf(src, options.source, e.experimentId, trashTraceIds)) {
       if (j.tracesDone.includes(trace.traceId)) continue;
       await attempt(`trace:${trace.traceId}`, `trace ${trace.traceId} in experiment '${e.name}'`, async () => {
         await copyTrace(src, dst, j.experiments[e.experimentId]!, trace);
@@ -314,6 +367,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   }
 
   // The trash last: a deleted experiment takes no runs. One the team already had keeps its state.
+  for (const { model, deletedTime, experimentName, targetExperimentId } of trashedModels) {
+    if (!j.loggedModelsDone.includes(model.info.modelId)) continue;
+    await attempt(`loggedModel:${model.info.modelId}`, `logged model ${model.info.modelId} '${model.info.name}' in experiment '${experimentName}' (into the trash)`, async () => {
+      await dst.call('migrate.putLoggedModel', { ...recordedLoggedModel(targetExperimentId, model), deletedTime });
+    });
+  }
   for (const e of experiments) {
     const targetId = j.experiments[e.experimentId];
     if (e.lifecycleStage !== 'deleted' || targetId === undefined || !j.createdExperiments.includes(e.experimentId)) continue;
@@ -324,17 +383,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
   out('Checking counts on the target...');
   const counts = await checkCounts(src, dst, j, experiments.map((e) => e.experimentId), runsOf, [...modelNames]);
-  // What the contract does not show (deleted logged models, traces of runs or experiments in the
-  // trash) cannot be read to move: counted in the folder itself so the summary can say so.
+  // What of the trash did not arrive (the deleted logged models and traces of an experiment the
+  // target refused): the contract does not show it, so it is counted in the folder itself.
   const { catalog } = options.source;
-  const deletedLoggedModels = Number((await catalog.db.selectFrom('logged_models').select((eb) => eb.fn.countAll().as('n')).where('lifecycle_stage', '=', 'deleted').executeTakeFirstOrThrow()).n);
+  const deletedLoggedModels = (await catalog.db.selectFrom('logged_models').select('model_id').where('lifecycle_stage', '=', 'deleted').execute()).filter((m) => !j.loggedModelsDone.includes(m.model_id)).length;
   const allTracesHere = Number((await catalog.db.selectFrom('traces').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   return {
     journalPath: journal.path,
     ...counts,
     notMoved: Object.values(j.refused),
     retried,
-    leftBehind: { deletedLoggedModels, tracesInTrash: allTracesHere - counts.source.traces },
+    leftBehind: { deletedLoggedModels, tracesInTrash: allTracesHere - counts.source.traces - [...trashTraceIds].filter((id) => j.tracesDone.includes(id)).length },
   };
 }
 
@@ -393,9 +452,9 @@ async function upload(options: MigrateOptions, doFetch: typeof fetch, from: stri
  * the runs and datasets they were measured on) and files, then its status and times as recorded.
  * Every step is safe to repeat.
  */
-async function copyLoggedModel(src: Client, dst: Client, options: MigrateOptions, experimentId: string, model: LoggedModel, doFetch: typeof fetch): Promise<void> {
-  const { modelId, name, status, modelType, sourceRunId, creationTimestampMs, lastUpdatedTimestampMs, tags, artifactUri } = model.info;
-  const recordedModel = { experimentId, modelId, name, status, modelType, sourceRunId, creationTime: creationTimestampMs, lastUpdatedTime: lastUpdatedTimestampMs };
+async function copyLoggedModel(dst: Client, options: MigrateOptions, experimentId: string, model: LoggedModel, list: Lister, doFetch: typeof fetch): Promise<void> {
+  const { modelId, tags, artifactUri } = model.info;
+  const recordedModel = recordedLoggedModel(experimentId, model);
   await dst.call('migrate.putLoggedModel', recordedModel);
   for (let i = 0; i < model.data.params.length; i += 100) await dst.call('loggedModels.logParams', { modelId, params: model.data.params.slice(i, i + 100) });
   for (let i = 0; i < tags.length; i += 100) await dst.call('loggedModels.setTags', { modelId, tags: tags.slice(i, i + 100) });
@@ -403,7 +462,7 @@ async function copyLoggedModel(src: Client, dst: Client, options: MigrateOptions
   for (let i = 0; i < metrics.length; i += BATCH) await dst.call('loggedModels.logMetrics', { modelId, metrics: metrics.slice(i, i + BATCH) });
   const { model: there } = await dst.call('loggedModels.get', { modelId });
   const targetRoot = there.info.artifactUri.replace(/^mlflow-artifacts:\/+/, '');
-  for (const file of await modelFiles(src, modelId)) {
+  for (const file of await filesUnder(list)) {
     await upload(options, doFetch, storePathIn(artifactUri, file.path), `${targetRoot}/${file.path}`, file.bytes, `file ${file.path} of logged model ${modelId}`);
   }
   await dst.call('migrate.putLoggedModel', recordedModel);

@@ -51,7 +51,7 @@ function validateModelName(name: string): void {
 }
 
 /** Full logged models (tags, params, metrics) for rows, in the given order. */
-async function loadModels(db: Db, rows: LoggedModelRow[]): Promise<LoggedModel[]> {
+export async function loadModels(db: Db, rows: LoggedModelRow[]): Promise<LoggedModel[]> {
   const models = new Map<string, LoggedModel>();
   for (const row of rows) {
     const info: LoggedModel['info'] = {

@@ -6,16 +6,19 @@
  * owner-only `migrate.*` methods refuse every other role.
  */
 import { spawn } from 'node:child_process';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { METHOD_NAMES, type MethodInput, type MethodName } from '#core/api/contract.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { HistoryEntry } from '#core/api/entities.ts';
+import type { HistoryEntry, LoggedModel } from '#core/api/entities.ts';
+import { storePathIn } from '#core/api/artifact-locations.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { migrate } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
+import { loadModels } from '#core/tracking/logged-models.ts';
 import { addUser } from '#core/users/users.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -185,35 +188,95 @@ describe('flowdesk migrate keeps what was recorded', () => {
     expect((await target.api.call('traces.get', { traceId: TRACE_ID })).trace.assessments).toEqual(trace.assessments);
   });
 
-  it('names what it cannot move (a deleted logged model, a trace of a run in the trash) and exits 3', async () => {
+  it('moves a deleted logged model under its id with its params, metrics, files and run link, into the trash with its deletion time', async () => {
     const { dataDir, runId } = await buildRecordedSource();
-    const fd = await openFlowdesk({ dataDir });
+    let clock = T0 + 10_000;
+    const fd = await openFlowdesk({ dataDir, now: () => clock });
+    let modelId: string;
     try {
       const api = inProcess(fd);
       const { experiment } = await api.call('experiments.getByName', { name: 'agents' });
-      const { model } = await api.call('loggedModels.create', { experimentId: experiment.experimentId, name: 'gone' });
-      await api.call('loggedModels.delete', { modelId: model.info.modelId });
+      const { model } = await api.call('loggedModels.create', { experimentId: experiment.experimentId, name: 'gone', sourceRunId: runId, params: [{ key: 'C', value: '0.5' }], tags: [{ key: 'stage', value: 'draft' }] });
+      modelId = model.info.modelId;
+      await api.call('loggedModels.logMetrics', { modelId, metrics: [{ key: 'acc', value: 0.8, timestamp: T0 + 11_000, step: 0, runId }] });
+      await fd.artifacts.write(storePathIn(model.info.artifactUri, 'MLmodel'), Buffer.from('flavors: {}\n'));
+      await api.call('runs.logOutputs', { runId, models: [{ modelId, step: 0 }] });
+      clock = T0 + 12_000;
+      await api.call('loggedModels.delete', { modelId });
     } finally {
       await fd.close();
     }
     const target = await startTestServer({ token: TOKEN });
     const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/traces\s+1\s+1/);
-    expect(result.stdout).toMatch(/requests\s+1\s+1/);
-    expect(result.stdout).toContain('Left on this machine (this version of migrate cannot move them): 1 deleted logged model(s), 0 trace(s) of runs or experiments in the trash');
-    expect(result.code).toBe(3);
+    expect(result.stdout).not.toContain('Left on this machine');
+    expect(result.code).toBe(0);
 
-    // A trace whose run went to the trash is counted as left behind too.
-    const again = await openFlowdesk({ dataDir });
+    const deletedRows = (db: Flowdesk['catalog']['db']) => db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'deleted').execute();
+    const source = await openFlowdesk({ dataDir });
     try {
-      await inProcess(again).call('runs.delete', { runId });
+      const [sourceRow] = await deletedRows(source.catalog.db);
+      const [targetRow] = await deletedRows(target.fd.catalog.db);
+      expect(targetRow?.deleted_time).toBe(T0 + 12_000);
+      const comparable = (m: LoggedModel) => ({ ...m, info: { ...m.info, experimentId: undefined, artifactUri: undefined } });
+      const [there] = await loadModels(target.fd.catalog.db, [targetRow!]);
+      const [here] = await loadModels(source.catalog.db, [sourceRow!]);
+      expect(comparable(there!)).toEqual(comparable(here!));
+      expect(there!.data.params).toEqual([{ key: 'C', value: '0.5' }]);
+      expect(await buffer((await target.fd.artifacts.read(storePathIn(targetRow!.artifact_uri, 'MLmodel'))).stream)).toEqual(Buffer.from('flavors: {}\n'));
     } finally {
-      await again.close();
+      await source.close();
     }
+    // The run still names it as an output, and the target's live logged models do not list it.
+    const { run } = await target.api.call('runs.get', { runId });
+    expect(run.outputs?.modelOutputs).toEqual([{ modelId, step: 0 }]);
+    expect((await target.api.call('loggedModels.search', { experimentIds: [run.info.experimentId] })).models).toEqual([]);
+  });
+
+  it('moves the traces of a run and of an experiment in the trash under their ids, into the trash with them', async () => {
+    const { dataDir, runId } = await buildRecordedSource();
+    const OLD_TRACE = `tr-${'cd'.repeat(16)}`;
+    const fd = await openFlowdesk({ dataDir });
+    let sourceTraces: unknown[];
+    try {
+      const api = inProcess(fd);
+      const { experimentId: oldId } = await api.call('experiments.create', { name: 'old-agents' });
+      await api.call('traces.start', { trace: { traceId: OLD_TRACE, experimentId: oldId, requestTime: T0 + 9_000, executionDuration: 3, state: 'ERROR', tags: { team: 'old' }, metadata: { k: 'v' } } });
+      await api.call('experiments.delete', { experimentId: oldId });
+      await api.call('runs.delete', { runId });
+      sourceTraces = [(await api.call('traces.get', { traceId: TRACE_ID })).trace, (await api.call('traces.get', { traceId: OLD_TRACE })).trace];
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const result = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toContain('Left on this machine');
+    expect(result.code).toBe(0);
+
+    const there = createClient(createHttpTransport({ baseUrl: target.url, fetch, token: TOKEN }));
+    const { run } = await there.call('runs.get', { runId });
+    expect(run.info.lifecycleStage).toBe('deleted');
+    const { experiment: old } = await there.call('experiments.getByName', { name: 'old-agents' });
+    expect(old.lifecycleStage).toBe('deleted');
+    // Same ids and record (times, state, tags, metadata, assessments, run links); only the experiment id and the data's location are the target's.
+    const comparable = (t: unknown) => {
+      const { experimentId: _e, tags, ...rest } = t as { experimentId: string; tags: Record<string, string> };
+      const { 'mlflow.artifactLocation': _l, ...ownTags } = tags;
+      return { ...rest, tags: ownTags };
+    };
+    const targetTraces = [(await there.call('traces.get', { traceId: TRACE_ID })).trace, (await there.call('traces.get', { traceId: OLD_TRACE })).trace];
+    expect(targetTraces.map(comparable)).toEqual(sourceTraces.map(comparable));
+    expect(targetTraces[1]!.experimentId).toBe(old.experimentId);
+    expect((await there.call('traces.spans', { traceId: TRACE_ID })).spans.map((s) => s.name)).toEqual(['root', 'llm']);
+    // In the trash on the target as on the laptop: the experiment's live traces do not list them.
+    const { experiment: agents } = await there.call('experiments.getByName', { name: 'agents' });
+    expect((await there.call('traces.search', { experimentIds: [agents.experimentId] })).traces).toEqual([]);
+
+    // A second pass finds nothing left to move.
     const second = await flowdesk(['migrate', '--to', target.url, '--token', TOKEN, '--data-dir', dataDir]);
-    expect(second.stdout).toContain('1 deleted logged model(s), 1 trace(s) of runs or experiments in the trash');
-    expect(second.code).toBe(3);
+    expect(second.stdout).toContain('Done: everything arrived');
+    expect(second.code).toBe(0);
   });
 
   it('exits 0 and says everything arrived when nothing is refused or left behind', async () => {

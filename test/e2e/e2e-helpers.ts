@@ -33,11 +33,11 @@ export async function prepareDataDir(seed?: (dataDir: string) => Promise<void>):
 /**
  * Starts `node bin/flowdesk.js serve --port 0` on `dataDir` and waits for the URL it prints;
  * `token` signs the returned client's calls; `allowRun` passes --allow-run, so the window may run
- * projects and serve models.
+ * projects and serve models; `args` are further `flowdesk serve` options (`--catalog`, `--artifacts`).
  */
-export async function serveFlowdesk(dataDir: string, options: { token?: string; allowRun?: boolean } = {}): Promise<ServedFlowdesk> {
+export async function serveFlowdesk(dataDir: string, options: { token?: string; allowRun?: boolean; args?: string[] } = {}): Promise<ServedFlowdesk> {
   if (!existsSync('renderer/dist/index.html')) throw new Error('The window is not built: run `npm run build:ui` first (npm test does).');
-  const args = ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir, ...(options.allowRun ? ['--allow-run'] : [])];
+  const args = ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir, ...(options.allowRun ? ['--allow-run'] : []), ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -52,7 +52,8 @@ export async function listKeys(bucket: string, prefix: string): Promise<Record<s
   return found;
 }
 
-async function deleteUnder(bucket: string, prefix: string): Promise<void> {
+/** Deletes every object under a key prefix (a fixture's place, after the file's tests). */
+export async function deleteUnder(bucket: string, prefix: string): Promise<void> {
   const keys = Object.keys(await listKeys(bucket, prefix));
   for (let i = 0; i < keys.length; i += 1000) {
     await testS3Client().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
