@@ -5,7 +5,6 @@
  * (ids, sources and times kept). What it cannot move is named and the exit code says so; and the
  * owner-only `migrate.*` methods refuse every other role.
  */
-import { spawn } from 'node:child_process';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createClient, type Client } from '#core/api/client.ts';
@@ -22,6 +21,7 @@ import { loadModels } from '#core/tracking/logged-models.ts';
 import { addUser } from '#core/users/users.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { runFlowdesk as flowdesk } from '../helpers/cli.ts';
 
 const TOKEN = 'owner-secret-token';
 const T0 = 1_600_000_000_000;
@@ -95,18 +95,6 @@ async function allHistory(api: Client, name: string): Promise<HistoryEntry[]> {
 }
 
 const withoutId = ({ entryId: _, ...entry }: HistoryEntry) => entry;
-
-/** Runs the real CLI as a child (async: the target server lives in this process). */
-function flowdesk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env: { ...process.env, FLOWDESK_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('flowdesk migrate keeps what was recorded', () => {
   it("moves the registry's creation times, users and history with their times and actors, once however often it runs", async () => {

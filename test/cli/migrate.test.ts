@@ -13,6 +13,7 @@ import { migrate, MIGRATED_FROM } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
+import { runFlowdesk as flowdesk } from '../helpers/cli.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { spawnServe } from '../helpers/spawn-serve.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -20,18 +21,6 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const TOKEN = 'owner-secret-token';
 const BIG = randomBytes(1_500_000);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** Runs the real CLI as a child (async: the target server lives in this process). */
-function flowdesk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env: { ...process.env, FLOWDESK_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * A laptop's data folder: two experiments, a parent run with a nested child, a failed run, params
