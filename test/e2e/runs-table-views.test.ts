@@ -154,7 +154,8 @@ describe('the runs table views', () => {
     const xgb = groups.nth(2);
     // xgb: xgb-1..3, sweep and its two trials: losses 0.2, 0.4, 0.6, 0.1, 0.15, 0.15.
     expect(await xgb.locator('.pill').textContent()).toBe('6 runs');
-    const lossCell = xgb.locator('[role="gridcell"]').nth(5);
+    const lossColumn = await page.getByRole('columnheader', { name: 'metric loss' }).getAttribute('aria-colindex');
+    const lossCell = xgb.locator(`[role="gridcell"][aria-colindex="${lossColumn}"]`);
     expect(await lossCell.textContent()).toBe('0.2667');
     await page.getByLabel('Group summary').selectOption('max');
     await expect.poll(() => lossCell.textContent()).toBe('0.6');
@@ -279,7 +280,8 @@ describe('a runs table with hundreds of columns', () => {
     expect(await headers.count()).toBeLessThan(20);
     // The name stays pinned at the left while the values scroll.
     expect(await headers.first().textContent()).toContain('Run');
-    expect(await row(page, 'wide-2').locator('[role="gridcell"]').last().textContent()).toBe('2299');
+    const p299 = await headers.filter({ hasText: 'p299' }).getAttribute('aria-colindex');
+    expect(await row(page, 'wide-2').locator(`[role="gridcell"][aria-colindex="${p299}"]`).textContent()).toBe('2299');
     await screenshot(page, 'runs-wide-scrolled');
 
     await page.reload();
