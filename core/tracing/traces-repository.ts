@@ -7,7 +7,7 @@
  */
 import { CompiledQuery, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '#core/catalog/catalog.ts';
-import type { Database, TraceAssessmentsTable } from '#core/catalog/schema.ts';
+import type { Database, TraceAssessmentsTable, TraceSpansTable } from '#core/catalog/schema.ts';
 
 /** A trace's row as the service reads it. */
 export type TraceRow = {
@@ -27,19 +27,7 @@ export type TraceRow = {
 };
 
 /** The span columns of a catalog row, and the artifact file of its full attributes when large. */
-export interface SpanRow {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  span_type: string | null;
-  start_time_ns: string;
-  end_time_ns: string | null;
-  status_code: string;
-  status_message: string;
-  attributes_json: string;
-  events_json: string;
-  attributes_path: string | null;
-}
+export type SpanRow = Omit<TraceSpansTable, 'trace_id'>;
 
 /** The trace with this id, if any. */
 export function findTrace(db: Db, traceId: string): Promise<TraceRow | undefined> {
