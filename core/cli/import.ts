@@ -1,7 +1,7 @@
 /**
- * `flowdesk import <path | URL>`: brings an mlruns/ folder (and, as their sources arrive, an MLflow
- * server or TensorBoard logs) into the data folder, with a progress line and a summary. The
- * folder is opened directly, so the app or a server must not have it open.
+ * `flowdesk import <path | URL>`: brings an mlruns/ folder, a folder of TensorBoard logs or a
+ * running MLflow tracking server into the data folder, with a progress line and a summary. The
+ * data folder is opened directly, so the app or a server must not have it open.
  */
 import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
@@ -11,7 +11,8 @@ import { openSource } from '#core/import/open-source.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const IMPORT_USAGE = `  flowdesk import <PATH | URL> [--experiment NAME] [--data-dir DIR] [--leave-artifacts]
-      Import an MLflow mlruns/ folder: experiments (deleted ones into the trash), runs with
+      Import an MLflow mlruns/ folder, a folder of TensorBoard logs, or a running MLflow
+      tracking server. From mlruns/: experiments (deleted ones into the trash), runs with
       their ids, params, tags, full metric history, datasets, artifacts, logged models and
       the model registry. --experiment puts every run into that experiment. With
       --leave-artifacts, artifact files stay where they are (hard-linked into the data
@@ -21,7 +22,11 @@ export const IMPORT_USAGE = `  flowdesk import <PATH | URL> [--experiment NAME] 
       1 refused or failed; 130 stopped (run it again to continue).
       A URL (http://host:5000) imports from a running MLflow tracking server through its
       REST API, artifacts downloaded through it; credentials from MLFLOW_TRACKING_TOKEN, or
-      MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.`;
+      MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.
+      A folder of TensorBoard logs (events.out.tfevents.* files) becomes one experiment
+      named after it, a run per folder holding event files: scalars as metric histories,
+      hparams as params, text and images as artifacts. A file cut off or damaged is read
+      up to the damage, which the summary names with the file and byte offset.`;
 
 /** The exit code when the import finished but skipped items it could not read. */
 export const IMPORT_SKIPPED_EXIT = 3;

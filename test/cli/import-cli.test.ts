@@ -1,13 +1,16 @@
 /**
- * `flowdesk import` as a person runs it: the real CLI as a child process, its progress and summary,
- * and what a kill -9 in the middle leaves (only whole runs) and how the next run continues.
+ * `flowdesk import` as a person runs it: the real CLI as a child process, its help, progress and
+ * summary, what a kill -9 or a Ctrl-C in the middle leaves (only whole runs) and how the next run
+ * continues, and a TensorBoard file cut off mid-record.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { writeSyntheticMlruns } from '../helpers/synthetic-mlruns.ts';
+import { writeScalarEventFile } from '../import/tensorboard-logs.ts';
 
 interface Finished {
   code: number | null;
@@ -15,8 +18,8 @@ interface Finished {
   stderr: string;
 }
 
-/** Runs the CLI; `until` may kill it (SIGKILL) once its output says so. */
-function flowdesk(args: string[], until?: (stderr: string) => boolean): Promise<Finished & { killed: boolean }> {
+/** Runs the CLI; `until` may stop it with `signal` (SIGKILL unless told) once its output says so. */
+function flowdesk(args: string[], until?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<Finished & { killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/flowdesk.js', ...args], { env: { ...process.env, FLOWDESK_DATA_DIR: '' } });
     let stdout = '';
@@ -27,7 +30,7 @@ function flowdesk(args: string[], until?: (stderr: string) => boolean): Promise<
       stderr += c.toString();
       if (!killed && until?.(stderr)) {
         killed = true;
-        child.kill('SIGKILL');
+        child.kill(signal);
       }
     });
     child.on('exit', (code) => resolve({ code, stdout, stderr, killed }));
@@ -104,4 +107,51 @@ describe('flowdesk import', () => {
     expect([...final.keys()].sort()).toEqual([...written.runIds].sort());
     expect([...final.values()].every((points) => points === pointsPerRun)).toBe(true);
   }, 300_000);
+
+  it('stops between runs on Ctrl-C with exit 130, leaving only whole runs, and the next import completes the rest once', async () => {
+    const mlruns = join(tempDir(), 'mlruns');
+    const pointsPerRun = 5_000;
+    const written = writeSyntheticMlruns(mlruns, 80, pointsPerRun);
+    const dataDir = tempDir();
+    const cut = await flowdesk(['import', mlruns, '--data-dir', dataDir], (stderr) => /runs: \d+ experiment\(s\), [1-9]\d* run\(s\)/.test(stderr), 'SIGINT');
+    expect(cut.killed).toBe(true);
+    expect(cut.code).toBe(130);
+    expect(cut.stdout).toContain('Stopped. The runs finished so far are in; run the same command again to continue with the rest.');
+
+    const afterCut = await storedRuns(dataDir);
+    expect(afterCut.size).toBeGreaterThan(0);
+    expect(afterCut.size).toBeLessThan(written.runIds.length);
+    expect([...afterCut.values()].every((points) => points === pointsPerRun)).toBe(true);
+
+    const resumed = await flowdesk(['import', mlruns, '--data-dir', dataDir]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`runs             ${written.runIds.length - afterCut.size} new, ${afterCut.size} already here`);
+    expect([...(await storedRuns(dataDir)).values()].every((points) => points === pointsPerRun)).toBe(true);
+  }, 300_000);
+
+  it('imports a TensorBoard event file cut off inside its last record up to the cut, names the file and offset, and exits 3', async () => {
+    const logs = join(tempDir(), 'tb-logs');
+    mkdirSync(join(logs, 'run'), { recursive: true });
+    const file = await writeScalarEventFile(join(logs, 'run'), 1000, ['loss']);
+    // Walk the TFRecord framing (length, its CRC, data, data CRC) to the last record's start, and cut it in its middle.
+    const bytes = readFileSync(file);
+    let cutAt = 0;
+    for (let next = 0; next < bytes.length; next += 12 + bytes.readUInt32LE(next) + 4) cutAt = next;
+    truncateSync(file, cutAt + 15);
+    const dataDir = tempDir();
+    const result = await flowdesk(['import', logs, '--data-dir', dataDir]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('metric points    999 new of 999 read');
+    expect(result.stdout).toContain(`${file} at byte ${cutAt}: the file ends inside a record`);
+    const stored = await storedRuns(dataDir);
+    expect([...stored.values()]).toEqual([999]);
+  });
+
+  it('describes every source it takes in its --help: an mlruns folder, a server URL and TensorBoard logs', () => {
+    const result = spawnSync(process.execPath, ['bin/flowdesk.js', 'import', '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    for (const words of ['mlruns/', 'MLflow', 'tracking server', 'MLFLOW_TRACKING_TOKEN', 'TensorBoard logs', 'events.out.tfevents', '--leave-artifacts', '--experiment', '130']) {
+      expect(result.stdout).toContain(words);
+    }
+  });
 });
