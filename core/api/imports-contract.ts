@@ -70,7 +70,7 @@ const importId = z.string().min(1).max(64);
 
 export const importsContract = {
   'imports.start': method(
-    "Starts importing from an mlruns/ folder on this machine (later also a TensorBoard folder or an MLflow server's http(s) URL) and answers at once with the import's id; progress follows as `imports.progress` events and `imports.finished`. A source that cannot be opened (not a folder of a known kind) is refused here with what was expected. `experimentName` puts every run into that experiment; `leaveArtifacts` leaves files where they lie when the data folder is on the same disk. Importing the same source again adds only what is new.",
+    "Starts importing from an mlruns/ folder or a folder of TensorBoard logs on this machine, or from an MLflow tracking server's http(s) URL (with `token` when it needs one), and answers at once with the import's id; progress follows as `imports.progress` events and `imports.finished`. A source that cannot be opened (not a folder of a known kind, a server that does not answer or refuses the token) is refused here with what was expected. `experimentName` puts every run into that experiment; `leaveArtifacts` leaves files where they lie when the data folder is on the same disk. Importing the same source again adds only what is new.",
     z.object({
       source: z.string().min(1).max(4096),
       experimentName: z.string().min(1).max(500).optional(),
