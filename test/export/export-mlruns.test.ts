@@ -1,7 +1,8 @@
 /**
- * `flowdesk export` read back by the real MLflow 2.12.2: a Flowdesk server is filled by the real
- * client, exported, and the export read through MLflow's own file store and through MLflow's own
- * tracking server over it; what MLflow reads there must be what it reads from Flowdesk.
+ * `flowdesk export` read back by the real MLflow 2.12.2 and 3.5.1: a Flowdesk server is filled by
+ * the real client, exported, and the export read through MLflow's own file store (both versions)
+ * and through MLflow's own tracking server over it; what MLflow reads there must be what it reads
+ * from Flowdesk.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,12 @@ print(json.dumps({"stage": run.info.lifecycle_stage, "text": mlflow.artifacts.lo
     } finally {
       await mlflow.close();
     }
+  });
+
+  it('is read by MLflow 3.5.1 as MLflow 2.12.2 reads it from Flowdesk', async () => {
+    const copy = join(tempDir(), 'mlruns');
+    await exportMlruns({ flowdesk: server().fd, to: copy });
+    expect(await runPython<Dump>('3.5.1', fileUri(copy), DUMP)).toEqual(fromFlowdesk);
   });
 
   it('replaces a previous export and leaves a marker naming what it wrote', async () => {

@@ -1,6 +1,6 @@
 /**
- * The round trip: an `mlruns/` folder written by MLflow 2.12.2 itself is imported into Flowdesk,
- * exported again, and MLflow reads the export as it read the original.
+ * The round trip: an `mlruns/` folder written by MLflow itself (2.12.2 and 3.5.1) is imported into
+ * Flowdesk, exported again, and the same MLflow reads the export as it read the original.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { exportMlruns } from '#core/export/export-mlruns.ts';
 import { createProblemLog, importFrom } from '#core/import/import-engine.ts';
 import { openSource } from '#core/import/open-source.ts';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
-import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
+import { CLIENT_VERSIONS, PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { DUMP, FILL } from './mlflow-scripts.ts';
 
@@ -42,10 +42,10 @@ function byName(d: Dump) {
 }
 
 describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('mlruns → Flowdesk → export', () => {
-  it('gives MLflow 2.12.2 back the data it wrote', async () => {
+  it.each(CLIENT_VERSIONS)('gives MLflow %s back the data it wrote', async (version) => {
     const original = join(tempDir(), 'mlruns');
-    const ids = await runPython<{ parent: string }>('2.12.2', `file://${original}`, FILL);
-    const before = await runPython<Dump>('2.12.2', `file://${original}`, DUMP);
+    const ids = await runPython<{ parent: string }>(version, `file://${original}`, FILL);
+    const before = await runPython<Dump>(version, `file://${original}`, DUMP);
 
     const { fd } = await testFlowdesk();
     const problems = createProblemLog();
@@ -54,7 +54,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('mlruns → Flowdesk → export',
     const exported = join(tempDir(), 'mlruns');
     const report = await exportMlruns({ flowdesk: fd, to: exported });
     expect(report.skipped).toEqual([]);
-    const after = await runPython<Dump>('2.12.2', `file://${exported}`, DUMP);
+    const after = await runPython<Dump>(version, `file://${exported}`, DUMP);
 
     // A version registered from a path inside a run's artifacts comes back as the same place in
     // that run (runs:/), since the path named the original folder; its files are the same.
