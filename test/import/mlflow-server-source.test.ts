@@ -1,11 +1,12 @@
 /**
  * The MLflow server import source against MLflow 2.12.2's own tracking server, filled by the real
  * 2.12.2 client: what the source reads must be what MLflow's client reads from that server. Its
- * errors (unreachable, credentials refused, not an MLflow server) say which.
+ * errors (unreachable, credentials refused, not an MLflow server) say which, and a server that
+ * needs a token is imported through the contract with it.
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '#core/models/python-serving.ts';
 import type { ImportSource, SourceProblem } from '#core/import/import-source.ts';
 import { openMlflowServerSource } from '#core/import/mlflow-server/mlflow-server-source.ts';
@@ -13,6 +14,7 @@ import { createProblemLog, importFrom } from '#core/import/import-engine.ts';
 import { openSource } from '#core/import/open-source.ts';
 import { startMlflowServer, type ReferenceServer } from '../helpers/mlflow-server.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, runPython } from '../helpers/python-clients.ts';
+import { testFlowdesk } from '../helpers/flowdesk.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { DUMP, FILL } from '../export/mlflow-scripts.ts';
 
@@ -259,5 +261,53 @@ print(json.dumps({"runId": run.info.run_id, "modelId": model.model_id, "files": 
       files: made.files,
     });
     expect(models[0]!.tags).toContainEqual({ key: 'team', value: 'a' });
+  }, 300_000);
+});
+
+describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('importing from a server that needs a token', () => {
+  it('brings runs, histories and artifacts through imports.start with the token, and is refused without it', async () => {
+    const source = await startTestServer({ token: 'team-token' });
+    const made = await runPython<{ runId: string; bytes: string }>(
+      '2.12.2',
+      source.url,
+      `
+import hashlib, json, os, mlflow
+mlflow.set_experiment("remote")
+with mlflow.start_run(run_name="far") as run:
+    mlflow.log_param("lr", "0.3")
+    points = [mlflow.entities.Metric("loss", 1.0 / (step + 1), 1700000000000 + step, step) for step in range(2500)]
+    for i in range(0, len(points), 1000):
+        mlflow.MlflowClient().log_batch(run.info.run_id, metrics=points[i:i+1000])
+    blob = os.urandom(50000)
+    open("weights.bin", "wb").write(blob)
+    mlflow.log_artifact("weights.bin", "model")
+print(json.dumps({"runId": run.info.run_id, "bytes": hashlib.sha256(blob).hexdigest()}))
+`,
+      { env: { MLFLOW_TRACKING_TOKEN: 'team-token' } },
+    );
+    const { fd, api } = await testFlowdesk();
+    await expect(api.call('imports.start', { source: source.url })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(api.call('imports.start', { source: source.url, token: 'wrong' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const stop = fd.events.subscribe((e) => {
+      if (e.type === 'imports.finished') finished();
+    });
+    onTestFinished(stop);
+    const { importId } = await api.call('imports.start', { source: source.url, token: 'team-token' });
+    await done;
+    const { import: status } = await api.call('imports.get', { importId });
+    expect(status.state).toBe('done');
+    expect(status.summary!.problems).toEqual([]);
+
+    const { run } = await api.call('runs.get', { runId: made.runId });
+    expect(run.data.params).toEqual([{ key: 'lr', value: '0.3' }]);
+    const { metrics } = await api.call('metrics.history', { runId: made.runId, key: 'loss', maxResults: 10_000 });
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    const { stream } = await fd.artifacts.read(`${run.info.artifactUri.replace('mlflow-artifacts:/', '')}/model/weights.bin`);
+    const hash = createHash('sha256');
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    expect(hash.digest('hex')).toBe(made.bytes);
   }, 300_000);
 });
