@@ -1,8 +1,8 @@
 /**
  * Importing an mlruns/ folder of 1,000 runs and 1,000,000 metric points (MLflow's file-store
  * layout) against Flowdesk's own logBatch rate for the same points (1,000 runs, batches of 1,000),
- * measured in the same run; the goal is at least half the logBatch rate. The heap is sampled
- * while importing: streaming keeps it flat whatever the history length.
+ * measured in the same run; the goal is at least half the logBatch rate. The heap and the resident
+ * set are sampled while importing: streaming keeps them flat whatever the history length.
  * Runs alone with `node bin/run-ts.js bench/mlruns-import-bench.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,8 +33,8 @@ async function logBatchRate(dir: string): Promise<number> {
   return (RUNS * POINTS_PER_RUN) / seconds;
 }
 
-/** Points per second importing the same amount from an mlruns folder, and the heap's growth meanwhile. */
-async function importRate(dir: string): Promise<{ rate: number; heapGrowthMiB: number; problems: number }> {
+/** Points per second importing the same amount from an mlruns folder, and the heap's and resident set's growth meanwhile. */
+async function importRate(dir: string): Promise<{ rate: number; heapGrowthMiB: number; rssStartMiB: number; rssPeakMiB: number; problems: number }> {
   const mlruns = join(dir, 'mlruns');
   writeSyntheticMlruns(mlruns, RUNS, POINTS_PER_RUN);
   const fd = await openFlowdesk({ dataDir: join(dir, 'imported') });
@@ -43,13 +43,19 @@ async function importRate(dir: string): Promise<{ rate: number; heapGrowthMiB: n
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   let heapPeak = heapBefore;
-  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  }, 50);
   const start = process.hrtime.bigint();
   const summary = await importFrom(source, fd, { problems });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   clearInterval(sampler);
   await fd.close();
-  return { rate: summary.points.added / seconds, heapGrowthMiB: (heapPeak - heapBefore) / 1024 / 1024, problems: summary.problemCount };
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  return { rate: summary.points.added / seconds, heapGrowthMiB: mib(heapPeak - heapBefore), rssStartMiB: mib(rssBefore), rssPeakMiB: mib(rssPeak), problems: summary.problemCount };
 }
 
 export async function runMlrunsImportBench(): Promise<void> {
@@ -62,6 +68,7 @@ export async function runMlrunsImportBench(): Promise<void> {
       ['import', `${Math.round(imported.rate).toLocaleString('en')} points/s${imported.problems ? `  (${imported.problems} problems!)` : ''}`],
       ['ratio', `${((imported.rate / baseline) * 100).toFixed(0)}% of logBatch's rate (goal: at least 50%)`],
       ['heap growth while importing', `${imported.heapGrowthMiB.toFixed(1)} MiB peak`],
+      ['resident set while importing', `${imported.rssStartMiB.toFixed(0)} MiB at the start, ${imported.rssPeakMiB.toFixed(0)} MiB at most`],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 /**
  * TensorBoard import: one event file of 1,000,000 scalars (four tags, as a training loop writes
  * them) read through the TensorBoard source, and imported whole through `imports.start`, against Flowdesk's own `logBatch` of the same number
- * of points measured in the same run, with the heap high-water mark while reading (it must stay
- * flat: the file is streamed, never held whole).
+ * of points measured in the same run, with the heap high-water mark while reading and the resident
+ * set's while importing (both must stay flat: the file is streamed, never held whole).
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,9 +36,15 @@ async function parse(dir: string): Promise<{ rate: number; points: number; heapS
   return { rate: points / seconds, points, heapStartMb: heapStart / 1e6, heapPeakMb: heapPeak / 1e6 };
 }
 
-/** The whole import through the contract (`imports.start`: source, engine, catalog) into a fresh data folder; points/s. */
-async function importRate(dir: string, logs: string): Promise<{ rate: number; added: number }> {
+/**
+ * The whole import through the contract (`imports.start`: source, engine, catalog) into a fresh
+ * data folder; points/s, and the resident set at the start and at its highest while importing.
+ */
+async function importRate(dir: string, logs: string): Promise<{ rate: number; added: number; rssStartMb: number; rssPeakMb: number }> {
   const fd = await openFlowdesk({ dataDir: join(dir, 'imported') });
+  const rssStart = process.memoryUsage.rss();
+  let rssPeak = rssStart;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   try {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
@@ -52,8 +58,9 @@ async function importRate(dir: string, logs: string): Promise<{ rate: number; ad
     unsubscribe();
     const { import: status } = await fd.handlers['imports.get']({ importId });
     if (status.state !== 'done') throw new Error(`the import ended ${status.state}: ${status.error ?? ''}`);
-    return { rate: status.summary!.points.read / seconds, added: status.summary!.points.added };
+    return { rate: status.summary!.points.read / seconds, added: status.summary!.points.added, rssStartMb: rssStart / 1e6, rssPeakMb: rssPeak / 1e6 };
   } finally {
+    clearInterval(sampler);
     await fd.close();
   }
 }
@@ -96,6 +103,7 @@ export async function runTensorBoardBench(): Promise<void> {
       ['import (imports.start, engine)', `${Math.round(imported.rate).toLocaleString('en')} points/s, ${imported.added.toLocaleString('en')} points added`],
       ['import / logBatch', `${(imported.rate / baseline).toFixed(2)}x`],
       ['heap while reading', `${parsed.heapStartMb.toFixed(0)} MB at the start, ${parsed.heapPeakMb.toFixed(0)} MB at most, for a ${(statSync(file).size / 1e6).toFixed(0)} MB file`],
+      ['resident set while importing', `${imported.rssStartMb.toFixed(0)} MB at the start, ${imported.rssPeakMb.toFixed(0)} MB at most`],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
