@@ -58,6 +58,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('importing data from the window',
     await summary.waitFor();
     expect(await page.getByRole('dialog', { name: 'Import data' }).count()).toBe(0);
     const text = await summary.textContent();
+    expect(text).toMatch(/Experiments\s*1 new\s*Runs/);
     expect(text).toContain('5 imported');
     expect(text).toContain(`${points.toLocaleString('en')} added of ${points.toLocaleString('en')} read`);
     const card = page.getByTestId('data-import');
@@ -96,7 +97,7 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('importing data from the window',
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const summary = page.getByTestId('data-import-summary');
     await summary.waitFor();
-    expect(await summary.textContent()).toMatch(/0 imported, 5 already here.*\b0 added of/s);
+    expect(await summary.textContent()).toMatch(/Experiments\s*0 new, 1 matched by name.*0 imported, 5 already here.*\b0 added of/s);
     expect(problems).toEqual([]);
   });
 
