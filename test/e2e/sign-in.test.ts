@@ -97,6 +97,9 @@ describe('signing in to a server that needs a token', () => {
     const sidebar = page.getByRole('navigation', { name: 'Experiments' });
     await expect.poll(() => sidebar.getByRole('link', { name: 'team-baseline' }).isVisible()).toBe(true);
     await expect.poll(() => sidebar.getByText('Signed in as').textContent()).toMatch(/Signed in as ann\s*writer/);
+    // Imports read paths on the server's machine: only its owner is offered Import…
+    await page.getByRole('link', { name: 'Disk usage' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Import…' }).count()).toBe(0);
     // The event stream is open (it needs a ticket here), and what a script does shows up live.
     await expect.poll(() => sidebar.locator('.live').getAttribute('class')).toMatch(/\blive live\b/);
     await served.api.call('experiments.create', { name: 'logged-while-watching' });
