@@ -8,7 +8,7 @@ import type { Db } from '#core/catalog/catalog.ts';
 import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
-import { mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
+import { mergePoint, mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -260,16 +260,16 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[], di
 /** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
 async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[], dialect: Dialect): Promise<void> {
   // One map per level, by bucket number: a 1,000-point batch touches 1,000 × 4 (level, bucket)
-  // pairs, and one summary per point serves all four levels (merging never changes its source).
+  // pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
   const fresh: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
   for (const p of inserted) {
     if (p.is_nan) continue;
-    const point = pointSummary(p.step, p.timestamp, fromStoredValue(p));
+    const value = fromStoredValue(p);
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
       const existing = fresh[level]!.get(bucket);
-      if (existing) mergeSummary(existing, point);
-      else fresh[level]!.set(bucket, { level, bucket, ...point });
+      if (existing) mergePoint(existing, p.step, p.timestamp, value);
+      else fresh[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
     }
   }
   if (fresh[0]!.size === 0) return;
