@@ -58,6 +58,26 @@ export function mergeSummary(target: Summary, s: Summary): void {
   }
 }
 
+/**
+ * Folds one point into `target`, as `mergeSummary(target, pointSummary(step, timestamp, value))`
+ * would, without building the point's summary: the writer folds every logged point into four levels.
+ */
+export function mergePoint(target: Summary, step: number, timestamp: number, value: number): void {
+  target.count += 1;
+  target.min = Math.min(target.min, value);
+  target.max = Math.max(target.max, value);
+  if (step < target.first_step || (step === target.first_step && timestamp < target.first_timestamp)) {
+    target.first_step = step;
+    target.first_timestamp = timestamp;
+    target.first_value = value;
+  }
+  if (step > target.last_step || (step === target.last_step && timestamp > target.last_timestamp)) {
+    target.last_step = step;
+    target.last_timestamp = timestamp;
+    target.last_value = value;
+  }
+}
+
 /** The stored buckets of one series at one level whose numbers lie in [first, last], with their -0 values restored. */
 export async function readBuckets(db: Db, seriesId: number, level: number, first: number, last: number): Promise<(Summary & { bucket: number })[]> {
   const rows = await db

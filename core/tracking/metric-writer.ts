@@ -8,7 +8,7 @@ import type { Db } from '#core/catalog/catalog.ts';
 import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
-import { mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
+import { mergePoint, mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -60,8 +60,8 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], di
     const row = series.get(key)!;
     const inserted = await insertPoints(trx, row, points, dialect);
     if (inserted.length === 0) continue;
-    await updateSeries(trx, row, inserted);
-    await updateBuckets(trx, row.id, inserted);
+    await updateSeries(trx, row, inserted, dialect);
+    await updateBuckets(trx, row.id, inserted, dialect);
   }
 }
 
@@ -213,7 +213,34 @@ async function insertPoints(trx: Db, row: SeriesRow, points: StoredPoint[], dial
   return inserted;
 }
 
-async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): Promise<void> {
+/** The series update's SQL by dialect; its parameters are in the order of `updateSeries`'s call. */
+const updateSeriesSqlCache = new Map<Dialect, string>();
+
+/** The SQL of updateSeries's statement, built by Kysely once per dialect (see `insertSql` for why). */
+function updateSeriesSql(trx: Db, dialect: Dialect): string {
+  let text = updateSeriesSqlCache.get(dialect);
+  if (text === undefined) {
+    text = trx
+      .updateTable('metric_series')
+      .set((eb) => ({
+        value: 0,
+        is_nan: 0,
+        negative_zero: 0,
+        timestamp: 0,
+        step: 0,
+        point_count: eb('point_count', '+', 0),
+        nan_count: eb('nan_count', '+', 0),
+        min_step: 0,
+        max_step: 0,
+      }))
+      .where('id', '=', 0)
+      .compile().sql;
+    updateSeriesSqlCache.set(dialect, text);
+  }
+  return text;
+}
+
+async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[], dialect: Dialect): Promise<void> {
   let latest: StoredPoint = row;
   let minStep = row.min_step;
   let maxStep = row.max_step;
@@ -224,37 +251,25 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[]): P
     if (p.step > maxStep) maxStep = p.step;
     nans += p.is_nan;
   }
-  await trx
-    .updateTable('metric_series')
-    .set((eb) => ({
-      value: latest.value,
-      is_nan: latest.is_nan,
-      negative_zero: latest.negative_zero,
-      timestamp: latest.timestamp,
-      step: latest.step,
-      point_count: eb('point_count', '+', inserted.length),
-      nan_count: eb('nan_count', '+', nans),
-      min_step: minStep,
-      max_step: maxStep,
-    }))
-    .where('id', '=', row.id)
-    .execute();
+  await trx.executeQuery(
+    CompiledQuery.raw(updateSeriesSql(trx, dialect), [latest.value, latest.is_nan, latest.negative_zero, latest.timestamp, latest.step, inserted.length, nans, minStep, maxStep, row.id]),
+  );
   Object.assign(row, { value: latest.value, is_nan: latest.is_nan, negative_zero: latest.negative_zero, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
 }
 
 /** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
-async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[]): Promise<void> {
+async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[], dialect: Dialect): Promise<void> {
   // One map per level, by bucket number: a 1,000-point batch touches 1,000 × 4 (level, bucket)
-  // pairs, and one summary per point serves all four levels (merging never changes its source).
+  // pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
   const fresh: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
   for (const p of inserted) {
     if (p.is_nan) continue;
-    const point = pointSummary(p.step, p.timestamp, fromStoredValue(p));
+    const value = fromStoredValue(p);
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
       const existing = fresh[level]!.get(bucket);
-      if (existing) mergeSummary(existing, point);
-      else fresh[level]!.set(bucket, { level, bucket, ...point });
+      if (existing) mergePoint(existing, p.step, p.timestamp, value);
+      else fresh[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
     }
   }
   if (fresh[0]!.size === 0) return;
@@ -272,11 +287,64 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
       if (b) mergeSummary(b, s);
     }
   }
-  const rows = fresh.flatMap((byBucket) => [...byBucket.values()].map(({ level, bucket, ...summary }) => ({ series_id: seriesId, level, bucket, ...toStoredSummary(summary) })));
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK / 4) {
-    await trx
+  const rows = fresh.flatMap((byBucket) => [...byBucket.values()]);
+  for (let i = 0; i < rows.length; i += BUCKET_CHUNK) {
+    const chunk = rows.slice(i, i + BUCKET_CHUNK);
+    // Parameters in the column order of ZERO_BUCKET, which upsertBucketsSql's rows follow.
+    const parameters: number[] = [];
+    for (const { level, bucket, ...summary } of chunk) {
+      const stored = toStoredSummary(summary);
+      parameters.push(
+        seriesId,
+        level,
+        bucket,
+        stored.count,
+        stored.min,
+        stored.max,
+        stored.first_step,
+        stored.first_timestamp,
+        stored.first_value,
+        stored.last_step,
+        stored.last_timestamp,
+        stored.last_value,
+        stored.negative_zeros,
+      );
+    }
+    await trx.executeQuery(CompiledQuery.raw(upsertBucketsSql(trx, dialect, chunk.length), parameters));
+  }
+}
+
+/** Bucket rows per upsert statement (13 parameters each). */
+const BUCKET_CHUNK = INSERT_CHUNK / 4;
+const ZERO_BUCKET = {
+  series_id: 0,
+  level: 0,
+  bucket: 0,
+  count: 0,
+  min: 0,
+  max: 0,
+  first_step: 0,
+  first_timestamp: 0,
+  first_value: 0,
+  last_step: 0,
+  last_timestamp: 0,
+  last_value: 0,
+  negative_zeros: 0,
+};
+/** Compiled bucket upserts by dialect and row count; a batch's bucket count varies a little. */
+const upsertSqlCache = new Map<string, string>();
+
+/**
+ * The SQL of a multi-row bucket upsert (a merged bucket replaces the stored one), built by Kysely
+ * once per dialect and row count: building it per batch cost more than the statement itself.
+ */
+function upsertBucketsSql(trx: Db, dialect: Dialect, rows: number): string {
+  const key = `${dialect}:${rows}`;
+  let text = upsertSqlCache.get(key);
+  if (text === undefined) {
+    text = trx
       .insertInto('metric_buckets')
-      .values(rows.slice(i, i + INSERT_CHUNK / 4))
+      .values(Array.from({ length: rows }, () => ZERO_BUCKET))
       .onConflict((oc) =>
         oc.columns(['series_id', 'level', 'bucket']).doUpdateSet((eb) => ({
           count: eb.ref('excluded.count'),
@@ -291,6 +359,9 @@ async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[])
           negative_zeros: eb.ref('excluded.negative_zeros'),
         })),
       )
-      .execute();
+      .compile().sql;
+    if (upsertSqlCache.size >= INSERT_SQL_CACHE_SIZE) upsertSqlCache.delete(upsertSqlCache.keys().next().value!);
+    upsertSqlCache.set(key, text);
   }
+  return text;
 }
