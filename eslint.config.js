@@ -36,7 +36,6 @@ const serverDir = { regex: '^(#core/|(\\.\\./)+)server/', message: 'Only the CLI
 // ("Known gaps") and is to leave this list by moving its need behind the composition root.
 export const adapterDebt = [
   'core/server/mlflow-trace-routes.ts',
-  'core/sdk/flowdesk-client.ts',
   'core/cli/main.ts',
   'core/cli/run.ts',
   'core/cli/models.ts',

@@ -12,12 +12,12 @@ import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
-import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from '#core/models/write-model.ts';
+import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from './write-model.ts';
 import { traceSpan, type SpanHandle, type TraceOptions } from './tracer.ts';
 
 export type { SpanHandle, TraceOptions } from './tracer.ts';
 
-export type { OnnxModelSpec, SignatureSpec } from '#core/models/write-model.ts';
+export type { OnnxModelSpec, SignatureSpec } from './write-model.ts';
 
 /** What `RunLogger.logModel` logs: an existing MLflow model folder, or an ONNX model it writes one for. */
 export type LogModelOptions = ({ folder: string } | OnnxModelSpec) & {

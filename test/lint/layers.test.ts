@@ -35,7 +35,7 @@ describe('layer rules', () => {
     ['core/server/x.ts', "import { main } from '#core/cli/main.ts';"],
     ['core/sdk/x.ts', "import { runCli } from '#core/cli/main.ts';"],
     ['core/sdk/x.ts', "import { startServer } from '#core/server/server.ts';"],
-    ['core/sdk/x.ts', "import { readLocalMlmodel } from '#core/models/write-model.ts';"],
+    ['core/sdk/x.ts', "import { readMlmodel } from '#core/models/describe-model.ts';"],
     ['core/cli/x.ts', "import { openCatalog } from '#core/catalog/catalog.ts';"],
     ['core/cli/x.ts', "import { addUser } from '#core/users/users.ts';"],
     ['core/cli/x.ts', "import { installAuth } from '#core/server/auth.ts';"],
