@@ -3,7 +3,7 @@
  * wires every contract handler. The server, the CLI and the Electron main process all start here.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
@@ -15,7 +15,8 @@ import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { openArtifactStore, type StoreHealth } from '#core/artifacts/open-artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { isReadOnlyError, lockDataFolder } from '#core/catalog/data-folder-lock.ts';
-import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
+import { openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
+import { isPostgresUrl } from '#core/platform/catalog-url.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
@@ -37,6 +38,19 @@ import { createOverview } from '#core/tracking/overview.ts';
 import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
 import { createTokenBook, type TokenBook } from '#core/users/users.ts';
 import { createMlflowWireReads, type MlflowWireReads } from '#core/tracking/mlflow-wire.ts';
+// What the adapters use of the engine beyond the contract, offered here so they import nothing else.
+import type { SpanInput } from '#core/api/traces-entities.ts';
+import type { ImportSummary } from '#core/api/imports-contract.ts';
+import { decodeOtlpExport, type OtlpEncoding } from '#core/tracing/otlp.ts';
+import { exportMlruns, type ExportOptions, type ExportReport } from '#core/export/export-mlruns.ts';
+import { migrate, type MigrateOptions, type MigrateReport } from '#core/migrate/migrate.ts';
+import { createProblemLog, importFrom, type ImportOptions } from '#core/import/import-engine.ts';
+import { openSource, type OpenOptions } from '#core/import/open-source.ts';
+import { addUser, listUsers, revokeUser, type UserInfo } from '#core/users/users.ts';
+
+export type { EntityCounts } from '#core/migrate/migrate.ts';
+/** The execution policies `OpenFlowdeskOptions.execution` takes. */
+export { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -59,6 +73,12 @@ export interface Flowdesk {
   readonly settings: SettingsStore;
   /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
   sweepOrphans(): Promise<number>;
+  /** The spans of an OTLP/HTTP export request body, for `traces.logSpans`; 400 for a body that is not one. */
+  decodeOtlp(body: Uint8Array, encoding: OtlpEncoding): SpanInput[];
+  /** Writes the folder (or some experiments or runs of it) as an MLflow `mlruns/` file store. */
+  exportMlruns(options: Omit<ExportOptions, 'flowdesk'>): Promise<ExportReport>;
+  /** Copies the folder to a team server over HTTP, resumably (core/migrate/migrate.ts). */
+  migrateTo(options: Omit<MigrateOptions, 'source'>): Promise<MigrateReport>;
   close(): Promise<void>;
 }
 
@@ -170,7 +190,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     },
   };
 
-  return {
+  const flowdesk: Flowdesk = {
     dataDir,
     catalog,
     artifacts,
@@ -186,6 +206,9 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     projects,
     settings,
     sweepOrphans: trash.sweepOrphans,
+    decodeOtlp: decodeOtlpExport,
+    exportMlruns: (exportOptions) => exportMlruns({ ...exportOptions, flowdesk }),
+    migrateTo: (migrateOptions) => migrate({ ...migrateOptions, source: flowdesk }),
     async close() {
       // Running projects end KILLED while the catalog can still record it; model servers started
       // from the app stop with it.
@@ -197,6 +220,68 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       await catalog.close();
       closeArtifacts();
       lock.release();
+    },
+  };
+  return flowdesk;
+}
+
+/** A source to import from, opened and checked before any data folder is. */
+export interface ImportSourceHandle {
+  /** What the source is, for messages. */
+  readonly describe: string;
+  /** Imports what is new in the source into an open Flowdesk (core/import/import-engine.ts). */
+  into(flowdesk: Flowdesk, options: Omit<ImportOptions, 'problems'>): Promise<ImportSummary>;
+}
+
+/**
+ * Opens an mlruns/ folder, TensorBoard logs or an MLflow server's URL to import from
+ * (core/import/open-source.ts); what it cannot read is listed in the import's summary.
+ */
+export async function openImportSource(pathOrUrl: string, credentials: Omit<OpenOptions, 'onProblem'> = {}): Promise<ImportSourceHandle> {
+  const problems = createProblemLog();
+  const source = await openSource(pathOrUrl, { ...credentials, onProblem: problems.onProblem });
+  return {
+    describe: source.describe,
+    into: (flowdesk, options) => importFrom(source, flowdesk, { ...options, problems }),
+  };
+}
+
+/** The people of a catalog, managed by whoever administers its data (`flowdesk users`), not over HTTP. */
+export interface UserAdmin {
+  /** Adds a person; their token is in the answer, and only its hash in the catalog. */
+  add(name: string, role: string): Promise<{ user: UserInfo; token: string }>;
+  list(): Promise<UserInfo[]>;
+  /** Refuses every token of the person from now on (every server of a PostgreSQL catalog hears it). */
+  revoke(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a catalog's users alone: `catalog.sqlite` in a data folder, held (and refused while
+ * another process has it) like openFlowdesk holds it, or a PostgreSQL URL, shared by design.
+ * The first user may come before the first start: a missing folder is made as openFlowdesk makes it.
+ */
+export async function openUserAdmin(catalogLocation: string, options: { now?: () => number } = {}): Promise<UserAdmin> {
+  const now = options.now ?? Date.now;
+  if (isPostgresUrl(catalogLocation)) return userAdmin(await openPostgresCatalog(catalogLocation), now, () => undefined);
+  mkdirSync(dirname(catalogLocation), { recursive: true, mode: 0o700 });
+  const lock = lockDataFolder(dirname(catalogLocation), 'stop it, change users, then start it again');
+  try {
+    return userAdmin(await openCatalog(catalogLocation), now, () => lock.release());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function userAdmin(catalog: Catalog, now: () => number, release: () => void): UserAdmin {
+  return {
+    add: (name, role) => addUser(catalog, name, role, now()),
+    list: () => listUsers(catalog.db),
+    revoke: (name) => revokeUser(catalog, name, now()),
+    async close() {
+      await catalog.close();
+      release();
     },
   };
 }
