@@ -47,6 +47,13 @@ import { migrate, type MigrateOptions, type MigrateReport } from '#core/migrate/
 import { createProblemLog, importFrom, type ImportOptions } from '#core/import/import-engine.ts';
 import { openSource, type OpenOptions } from '#core/import/open-source.ts';
 import { addUser, listUsers, revokeUser, type UserInfo } from '#core/users/users.ts';
+import { createHttpTransport } from '#core/api/http-transport.ts';
+import { findServer, uploadArtifactFile } from '#core/platform/server-connection.ts';
+import { storePathOf } from '#core/api/artifact-locations.ts';
+import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
+import { locateModel } from '#core/models/model-location.ts';
+import { serveModel, type ServedModel, type ServeOptions } from '#core/models/serve-model.ts';
+import { predictFile, type PredictFileOptions } from '#core/models/predict-file.ts';
 
 export type { EntityCounts } from '#core/migrate/migrate.ts';
 /** The execution policies `OpenFlowdeskOptions.execution` takes. */
@@ -283,5 +290,70 @@ function userAdmin(catalog: Catalog, now: () => number, release: () => void): Us
       await catalog.close();
       release();
     },
+  };
+}
+
+/**
+ * A project runner that records through the Flowdesk server at `url`, as any client of it would:
+ * for `flowdesk run` when a server already owns the data folder.
+ */
+export function remoteProjectRunner(options: { url: string; token?: string; cacheDir: string }): ProjectRunner {
+  const { url, token } = options;
+  return createProjectRunner({
+    api: createClient(createHttpTransport({ baseUrl: url, fetch, token })),
+    saveArtifact: (target, path, localFile) => uploadArtifactFile(url, token, localFile, storePathIn(target.artifactUri, path)),
+    cacheDir: options.cacheDir,
+    server: { url, token },
+  });
+}
+
+/** A model named by URI whose files are at hand (`flowdesk models`). */
+export interface ModelHandle {
+  /** Serves it with MLflow's scoring protocol (ONNX in this process, Python flavours in MLflow). */
+  serve(options: ServeOptions): Promise<ServedModel>;
+  /** Scores a file of inputs; the predictions' text when no output file is named. */
+  predict(options: PredictFileOptions): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the model `uri` names (models:/name@alias, runs:/id/path, ...): through the running server
+ * findServer finds for `dataDir` (its files read through the artifact proxy with `token`), or,
+ * when none is running, from the data folder itself, held until `close`.
+ */
+export async function openModel(uri: string, options: { dataDir: string; token?: string }): Promise<ModelHandle> {
+  let baseUrl: string | undefined;
+  try {
+    baseUrl = findServer({ dataDir: options.dataDir });
+  } catch (err) {
+    if (!(err instanceof FlowdeskError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') throw err;
+  }
+  if (baseUrl !== undefined) {
+    const { token } = options;
+    const api = createClient(createHttpTransport({ baseUrl, fetch, token }));
+    let artifactUri: string;
+    try {
+      ({ artifactUri } = (await api.call('models.describe', { uri })).model);
+    } catch (err) {
+      if (err instanceof FlowdeskError) throw err;
+      throw new FlowdeskError('INVALID_STATE', `Flowdesk at ${baseUrl} is not answering (${(err as Error).message}); start it, or remove its stale server.json`);
+    }
+    return modelHandle(uri, proxyModelFiles(baseUrl, token ? { authorization: `Bearer ${token}` } : {}, storePathOf(artifactUri), uri), async () => undefined);
+  }
+  const flowdesk = await openFlowdesk({ dataDir: options.dataDir });
+  try {
+    const location = await locateModel(flowdesk.catalog.db, { uri });
+    return modelHandle(uri, storeModelFiles(flowdesk.artifacts, location.storePath, uri), () => flowdesk.close());
+  } catch (err) {
+    await flowdesk.close();
+    throw err;
+  }
+}
+
+function modelHandle(uri: string, files: ModelFiles, close: () => Promise<void>): ModelHandle {
+  return {
+    serve: (serveOptions) => serveModel(files, serveOptions),
+    predict: (predictOptions) => predictFile(files, uri, predictOptions),
+    close,
   };
 }
