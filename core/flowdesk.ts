@@ -1,6 +1,8 @@
 /**
  * The composition root of the engine: opens the data folder (catalog and artifact store) and
  * wires every contract handler. The server, the CLI and the Electron main process all start here.
+ * It is also all the adapters (server, CLI, SDK) see of the engine beyond the contract: the rest
+ * of what they need is on the Flowdesk object or in the functions beside openFlowdesk below.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +21,7 @@ import { openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
 import { isPostgresUrl } from '#core/platform/catalog-url.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/api/artifact-locations.ts';
+import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService } from '#core/tracking/logged-models.ts';
@@ -36,7 +38,7 @@ import { createMigrateReceiver } from '#core/migrate/migrate-receiver.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
 import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
-import { createTokenBook, type TokenBook } from '#core/users/users.ts';
+import { addUser, createTokenBook, listUsers, revokeUser, type TokenBook, type UserInfo } from '#core/users/users.ts';
 import { createMlflowWireReads, type MlflowWireReads } from '#core/tracking/mlflow-wire.ts';
 // What the adapters use of the engine beyond the contract, offered here so they import nothing else.
 import type { SpanInput } from '#core/api/traces-entities.ts';
@@ -46,10 +48,8 @@ import { exportMlruns, type ExportOptions, type ExportReport } from '#core/expor
 import { migrate, type MigrateOptions, type MigrateReport } from '#core/migrate/migrate.ts';
 import { createProblemLog, importFrom, type ImportOptions } from '#core/import/import-engine.ts';
 import { openSource, type OpenOptions } from '#core/import/open-source.ts';
-import { addUser, listUsers, revokeUser, type UserInfo } from '#core/users/users.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { findServer, uploadArtifactFile } from '#core/platform/server-connection.ts';
-import { storePathOf } from '#core/api/artifact-locations.ts';
 import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
 import { locateModel } from '#core/models/model-location.ts';
 import { serveModel, type ServedModel, type ServeOptions } from '#core/models/serve-model.ts';
@@ -268,24 +268,23 @@ export interface UserAdmin {
  * another process has it) like openFlowdesk holds it, or a PostgreSQL URL, shared by design.
  * The first user may come before the first start: a missing folder is made as openFlowdesk makes it.
  */
-export async function openUserAdmin(catalogLocation: string, options: { now?: () => number } = {}): Promise<UserAdmin> {
-  const now = options.now ?? Date.now;
-  if (isPostgresUrl(catalogLocation)) return userAdmin(await openPostgresCatalog(catalogLocation), now, () => undefined);
+export async function openUserAdmin(catalogLocation: string): Promise<UserAdmin> {
+  if (isPostgresUrl(catalogLocation)) return userAdmin(await openPostgresCatalog(catalogLocation), () => undefined);
   mkdirSync(dirname(catalogLocation), { recursive: true, mode: 0o700 });
   const lock = lockDataFolder(dirname(catalogLocation), 'stop it, change users, then start it again');
   try {
-    return userAdmin(await openCatalog(catalogLocation), now, () => lock.release());
+    return userAdmin(await openCatalog(catalogLocation), () => lock.release());
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-function userAdmin(catalog: Catalog, now: () => number, release: () => void): UserAdmin {
+function userAdmin(catalog: Catalog, release: () => void): UserAdmin {
   return {
-    add: (name, role) => addUser(catalog, name, role, now()),
+    add: (name, role) => addUser(catalog, name, role, Date.now()),
     list: () => listUsers(catalog.db),
-    revoke: (name) => revokeUser(catalog, name, now()),
+    revoke: (name) => revokeUser(catalog, name, Date.now()),
     async close() {
       await catalog.close();
       release();
