@@ -32,20 +32,6 @@ const rendererClimb = { regex: '^\\.\\./', message: 'Inside renderer/src, import
 // lib/ holds pure functions that unit tests run without a window.
 const pureLib = { regex: '^(#renderer/(state|dom|views|components)/|.*\\.svelte$)|^(svelte|dompurify)', message: 'renderer/src/lib holds pure functions: no state, DOM helpers or components (those live in state/, dom/, views/, components/).' };
 const serverDir = { regex: '^(#core/|(\\.\\./)+)server/', message: 'Only the CLI starts the server; shared HTTP helpers live in core/platform.' };
-// Known adapter files that still reach into the engine. Each is listed in ARCHITECTURE.md
-// ("Known gaps") and is to leave this list by moving its need behind the composition root.
-export const adapterDebt = [
-  'core/server/mlflow-trace-routes.ts',
-  'core/sdk/flowdesk-client.ts',
-  'core/cli/main.ts',
-  'core/cli/run.ts',
-  'core/cli/models.ts',
-  'core/cli/import.ts',
-  'core/cli/export.ts',
-  'core/cli/migrate.ts',
-  'core/cli/users.ts',
-];
-
 // SQLite/PostgreSQL differences live in core/catalog (dialect-sql.ts); code elsewhere asks it for
 // the SQL instead of testing the dialect's name.
 const dialectBranch = 'Outside core/catalog, code does not branch on the dialect: ask dialectSql(dialect) in core/catalog/dialect-sql.ts for the difference.';
@@ -86,17 +72,11 @@ export default tseslint.config(
   },
   {
     files: ['core/server/**', 'core/sdk/**'],
-    ignores: adapterDebt,
     rules: { 'no-restricted-imports': ['error', { patterns: [electron, uiLibs, electronDir, rendererDir, adapterReach] }] },
   },
   {
     files: ['core/cli/**'],
-    ignores: adapterDebt,
     rules: { 'no-restricted-imports': ['error', { patterns: [electron, uiLibs, electronDir, rendererDir, cliReach] }] },
-  },
-  {
-    files: adapterDebt,
-    rules: { 'no-restricted-imports': ['error', { patterns: [electron, uiLibs, electronDir, rendererDir] }] },
   },
   {
     files: ['core/**', 'electron/**', 'renderer/**'],

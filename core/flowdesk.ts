@@ -1,9 +1,11 @@
 /**
  * The composition root of the engine: opens the data folder (catalog and artifact store) and
  * wires every contract handler. The server, the CLI and the Electron main process all start here.
+ * It is also all the adapters (server, CLI, SDK) see of the engine beyond the contract: the rest
+ * of what they need is on the Flowdesk object or in the functions beside openFlowdesk below.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Handlers } from '#core/api/contract.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
@@ -15,10 +17,11 @@ import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import { openArtifactStore, type StoreHealth } from '#core/artifacts/open-artifact-store.ts';
 import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
 import { isReadOnlyError, lockDataFolder } from '#core/catalog/data-folder-lock.ts';
-import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
+import { openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
+import { isPostgresUrl } from '#core/platform/catalog-url.ts';
 import { createPostgresEventBus } from '#core/catalog/postgres-events.ts';
 import { createTrackingService, getRunRow } from '#core/tracking/tracking-service.ts';
-import { storePathIn } from '#core/api/artifact-locations.ts';
+import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
 import { createTrash } from '#core/tracking/trash.ts';
 import { createDiskUsage } from '#core/tracking/disk-usage.ts';
 import { createLoggedModelsService } from '#core/tracking/logged-models.ts';
@@ -35,8 +38,26 @@ import { createMigrateReceiver } from '#core/migrate/migrate-receiver.ts';
 import { createTracesService } from '#core/tracing/traces-service.ts';
 import { createOverview } from '#core/tracking/overview.ts';
 import { createArtifactRuns, type ArtifactRuns } from '#core/tracking/artifact-runs.ts';
-import { createTokenBook, type TokenBook } from '#core/users/users.ts';
+import { addUser, createTokenBook, listUsers, revokeUser, type TokenBook, type UserInfo } from '#core/users/users.ts';
 import { createMlflowWireReads, type MlflowWireReads } from '#core/tracking/mlflow-wire.ts';
+// What the adapters use of the engine beyond the contract, offered here so they import nothing else.
+import type { SpanInput } from '#core/api/traces-entities.ts';
+import type { ImportSummary } from '#core/api/imports-contract.ts';
+import { decodeOtlpExport, type OtlpEncoding } from '#core/tracing/otlp.ts';
+import { exportMlruns, type ExportOptions, type ExportReport } from '#core/export/export-mlruns.ts';
+import { migrate, type MigrateOptions, type MigrateReport } from '#core/migrate/migrate.ts';
+import { createProblemLog, importFrom, type ImportOptions } from '#core/import/import-engine.ts';
+import { openSource, type OpenOptions } from '#core/import/open-source.ts';
+import { createHttpTransport } from '#core/api/http-transport.ts';
+import { findServer, uploadArtifactFile } from '#core/platform/server-connection.ts';
+import { proxyModelFiles, storeModelFiles, type ModelFiles } from '#core/models/model-files.ts';
+import { locateModel } from '#core/models/model-location.ts';
+import { serveModel, type ServedModel, type ServeOptions } from '#core/models/serve-model.ts';
+import { predictFile, type PredictFileOptions } from '#core/models/predict-file.ts';
+
+export type { EntityCounts } from '#core/migrate/migrate.ts';
+/** The execution policies `OpenFlowdeskOptions.execution` takes. */
+export { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
 
 export interface Flowdesk {
   readonly dataDir: string;
@@ -59,6 +80,12 @@ export interface Flowdesk {
   readonly settings: SettingsStore;
   /** Deletes artifact folders that no catalog row refers to; returns the bytes freed. */
   sweepOrphans(): Promise<number>;
+  /** The spans of an OTLP/HTTP export request body, for `traces.logSpans`; 400 for a body that is not one. */
+  decodeOtlp(body: Uint8Array, encoding: OtlpEncoding): SpanInput[];
+  /** Writes the folder (or some experiments or runs of it) as an MLflow `mlruns/` file store. */
+  exportMlruns(options: Omit<ExportOptions, 'flowdesk'>): Promise<ExportReport>;
+  /** Copies the folder to a team server over HTTP, resumably (core/migrate/migrate.ts). */
+  migrateTo(options: Omit<MigrateOptions, 'source'>): Promise<MigrateReport>;
   close(): Promise<void>;
 }
 
@@ -170,7 +197,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     },
   };
 
-  return {
+  const flowdesk: Flowdesk = {
     dataDir,
     catalog,
     artifacts,
@@ -186,6 +213,9 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     projects,
     settings,
     sweepOrphans: trash.sweepOrphans,
+    decodeOtlp: decodeOtlpExport,
+    exportMlruns: (exportOptions) => exportMlruns({ ...exportOptions, flowdesk }),
+    migrateTo: (migrateOptions) => migrate({ ...migrateOptions, source: flowdesk }),
     async close() {
       // Running projects end KILLED while the catalog can still record it; model servers started
       // from the app stop with it.
@@ -198,5 +228,131 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
       closeArtifacts();
       lock.release();
     },
+  };
+  return flowdesk;
+}
+
+/** A source to import from, opened and checked before any data folder is. */
+export interface ImportSourceHandle {
+  /** What the source is, for messages. */
+  readonly describe: string;
+  /** Imports what is new in the source into an open Flowdesk (core/import/import-engine.ts). */
+  into(flowdesk: Flowdesk, options: Omit<ImportOptions, 'problems'>): Promise<ImportSummary>;
+}
+
+/**
+ * Opens an mlruns/ folder, TensorBoard logs or an MLflow server's URL to import from
+ * (core/import/open-source.ts); what it cannot read is listed in the import's summary.
+ */
+export async function openImportSource(pathOrUrl: string, credentials: Omit<OpenOptions, 'onProblem'> = {}): Promise<ImportSourceHandle> {
+  const problems = createProblemLog();
+  const source = await openSource(pathOrUrl, { ...credentials, onProblem: problems.onProblem });
+  return {
+    describe: source.describe,
+    into: (flowdesk, options) => importFrom(source, flowdesk, { ...options, problems }),
+  };
+}
+
+/** The people of a catalog, managed by whoever administers its data (`flowdesk users`), not over HTTP. */
+export interface UserAdmin {
+  /** Adds a person; their token is in the answer, and only its hash in the catalog. */
+  add(name: string, role: string): Promise<{ user: UserInfo; token: string }>;
+  list(): Promise<UserInfo[]>;
+  /** Refuses every token of the person from now on (every server of a PostgreSQL catalog hears it). */
+  revoke(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a catalog's users alone: `catalog.sqlite` in a data folder, held (and refused while
+ * another process has it) like openFlowdesk holds it, or a PostgreSQL URL, shared by design.
+ * The first user may come before the first start: a missing folder is made as openFlowdesk makes it.
+ */
+export async function openUserAdmin(catalogLocation: string): Promise<UserAdmin> {
+  if (isPostgresUrl(catalogLocation)) return userAdmin(await openPostgresCatalog(catalogLocation), () => undefined);
+  mkdirSync(dirname(catalogLocation), { recursive: true, mode: 0o700 });
+  const lock = lockDataFolder(dirname(catalogLocation), 'stop it, change users, then start it again');
+  try {
+    return userAdmin(await openCatalog(catalogLocation), () => lock.release());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function userAdmin(catalog: Catalog, release: () => void): UserAdmin {
+  return {
+    add: (name, role) => addUser(catalog, name, role, Date.now()),
+    list: () => listUsers(catalog.db),
+    revoke: (name) => revokeUser(catalog, name, Date.now()),
+    async close() {
+      await catalog.close();
+      release();
+    },
+  };
+}
+
+/**
+ * A project runner that records through the Flowdesk server at `url`, as any client of it would:
+ * for `flowdesk run` when a server already owns the data folder.
+ */
+export function remoteProjectRunner(options: { url: string; token?: string; cacheDir: string }): ProjectRunner {
+  const { url, token } = options;
+  return createProjectRunner({
+    api: createClient(createHttpTransport({ baseUrl: url, fetch, token })),
+    saveArtifact: (target, path, localFile) => uploadArtifactFile(url, token, localFile, storePathIn(target.artifactUri, path)),
+    cacheDir: options.cacheDir,
+    server: { url, token },
+  });
+}
+
+/** A model named by URI whose files are at hand (`flowdesk models`). */
+export interface ModelHandle {
+  /** Serves it with MLflow's scoring protocol (ONNX in this process, Python flavours in MLflow). */
+  serve(options: ServeOptions): Promise<ServedModel>;
+  /** Scores a file of inputs; the predictions' text when no output file is named. */
+  predict(options: PredictFileOptions): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the model `uri` names (models:/name@alias, runs:/id/path, ...): through the running server
+ * findServer finds for `dataDir` (its files read through the artifact proxy with `token`), or,
+ * when none is running, from the data folder itself, held until `close`.
+ */
+export async function openModel(uri: string, options: { dataDir: string; token?: string }): Promise<ModelHandle> {
+  let baseUrl: string | undefined;
+  try {
+    baseUrl = findServer({ dataDir: options.dataDir });
+  } catch (err) {
+    if (!(err instanceof FlowdeskError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') throw err;
+  }
+  if (baseUrl !== undefined) {
+    const { token } = options;
+    const api = createClient(createHttpTransport({ baseUrl, fetch, token }));
+    let artifactUri: string;
+    try {
+      ({ artifactUri } = (await api.call('models.describe', { uri })).model);
+    } catch (err) {
+      if (err instanceof FlowdeskError) throw err;
+      throw new FlowdeskError('INVALID_STATE', `Flowdesk at ${baseUrl} is not answering (${(err as Error).message}); start it, or remove its stale server.json`);
+    }
+    return modelHandle(uri, proxyModelFiles(baseUrl, token ? { authorization: `Bearer ${token}` } : {}, storePathOf(artifactUri), uri), async () => undefined);
+  }
+  const flowdesk = await openFlowdesk({ dataDir: options.dataDir });
+  try {
+    const location = await locateModel(flowdesk.catalog.db, { uri });
+    return modelHandle(uri, storeModelFiles(flowdesk.artifacts, location.storePath, uri), () => flowdesk.close());
+  } catch (err) {
+    await flowdesk.close();
+    throw err;
+  }
+}
+
+function modelHandle(uri: string, files: ModelFiles, close: () => Promise<void>): ModelHandle {
+  return {
+    serve: (serveOptions) => serveModel(files, serveOptions),
+    predict: (predictOptions) => predictFile(files, uri, predictOptions),
+    close,
   };
 }

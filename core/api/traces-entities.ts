@@ -23,6 +23,11 @@ export const TRACE_LIMITS = {
   previewLength: 10_000,
 } as const;
 
+/** The tag naming where a trace's data lives, which the MLflow client uploads to and reads from. */
+export const ARTIFACT_LOCATION_TAG = 'mlflow.artifactLocation';
+/** The trace data file's name inside the trace's artifact location, as MLflow names it. */
+export const TRACE_DATA_FILE = 'traces.json';
+
 /** MLflow's TraceInfoV3 state. */
 export const TRACE_STATES = ['STATE_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS'] as const;
 export const traceState = z.enum(TRACE_STATES);

@@ -7,6 +7,7 @@
 import type Pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
+import { redactUrl } from '#core/platform/catalog-url.ts';
 import { migrate, type Catalog, type Db } from './catalog.ts';
 import type { Database as Schema } from './schema.ts';
 
@@ -42,22 +43,6 @@ export async function loadPg(): Promise<typeof Pg> {
 export function isRetryable(err: unknown): boolean {
   // No PostgreSQL error can exist before `pg` was loaded.
   return pg !== undefined && err instanceof pg.DatabaseError && RETRYABLE.has(err.code ?? '');
-}
-
-/** True for a postgres:// or postgresql:// URL, the forms `--catalog` accepts for PostgreSQL. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
-
-/** The URL without its password, for messages and `catalog.path`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
 }
 
 /**

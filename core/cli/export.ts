@@ -6,7 +6,6 @@
 import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
 import { openFlowdesk } from '#core/flowdesk.ts';
-import { exportMlruns } from '#core/export/export-mlruns.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const EXPORT_USAGE = `  flowdesk export --to FOLDER [--experiment NAME|ID ...] [--run ID ...] [--data-dir DIR]
@@ -33,7 +32,7 @@ export async function exportCommand(args: string[], out: (line: string) => void 
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const flowdesk = await openFlowdesk({ dataDir, busyAdvice: 'stop it, export, then start it again' });
   try {
-    const report = await exportMlruns({ flowdesk, to: values.to, experiments: values.experiment, runs: values.run, out });
+    const report = await flowdesk.exportMlruns({ to: values.to, experiments: values.experiment, runs: values.run, out });
     const c = report.counts;
     out(`Exported ${c.experiments} experiment(s), ${c.runs} run(s), ${c.params} param(s), ${c.tags} tag(s), ${c.metricPoints} metric point(s), ${c.datasetInputs} dataset input(s), ${c.artifactFiles} artifact file(s) (${c.artifactBytes} bytes), ${c.registeredModels} registered model(s) with ${c.modelVersions} version(s)`);
     if (report.replaced) out('The previous export in that folder was replaced.');

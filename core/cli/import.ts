@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
-import { openFlowdesk } from '#core/flowdesk.ts';
-import { createProblemLog, importFrom, type ImportProgress, type ImportSummary } from '#core/import/import-engine.ts';
-import { openSource } from '#core/import/open-source.ts';
+import type { ImportProgress, ImportSummary } from '#core/api/imports-contract.ts';
+import { openFlowdesk, openImportSource } from '#core/flowdesk.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const IMPORT_USAGE = `  flowdesk import <PATH | URL> [--experiment NAME] [--data-dir DIR] [--leave-artifacts]
@@ -69,9 +68,7 @@ export async function importCommand(args: string[], out: (line: string) => void 
   });
   if (positionals.length !== 1) throw invalid('flowdesk import needs one folder or URL to import from');
   const dataDir = values['data-dir'] ?? defaultDataDir();
-  const problems = createProblemLog();
-  const source = await openSource(positionals[0]!, {
-    onProblem: problems.onProblem,
+  const source = await openImportSource(positionals[0]!, {
     token: process.env.MLFLOW_TRACKING_TOKEN,
     username: process.env.MLFLOW_TRACKING_USERNAME,
     password: process.env.MLFLOW_TRACKING_PASSWORD,
@@ -83,11 +80,10 @@ export async function importCommand(args: string[], out: (line: string) => void 
   const tty = progressOut.isTTY === true;
   let lastLine = 0;
   try {
-    const summary = await importFrom(source, fd, {
+    const summary = await source.into(fd, {
       experimentName: values.experiment,
       leaveArtifacts: values['leave-artifacts'],
       signal: stop.signal,
-      problems,
       onProgress(p) {
         // A terminal gets one line rewritten in place; a log gets a line a second at most.
         if (tty) progressOut.write(`\r\x1b[K${progressLine(p)}`);

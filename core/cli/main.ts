@@ -6,11 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlowdeskError } from '#core/api/errors.ts';
-import { openFlowdesk } from '#core/flowdesk.ts';
-import { startServer, uploadLimits } from '#core/server/server.ts';
-import { sharedTicketSecret, TICKET_SECRET_ENV } from '#core/server/ticket-secret.ts';
-import { isPostgresUrl, redactUrl } from '#core/catalog/postgres-catalog.ts';
-import { allowExecution, refuseExecution } from '#core/execution/execution-policy.ts';
+import { allowExecution, openFlowdesk, refuseExecution } from '#core/flowdesk.ts';
+import { sharedTicketSecret, startServer, TICKET_SECRET_ENV, uploadLimits } from '#core/server/server.ts';
+import { isPostgresUrl, redactUrl } from '#core/platform/catalog-url.ts';
 import { isLoopback } from '#core/platform/http-manners.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 import { RUN_USAGE, runProject } from './run.ts';

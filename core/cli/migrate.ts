@@ -5,8 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
-import { openFlowdesk } from '#core/flowdesk.ts';
-import { migrate, type EntityCounts } from '#core/migrate/migrate.ts';
+import { openFlowdesk, type EntityCounts } from '#core/flowdesk.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const MIGRATE_USAGE = `  flowdesk migrate --to URL [--token TOKEN] [--data-dir DIR]
@@ -37,7 +36,7 @@ export async function migrateCommand(args: string[], out: (line: string) => void
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const source = await openFlowdesk({ dataDir, busyAdvice: 'stop it, migrate, then start it again' });
   try {
-    const report = await migrate({ source, target: values.to, token: values.token ?? process.env.FLOWDESK_TOKEN, out });
+    const report = await source.migrateTo({ target: values.to, token: values.token ?? process.env.FLOWDESK_TOKEN, out });
     const rows: [string, keyof EntityCounts][] = [
       ['experiments', 'experiments'],
       ['runs', 'runs'],

@@ -15,13 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV_MANAGERS, type EnvManager, type LogChunk, type ProjectRunRequest } from '#core/api/projects-entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
-import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { allowExecution } from '#core/execution/execution-policy.ts';
-import { createProjectRunner, type ProjectRunner } from '#core/projects/project-runner.ts';
-import { FlowdeskClient, findServer } from '#core/sdk/flowdesk-client.ts';
+import { allowExecution, openFlowdesk, remoteProjectRunner, type Flowdesk } from '#core/flowdesk.ts';
 import { startServer, type RunningServer } from '#core/server/server.ts';
-import { storePathIn } from '#core/api/artifact-locations.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
+import { findServer } from '#core/platform/server-connection.ts';
 
 export const RUN_USAGE = `  flowdesk run <folder | git URL> [-e ENTRY] [-P key=value ...] [--experiment NAME]
                [--env-manager local|virtualenv|conda] [--run-name NAME] [--command CMD] [--data-dir DIR]
@@ -88,17 +85,6 @@ async function serverFromEnvironment(): Promise<{ url: string; from: string } | 
   return { url, from };
 }
 
-/** A runner that records through the server at `url`, as any client of it would. */
-function remoteRunner(url: string, dataDir: string, token: string | undefined): ProjectRunner {
-  const client = new FlowdeskClient(url, token);
-  return createProjectRunner({
-    api: client.api,
-    saveArtifact: (target, path, localFile) => client.uploadFile(localFile, storePathIn(target.artifactUri, path)),
-    cacheDir: join(dataDir, 'projects'),
-    server: { url, token },
-  });
-}
-
 function print(chunk: LogChunk): void {
   if (chunk.stream === 'stdout') process.stdout.write(chunk.text);
   else if (chunk.stream === 'stderr') process.stderr.write(chunk.text);
@@ -145,11 +131,11 @@ export async function runProject(args: string[]): Promise<number> {
     await server.close();
     await fd.close();
   };
-  let runner: ProjectRunner;
+  let runner: Flowdesk['projects'];
   const named = await serverFromEnvironment();
   const url = named?.url ?? (await runningServer(dataDir));
   if (url) {
-    runner = remoteRunner(url, dataDir, token);
+    runner = remoteProjectRunner({ url, token, cacheDir: join(dataDir, 'projects') });
     process.stderr.write(`flowdesk: logging through the Flowdesk server at ${url}${named ? ` (from ${named.from})` : ''}\n`);
   } else {
     const fd = await openFlowdesk({ dataDir });

@@ -9,15 +9,11 @@
  * by design: a revoke there reaches every server at once (revokeUser notifies them), which cut
  * the user's open streams and refuse their tokens and tickets from then on.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { invalid } from '#core/api/errors.ts';
 import { ROLES } from '#core/api/roles.ts';
-import { openCatalog, type Catalog } from '#core/catalog/catalog.ts';
-import { lockDataFolder } from '#core/catalog/data-folder-lock.ts';
-import { isPostgresUrl, openPostgresCatalog } from '#core/catalog/postgres-catalog.ts';
-import { addUser, listUsers, revokeUser } from '#core/users/users.ts';
+import { openUserAdmin } from '#core/flowdesk.ts';
 import { defaultDataDir } from '#core/platform/data-dir.ts';
 
 export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|approver [--data-dir DIR | --catalog PATH|postgresql://...]
@@ -28,20 +24,10 @@ export const USERS_USAGE = `  flowdesk users add NAME --role reader|writer|appro
       Refuse every token of NAME from now on. Names are never reused.
       With a SQLite catalog, stop the server (or app) using the data folder first.`;
 
-/** The catalog, and on SQLite its data folder held for the command (refused while another process has it). */
-async function openUsersCatalog(values: { 'data-dir'?: string; catalog?: string }): Promise<{ catalog: Catalog; release: () => void }> {
+/** Where the users live: the --catalog given, or the data folder's SQLite catalog. */
+function catalogLocation(values: { 'data-dir'?: string; catalog?: string }): string {
   if (values['data-dir'] !== undefined && values.catalog !== undefined) throw invalid('Give --data-dir or --catalog, not both');
-  const target = values.catalog ?? join(values['data-dir'] ?? defaultDataDir(), 'catalog.sqlite');
-  if (isPostgresUrl(target)) return { catalog: await openPostgresCatalog(target), release: () => undefined };
-  // The first user may come before the first start: the folder is made as openFlowdesk makes it.
-  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-  const lock = lockDataFolder(dirname(target), 'stop it, change users, then start it again');
-  try {
-    return { catalog: await openCatalog(target), release: () => lock.release() };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return values.catalog ?? join(values['data-dir'] ?? defaultDataDir(), 'catalog.sqlite');
 }
 
 const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -57,20 +43,20 @@ export async function users(args: string[], out: (line: string) => void = consol
   const name = positionals[0];
   if (action !== 'list' && (name === undefined || positionals.length !== 1)) throw invalid(`flowdesk users ${action} takes one user NAME`);
   if (action === 'add' && values.role === undefined) throw invalid(`flowdesk users add needs --role (${ROLES.join(', ')})`);
-  const { catalog, release } = await openUsersCatalog(values);
+  const admin = await openUserAdmin(catalogLocation(values));
   try {
     if (action === 'add') {
-      const { user, token } = await addUser(catalog, name!, values.role!, Date.now());
+      const { user, token } = await admin.add(name!, values.role!);
       out(`Added ${user.name} (${user.role}). Their token, shown this once (Flowdesk keeps only its hash):`);
       out('');
       out(`  ${token}`);
       out('');
       out('Scripts: export MLFLOW_TRACKING_TOKEN=<token>. The window asks for it when it opens.');
     } else if (action === 'revoke') {
-      await revokeUser(catalog, name!, Date.now());
+      await admin.revoke(name!);
       out(`Revoked ${name}: their tokens are refused from now on.`);
     } else {
-      const rows = await listUsers(catalog.db);
+      const rows = await admin.list();
       if (rows.length === 0) out('No users yet: the server is open on loopback and needs --token beyond it.');
       else {
         const lines = [['NAME', 'ROLE', 'CREATED', 'REVOKED'], ...rows.map((u) => [u.name, u.role, time(u.createdTime), time(u.revokedTime)])];
@@ -79,7 +65,6 @@ export async function users(args: string[], out: (line: string) => void = consol
       }
     }
   } finally {
-    await catalog.close();
-    release();
+    await admin.close();
   }
 }

@@ -6,7 +6,7 @@
 import { FlowdeskError, notFound } from '#core/api/errors.ts';
 import type { ModelFlavor, ModelSummary, ServingKind } from '#core/api/models-entities.ts';
 import type { ModelFiles } from './model-files.ts';
-import { parseMlmodel, parseUtcTimeCreated, signatureOf, type Mlmodel } from './mlmodel.ts';
+import { parseMlmodel, parseUtcTimeCreated, signatureOf, type Mlmodel } from '#core/api/mlmodel.ts';
 
 /** MLmodel files are a few KB; anything this large is not one. */
 export const MLMODEL_LIMIT = 1024 * 1024;

@@ -7,7 +7,7 @@
 import { FlowdeskError } from '#core/api/errors.ts';
 import type { ColumnSpec, ModelSchema, ParamSpec, TensorSpec } from '#core/api/models-entities.ts';
 import type { FrameInput, ScoringRequest, TensorInput } from './scoring-input.ts';
-import { isScalarColumnType } from './mlmodel.ts';
+import { isScalarColumnType } from '#core/api/mlmodel.ts';
 
 /** A cell or tensor element after checking. */
 export type Scalar = number | boolean | string | null;

@@ -8,8 +8,8 @@
 import * as ort from 'onnxruntime-node';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { MODEL_FILE_LIMIT, type ModelFiles } from './model-files.ts';
-import type { Mlmodel } from './mlmodel.ts';
-import { signatureOf } from './mlmodel.ts';
+import type { Mlmodel } from '#core/api/mlmodel.ts';
+import { signatureOf } from '#core/api/mlmodel.ts';
 import { enforceInput, enforceParams, type Feed, type Scalar } from './enforce-signature.ts';
 import type { ScoringRequest } from './scoring-input.ts';
 

@@ -3,21 +3,20 @@
  * buffers metrics and sends them as batches (flushed when full, on a timer, on end and when the
  * process exits), and uploads files and folders as artifacts through the artifact proxy.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
 import type { RunStatus, Tag } from '#core/api/entities.ts';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
-import { defaultDataDir } from '#core/platform/data-dir.ts';
-import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from '#core/models/write-model.ts';
+import { findServer, uploadArtifactFile, type ConnectOptions } from '#core/platform/server-connection.ts';
+import { readLocalMlmodel, writeOnnxModelFolder, type OnnxModelSpec } from './write-model.ts';
 import { traceSpan, type SpanHandle, type TraceOptions } from './tracer.ts';
 
 export type { SpanHandle, TraceOptions } from './tracer.ts';
 
-export type { OnnxModelSpec, SignatureSpec } from '#core/models/write-model.ts';
+export type { OnnxModelSpec, SignatureSpec } from './write-model.ts';
 
 /** What `RunLogger.logModel` logs: an existing MLflow model folder, or an ONNX model it writes one for. */
 export type LogModelOptions = ({ folder: string } | OnnxModelSpec) & {
@@ -34,34 +33,8 @@ export interface LoggedModelInfo {
   version?: { name: string; version: number };
 }
 
-export interface ConnectOptions {
-  /** The server, e.g. `http://127.0.0.1:5000`. Default: $FLOWDESK_URI, $MLFLOW_TRACKING_URI, then server.json. */
-  uri?: string;
-  /** Bearer token. Default: $FLOWDESK_TOKEN or $MLFLOW_TRACKING_TOKEN. */
-  token?: string;
-  /** Where to look for server.json when no URI is given. */
-  dataDir?: string;
-}
-
-/** Where the server is: the explicit URI, the environment, or the running app's server.json. */
-export function findServer(options: ConnectOptions = {}, env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = options.uri ?? env.FLOWDESK_URI ?? env.MLFLOW_TRACKING_URI;
-  if (explicit) {
-    if (!/^https?:\/\//.test(explicit)) throw invalid(`The tracking URI must be an http(s) URL, got '${explicit}'`);
-    return explicit.replace(/\/+$/, '');
-  }
-  const path = join(options.dataDir ?? defaultDataDir(env), 'server.json');
-  try {
-    const info = JSON.parse(readFileSync(path, 'utf8')) as { url?: string };
-    if (info.url) return info.url;
-  } catch {
-    // reported below with what was tried
-  }
-  throw new FlowdeskError(
-    'RESOURCE_DOES_NOT_EXIST',
-    `No Flowdesk server found: set FLOWDESK_URI or MLFLOW_TRACKING_URI, or start Flowdesk (no server.json at ${path})`,
-  );
-}
+// Part of the SDK's API, kept in core/platform because `flowdesk run` and `flowdesk models` find servers too.
+export { findServer, type ConnectOptions };
 
 export interface StartRunOptions {
   /** Experiment name (created when missing) or `{ id }`. Default: $MLFLOW_EXPERIMENT_ID, else the Default experiment. */
@@ -78,9 +51,6 @@ const BATCH_LIMIT = 1000;
 /** Buffered points are sent at least this often, so charts update while a script runs. */
 const FLUSH_INTERVAL_MS = 1000;
 
-/** Percent-encodes each segment of a slash-separated path for a URL. */
-const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
-
 export class FlowdeskClient {
   readonly api: Client;
 
@@ -91,24 +61,9 @@ export class FlowdeskClient {
     this.api = createClient(createHttpTransport({ baseUrl, fetch, token }));
   }
 
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return this.token ? { authorization: `Bearer ${this.token}`, ...extra } : extra;
-  }
-
   /** Uploads one local file to a store path through the artifact proxy, streamed. */
   async uploadFile(localPath: string, storePath: string): Promise<void> {
-    const size = statSync(localPath).size;
-    const body = Readable.toWeb(createReadStream(localPath)) as ReadableStream<Uint8Array>;
-    const response = await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${encodePath(storePath)}`, {
-      method: 'PUT',
-      headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size) }),
-      body,
-      duplex: 'half',
-    } as RequestInit);
-    if (!response.ok) {
-      const error = (await response.json().catch(() => ({}))) as { error_code?: string; message?: string };
-      throw new FlowdeskError('INVALID_PARAMETER_VALUE', `Upload of ${localPath} failed (${response.status}): ${error.message ?? response.statusText}`);
-    }
+    await uploadArtifactFile(this.baseUrl, this.token, localPath, storePath);
   }
 
   /** Starts (or resumes) a run and returns its logger. */

@@ -21,17 +21,14 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid } from '#core/api/errors.ts';
 import type { Assessment, AssessmentInput, TraceInfo, TraceState } from '#core/api/traces-entities.ts';
-import { TRACE_STATES } from '#core/api/traces-entities.ts';
+import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE, TRACE_STATES } from '#core/api/traces-entities.ts';
 import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
-import { decodeOtlpJson, decodeOtlpProtobuf, toSpanInputs } from '#core/tracing/otlp.ts';
-import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE } from '#core/tracing/traces-service.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter } from './artifact-request.ts';
 import { callContract, optionalBool, optionalInt, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
 import { messages, optionalMessage, strings } from './mlflow-fields.ts';
 import { JSON_BODY_LIMIT } from '#core/platform/http-body.ts';
-import { parseJsonBody } from '#core/platform/wire-json.ts';
 import type { ServerContext } from './server-context.ts';
 
 type Verb = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
@@ -478,8 +475,7 @@ async function registerOtlpRoute(scope: FastifyInstance, context: ServerContext)
       throw invalid(`Unsupported content encoding '${encoding}': OTLP/HTTP bodies are sent as is or gzip`);
     }
     const protobuf = String(request.headers['content-type']).toLowerCase().startsWith('application/x-protobuf');
-    const decoded = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(parseJsonBody(body));
-    const spans = toSpanInputs(decoded);
+    const spans = context.flowdesk.decodeOtlp(body, protobuf ? 'protobuf' : 'json');
     if (spans.length > 0) await callContract(context, 'traces.logSpans', { experimentId, spans });
     // An empty ExportTraceServiceResponse: full success.
     return protobuf ? reply.type('application/x-protobuf').send(Buffer.alloc(0)) : {};

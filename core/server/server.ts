@@ -27,6 +27,9 @@ import { registerUiRoutes } from './ui-routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { installBodyRate } from './body-rate.ts';
 
+/** How a starter checks the shared ticket secret it passes as `ticketSecret`, and where it is read from. */
+export { sharedTicketSecret, TICKET_SECRET_ENV } from './ticket-secret.ts';
+
 export interface ServerOptions {
   flowdesk: Flowdesk;
   /** Default 127.0.0.1. Any other address requires a token. */

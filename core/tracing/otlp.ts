@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import type Long from 'long';
 import protobuf from 'protobufjs';
 import { FlowdeskError, invalid } from '#core/api/errors.ts';
+import { parseJsonBody } from '#core/platform/wire-json.ts';
 import { TRACE_LIMITS, type SpanEvent, type SpanInput } from '#core/api/traces-entities.ts';
 import { COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, TRACE_SERVICE_PROTO } from './proto/otlp-trace-proto.ts';
 import { attributeText, decodeJsonText, mlflowTraceId, SPAN_ATTRIBUTE, spanTypeOf } from './trace-data.ts';
@@ -311,4 +312,12 @@ export function toSpanInputs(spans: readonly OtlpSpan[]): SpanInput[] {
       events,
     };
   });
+}
+
+/** How an OTLP/HTTP export request is encoded, by its content type. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** The spans of one OTLP/HTTP export request body, as `traces.logSpans` takes them; 400 for a body that is not one. */
+export function decodeOtlpExport(body: Uint8Array, encoding: OtlpEncoding): SpanInput[] {
+  return toSpanInputs(encoding === 'protobuf' ? decodeOtlpProtobuf(body) : decodeOtlpJson(parseJsonBody(body)));
 }

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Handlers } from '#core/api/contract.ts';
 import { invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
-import type { Assessment, AssessmentInput, Span, SpanInput, TokenUsage, TraceInfo, TraceState } from '#core/api/traces-entities.ts';
+import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE, type Assessment, type AssessmentInput, type Span, type SpanInput, type TokenUsage, type TraceInfo, type TraceState } from '#core/api/traces-entities.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import type { TraceAssessmentsTable } from '#core/catalog/schema.ts';
@@ -41,14 +41,10 @@ import { countTraces, searchTraceIds } from './traces-search.ts';
 
 export type TracesHandlers = Pick<Handlers, Extract<keyof Handlers, `traces.${string}`>>;
 
-/** The tag naming where a trace's data lives, which the MLflow client uploads to and reads from. */
-export const ARTIFACT_LOCATION_TAG = 'mlflow.artifactLocation';
 /** Metadata MLflow's client records: the run a trace was made in, the logged model, token usage. */
 export const SOURCE_RUN_METADATA = 'mlflow.sourceRun';
 export const MODEL_ID_METADATA = 'mlflow.modelId';
 export const TOKEN_USAGE_METADATA = 'mlflow.trace.tokenUsage';
-/** The trace data file's name inside the trace's artifact location, as MLflow names it. */
-export const TRACE_DATA_FILE = 'traces.json';
 
 /** A trace's artifact location inside its experiment's, as MLflow's server assigns it. */
 export function traceArtifactUri(experimentLocation: string, traceId: string): string {

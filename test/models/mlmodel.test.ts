@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SKLEARN_MLMODEL } from './model-fixture.ts';
-import { parseMlmodel, parseSchema, parseUtcTimeCreated, signatureOf, stringifyMlmodel, utcTimeCreated } from '#core/models/mlmodel.ts';
+import { parseMlmodel, parseSchema, parseUtcTimeCreated, signatureOf, stringifyMlmodel, utcTimeCreated } from '#core/api/mlmodel.ts';
 
 describe('MLmodel files', () => {
   it('reads flavors and the top-level fields MLflow writes', () => {

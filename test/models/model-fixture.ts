@@ -4,7 +4,7 @@
  * registered and given the alias `champion`.
  */
 import { FlowdeskClient } from '#core/sdk/flowdesk-client.ts';
-import type { SignatureSpec } from '#core/models/write-model.ts';
+import type { SignatureSpec } from '#core/sdk/write-model.ts';
 import { linearOnnxModel, linearPredict } from './onnx-builder.ts';
 
 export const WEIGHTS = [[0.5], [-2], [3]];

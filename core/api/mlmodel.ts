@@ -2,7 +2,8 @@
  * MLflow's MLmodel file: reading and writing its YAML, and parsing the signature it carries.
  * MLflow stores the signature's `inputs`, `outputs` and `params` as JSON strings inside the YAML;
  * they are parsed here into typed column, tensor and param specs. Nothing in a model folder but
- * this text file is ever read to describe a model.
+ * this text file is ever read to describe a model. It lives with the contract because both sides
+ * of it read and write the format: the server describes and serves models, the SDK writes them.
  */
 import { parse, stringify } from 'yaml';
 import { invalid } from '#core/api/errors.ts';

@@ -1,14 +1,15 @@
 /**
  * Writes MLflow model folders from TypeScript: an ONNX model file plus its MLmodel (flavours
  * `onnx` and `python_function` with loader `mlflow.onnx`, as `mlflow.onnx.log_model` writes
- * them), signature, input example and requirements, so MLflow's Python can load it too.
+ * them), signature, input example and requirements, so MLflow's Python can load it too. The SDK's
+ * own work: it writes the folder on the client's machine, then uploads it like any artifact.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invalid } from '#core/api/errors.ts';
-import { parseMlmodel, parseSchema, signatureJson, stringifyMlmodel, utcTimeCreated, type Mlmodel } from './mlmodel.ts';
+import { parseMlmodel, parseSchema, signatureJson, stringifyMlmodel, utcTimeCreated, type Mlmodel } from '#core/api/mlmodel.ts';
 
 /** A signature in MLflow's JSON shape: lists of column specs (`{name, type}`) or tensor specs (`{name, type: 'tensor', 'tensor-spec': {dtype, shape}}`), and params (`{name, type, default, shape}`). */
 export interface SignatureSpec {
