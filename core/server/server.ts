@@ -10,7 +10,7 @@ import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts'
 import type { Settings } from '#core/api/settings-contract.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { writeFileAtomic } from '#core/platform/atomic-write.ts';
-import { discardBody, JSON_BODY_LIMIT, sendError } from '#core/platform/http-body.ts';
+import { discardBody, JSON_BODY_LIMIT, NOT_A_PAGE_HEADERS, sendError } from '#core/platform/http-body.ts';
 import { installManners, isLoopback } from '#core/platform/http-manners.ts';
 import { logToConsole, type Log } from '#core/platform/logger.ts';
 import { jsonStringify, parseJsonBody } from '#core/platform/wire-json.ts';
@@ -125,8 +125,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No API endpoint at ${request.method} ${request.url.split('?')[0]}`);
   });
 
-  // Before any route or refusal can answer: no response of this server is ever content-sniffed.
-  app.addHook('onRequest', async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'));
+  // Before any route or refusal can answer: no response of this server is ever content-sniffed or
+  // runs anything as a page, unless a route (the window, a download) sets a CSP of its own.
+  app.addHook('onRequest', async (_request, reply) => void reply.headers(NOT_A_PAGE_HEADERS));
   installBodyRate(app, limits, (reply, message) => {
     reply.header('connection', 'close');
     sendError(reply, 408, 'REQUEST_LIMIT_EXCEEDED', message);

@@ -235,7 +235,7 @@ describe('slow and idle connections', () => {
 });
 
 describe('response headers', () => {
-  it('carry nosniff on every response: answers, errors, refusals, files, the window and event streams', async () => {
+  it('carry nosniff and a CSP on every response: answers, errors, refusals, files, the window and event streams', async () => {
     const { server, api, fd } = await startTestServer();
     const { run } = await api.call('runs.create', {});
     await fd.artifacts.write(`0/${run.info.runId}/artifacts/a.txt`, Buffer.from('a'));
@@ -259,13 +259,23 @@ describe('response headers', () => {
       ['malformed JSON', () => raw('POST', '/api/2.0/mlflow/experiments/create', { 'content-type': 'application/json' }, '{')],
       ['foreign Host', () => raw('GET', '/health', { host: 'evil.example' })],
       ['undecodable URL', () => raw('GET', '/api/2.0/mlflow-artifacts/artifacts/%E0%A4%A')],
+      ['body over the limit', () => raw('POST', '/api/2.0/mlflow/experiments/create', { 'content-type': 'application/json' }, ' '.repeat(9 * MiB))],
+      ['a method of the desktop window alone', () => raw('POST', '/api/flowdesk/v1/call/desktop.info', { 'content-type': 'application/json' }, '{}')],
+      ['missing file of the window', () => raw('GET', '/assets/none.js')],
       ['artifact file', () => raw('GET', `/api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/a.txt`)],
+      ['artifact file by run', () => raw('GET', `/get-artifact?run_id=${run.info.runId}&path=a.txt`)],
       ['the window', () => raw('GET', '/', { accept: 'text/html' })],
       ['event stream', () => raw('GET', '/api/flowdesk/v1/events')],
     ];
+    // Each answer's own CSP: the window's page, a sandbox for downloads, nothing at all for the rest.
+    const page = UI_CSP;
+    const download = "default-src 'none'; sandbox";
+    const notAPage = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+    const expected: Record<string, string> = { 'the window': page, 'artifact file': download, 'artifact file by run': download };
     for (const [name, send] of cases) {
       const res = await send();
-      expect({ name, nosniff: res.headers['x-content-type-options'] }).toEqual({ name, nosniff: 'nosniff' });
+      const headers = { nosniff: res.headers['x-content-type-options'], csp: res.headers['content-security-policy'] };
+      expect({ name, ...headers }).toEqual({ name, nosniff: 'nosniff', csp: expected[name] ?? notAPage });
     }
   });
 
