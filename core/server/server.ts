@@ -54,6 +54,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** One route the server answers: its method and its URL pattern, as registered. */
+export interface ServerRoute {
+  method: string;
+  url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, ServerRoute[]>();
+
+/**
+ * Every route a server built by `buildServer` answers, HEAD routes included, in the order they
+ * were registered: what the route walks check (each write route refuses a reader, each route
+ * survives a body over its limit). Fastify's printRoutes is no substitute: it leaves out routes
+ * that share a wildcard's prefix (the multipart ones).
+ */
+export function serverRoutes(app: FastifyInstance): readonly ServerRoute[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /** The upload limits a settings file names; absent ones keep their defaults. */
 export function uploadLimits(settings: Pick<Settings, 'maxUploadBytes' | 'freeSpaceReserveBytes'>): Partial<ServerLimits> {
   const limits: Partial<ServerLimits> = {};
@@ -95,6 +113,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // A URL the router cannot decode (a malformed or non-UTF-8 escape, as in a hostile artifact
     // path) is answered in MLflow's error shape too, not Fastify's own.
     frameworkErrors: (err, _request, reply) => sendError(reply, err.statusCode ?? 400, 'BAD_REQUEST', err.message),
+  });
+
+  const routes: ServerRoute[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
 
   app.removeAllContentTypeParsers();
