@@ -73,6 +73,22 @@ describe('a team server beyond loopback', () => {
     expect((await fetch(`${url}/`)).status).toBe(200);
   });
 
+  it("refuses every route the server has without a token (401), but the window's files, its session and /health", async () => {
+    const { url, server } = await startTeam();
+    // The window's files, the health probe, and the session route that tells the window to ask for a token.
+    const open = new Set(['GET /', 'GET /*', 'GET /health', 'GET /api/flowdesk/v1/auth/session']);
+    const refused: string[] = [];
+    for (const { method, url: path } of serverRoutes(server.app)) {
+      const route = `${method} ${path}`;
+      if (method === 'HEAD' || open.has(route)) continue;
+      const concrete = path.replace(/:[a-z_]+/g, 'x').replace('*', '0/x.txt');
+      const response = await fetch(`${url}${concrete}`, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (response.status === 401) refused.push(route);
+      else expect({ route, status: response.status }).toEqual({ route, status: 401 });
+    }
+    expect(refused.length).toBeGreaterThan(150);
+  });
+
   it('refuses wrong, revoked and malformed credentials with 401, never 5xx', async () => {
     const { url, tokens } = await startTeam();
     const cases: [string, RegExp][] = [
