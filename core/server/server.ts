@@ -65,8 +65,8 @@ const ROUTES = new WeakMap<FastifyInstance, ServerRoute[]>();
 /**
  * Every route a server built by `buildServer` answers, HEAD routes included, in the order they
  * were registered: what the route walks check (each write route refuses a reader, each route
- * survives a body over its limit). Fastify's printRoutes is no substitute: it leaves out routes
- * that share a wildcard's prefix (the multipart ones).
+ * survives a body over its limit). Fastify's printRoutes is no substitute: its tree leaves some
+ * routes out (the multipart ones, with Fastify 5.12).
  */
 export function serverRoutes(app: FastifyInstance): readonly ServerRoute[] {
   return ROUTES.get(app) ?? [];
