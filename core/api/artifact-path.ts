@@ -67,9 +67,11 @@ const OVERLONG_ESCAPE = /%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%[89ab][0-9a-f]|%
 /**
  * Names Windows reserves for devices, with or without an extension and in any case: a file
  * called `nul.txt` cannot be created or copied there. COM0 and LPT0 are included, as recent
- * Windows versions reserve them too.
+ * Windows versions reserve them too, and so are the console's CONIN$ and CONOUT$ and the
+ * superscript-digit ports (COM¹, LPT³). Windows drops spaces before the extension when it looks
+ * for a device, so `nul .txt` is NUL as well.
  */
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
 
 /** Characters Windows or macOS refuse in a file name (NUL and other controls are refused for every path). */
 const NOT_PORTABLE = /[:<>"|?*]/;
@@ -92,7 +94,7 @@ export function checkNewArtifactPath(input: string): string {
 
 /** Why a segment cannot be a file name everywhere, or undefined when it can. */
 function unportable(segment: string): string | undefined {
-  if (WINDOWS_DEVICE.test(segment)) return 'is a reserved device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9)';
+  if (WINDOWS_DEVICE.test(segment)) return 'is a reserved device name (CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9, LPT0-9)';
   const bad = NOT_PORTABLE.exec(segment);
   if (bad) return `contains '${bad[0]}'`;
   if (/[. ]$/.test(segment)) return 'ends with a dot or a space';

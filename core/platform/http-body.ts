@@ -46,9 +46,19 @@ export function discardBody(raw: IncomingMessage, limits: DiscardLimits = DEFAUL
   raw.resume();
 }
 
+/**
+ * The headers of every answer that is not the window's page (JSON, errors, event streams): never
+ * content-sniffed, and should a browser still open one as a document, it may load, run, frame or
+ * submit nothing. The window's page and artifact downloads replace the CSP with their own.
+ */
+export const NOT_A_PAGE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+} as const;
+
 /** Sends an error in MLflow's JSON shape, which every client of this server understands. */
 export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
   // Also for errors raised before any hook ran (a URL the router cannot decode).
-  reply.header('x-content-type-options', 'nosniff');
+  reply.headers(NOT_A_PAGE_HEADERS);
   return reply.code(status).type('application/json').send(jsonStringify({ error_code: code, message }));
 }

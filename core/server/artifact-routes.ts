@@ -29,7 +29,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAccess, STORE_ACCESS, type StoreAction } from '#core/api/access.ts';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
-import { checkArtifactPath } from '#core/api/artifact-path.ts';
+import { checkArtifactPath, checkNewArtifactPath } from '#core/api/artifact-path.ts';
 import { sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter, queryArtifactPath, requireQueryArtifactPath, requireQueryParam } from './artifact-request.ts';
 import { callerOf } from './auth.ts';
@@ -195,7 +195,9 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
       const mpu = `${prefix}/mpu/${action}/`;
       scope.post(`${mpu}*`, async (request) => {
         allow(request, 'artifactStore.write');
-        checkArtifactPath(artifactPathAfter(request, mpu));
+        // The file a multipart upload would create: a name the single PUT would refuse gets that
+        // 400 here, rather than a 501 that sends the client to a fallback bound to fail.
+        checkNewArtifactPath(artifactPathAfter(request, mpu));
         throw new FlowdeskError('NOT_IMPLEMENTED', MULTIPART_UNSUPPORTED);
       });
     }

@@ -8,7 +8,7 @@ import { HTTP_STATUS } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import { jsonStringify } from '#core/platform/wire-json.ts';
 import { callerOf } from './auth.ts';
-import { sendError } from '#core/platform/http-body.ts';
+import { NOT_A_PAGE_HEADERS, sendError } from '#core/platform/http-body.ts';
 import type { ServerContext } from './server-context.ts';
 
 export const CONTRACT_PREFIX = '/api/flowdesk/v1';
@@ -30,7 +30,7 @@ export async function registerContractRoutes(app: FastifyInstance, context: Serv
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
-      'x-content-type-options': 'nosniff',
+      ...NOT_A_PAGE_HEADERS,
     });
     res.write(': connected\n\n');
     const send = (event: FlowdeskEvent) => {

@@ -10,7 +10,7 @@ import { FlowdeskError, HTTP_STATUS, type ErrorCode } from '#core/api/errors.ts'
 import type { Settings } from '#core/api/settings-contract.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { writeFileAtomic } from '#core/platform/atomic-write.ts';
-import { discardBody, JSON_BODY_LIMIT, sendError } from '#core/platform/http-body.ts';
+import { discardBody, JSON_BODY_LIMIT, NOT_A_PAGE_HEADERS, sendError } from '#core/platform/http-body.ts';
 import { installManners, isLoopback } from '#core/platform/http-manners.ts';
 import { logToConsole, type Log } from '#core/platform/logger.ts';
 import { jsonStringify, parseJsonBody } from '#core/platform/wire-json.ts';
@@ -57,6 +57,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** One route the server answers: its method and its URL pattern, as registered. */
+export interface ServerRoute {
+  method: string;
+  url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, ServerRoute[]>();
+
+/**
+ * Every route a server built by `buildServer` answers, HEAD routes included, in the order they
+ * were registered: what the route walks check (each write route refuses a reader, each route
+ * survives a body over its limit). Fastify's printRoutes is no substitute: its tree leaves some
+ * routes out (the multipart ones, with Fastify 5.12).
+ */
+export function serverRoutes(app: FastifyInstance): readonly ServerRoute[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /** The upload limits a settings file names; absent ones keep their defaults. */
 export function uploadLimits(settings: Pick<Settings, 'maxUploadBytes' | 'freeSpaceReserveBytes'>): Partial<ServerLimits> {
   const limits: Partial<ServerLimits> = {};
@@ -100,6 +118,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     frameworkErrors: (err, _request, reply) => sendError(reply, err.statusCode ?? 400, 'BAD_REQUEST', err.message),
   });
 
+  const routes: ServerRoute[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
@@ -128,8 +152,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return sendError(reply, 404, 'ENDPOINT_NOT_FOUND', `No API endpoint at ${request.method} ${request.url.split('?')[0]}`);
   });
 
-  // Before any route or refusal can answer: no response of this server is ever content-sniffed.
-  app.addHook('onRequest', async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'));
+  // Before any route or refusal can answer: no response of this server is ever content-sniffed or
+  // runs anything as a page, unless a route (the window, a download) sets a CSP of its own.
+  app.addHook('onRequest', async (_request, reply) => void reply.headers(NOT_A_PAGE_HEADERS));
   installBodyRate(app, limits, (reply, message) => {
     reply.header('connection', 'close');
     sendError(reply, 408, 'REQUEST_LIMIT_EXCEEDED', message);

@@ -125,6 +125,11 @@ describe('checkNewArtifactPath', () => {
     ['dir./x', 'dir.'],
     ['x/trailing ', 'trailing '],
     ['file.txt.', 'file.txt.'],
+    ['CONIN$', 'CONIN$'],
+    ['out/conout$.log', 'conout$.log'],
+    ['COM¹', 'COM¹'],
+    ['lpt³.txt', 'lpt³.txt'],
+    ['nul .txt', 'nul .txt'],
   ])('refuses %j, naming the segment %j', (path, segment) => {
     const err = thrown(() => checkNewArtifactPath(path));
     expect(err.code).toBe('INVALID_PARAMETER_VALUE');
@@ -132,7 +137,7 @@ describe('checkNewArtifactPath', () => {
     expect(err.message).toContain('which Windows or macOS cannot store');
   });
 
-  it.each(['CONSOLE.txt', 'con-fig.yaml', 'nul_', 'COM10', 'LPT', 'a+b c.txt', 'données/😀.png', '.hidden', 'a..b', "it's (1), [2] & {3}=4"])('accepts %j', (path) => {
+  it.each(['CONSOLE.txt', 'con-fig.yaml', 'nul_', 'COM10', 'LPT', 'CONIN', 'conout$x', 'COM¹0', 'a+b c.txt', 'données/😀.png', '.hidden', 'a..b', "it's (1), [2] & {3}=4"])('accepts %j', (path) => {
     expect(checkNewArtifactPath(path)).toBe(path);
   });
 

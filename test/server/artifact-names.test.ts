@@ -36,15 +36,18 @@ const NAMES: [string, string][] = [
   ['star*', 'star*'],
   ['dot./f', 'dot.'],
   ['space%20', 'space '],
+  ['CONOUT$', 'CONOUT$'],
+  ['conin$.txt', 'conin$.txt'],
 ];
 
 describe.each(artifactBackends())('artifact names ($name)', (backend) => {
-  it.each(NAMES)('the proxy PUT and the upload helper refuse %j with a 400 naming %j', async (path, segment) => {
+  it.each(NAMES)('the proxy PUT, the upload helper and multipart uploads refuse %j with a 400 naming %j', async (path, segment) => {
     const { url, api, fd } = await startTestServer({ artifacts: backend.setting() });
     const { run } = await api.call('runs.create', {});
     const put = await request(url, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/${path}`, 'x');
     const helper = await request(url, 'POST', `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run.info.runId}&path=${path}`, 'x');
-    for (const res of [put, helper]) {
+    const multipart = await request(url, 'POST', `/api/2.0/mlflow-artifacts/mpu/create/0/${run.info.runId}/artifacts/${path}`, '{}');
+    for (const res of [put, helper, multipart]) {
       expect(res.status).toBe(400);
       expect(res.json.error_code).toBe('INVALID_PARAMETER_VALUE');
       expect(res.json.message).toContain(`segment '${segment}'`);

@@ -9,7 +9,7 @@ import { createClient, type Client } from '#core/api/client.ts';
 import { contract, METHOD_NAMES } from '#core/api/contract.ts';
 import { createHttpTransport } from '#core/api/http-transport.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
-import { startServer, type RunningServer } from '#core/server/server.ts';
+import { serverRoutes, startServer, type RunningServer } from '#core/server/server.ts';
 import { addUser, revokeUser } from '#core/users/users.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -71,6 +71,22 @@ describe('a team server beyond loopback', () => {
     }
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await fetch(`${url}/`)).status).toBe(200);
+  });
+
+  it("refuses every route the server has without a token (401), but the window's files, its session and /health", async () => {
+    const { url, server } = await startTeam();
+    // The window's files, the health probe, and the session route that tells the window to ask for a token.
+    const open = new Set(['GET /', 'GET /*', 'GET /health', 'GET /api/flowdesk/v1/auth/session']);
+    const refused: string[] = [];
+    for (const { method, url: path } of serverRoutes(server.app)) {
+      const route = `${method} ${path}`;
+      if (method === 'HEAD' || open.has(route)) continue;
+      const concrete = path.replace(/:[a-z_]+/g, 'x').replace('*', '0/x.txt');
+      const response = await fetch(`${url}${concrete}`, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (response.status === 401) refused.push(route);
+      else expect({ route, status: response.status }).toEqual({ route, status: 401 });
+    }
+    expect(refused.length).toBeGreaterThan(150);
   });
 
   it('refuses wrong, revoked and malformed credentials with 401, never 5xx', async () => {
@@ -260,21 +276,13 @@ describe('a server on loopback', () => {
 });
 
 /**
- * Every route but GET and HEAD, as the server lists them (`printRoutes`): `VERB /path` with
+ * Every route but GET and HEAD, as the server lists them (`serverRoutes`): `VERB /path` with
  * parameters as registered (`:model_id`, `*`).
  */
 function writableRoutes(server: RunningServer): string[] {
-  const stack: string[] = [];
-  const routes: string[] = [];
-  for (const line of server.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    stack[depth] = (stack[depth - 1] ?? '') + match[2]!;
-    for (const verb of match[3]?.split(', ') ?? []) if (verb !== 'GET' && verb !== 'HEAD') routes.push(`${verb} ${stack[depth]}`);
-  }
-  return routes;
+  return serverRoutes(server.app)
+    .filter((route) => route.method !== 'GET' && route.method !== 'HEAD')
+    .map((route) => `${route.method} ${route.url}`);
 }
 
 describe('a reader on a team server', () => {
@@ -349,7 +357,7 @@ describe('a reader on a team server', () => {
       'PATCH /logged-models/:model_id': [`/logged-models/${modelId}`, { status: 'LOGGED_MODEL_READY' }],
       'DELETE /logged-models/:model_id': [`/logged-models/${modelId}`, {}],
       'PATCH /logged-models/:model_id/tags': [`/logged-models/${modelId}/tags`, { tags: [{ key: 'k', value: 'w' }] }],
-      'DELETE /logged-models/:model_id/tags*': [`/logged-models/${modelId}/tags/k`, {}],
+      'DELETE /logged-models/:model_id/tags/*': [`/logged-models/${modelId}/tags/k`, {}],
       'POST /logged-models/:model_id/params': [`/logged-models/${modelId}/params`, { params: [{ key: 'p', value: '1' }] }],
     };
     const reads = new Set(['POST /experiments/search', 'POST /runs/search', 'POST /registered-models/get-latest-versions', 'POST /logged-models/search']);
@@ -360,9 +368,9 @@ describe('a reader on a team server', () => {
         cases.push({ route: `${verb} ${prefix}${template}`, method: verb, url: `${prefix}${path || template}`, body: JSON.stringify(body), json: true });
       }
       const artifacts = prefix.replace('/mlflow', '/mlflow-artifacts');
-      cases.push({ route: `PUT ${artifacts}/artifacts*`, method: 'PUT', url: `${artifacts}/artifacts/${file}`, body: 'overwritten' });
-      cases.push({ route: `DELETE ${artifacts}/artifacts*`, method: 'DELETE', url: `${artifacts}/artifacts/${file}` });
-      for (const action of ['create', 'complete', 'abort']) cases.push({ route: `POST ${artifacts}/mpu/${action}*`, method: 'POST', url: `${artifacts}/mpu/${action}/${file}`, body: '{}', json: true });
+      cases.push({ route: `PUT ${artifacts}/artifacts/*`, method: 'PUT', url: `${artifacts}/artifacts/${file}`, body: 'overwritten' });
+      cases.push({ route: `DELETE ${artifacts}/artifacts/*`, method: 'DELETE', url: `${artifacts}/artifacts/${file}` });
+      for (const action of ['create', 'complete', 'abort']) cases.push({ route: `POST ${artifacts}/mpu/${action}/*`, method: 'POST', url: `${artifacts}/mpu/${action}/${file}`, body: '{}', json: true });
     }
     // Tracing: MLflow's trace RPCs under the API version each has, the trace data file, OTLP.
     const traceRpcs: Record<string, [string, string, unknown]> = {
@@ -406,7 +414,7 @@ describe('a reader on a team server', () => {
 
     // Every route the server has that may write is a case here: a new one must be added.
     const writable = writableRoutes(team.server);
-    expect(writable).toEqual(expect.arrayContaining(['POST /api/2.0/mlflow/runs/log-batch', 'PUT /ajax-api/2.0/mlflow-artifacts/artifacts*', 'POST /ajax-api/2.0/mlflow/upload-artifact']));
+    expect(writable).toEqual(expect.arrayContaining(['POST /api/2.0/mlflow/runs/log-batch', 'PUT /ajax-api/2.0/mlflow-artifacts/artifacts/*', 'POST /api/2.0/mlflow-artifacts/mpu/create/*', 'POST /ajax-api/2.0/mlflow/upload-artifact']));
     const covered = new Set([...cases.map((c) => c.route), ...[...reads].flatMap((r) => [r.replace(' ', ' /api/2.0/mlflow'), r.replace(' ', ' /ajax-api/2.0/mlflow')]), 'POST /api/flowdesk/v1/auth/ticket', ...traceReads]);
     expect(writable.filter((route) => !covered.has(route))).toEqual([]);
 

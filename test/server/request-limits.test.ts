@@ -1,13 +1,15 @@
 /**
- * Bodies over a limit, on every kind of route, sent every way a client (or an attacker) can send
- * them: each gets its answer, and the server keeps serving. Slow and idle connections, and bodies
- * trickling below the minimum rate, are cut, while uploads and event streams that keep going are not. Every response carries nosniff. Raw
- * sockets, so the test controls the chunking and can stop or vanish mid-request.
+ * Bodies over a limit, on every route the server has, and on each kind of route sent every way a
+ * client (or an attacker) can send them: each gets its answer, and the server keeps serving. Slow
+ * and idle connections, and bodies trickling below the minimum rate, are cut, while uploads and
+ * event streams that keep going are not. Every response carries nosniff and its CSP. Raw sockets,
+ * so the test controls the chunking and can stop or vanish mid-request.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { serverRoutes } from '#core/server/server.ts';
 import { UI_CSP } from '#core/server/ui-routes.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -99,6 +101,72 @@ describe('a request body over a limit', () => {
         const health = await fetch(`${url}/health`);
         expect({ where, health: health.status }).toEqual({ where, health: 200 });
       }
+    }
+    expect(uncaught).toEqual([]);
+    expect(await fd.artifacts.du('')).toBe(0);
+  });
+});
+
+/**
+ * Announces a body of `bytes` bytes, sends its first 64 KiB, and resolves with the status the
+ * server answers (0 if it closes without one), then hangs up: a client that would go on sending.
+ */
+function announceBody(port: number, request: string, bytes: number): Promise<number> {
+  const head = `${request} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`;
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from(head), Buffer.alloc(64 * 1024, 0x20)])));
+    let answer = '';
+    const done = () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      socket.destroy();
+      resolve(match ? Number(match[1]) : 0);
+    };
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+      if (answer.includes('\r\n')) done();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', done);
+  });
+}
+
+describe('every route the server has', () => {
+  it('answers a body over its limit with its refusal, or as without a body where it reads none, and the server keeps serving', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    onTestFinished(() => void process.off('uncaughtException', onUncaught));
+    const { url, server, api, fd } = await startTestServer({ limits: { discardTimeoutMs: 200, maxUploadBytes: 12 * MiB } });
+    const { run } = await api.call('runs.create', {});
+    const runId = run.info.runId;
+    // Over every body limit: JSON (8 MiB), trace data (64 MiB), the upload helper (10 MiB) and this server's upload cap.
+    const bytes = 100 * MiB;
+    const concrete = (path: string) =>
+      path
+        .replace(':method', 'runs.logBatch')
+        .replace(':experiment_id', '0')
+        .replace(':model_id', 'm-1')
+        .replace(':trace_id', 'tr-1')
+        .replace(':assessment_id', 'a-1')
+        .replace('*', `0/${runId}/artifacts/big.bin`) + (path.endsWith('/upload-artifact') ? `?run_uuid=${runId}&path=big.bin` : '');
+    // Where the answer is not 413: the proxy's upload cap, multipart's decline, and the proxy's
+    // DELETE, which reads no body (deleting what is not there succeeds, as in MLflow).
+    const expected = (method: string, path: string): number => {
+      if (method === 'PUT' && path.endsWith('/artifacts/*')) return 507;
+      if (method === 'DELETE' && path.endsWith('/artifacts/*')) return 200;
+      if (path.includes('/mpu/')) return 501;
+      return 413;
+    };
+    const routes = serverRoutes(server.app).filter((route) => route.method !== 'HEAD');
+    expect(routes.length).toBeGreaterThan(100);
+    for (const { method, url: path } of routes) {
+      const route = `${method} ${path}`;
+      const status = await announceBody(server.port, `${method} ${concrete(path)}`, bytes);
+      // A GET reads no body: it answers as it would without one, never with a 5xx.
+      if (method === 'GET') expect({ route, answered: status >= 200 && status < 500 }).toEqual({ route, answered: true });
+      else expect({ route, status }).toEqual({ route, status: expected(method, path) });
+      const health = await fetch(`${url}/health`);
+      expect({ route, health: health.status }).toEqual({ route, health: 200 });
     }
     expect(uncaught).toEqual([]);
     expect(await fd.artifacts.du('')).toBe(0);
@@ -235,7 +303,7 @@ describe('slow and idle connections', () => {
 });
 
 describe('response headers', () => {
-  it('carry nosniff on every response: answers, errors, refusals, files, the window and event streams', async () => {
+  it('carry nosniff and a CSP on every response: answers, errors, refusals, files, the window and event streams', async () => {
     const { server, api, fd } = await startTestServer();
     const { run } = await api.call('runs.create', {});
     await fd.artifacts.write(`0/${run.info.runId}/artifacts/a.txt`, Buffer.from('a'));
@@ -259,13 +327,23 @@ describe('response headers', () => {
       ['malformed JSON', () => raw('POST', '/api/2.0/mlflow/experiments/create', { 'content-type': 'application/json' }, '{')],
       ['foreign Host', () => raw('GET', '/health', { host: 'evil.example' })],
       ['undecodable URL', () => raw('GET', '/api/2.0/mlflow-artifacts/artifacts/%E0%A4%A')],
+      ['body over the limit', () => raw('POST', '/api/2.0/mlflow/experiments/create', { 'content-type': 'application/json' }, ' '.repeat(9 * MiB))],
+      ['a method of the desktop window alone', () => raw('POST', '/api/flowdesk/v1/call/desktop.info', { 'content-type': 'application/json' }, '{}')],
+      ['missing file of the window', () => raw('GET', '/assets/none.js')],
       ['artifact file', () => raw('GET', `/api/2.0/mlflow-artifacts/artifacts/0/${run.info.runId}/artifacts/a.txt`)],
+      ['artifact file by run', () => raw('GET', `/get-artifact?run_id=${run.info.runId}&path=a.txt`)],
       ['the window', () => raw('GET', '/', { accept: 'text/html' })],
       ['event stream', () => raw('GET', '/api/flowdesk/v1/events')],
     ];
+    // Each answer's own CSP: the window's page, a sandbox for downloads, nothing at all for the rest.
+    const page = UI_CSP;
+    const download = "default-src 'none'; sandbox";
+    const notAPage = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+    const expected: Record<string, string> = { 'the window': page, 'artifact file': download, 'artifact file by run': download };
     for (const [name, send] of cases) {
       const res = await send();
-      expect({ name, nosniff: res.headers['x-content-type-options'] }).toEqual({ name, nosniff: 'nosniff' });
+      const headers = { nosniff: res.headers['x-content-type-options'], csp: res.headers['content-security-policy'] };
+      expect({ name, ...headers }).toEqual({ name, nosniff: 'nosniff', csp: expected[name] ?? notAPage });
     }
   });
 
