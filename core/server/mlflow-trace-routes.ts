@@ -26,7 +26,7 @@ import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
 import { decodeOtlpJson, decodeOtlpProtobuf, toSpanInputs } from '#core/tracing/otlp.ts';
 import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE } from '#core/tracing/traces-service.ts';
-import { sendArtifactFile } from './artifact-download.ts';
+import { contentDisposition, sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter } from './artifact-request.ts';
 import { callContract, optionalBool, optionalInt, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
 import { messages, optionalMessage, strings } from './mlflow-fields.ts';
@@ -445,7 +445,7 @@ async function registerTraceDataRoutes(scope: FastifyInstance, context: ServerCo
       const { json } = await callContract(context, 'traces.readData', { traceId });
       return reply
         .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="${TRACE_DATA_FILE}"`)
+        .header('content-disposition', contentDisposition(TRACE_DATA_FILE))
         .header('content-security-policy', "default-src 'none'; sandbox")
         .send(Buffer.from(json, 'utf8'));
     });
