@@ -1,7 +1,8 @@
 /**
- * The tracking service's queries: experiments, runs and their params and tags, one function per
- * statement (or per group of reads that always go together). Rules (what must exist, what may
- * change, which error a caller gets) live in tracking-service.ts; the SQL these functions compile
+ * The tracking service's queries: experiments, runs and their params and tags, and the links
+ * between runs and logged models, one function per statement (or per group of reads that always
+ * go together). Rules (what must exist, what may change, which error a caller gets) live in
+ * tracking-service.ts and model-links.ts; the SQL these functions compile
  * is kept as reviewed snapshots for both dialects (test/catalog/repository-sql.test.ts).
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
@@ -147,4 +148,42 @@ export async function insertParams(db: Db, runId: number, params: Param[]): Prom
 /** The metric series of one key of a run, if logged. */
 export function findMetricSeries(db: Db, runId: number, key: string): Promise<Selectable<Database['metric_series']> | undefined> {
   return db.selectFrom('metric_series').selectAll().where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+}
+
+/** The logged models these runs wrote (by run uuid), by step and then model id. */
+export function modelOutputsOfRuns(db: Db, runUuids: string[]): Promise<{ run_uuid: string; model_id: string; step: number }[]> {
+  return db
+    .selectFrom('run_model_outputs')
+    .innerJoin('runs', 'runs.id', 'run_model_outputs.run_id')
+    .select(['runs.run_uuid', 'run_model_outputs.model_id', 'run_model_outputs.step'])
+    .where('runs.run_uuid', 'in', runUuids)
+    .orderBy('run_model_outputs.step')
+    .orderBy('run_model_outputs.model_id')
+    .execute();
+}
+
+/** The logged models these runs read (by run uuid), by model id. */
+export function modelInputsOfRuns(db: Db, runUuids: string[]): Promise<{ run_uuid: string; model_id: string }[]> {
+  return db
+    .selectFrom('run_model_inputs')
+    .innerJoin('runs', 'runs.id', 'run_model_inputs.run_id')
+    .select(['runs.run_uuid', 'run_model_inputs.model_id'])
+    .where('runs.run_uuid', 'in', runUuids)
+    .orderBy('run_model_inputs.model_id')
+    .execute();
+}
+
+/** The logged model with this id, if it is not deleted. */
+export function activeLoggedModel(db: Db, modelId: string): Promise<Selectable<Database['logged_models']> | undefined> {
+  return db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
+}
+
+/** Inserts metric points of logged models; a point already there (the whole row is its key) is left as is. */
+export async function insertLoggedModelMetrics(db: Db, rows: Insertable<Database['logged_model_metrics']>[]): Promise<void> {
+  await db.insertInto('logged_model_metrics').values(rows).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/** Marks a logged model updated at `time`. */
+export async function touchLoggedModel(db: Db, modelId: string, time: number): Promise<void> {
+  await db.updateTable('logged_models').set({ last_updated_time: time }).where('model_id', '=', modelId).execute();
 }

@@ -1,3 +1,6 @@
+-- activeLoggedModel
+select * from "logged_models" where "model_id" = $1 and "lifecycle_stage" = $2;
+
 -- deleteActiveRuns
 update "runs" set "lifecycle_stage" = $1, "deleted_time" = $2 where "experiment_id" = $3 and "lifecycle_stage" = $4;
 
@@ -34,11 +37,20 @@ insert into "experiments" ("name", "artifact_location", "lifecycle_stage", "crea
 -- insertExperimentTags
 insert into "experiment_tags" ("experiment_id", "key", "value") values ($1, $2, $3);
 
+-- insertLoggedModelMetrics
+insert into "logged_model_metrics" ("model_id", "key", "value", "is_nan", "negative_zero", "timestamp", "step", "run_id", "dataset_name", "dataset_digest") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing;
+
 -- insertParams
 insert into "params" ("run_id", "key", "value") values ($1, $2, $3);
 
 -- insertRun
 insert into "runs" ("run_uuid", "experiment_id", "name", "user_id", "status", "start_time", "end_time", "lifecycle_stage", "artifact_uri", "deleted_time") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *;
+
+-- modelInputsOfRuns
+select "runs"."run_uuid", "run_model_inputs"."model_id" from "run_model_inputs" inner join "runs" on "runs"."id" = "run_model_inputs"."run_id" where "runs"."run_uuid" in ($1, $2) order by "run_model_inputs"."model_id";
+
+-- modelOutputsOfRuns
+select "runs"."run_uuid", "run_model_outputs"."model_id", "run_model_outputs"."step" from "run_model_outputs" inner join "runs" on "runs"."id" = "run_model_outputs"."run_id" where "runs"."run_uuid" in ($1, $2) order by "run_model_outputs"."step", "run_model_outputs"."model_id";
 
 -- paramsWithKeys
 select "key", "value" from "params" where "run_id" = $1 and "key" in ($2, $3);
@@ -57,6 +69,9 @@ select "value" from "run_tags" where "run_id" = $1 and "key" = $2;
 
 -- runsByIds
 select * from "runs" where "id" in ($1, $2);
+
+-- touchLoggedModel
+update "logged_models" set "last_updated_time" = $1 where "model_id" = $2;
 
 -- updateExperiment
 update "experiments" set "name" = $1, "last_update_time" = $2 where "experiment_id" = $3;
