@@ -66,6 +66,24 @@ const trackingCases: Cases<typeof tracking> = {
       { model_id: 'm-1', key: 'acc', value: 0.9, is_nan: 0, negative_zero: 0, timestamp: 1, step: 0, run_id: 'a'.repeat(32), dataset_name: '', dataset_digest: '' },
     ]),
   touchLoggedModel: (db) => tracking.touchLoggedModel(db, 'm-1', 2),
+  deletedExperiments: (db) => tracking.deletedExperiments(db),
+  deletedRunsOfLiveExperiments: (db) => tracking.deletedRunsOfLiveExperiments(db),
+  experimentsToPurge: async (db) => {
+    await tracking.experimentsToPurge(db, {});
+    await tracking.experimentsToPurge(db, { ids: { experimentIds: [], runUuids: [] } });
+    return tracking.experimentsToPurge(db, { ids: { experimentIds: [1, 2], runUuids: ['a'.repeat(32)] }, deletedBefore: 5 });
+  },
+  runsToPurge: async (db) => {
+    await tracking.runsToPurge(db, {});
+    await tracking.runsToPurge(db, { ids: { experimentIds: [1], runUuids: [] } });
+    return tracking.runsToPurge(db, { ids: { experimentIds: [], runUuids: ['a'.repeat(32), 'b'.repeat(32)] }, deletedBefore: 5 });
+  },
+  versionsUsingFolder: (db) => tracking.versionsUsingFolder(db, `1/${'a'.repeat(32)}`),
+  runIdsOfExperiments: (db) => tracking.runIdsOfExperiments(db, [1, 2]),
+  deleteRunRows: (db) => tracking.deleteRunRows(db, [1, 2]),
+  deleteExperiments: (db) => tracking.deleteExperiments(db, [1, 2]),
+  allExperimentIds: (db) => tracking.allExperimentIds(db),
+  knownRunUuids: (db) => tracking.knownRunUuids(db, ['a'.repeat(32), 'b'.repeat(32)]),
 };
 
 const registryCases: Cases<typeof registry> = {
