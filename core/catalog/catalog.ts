@@ -31,7 +31,7 @@ import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement }
 import { FlowdeskError } from '#core/api/errors.ts';
 import { ARRAY_ROWS_MARK } from './array-rows.ts';
 import { isReadOnlyError, readOnlyError, requireWritable } from './data-folder-lock.ts';
-import { MIGRATIONS, SCHEMA_VERSION, type Dialect } from './migrations.ts';
+import { MIGRATIONS, type Dialect, type Migration } from './migrations.ts';
 import type { Database as Schema } from './schema.ts';
 
 export type Db = Kysely<Schema>;
@@ -303,10 +303,18 @@ export type InTransaction = (fn: (trx: Db) => Promise<void>) => Promise<void>;
 
 /**
  * Applies the migrations this catalog lacks; refuses a catalog written by a newer build. Each
- * version runs through `inTransaction` (its own transaction on SQLite; PostgreSQL runs the whole
- * migration in one transaction that holds an advisory lock).
+ * version and its version bump run through `inTransaction` (their own transaction on SQLite;
+ * PostgreSQL runs the whole migration in one transaction that holds an advisory lock), so a
+ * failure or a crash mid-version leaves the catalog at the version before, with none of its
+ * changes. `migrations` is this build's list; tests hand in one with a failing last version.
  */
-export async function migrate(db: Db, dialect: Dialect, path: string, inTransaction: InTransaction = (fn) => db.transaction().execute(fn)): Promise<void> {
+export async function migrate(
+  db: Db,
+  dialect: Dialect,
+  path: string,
+  inTransaction: InTransaction = (fn) => db.transaction().execute(fn),
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<void> {
   await db.schema
     .createTable('flowdesk_meta')
     .ifNotExists()
@@ -315,14 +323,14 @@ export async function migrate(db: Db, dialect: Dialect, path: string, inTransact
     .execute();
   const row = await db.selectFrom('flowdesk_meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
   const current = row ? Number(row.value) : 0;
-  if (current > SCHEMA_VERSION) {
+  if (current > migrations.length) {
     throw new FlowdeskError(
       'INVALID_STATE',
-      `The catalog at ${path} has schema version ${current}, written by a newer Flowdesk; this build reads up to version ${SCHEMA_VERSION}. Upgrade Flowdesk to open it.`,
+      `The catalog at ${path} has schema version ${current}, written by a newer Flowdesk; this build reads up to version ${migrations.length}. Upgrade Flowdesk to open it.`,
     );
   }
-  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
-    const migration = MIGRATIONS[version - 1]!;
+  for (let version = current + 1; version <= migrations.length; version++) {
+    const migration = migrations[version - 1]!;
     await inTransaction(async (trx) => {
       await migration.up(trx as unknown as Kysely<unknown>, dialect);
       await trx

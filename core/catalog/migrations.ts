@@ -2,6 +2,12 @@
  * Catalog migrations, in code. Each entry upgrades the schema by one version; the version a
  * catalog is at lives in `flowdesk_meta`. Written with Kysely's schema builder so the same list
  * serves SQLite and PostgreSQL; the few dialect differences are spelled out where they occur.
+ *
+ * `migrate` (catalog.ts) runs them, not Kysely's Migrator: that one runs each SQLite migration
+ * outside a transaction (its SQLite adapter reports no transactional DDL), so a crash between two
+ * statements would leave a half-upgraded catalog. `migrate` commits each version together with its
+ * version bump (the whole upgrade at once on PostgreSQL) and refuses catalogs of a newer build;
+ * test/catalog/migrations.test.ts and test/postgres/migrations.test.ts hold it to that.
  */
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 

@@ -10,6 +10,7 @@ import { FlowdeskError } from '#core/api/errors.ts';
 import { redactUrl } from '#core/platform/catalog-url.ts';
 import { migrate, type Catalog, type Db } from './catalog.ts';
 import type { Database as Schema } from './schema.ts';
+import { MIGRATIONS, type Migration } from './migrations.ts';
 
 /** Connections per process; the server's writes are short, reads are the bulk. */
 const POOL_SIZE = 10;
@@ -58,6 +59,18 @@ function typesOf(pg: typeof Pg): Pg.CustomTypesConfig {
   };
 }
 
+/**
+ * Brings the schema of the PostgreSQL catalog `db` up to date, holding the migration lock so one
+ * process migrates at a time. DDL is transactional here: the whole upgrade commits at once or
+ * not at all. `migrations` is this build's list; tests hand in one with a failing last version.
+ */
+export async function migratePostgres(db: Db, shown: string, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await migrate(trx, 'postgres', shown, (fn) => fn(trx), migrations);
+  });
+}
+
 /** Opens the catalog in the PostgreSQL database at `url`, bringing its schema up to date. */
 export async function openPostgresCatalog(url: string): Promise<Catalog> {
   const shown = redactUrl(url);
@@ -67,11 +80,7 @@ export async function openPostgresCatalog(url: string): Promise<Catalog> {
   pool.on('error', (err) => console.error(`Flowdesk: a PostgreSQL connection to ${shown} failed`, err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
-      // DDL is transactional here: the whole upgrade commits at once or not at all.
-      await migrate(trx, 'postgres', shown, (fn) => fn(trx));
-    });
+    await migratePostgres(db, shown);
   } catch (err) {
     await db.destroy();
     if (err instanceof FlowdeskError) throw err;

@@ -18,7 +18,8 @@ import type { Db } from '#core/catalog/catalog.ts';
 import { storePathIn, storePathOf } from '#core/api/artifact-locations.ts';
 import { getLoggedModelRow } from '#core/tracking/model-links.ts';
 import { getRunRow } from '#core/tracking/tracking-service.ts';
-import { aliasVersion, getModelRow, getVersionRow, newestInStage, type ModelVersionRow } from './registry-rows.ts';
+import { aliasVersion, newestInStage } from './registry-repository.ts';
+import { getModelRow, getVersionRow, type ModelVersionRow } from './registry-rows.ts';
 import { PROMPT_TAG } from './registry-search.ts';
 
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:/';

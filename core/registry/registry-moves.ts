@@ -8,7 +8,8 @@ import { MODEL_STAGES, type ModelProtection, type ModelStage, type TransitionReq
 import { FlowdeskError, notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { hasUsers } from '#core/users/users.ts';
-import { selectRequests, toTransitionRequest, aliasVersion, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
+import * as repo from './registry-repository.ts';
+import { toTransitionRequest, type ModelVersionRow, type RegisteredModelRow } from './registry-rows.ts';
 import { ref, touchModel, type Work } from './registry-work.ts';
 
 /** What a new model protects on a server with users, until someone changes it: MLflow's production alias and stage. */
@@ -48,7 +49,7 @@ export function parseRequestId(requestId: string): number {
 
 /** The protected aliases (sorted, lower case) and stages (in stage order) of a model. */
 export async function readProtection(trx: Db, model: RegisteredModelRow): Promise<ModelProtection> {
-  const rows = await trx.selectFrom('registry_protections').select(['kind', 'target']).where('registered_model_id', '=', model.id).execute();
+  const rows = await repo.protectionRows(trx, model.id);
   return {
     aliases: rows.filter((r) => r.kind === 'alias').map((r) => r.target).sort(),
     stages: MODEL_STAGES.filter((s) => rows.some((r) => r.kind === 'stage' && r.target === s)),
@@ -57,36 +58,23 @@ export async function readProtection(trx: Db, model: RegisteredModelRow): Promis
 
 /** Replaces a model's protected aliases and stages. */
 export async function writeProtection(trx: Db, model: RegisteredModelRow, protection: ModelProtection): Promise<void> {
-  await trx.deleteFrom('registry_protections').where('registered_model_id', '=', model.id).execute();
-  const rows = [
-    ...protection.aliases.map((target) => ({ registered_model_id: model.id, kind: 'alias', target: protectionKey('alias', target) })),
-    ...protection.stages.map((target) => ({ registered_model_id: model.id, kind: 'stage', target })),
-  ];
-  if (rows.length > 0) await trx.insertInto('registry_protections').values(rows).execute();
+  await repo.replaceProtections(trx, model.id, [
+    ...protection.aliases.map((target) => ({ kind: 'alias', target: protectionKey('alias', target) })),
+    ...protection.stages.map((target) => ({ kind: 'stage', target })),
+  ]);
 }
 
 /** Whether moving onto this alias or stage of the model needs an approval. */
 export async function isProtected(trx: Db, model: RegisteredModelRow, kind: 'alias' | 'stage', target: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('registry_protections')
-    .select('target')
-    .where('registered_model_id', '=', model.id)
-    .where('kind', '=', kind)
-    .where('target', '=', protectionKey(kind, target))
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await repo.protectionOf(trx, model.id, kind, protectionKey(kind, target))) !== undefined;
 }
 
 /** Points `alias` at `version`, recording a set or a move; no change when it already points there. */
 export async function applyAlias(work: Work, model: RegisteredModelRow, version: ModelVersionRow, alias: string): Promise<void> {
   const { trx } = work;
-  const current = await aliasVersion(trx, model.id, alias);
+  const current = await repo.aliasVersion(trx, model.id, alias);
   if (current === Number(version.version)) return;
-  await trx
-    .insertInto('registered_model_aliases')
-    .values({ registered_model_id: model.id, alias, version: version.version })
-    .onConflict((oc) => oc.columns(['registered_model_id', 'alias']).doUpdateSet({ version: version.version }))
-    .execute();
+  await repo.upsertAlias(trx, model.id, alias, version.version);
   await touchModel(work, model);
   work.record({
     kind: current !== undefined ? 'alias.moved' : 'alias.set',
@@ -104,18 +92,10 @@ export async function applyStage(work: Work, model: RegisteredModelRow, version:
   const moves: { row: ModelVersionRow; to: ModelStage }[] = [];
   if (version.current_stage !== stage) moves.push({ row: version, to: stage });
   if (archiveOthers) {
-    const others = await trx
-      .selectFrom('model_versions')
-      .selectAll()
-      .where('registered_model_id', '=', model.id)
-      .where('current_stage', '=', stage)
-      .where('id', '!=', version.id)
-      .orderBy('version')
-      .execute();
-    for (const row of others) moves.push({ row, to: 'Archived' });
+    for (const row of await repo.othersInStage(trx, model.id, stage, version.id)) moves.push({ row, to: 'Archived' });
   }
   for (const { row, to } of moves) {
-    await trx.updateTable('model_versions').set({ current_stage: to, last_updated_time: work.stamp.time }).where('id', '=', row.id).execute();
+    await repo.updateVersion(trx, row.id, { current_stage: to, last_updated_time: work.stamp.time });
     work.record({ kind: 'stage.transitioned', model: ref(model), version: Number(row.version), before: { stage: row.current_stage }, after: { stage: to } });
     work.notify({ type: 'registry.changed', name: model.name, version: Number(row.version) });
   }
@@ -124,14 +104,7 @@ export async function applyStage(work: Work, model: RegisteredModelRow, version:
 
 /** Whether another version of the same model is in `stage` (what archiving would move). */
 export async function hasOtherInStage(trx: Db, version: ModelVersionRow, stage: ModelStage): Promise<boolean> {
-  const other = await trx
-    .selectFrom('model_versions')
-    .select('id')
-    .where('registered_model_id', '=', version.registered_model_id)
-    .where('current_stage', '=', stage)
-    .where('id', '!=', version.id)
-    .executeTakeFirst();
-  return other !== undefined;
+  return (await repo.anotherInStage(trx, version.registered_model_id, stage, version.id)) !== undefined;
 }
 
 /** A move onto a protected target, as a request records it. */
@@ -148,13 +121,7 @@ export interface Move {
  */
 export async function requestMove(work: Work, model: RegisteredModelRow, version: ModelVersionRow, move: Move): Promise<TransitionRequest> {
   const { trx, stamp } = work;
-  const existing = await selectRequests(trx)
-    .where('registry_requests.version_id', '=', version.id)
-    .where('registry_requests.kind', '=', move.kind)
-    .where('registry_requests.target', '=', move.target)
-    .where('registry_requests.archive_existing_versions', '=', move.archiveExistingVersions ? 1 : 0)
-    .where('registry_requests.status', '=', 'pending')
-    .executeTakeFirst();
+  const existing = await repo.pendingRequest(trx, version.id, { kind: move.kind, target: move.target, archive_existing_versions: move.archiveExistingVersions ? 1 : 0 });
   if (existing) return toTransitionRequest(existing);
   const values = {
     version_id: version.id,
@@ -169,7 +136,7 @@ export async function requestMove(work: Work, model: RegisteredModelRow, version
     decided_time: null,
     decision_comment: null,
   };
-  const { id } = await trx.insertInto('registry_requests').values(values).returning('id').executeTakeFirstOrThrow();
+  const id = await repo.insertRequest(trx, values);
   const request = toTransitionRequest({ ...values, id, model_name: model.name, version: version.version });
   work.record({
     kind: 'request.created',
@@ -206,7 +173,7 @@ export async function decideRequest(
 ): Promise<TransitionRequest> {
   const { trx, stamp } = work;
   const id = parseRequestId(requestId);
-  const row = await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirst();
+  const row = await repo.requestRow(trx, id);
   if (!row) throw notFound(`Transition request ${requestId} not found`);
   if (status === 'cancelled' && row.requested_by !== stamp.actor) {
     throw new FlowdeskError('PERMISSION_DENIED', `Only ${row.requested_by}, who made request ${requestId}, may cancel it; ${stamp.actor} may approve or reject it instead.`);
@@ -214,16 +181,10 @@ export async function decideRequest(
   if (status === 'approved' && fourEyes && row.requested_by === stamp.actor) {
     throw new FlowdeskError('PERMISSION_DENIED', `User '${stamp.actor}' made request ${requestId}; another approver must approve it`);
   }
-  const result = await trx
-    .updateTable('registry_requests')
-    .set({ status, decided_by: stamp.actor, decided_time: stamp.time, decision_comment: comment ?? null })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) {
+  if (!(await repo.decidePendingRequest(trx, id, { status, decided_by: stamp.actor, decided_time: stamp.time, decision_comment: comment ?? null }))) {
     throw new FlowdeskError('INVALID_STATE', `Transition request ${requestId} is ${row.status}, not pending: it can no longer be ${status}.`);
   }
-  const model = await trx.selectFrom('registered_models').selectAll().where('id', '=', row.registered_model_id).executeTakeFirstOrThrow();
+  const model = await repo.modelById(trx, row.registered_model_id);
   work.record({
     kind: DECISIONS[status],
     model: ref(model),
@@ -233,9 +194,9 @@ export async function decideRequest(
   });
   work.notify({ type: 'registry.request', requestId, name: model.name, version: Number(row.version), status });
   if (status === 'approved') {
-    const version = await trx.selectFrom('model_versions').selectAll().where('id', '=', row.version_id).executeTakeFirstOrThrow();
+    const version = await repo.versionById(trx, row.version_id);
     if (row.kind === 'alias') await applyAlias(work, model, version, row.target);
     else await applyStage(work, model, version, row.target as ModelStage, row.archive_existing_versions === 1);
   }
-  return toTransitionRequest(await selectRequests(trx).where('registry_requests.id', '=', id).executeTakeFirstOrThrow());
+  return toTransitionRequest((await repo.requestRow(trx, id))!);
 }

@@ -1,13 +1,15 @@
 /**
  * Reading the registry's rows: lookups that throw RESOURCE_DOES_NOT_EXIST with MLflow's messages,
  * and explicit mappers from rows to contract entities (registered models with their newest
- * version per stage, tags and aliases; versions with tags and aliases; transition requests).
+ * version per stage, tags and aliases; versions with tags and aliases; transition requests). The
+ * queries are registry-repository.ts's.
  */
 import type { Selectable } from 'kysely';
 import { MODEL_STAGES, type ModelStage, type ModelVersion, type RegisteredModel, type RequestStatus, type TransitionRequest } from '#core/api/entities.ts';
 import { notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import type { Database } from '#core/catalog/schema.ts';
+import * as repo from './registry-repository.ts';
 
 export type RegisteredModelRow = Selectable<Database['registered_models']>;
 export type ModelVersionRow = Selectable<Database['model_versions']>;
@@ -24,44 +26,16 @@ function chunked<T>(items: readonly T[]): T[][] {
 
 /** Loads a registered model by name, or throws RESOURCE_DOES_NOT_EXIST. */
 export async function getModelRow(db: Db, name: string): Promise<RegisteredModelRow> {
-  const row = await db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst();
+  const row = await repo.modelByName(db, name);
   if (!row) throw notFound(`Registered Model with name=${name} not found`);
   return row;
 }
 
 /** Loads one version of a model by number, or throws RESOURCE_DOES_NOT_EXIST. */
 export async function getVersionRow(db: Db, model: RegisteredModelRow, version: number): Promise<ModelVersionRow> {
-  const row = await db
-    .selectFrom('model_versions')
-    .selectAll()
-    .where('registered_model_id', '=', model.id)
-    .where('version', '=', version)
-    .executeTakeFirst();
+  const row = await repo.versionByNumber(db, model.id, version);
   if (!row) throw notFound(`Model Version (name=${model.name}, version=${version}) not found`);
   return row;
-}
-
-/** The version number an alias of a model points at, if the alias exists. */
-export async function aliasVersion(db: Db, modelId: number, alias: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('registered_model_aliases')
-    .select('version')
-    .where('registered_model_id', '=', modelId)
-    .where('alias', '=', alias)
-    .executeTakeFirst();
-  return row === undefined ? undefined : Number(row.version);
-}
-
-/** The newest version of a model in `stage`, if any. */
-export async function newestInStage(db: Db, modelId: number, stage: ModelStage): Promise<ModelVersionRow | undefined> {
-  return db
-    .selectFrom('model_versions')
-    .selectAll()
-    .where('registered_model_id', '=', modelId)
-    .where('current_stage', '=', stage)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
 }
 
 /** Versions with their tags and aliases, in the order of `rows`. */
@@ -89,11 +63,11 @@ export async function loadVersions(db: Db, rows: readonly ModelVersionRow[]): Pr
     byNumber.set(`${row.registered_model_id}:${row.version}`, version);
   }
   for (const chunk of chunked([...byId.keys()])) {
-    const tags = await db.selectFrom('model_version_tags').selectAll().where('version_id', 'in', chunk).orderBy('key').execute();
+    const tags = await repo.versionTagRows(db, chunk);
     for (const t of tags) byId.get(Number(t.version_id))!.tags.push({ key: t.key, value: t.value });
   }
   for (const chunk of chunked([...new Set(rows.map((r) => Number(r.registered_model_id)))])) {
-    const aliases = await db.selectFrom('registered_model_aliases').selectAll().where('registered_model_id', 'in', chunk).orderBy('alias').execute();
+    const aliases = await repo.aliasRows(db, chunk);
     for (const a of aliases) byNumber.get(`${a.registered_model_id}:${a.version}`)?.aliases.push(a.alias);
   }
   return rows.map((r) => byId.get(Number(r.id))!);
@@ -116,27 +90,7 @@ export async function loadRegisteredModels(db: Db, rows: readonly RegisteredMode
     models.set(Number(row.id), model);
   }
   for (const chunk of chunked([...models.keys()])) {
-    const [tags, aliases, latest] = await Promise.all([
-      db.selectFrom('registered_model_tags').selectAll().where('registered_model_id', 'in', chunk).orderBy('key').execute(),
-      db.selectFrom('registered_model_aliases').selectAll().where('registered_model_id', 'in', chunk).orderBy('alias').execute(),
-      // The newest version of each (model, stage): no newer version shares its model and stage.
-      db
-        .selectFrom('model_versions as v')
-        .selectAll('v')
-        .where('v.registered_model_id', 'in', chunk)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('model_versions as n')
-                .select('n.id')
-                .whereRef('n.registered_model_id', '=', 'v.registered_model_id')
-                .whereRef('n.current_stage', '=', 'v.current_stage')
-                .whereRef('n.version', '>', 'v.version'),
-            ),
-          ),
-        )
-        .execute(),
-    ]);
+    const [tags, aliases, latest] = await Promise.all([repo.modelTagRows(db, chunk), repo.aliasRows(db, chunk), repo.newestPerStage(db, chunk)]);
     for (const t of tags) models.get(Number(t.registered_model_id))!.tags.push({ key: t.key, value: t.value });
     for (const a of aliases) models.get(Number(a.registered_model_id))!.aliases.push({ alias: a.alias, version: Number(a.version) });
     const stageOrder = (v: ModelVersionRow) => MODEL_STAGES.indexOf(v.current_stage as ModelStage);
@@ -165,13 +119,4 @@ export function toTransitionRequest(row: RequestRow & { model_name: string; vers
   if (row.decided_time !== null) request.decidedAt = Number(row.decided_time);
   if (row.decision_comment !== null) request.decisionComment = row.decision_comment;
   return request;
-}
-
-/** Transition requests joined with their version's model name and number; filter and order as needed. */
-export function selectRequests(db: Db) {
-  return db
-    .selectFrom('registry_requests')
-    .innerJoin('model_versions', 'model_versions.id', 'registry_requests.version_id')
-    .selectAll('registry_requests')
-    .select(['model_versions.model_name', 'model_versions.version', 'model_versions.registered_model_id']);
 }

@@ -26,16 +26,7 @@ import {
   requestMove,
   writeProtection,
 } from './registry-moves.ts';
-import {
-  aliasVersion,
-  getModelRow,
-  getVersionRow,
-  loadRegisteredModels,
-  loadVersions,
-  newestInStage,
-  toTransitionRequest,
-  type ModelVersionRow,
-} from './registry-rows.ts';
+import { getModelRow, getVersionRow, loadRegisteredModels, loadVersions, toTransitionRequest, type ModelVersionRow } from './registry-rows.ts';
 import * as repo from './registry-repository.ts';
 import { searchModelVersionIds, searchRegisteredModelIds } from './registry-search.ts';
 import { canonicalStage, validateAlias, validateDescription, validateModelName, validateRegistryTag } from './registry-validation.ts';
@@ -218,7 +209,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const model = await getModelRow(db, input.name);
       const rows: ModelVersionRow[] = [];
       for (const stage of stages) {
-        const row = await newestInStage(db, model.id, stage);
+        const row = await repo.newestInStage(db, model.id, stage);
         if (row) rows.push(row);
       }
       return { versions: await loadVersions(db, rows) };
@@ -379,7 +370,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       const request = await mutate(actorOf(input, caller), async (work) => {
         const model = await getModelRow(work.trx, input.name);
         const version = await getVersionRow(work.trx, model, input.version);
-        if ((await aliasVersion(work.trx, model.id, input.alias)) === input.version) return undefined;
+        if ((await repo.aliasVersion(work.trx, model.id, input.alias)) === input.version) return undefined;
         if (await isProtected(work.trx, model, 'alias', input.alias)) {
           return requestMove(work, model, version, { kind: 'alias', target: input.alias, archiveExistingVersions: false, comment: input.comment });
         }
@@ -395,7 +386,7 @@ export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
       await mutate(actorOf(input, caller), async (work) => {
         const { trx } = work;
         const model = await getModelRow(trx, input.name);
-        const current = await aliasVersion(trx, model.id, input.alias);
+        const current = await repo.aliasVersion(trx, model.id, input.alias);
         if (current === undefined) return;
         await repo.deleteAlias(trx, model.id, input.alias);
         await touchModel(work, model);

@@ -1,9 +1,13 @@
 /**
  * Serving an artifact file as a download: streamed from the store (never read whole), single
  * byte ranges honoured, and headers that keep a browser from ever rendering it as a page of this
- * origin (attachment, nosniff, a sandboxing CSP). Every raw-file route uses this one function.
+ * origin (attachment, nosniff, a sandboxing CSP). Every raw-file route uses this one function, for
+ * both stores (local and S3); range-parser and content-disposition, the modules Express's `send`
+ * uses, read the Range header and write the file name.
  */
+import { create as createContentDisposition } from 'content-disposition';
 import type { FastifyReply } from 'fastify';
+import rangeParser from 'range-parser';
 import { notFound } from '#core/api/errors.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
 import { sendError } from '#core/platform/http-body.ts';
@@ -50,37 +54,32 @@ export function guessContentType(name: string): string {
 }
 
 /**
- * `Content-Disposition: attachment` naming the file. The quoted `filename` holds only printable
- * ASCII (other characters, quotes, backslashes and '%' become '_'); when that changed the name,
- * RFC 5987's `filename*` carries the exact UTF-8 name for browsers that read it.
+ * `Content-Disposition: attachment` naming the file, written by the content-disposition module
+ * (quoting, RFC 8187 encoding). The plain `filename` it is given holds only printable ASCII without
+ * quotes, backslashes or '%' (each becomes '_'), so no browser has to unescape or percent-decode
+ * it; whenever that changed the name, `filename*=UTF-8''…` carries the exact name.
  */
 export function contentDisposition(name: string): string {
-  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  const header = `attachment; filename="${fallback}"`;
-  if (fallback === name) return header;
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${header}; filename*=UTF-8''${encoded}`;
+  return createContentDisposition(name, { fallback: name.replace(/[^\x20-\x7e]|["\\%]/g, '_') });
 }
 
+/** A lone suffix range (`bytes=-N`, N > 0): RFC 9110 reads one longer than the file as all of it. */
+const SUFFIX_RANGE = /^\s*bytes\s*=\s*-\s*0*[1-9]\d*\s*$/i;
+
 /**
- * The byte range a `Range` header asks for within a file of `size` bytes: undefined for the whole
- * file (no header, or one this server ignores, which RFC 9110 allows: malformed, several ranges,
- * last before first), 'unsatisfiable' when it starts past the end.
+ * The byte range a `Range` header asks for within a file of `size` bytes, read by range-parser
+ * (the one Express's `send` uses). Undefined means the whole file with 200, which RFC 9110 allows
+ * for any Range: no header, another unit, a malformed one, a suffix longer than the file
+ * (range-parser 1.3 calls that unsatisfiable; RFC 9110 says it is all of it), and several ranges
+ * that do not merge into one (a multipart/byteranges answer would read the store once per part,
+ * and no client here asks for one). 'unsatisfiable' when no range lies within the file.
  */
 export function parseRange(header: string | undefined, size: number): Required<ByteRange> | 'unsatisfiable' | undefined {
-  if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  if (match[1] === '') {
-    const suffix = Number(match[2]);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(match[1]);
-  const last = match[2] === '' ? undefined : Number(match[2]);
-  if (last !== undefined && last < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end: Math.min(last ?? size - 1, size - 1) };
+  if (header === undefined || !/^\s*bytes\s*=/i.test(header)) return undefined;
+  const ranges = rangeParser(size, header, { combine: true });
+  if (ranges === -2) return undefined;
+  if (ranges === -1) return SUFFIX_RANGE.test(header) ? undefined : 'unsatisfiable';
+  return ranges.length === 1 ? { start: ranges[0]!.start, end: ranges[0]!.end } : undefined;
 }
 
 /**

@@ -24,7 +24,7 @@ import type { Assessment, AssessmentInput, TraceInfo, TraceState } from '#core/a
 import { ARTIFACT_LOCATION_TAG, TRACE_DATA_FILE, TRACE_STATES } from '#core/api/traces-entities.ts';
 import { checkArtifactPath } from '#core/api/artifact-path.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
-import { sendArtifactFile } from './artifact-download.ts';
+import { contentDisposition, sendArtifactFile } from './artifact-download.ts';
 import { artifactPathAfter } from './artifact-request.ts';
 import { callContract, optionalBool, optionalInt, optionalString, requireString, type MlflowFields } from './mlflow-support.ts';
 import { messages, optionalMessage, strings } from './mlflow-fields.ts';
@@ -442,7 +442,7 @@ async function registerTraceDataRoutes(scope: FastifyInstance, context: ServerCo
       const { json } = await callContract(context, 'traces.readData', { traceId });
       return reply
         .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="${TRACE_DATA_FILE}"`)
+        .header('content-disposition', contentDisposition(TRACE_DATA_FILE))
         .header('content-security-policy', "default-src 'none'; sandbox")
         .send(Buffer.from(json, 'utf8'));
     });

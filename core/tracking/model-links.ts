@@ -11,6 +11,7 @@ import { notFound } from '#core/api/errors.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import type { Database } from '#core/catalog/schema.ts';
 import { toStoredValue } from './mappers.ts';
+import * as repo from './tracking-repository.ts';
 
 /** Ids per `in (...)` list, far below SQLite's limit on bound parameters. */
 export const ID_CHUNK = 500;
@@ -32,23 +33,7 @@ export async function withModelLinks<R extends RunLinks>(db: Db, runs: R[]): Pro
   const uuids = [...byUuid.keys()];
   for (let i = 0; i < uuids.length; i += ID_CHUNK) {
     const chunk = uuids.slice(i, i + ID_CHUNK);
-    const [outputs, inputs] = await Promise.all([
-      db
-        .selectFrom('run_model_outputs')
-        .innerJoin('runs', 'runs.id', 'run_model_outputs.run_id')
-        .select(['runs.run_uuid', 'run_model_outputs.model_id', 'run_model_outputs.step'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_outputs.step')
-        .orderBy('run_model_outputs.model_id')
-        .execute(),
-      db
-        .selectFrom('run_model_inputs')
-        .innerJoin('runs', 'runs.id', 'run_model_inputs.run_id')
-        .select(['runs.run_uuid', 'run_model_inputs.model_id'])
-        .where('runs.run_uuid', 'in', chunk)
-        .orderBy('run_model_inputs.model_id')
-        .execute(),
-    ]);
+    const [outputs, inputs] = await Promise.all([repo.modelOutputsOfRuns(db, chunk), repo.modelInputsOfRuns(db, chunk)]);
     for (const o of outputs) byUuid.get(o.run_uuid)!.outputs!.modelOutputs.push({ modelId: o.model_id, step: Number(o.step) });
     for (const m of inputs) byUuid.get(m.run_uuid)!.inputs.modelInputs!.push({ modelId: m.model_id });
   }
@@ -60,7 +45,7 @@ export type LoggedModelRow = Selectable<Database['logged_models']>;
 
 /** Loads a logged model that is not deleted, or throws RESOURCE_DOES_NOT_EXIST. */
 export async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {
-  const row = await db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
+  const row = await repo.activeLoggedModel(db, modelId);
   if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
   return row;
 }
@@ -85,8 +70,8 @@ export async function recordModelMetrics(trx: Db, modelId: string, metrics: read
   // The primary key spans the whole point: an identical point again (a retry) is a no-op. ID_CHUNK
   // rows per insert keeps the bound parameters far below SQLite's limit too.
   for (let i = 0; i < rows.length; i += ID_CHUNK) {
-    await trx.insertInto('logged_model_metrics').values(rows.slice(i, i + ID_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
+    await repo.insertLoggedModelMetrics(trx, rows.slice(i, i + ID_CHUNK));
   }
-  await trx.updateTable('logged_models').set({ last_updated_time: now }).where('model_id', '=', model.model_id).execute();
+  await repo.touchLoggedModel(trx, model.model_id, now);
   return model;
 }

@@ -1,7 +1,8 @@
 /**
- * The tracking service's queries: experiments, runs and their params and tags, one function per
- * statement (or per group of reads that always go together). Rules (what must exist, what may
- * change, which error a caller gets) live in tracking-service.ts; the SQL these functions compile
+ * The tracking service's queries: experiments, runs and their params and tags, the links between
+ * runs and logged models, and the trash, one function per statement (or per group of statements
+ * that always go together). Rules (what must exist, what may change, which error a caller gets)
+ * live in tracking-service.ts, model-links.ts and trash.ts; the SQL these functions compile
  * is kept as reviewed snapshots for both dialects (test/catalog/repository-sql.test.ts).
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
@@ -147,4 +148,121 @@ export async function insertParams(db: Db, runId: number, params: Param[]): Prom
 /** The metric series of one key of a run, if logged. */
 export function findMetricSeries(db: Db, runId: number, key: string): Promise<Selectable<Database['metric_series']> | undefined> {
   return db.selectFrom('metric_series').selectAll().where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+}
+
+/** The logged models these runs wrote (by run uuid), by step and then model id. */
+export function modelOutputsOfRuns(db: Db, runUuids: string[]): Promise<{ run_uuid: string; model_id: string; step: number }[]> {
+  return db
+    .selectFrom('run_model_outputs')
+    .innerJoin('runs', 'runs.id', 'run_model_outputs.run_id')
+    .select(['runs.run_uuid', 'run_model_outputs.model_id', 'run_model_outputs.step'])
+    .where('runs.run_uuid', 'in', runUuids)
+    .orderBy('run_model_outputs.step')
+    .orderBy('run_model_outputs.model_id')
+    .execute();
+}
+
+/** The logged models these runs read (by run uuid), by model id. */
+export function modelInputsOfRuns(db: Db, runUuids: string[]): Promise<{ run_uuid: string; model_id: string }[]> {
+  return db
+    .selectFrom('run_model_inputs')
+    .innerJoin('runs', 'runs.id', 'run_model_inputs.run_id')
+    .select(['runs.run_uuid', 'run_model_inputs.model_id'])
+    .where('runs.run_uuid', 'in', runUuids)
+    .orderBy('run_model_inputs.model_id')
+    .execute();
+}
+
+/** The logged model with this id, if it is not deleted. */
+export function activeLoggedModel(db: Db, modelId: string): Promise<Selectable<Database['logged_models']> | undefined> {
+  return db.selectFrom('logged_models').selectAll().where('model_id', '=', modelId).where('lifecycle_stage', '=', 'active').executeTakeFirst();
+}
+
+/** Inserts metric points of logged models; a point already there (the whole row is its key) is left as is. */
+export async function insertLoggedModelMetrics(db: Db, rows: Insertable<Database['logged_model_metrics']>[]): Promise<void> {
+  await db.insertInto('logged_model_metrics').values(rows).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/** Marks a logged model updated at `time`. */
+export async function touchLoggedModel(db: Db, modelId: string, time: number): Promise<void> {
+  await db.updateTable('logged_models').set({ last_updated_time: time }).where('model_id', '=', modelId).execute();
+}
+
+/** Deleted experiments, most recently deleted first. */
+export function deletedExperiments(db: Db): Promise<ExperimentRow[]> {
+  return db.selectFrom('experiments').selectAll().where('lifecycle_stage', '=', 'deleted').orderBy('deleted_time', 'desc').execute();
+}
+
+/** Deleted runs of live experiments, most recently deleted first. */
+export function deletedRunsOfLiveExperiments(db: Db): Promise<{ run_uuid: string; name: string; experiment_id: number; deleted_time: number | null }[]> {
+  return db
+    .selectFrom('runs')
+    .innerJoin('experiments', 'experiments.experiment_id', 'runs.experiment_id')
+    .select(['runs.run_uuid', 'runs.name', 'runs.experiment_id', 'runs.deleted_time'])
+    .where('runs.lifecycle_stage', '=', 'deleted')
+    .where('experiments.lifecycle_stage', '=', 'active')
+    .orderBy('runs.deleted_time', 'desc')
+    .execute();
+}
+
+/**
+ * What a purge looks at: the experiments and runs named (`ids`), whatever their state, or else
+ * every deleted one; only those deleted before `deletedBefore` when given.
+ */
+export interface PurgeFilter {
+  ids?: { experimentIds: number[]; runUuids: string[] };
+  deletedBefore?: number;
+}
+
+/** The experiments a purge looks at (see `PurgeFilter`). */
+export function experimentsToPurge(db: Db, filter: PurgeFilter): Promise<{ experiment_id: number; lifecycle_stage: string; deleted_time: number | null }[]> {
+  let query = db.selectFrom('experiments').select(['experiment_id', 'lifecycle_stage', 'deleted_time']);
+  query = filter.ids ? query.where('experiment_id', 'in', filter.ids.experimentIds.length ? filter.ids.experimentIds : [-1]) : query.where('lifecycle_stage', '=', 'deleted');
+  if (filter.deletedBefore !== undefined) query = query.where('deleted_time', '<', filter.deletedBefore);
+  return query.execute();
+}
+
+/** The runs a purge looks at (see `PurgeFilter`). */
+export function runsToPurge(db: Db, filter: PurgeFilter): Promise<{ id: number; run_uuid: string; experiment_id: number; lifecycle_stage: string; deleted_time: number | null }[]> {
+  let query = db.selectFrom('runs').select(['id', 'run_uuid', 'experiment_id', 'lifecycle_stage', 'deleted_time']);
+  query = filter.ids ? query.where('run_uuid', 'in', filter.ids.runUuids.length ? filter.ids.runUuids : ['']) : query.where('lifecycle_stage', '=', 'deleted');
+  if (filter.deletedBefore !== undefined) query = query.where('deleted_time', '<', filter.deletedBefore);
+  return query.execute();
+}
+
+/** Registered model versions whose files lie in a store folder (an experiment's or a run's). */
+export function versionsUsingFolder(db: Db, folder: string): Promise<{ model_name: string; version: number }[]> {
+  // Folder names are digits, hex and '/', so they hold no LIKE wildcards.
+  return db.selectFrom('model_versions').select(['model_name', 'version']).where('storage_location', 'like', `mlflow-artifacts:/${folder}/%`).orderBy('model_name').orderBy('version').execute();
+}
+
+/** The internal ids of the runs of these experiments. */
+export function runIdsOfExperiments(db: Db, experimentIds: number[]): Promise<{ id: number }[]> {
+  return db.selectFrom('runs').select('id').where('experiment_id', 'in', experimentIds).execute();
+}
+
+/** Deletes the catalog rows of runs, including metric points, which carry no foreign key. */
+export async function deleteRunRows(db: Db, runIds: number[]): Promise<void> {
+  for (let i = 0; i < runIds.length; i += 500) {
+    const chunk = runIds.slice(i, i + 500);
+    const series = db.selectFrom('metric_series').select('id').where('run_id', 'in', chunk);
+    await db.deleteFrom('metrics').where('series_id', 'in', series).execute();
+    await db.deleteFrom('metric_buckets').where('series_id', 'in', series).execute();
+    await db.deleteFrom('runs').where('id', 'in', chunk).execute();
+  }
+}
+
+/** Deletes experiments (their runs' rows must be gone first; tags cascade). */
+export async function deleteExperiments(db: Db, experimentIds: number[]): Promise<void> {
+  await db.deleteFrom('experiments').where('experiment_id', 'in', experimentIds).execute();
+}
+
+/** Every experiment id in the catalog, deleted ones too. */
+export function allExperimentIds(db: Db): Promise<{ experiment_id: number }[]> {
+  return db.selectFrom('experiments').select('experiment_id').execute();
+}
+
+/** Those of these run uuids that name a run in the catalog. */
+export function knownRunUuids(db: Db, runUuids: string[]): Promise<{ run_uuid: string }[]> {
+  return db.selectFrom('runs').select('run_uuid').where('run_uuid', 'in', runUuids).execute();
 }

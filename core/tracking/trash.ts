@@ -7,8 +7,9 @@ import type { PurgeReport, TrashEntry } from '#core/api/entities.ts';
 import type { Handlers } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { ArtifactStore } from '#core/artifacts/artifact-store.ts';
-import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import type { Catalog } from '#core/catalog/catalog.ts';
 import { deleteTraceRows, tracesOfRuns } from '#core/tracing/trace-trash.ts';
+import * as repo from './tracking-repository.ts';
 
 export type TrashHandlers = Pick<Handlers, 'trash.list' | 'trash.purge'>;
 
@@ -16,23 +17,6 @@ const RUN_FOLDER = /^[0-9a-f]{32}$/;
 
 /** The folder holding everything of one run (its artifacts and anything else stored beside them). */
 const runFolder = (experimentId: number, runUuid: string) => `${experimentId}/${runUuid}`;
-
-/** Registered model versions whose files lie in a store folder (an experiment's or a run's). */
-function versionsUsing(db: Db, folder: string) {
-  // Folder names are digits, hex and '/', so they hold no LIKE wildcards.
-  return db.selectFrom('model_versions').select(['model_name', 'version']).where('storage_location', 'like', `mlflow-artifacts:/${folder}/%`).orderBy('model_name').orderBy('version').execute();
-}
-
-/** Deletes the catalog rows of runs, including metric points, which carry no foreign key. */
-async function deleteRunRows(trx: Db, runIds: number[]): Promise<void> {
-  for (let i = 0; i < runIds.length; i += 500) {
-    const chunk = runIds.slice(i, i + 500);
-    const series = trx.selectFrom('metric_series').select('id').where('run_id', 'in', chunk);
-    await trx.deleteFrom('metrics').where('series_id', 'in', series).execute();
-    await trx.deleteFrom('metric_buckets').where('series_id', 'in', series).execute();
-    await trx.deleteFrom('runs').where('id', 'in', chunk).execute();
-  }
-}
 
 export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; events: EventBus }): TrashHandlers & {
   sweepOrphans(): Promise<number>;
@@ -42,15 +26,8 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
 
   return {
     async 'trash.list'() {
-      const experiments = await db.selectFrom('experiments').selectAll().where('lifecycle_stage', '=', 'deleted').orderBy('deleted_time', 'desc').execute();
-      const runs = await db
-        .selectFrom('runs')
-        .innerJoin('experiments', 'experiments.experiment_id', 'runs.experiment_id')
-        .select(['runs.run_uuid', 'runs.name', 'runs.experiment_id', 'runs.deleted_time'])
-        .where('runs.lifecycle_stage', '=', 'deleted')
-        .where('experiments.lifecycle_stage', '=', 'active')
-        .orderBy('runs.deleted_time', 'desc')
-        .execute();
+      const experiments = await repo.deletedExperiments(db);
+      const runs = await repo.deletedRunsOfLiveExperiments(db);
       const entries: TrashEntry[] = [];
       for (const e of experiments) {
         entries.push({
@@ -77,22 +54,13 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
 
     async 'trash.purge'(input): Promise<PurgeReport> {
       const explicit = input.experimentIds !== undefined || input.runIds !== undefined;
-      let experimentQuery = db.selectFrom('experiments').select(['experiment_id', 'lifecycle_stage', 'deleted_time']);
-      let runQuery = db.selectFrom('runs').select(['id', 'run_uuid', 'experiment_id', 'lifecycle_stage', 'deleted_time']);
+      const filter: repo.PurgeFilter = { deletedBefore: input.deletedBefore };
       if (explicit) {
-        const experimentIds = (input.experimentIds ?? []).map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : -1));
-        experimentQuery = experimentQuery.where('experiment_id', 'in', experimentIds.length ? experimentIds : [-1]);
-        runQuery = runQuery.where('run_uuid', 'in', input.runIds?.length ? input.runIds : ['']);
-      } else {
-        experimentQuery = experimentQuery.where('lifecycle_stage', '=', 'deleted');
-        runQuery = runQuery.where('lifecycle_stage', '=', 'deleted');
+        // An id that is not a number names no experiment; -1 matches none.
+        filter.ids = { experimentIds: (input.experimentIds ?? []).map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : -1)), runUuids: input.runIds ?? [] };
       }
-      if (input.deletedBefore !== undefined) {
-        experimentQuery = experimentQuery.where('deleted_time', '<', input.deletedBefore);
-        runQuery = runQuery.where('deleted_time', '<', input.deletedBefore);
-      }
-      const experiments = await experimentQuery.execute();
-      const runs = await runQuery.execute();
+      const experiments = await repo.experimentsToPurge(db, filter);
+      const runs = await repo.runsToPurge(db, filter);
       if (explicit) {
         const found = new Set([...experiments.map((e) => String(e.experiment_id)), ...runs.map((r) => r.run_uuid)]);
         const missing = [...(input.experimentIds ?? []), ...(input.runIds ?? [])].filter((id) => !found.has(id));
@@ -104,7 +72,7 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
       // explicit purge of such a run is refused, a purge of everything leaves it in the trash.
       const kept: PurgeReport['kept'] = [];
       const usable = async <T>(kind: 'experiment' | 'run', id: string, folder: string, item: T): Promise<T[]> => {
-        const versions = await versionsUsing(db, folder);
+        const versions = await repo.versionsUsingFolder(db, folder);
         if (versions.length === 0) return [item];
         const names = versions.map((v) => `version ${v.version} of '${v.model_name}'`).join(', ');
         if (explicit) throw new FlowdeskError('INVALID_STATE', `Cannot purge ${kind} ${id}: registered model ${names} use${versions.length === 1 ? 's' : ''} its artifacts; delete those versions first`);
@@ -124,11 +92,11 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
 
       await catalog.write(async (trx) => {
         if (purgedExperimentIds.length > 0) {
-          const inside = await trx.selectFrom('runs').select('id').where('experiment_id', 'in', purgedExperimentIds).execute();
-          await deleteRunRows(trx, inside.map((r) => r.id));
-          await trx.deleteFrom('experiments').where('experiment_id', 'in', purgedExperimentIds).execute();
+          const inside = await repo.runIdsOfExperiments(trx, purgedExperimentIds);
+          await repo.deleteRunRows(trx, inside.map((r) => r.id));
+          await repo.deleteExperiments(trx, purgedExperimentIds);
         }
-        await deleteRunRows(trx, runsAlone.map((r) => r.id));
+        await repo.deleteRunRows(trx, runsAlone.map((r) => r.id));
         await deleteTraceRows(trx, runTraces.ids);
       });
       // Rows first, files second: a crash in between leaves only orphan folders, which gc sweeps.
@@ -144,7 +112,7 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
     /** Deletes artifact folders whose experiment or run is no longer in the catalog; returns bytes freed. */
     async sweepOrphans() {
       let bytes = 0;
-      const experimentIds = new Set((await db.selectFrom('experiments').select('experiment_id').execute()).map((e) => String(e.experiment_id)));
+      const experimentIds = new Set((await repo.allExperimentIds(db)).map((e) => String(e.experiment_id)));
       for (const top of await artifacts.list('')) {
         if (!top.isDir || !/^\d+$/.test(top.path)) continue;
         if (!experimentIds.has(top.path)) {
@@ -154,9 +122,7 @@ export function createTrash(deps: { catalog: Catalog; artifacts: ArtifactStore; 
         }
         const children = (await artifacts.list(top.path)).filter((c) => c.isDir && RUN_FOLDER.test(c.path));
         if (children.length === 0) continue;
-        const known = new Set(
-          (await db.selectFrom('runs').select('run_uuid').where('run_uuid', 'in', children.map((c) => c.path)).execute()).map((r) => r.run_uuid),
-        );
+        const known = new Set((await repo.knownRunUuids(db, children.map((c) => c.path))).map((r) => r.run_uuid));
         for (const child of children) {
           if (known.has(child.path)) continue;
           const folder = `${top.path}/${child.path}`;

@@ -58,10 +58,38 @@ const trackingCases: Cases<typeof tracking> = {
   paramsWithKeys: (db) => tracking.paramsWithKeys(db, 1, ['lr', 'epochs']),
   insertParams: (db) => tracking.insertParams(db, 1, [{ key: 'lr', value: '0.1' }]),
   findMetricSeries: (db) => tracking.findMetricSeries(db, 1, 'loss'),
+  modelOutputsOfRuns: (db) => tracking.modelOutputsOfRuns(db, ['a'.repeat(32), 'b'.repeat(32)]),
+  modelInputsOfRuns: (db) => tracking.modelInputsOfRuns(db, ['a'.repeat(32), 'b'.repeat(32)]),
+  activeLoggedModel: (db) => tracking.activeLoggedModel(db, 'm-1'),
+  insertLoggedModelMetrics: (db) =>
+    tracking.insertLoggedModelMetrics(db, [
+      { model_id: 'm-1', key: 'acc', value: 0.9, is_nan: 0, negative_zero: 0, timestamp: 1, step: 0, run_id: 'a'.repeat(32), dataset_name: '', dataset_digest: '' },
+    ]),
+  touchLoggedModel: (db) => tracking.touchLoggedModel(db, 'm-1', 2),
+  deletedExperiments: (db) => tracking.deletedExperiments(db),
+  deletedRunsOfLiveExperiments: (db) => tracking.deletedRunsOfLiveExperiments(db),
+  experimentsToPurge: async (db) => {
+    await tracking.experimentsToPurge(db, {});
+    await tracking.experimentsToPurge(db, { ids: { experimentIds: [], runUuids: [] } });
+    return tracking.experimentsToPurge(db, { ids: { experimentIds: [1, 2], runUuids: ['a'.repeat(32)] }, deletedBefore: 5 });
+  },
+  runsToPurge: async (db) => {
+    await tracking.runsToPurge(db, {});
+    await tracking.runsToPurge(db, { ids: { experimentIds: [1], runUuids: [] } });
+    return tracking.runsToPurge(db, { ids: { experimentIds: [], runUuids: ['a'.repeat(32), 'b'.repeat(32)] }, deletedBefore: 5 });
+  },
+  versionsUsingFolder: (db) => tracking.versionsUsingFolder(db, `1/${'a'.repeat(32)}`),
+  runIdsOfExperiments: (db) => tracking.runIdsOfExperiments(db, [1, 2]),
+  deleteRunRows: (db) => tracking.deleteRunRows(db, [1, 2]),
+  deleteExperiments: (db) => tracking.deleteExperiments(db, [1, 2]),
+  allExperimentIds: (db) => tracking.allExperimentIds(db),
+  knownRunUuids: (db) => tracking.knownRunUuids(db, ['a'.repeat(32), 'b'.repeat(32)]),
 };
 
 const registryCases: Cases<typeof registry> = {
   modelIdNamed: (db) => registry.modelIdNamed(db, 'churn'),
+  modelByName: (db) => registry.modelByName(db, 'churn'),
+  modelById: (db) => registry.modelById(db, 1),
   modelsByIds: (db) => registry.modelsByIds(db, [1, 2]),
   insertModel: (db) => registry.insertModel(db, { name: 'churn', description: null, user_id: 'ada', creation_time: 1, last_updated_time: 1, last_version: 0 }),
   updateModel: (db) => registry.updateModel(db, 1, { description: 'better', last_updated_time: 2 }),
@@ -72,8 +100,17 @@ const registryCases: Cases<typeof registry> = {
   modelTagValue: (db) => registry.modelTagValue(db, 1, 'team'),
   upsertModelTag: (db) => registry.upsertModelTag(db, 1, { key: 'team', value: 'ml' }),
   deleteModelTag: (db) => registry.deleteModelTag(db, 1, 'team'),
+  modelTagRows: (db) => registry.modelTagRows(db, [1, 2]),
+  aliasRows: (db) => registry.aliasRows(db, [1, 2]),
+  aliasVersion: (db) => registry.aliasVersion(db, 1, 'champion'),
+  upsertAlias: (db) => registry.upsertAlias(db, 1, 'champion', 3),
   deleteAlias: (db) => registry.deleteAlias(db, 1, 'champion'),
   versionNumbersOf: (db) => registry.versionNumbersOf(db, 1),
+  versionByNumber: (db) => registry.versionByNumber(db, 1, 3),
+  newestInStage: (db) => registry.newestInStage(db, 1, 'Production'),
+  newestPerStage: (db) => registry.newestPerStage(db, [1, 2]),
+  othersInStage: (db) => registry.othersInStage(db, 1, 'Production', 7),
+  anotherInStage: (db) => registry.anotherInStage(db, 1, 'Production', 7),
   versionById: (db) => registry.versionById(db, 1),
   versionsByIds: (db) => registry.versionsByIds(db, [1, 2]),
   versionsOfRun: (db) => registry.versionsOfRun(db, 'a'.repeat(32)),
@@ -97,6 +134,7 @@ const registryCases: Cases<typeof registry> = {
   updateVersion: (db) => registry.updateVersion(db, 1, { description: 'better', last_updated_time: 2 }),
   deleteVersion: (db) => registry.deleteVersion(db, 1),
   insertVersionTags: (db) => registry.insertVersionTags(db, 1, [{ key: 'team', value: 'ml' }]),
+  versionTagRows: (db) => registry.versionTagRows(db, [1, 2]),
   versionTagValue: (db) => registry.versionTagValue(db, 1, 'team'),
   upsertVersionTag: (db) => registry.upsertVersionTag(db, 1, { key: 'team', value: 'ml' }),
   deleteVersionTag: (db) => registry.deleteVersionTag(db, 1, 'team'),
@@ -107,6 +145,31 @@ const registryCases: Cases<typeof registry> = {
     return registry.requestRows(db, { modelId: 1, status: 'pending' });
   },
   requestRow: (db) => registry.requestRow(db, 1),
+  protectionRows: (db) => registry.protectionRows(db, 1),
+  replaceProtections: async (db) => {
+    await registry.replaceProtections(db, 1, []);
+    return registry.replaceProtections(db, 1, [
+      { kind: 'alias', target: 'production' },
+      { kind: 'stage', target: 'Production' },
+    ]);
+  },
+  protectionOf: (db) => registry.protectionOf(db, 1, 'alias', 'production'),
+  pendingRequest: (db) => registry.pendingRequest(db, 7, { kind: 'stage', target: 'Production', archive_existing_versions: 1 }),
+  insertRequest: (db) =>
+    registry.insertRequest(db, {
+      version_id: 7,
+      kind: 'alias',
+      target: 'production',
+      archive_existing_versions: 0,
+      status: 'pending',
+      requested_by: 'ada',
+      requested_time: 1,
+      comment: null,
+      decided_by: null,
+      decided_time: null,
+      decision_comment: null,
+    }),
+  decidePendingRequest: (db) => registry.decidePendingRequest(db, 1, { status: 'approved', decided_by: 'bo', decided_time: 2, decision_comment: 'ok' }),
 };
 
 const SPAN: traces.SpanRow & { trace_id: number } = {

@@ -98,7 +98,7 @@ describe('the app:// protocol', () => {
     const whole = await get('/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/notes.txt');
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(whole.headers.get('content-disposition')).toBe('attachment; filename="notes.txt"');
+    expect(whole.headers.get('content-disposition')).toBe('attachment; filename=notes.txt');
     expect(whole.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
     expect(await whole.text()).toBe('hello artifacts');
     const part = await get('/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/notes.txt', { range: 'bytes=6-8' });

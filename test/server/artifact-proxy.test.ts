@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import { parse as parseContentDisposition } from 'content-disposition';
 import { describe, expect, it } from 'vitest';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { Flowdesk } from '#core/flowdesk.ts';
@@ -97,7 +98,7 @@ describe.each(artifactBackends())('the artifact proxy ($name)', (backend) => {
     expect(res.headers).toMatchObject({
       'content-type': 'image/png',
       'content-length': '4',
-      'content-disposition': 'attachment; filename="loss.png"',
+      'content-disposition': 'attachment; filename=loss.png',
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
       'accept-ranges': 'bytes',
@@ -118,6 +119,20 @@ describe.each(artifactBackends())('the artifact proxy ($name)', (backend) => {
     expect(res.headers['content-disposition']).toBe(`attachment; filename="r_sum_ (final).txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.txt`);
   });
 
+  it('names every file so that a browser reads back its exact name, with a plain ASCII fallback', async () => {
+    const { url } = await startTestServer({ artifacts: backend.setting() });
+    for (const name of ['acc_95%.txt', 'top 5% [v2].png', '日本語 notes.md', "it's, a=b (1).txt", 'emoji 😀.bin']) {
+      expect([name, (await request(url, 'PUT', `${PROXY}/artifacts/1/${encodeURIComponent(name)}`, 'x')).status]).toEqual([name, 200]);
+      const header = (await request(url, 'GET', `${PROXY}/artifacts/1/${encodeURIComponent(name)}`)).headers['content-disposition']!;
+      const { type, parameters } = parseContentDisposition(header);
+      expect([name, type, parameters.filename]).toEqual([name, 'attachment', name]);
+      // The plain filename a browser without RFC 8187 falls back to: printable ASCII, nothing to unescape.
+      const fallback = parseContentDisposition(header, { extended: false }).parameters.filename;
+      expect([name, fallback]).toEqual([name, expect.stringMatching(/^[\x20-\x7e]+$/)]);
+      expect(fallback).not.toMatch(/["\\%]/);
+    }
+  });
+
   it('answers byte ranges with 206, suffix ranges too, and an unsatisfiable range with 416 JSON', async () => {
     const { url } = await startTestServer({ artifacts: backend.setting() });
     await request(url, 'PUT', `${PROXY}/artifacts/1/digits.txt`, '0123456789');
@@ -134,10 +149,32 @@ describe.each(artifactBackends())('the artifact proxy ($name)', (backend) => {
     expect(past.status).toBe(416);
     expect(past.headers['content-range']).toBe('bytes */10');
     expect(past.json()).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: "Range 'bytes=10-' is not within the 10 bytes of '1/digits.txt'" });
-    // Several ranges, or a malformed one, are ignored: the whole file, as RFC 9110 allows.
-    for (const range of ['bytes=0-1,4-5', 'items=0-1', 'bytes=5-2']) {
-      const whole = await request(url, 'GET', path, undefined, { range });
-      expect([whole.status, whole.body.toString()]).toEqual([200, '0123456789']);
+  });
+
+  it('refuses a range that ends before it starts, or an empty suffix, with 416 and the size', async () => {
+    const { url } = await startTestServer({ artifacts: backend.setting() });
+    await request(url, 'PUT', `${PROXY}/artifacts/1/digits.txt`, '0123456789');
+    for (const range of ['bytes=5-2', 'bytes=-0', 'bytes=10-12,5-2']) {
+      const refused = await request(url, 'GET', `${PROXY}/artifacts/1/digits.txt`, undefined, { range });
+      expect([range, refused.status, refused.headers['content-range']]).toEqual([range, 416, 'bytes */10']);
+    }
+  });
+
+  it('merges ranges that overlap or touch into one 206 part', async () => {
+    const { url } = await startTestServer({ artifacts: backend.setting() });
+    await request(url, 'PUT', `${PROXY}/artifacts/1/digits.txt`, '0123456789');
+    const merged = await request(url, 'GET', `${PROXY}/artifacts/1/digits.txt`, undefined, { range: 'bytes=4-5, 2-3,3-4' });
+    expect([merged.status, merged.body.toString(), merged.headers['content-range'], merged.headers['content-length']]).toEqual([206, '2345', 'bytes 2-5/10', '4']);
+  });
+
+  it('answers the whole file with 200 for a range it does not serve as one part', async () => {
+    const { url } = await startTestServer({ artifacts: backend.setting() });
+    await request(url, 'PUT', `${PROXY}/artifacts/1/digits.txt`, '0123456789');
+    // Separate ranges (no multipart/byteranges), another unit, malformed ones, and a suffix longer
+    // than the file, which RFC 9110 reads as the whole file.
+    for (const range of ['bytes=0-1,4-5', 'items=0-1', 'items=20-', 'bytes=abc', 'bytes=1-2-3', 'bytes=-20']) {
+      const whole = await request(url, 'GET', `${PROXY}/artifacts/1/digits.txt`, undefined, { range });
+      expect([range, whole.status, whole.body.toString(), whole.headers['content-range']]).toEqual([range, 200, '0123456789', undefined]);
     }
   });
 
@@ -244,7 +281,7 @@ describe.each(artifactBackends())('the UI artifact helpers ($name)', (backend) =
       expect(res.body.toString()).toBe('<h1>hi</h1>');
       expect(res.headers).toMatchObject({
         'content-type': 'text/html; charset=utf-8',
-        'content-disposition': 'attachment; filename="report.html"',
+        'content-disposition': 'attachment; filename=report.html',
         'x-content-type-options': 'nosniff',
         'content-security-policy': "default-src 'none'; sandbox",
       });

@@ -217,7 +217,7 @@ describe('logged model routes', () => {
     expect(await response.text()).toBe('name: env\n');
     expect(Object.fromEntries(response.headers)).toMatchObject({
       'content-type': 'text/yaml; charset=utf-8',
-      'content-disposition': 'attachment; filename="conda.yaml"',
+      'content-disposition': 'attachment; filename=conda.yaml',
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
     });

@@ -152,6 +152,16 @@ describe('the trace data file on the artifact proxy', () => {
     expect(await (await fetch(path)).text()).toBe('hello');
   });
 
+  it('serves the trace data it indexed as an attachment named traces.json', async () => {
+    const experimentId = await newExperiment('data-download');
+    const traceId = await startTrace(experimentId, 14);
+    const path = `${server().url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/traces/${traceId}/artifacts/traces.json`;
+    expect((await fetch(path, { method: 'PUT', body: '{"spans": []}' })).status).toBe(200);
+    const response = await fetch(path);
+    expect([response.status, response.headers.get('content-disposition')]).toEqual([200, 'attachment; filename=traces.json']);
+    expect(JSON.parse(await response.text())).toEqual({ spans: [] });
+  });
+
   it('answers a trace by its old and new names, and 404 for one that does not exist', async () => {
     const experimentId = await newExperiment('rpc');
     const traceId = await startTrace(experimentId, 13);
