@@ -95,6 +95,12 @@ export const migrateContract = {
     z.object({ historyAdded: z.number().int(), requestsAdded: z.number().int() }),
     OWNER,
   ),
+  'migrate.reserveVersions': method(
+    "Makes a registered model's next version number at least `through` + 1, leaving the numbers up to `through` that no version has unused (as versions deleted elsewhere left them), so versions copied one by one keep the numbers they had and the history's entries about deleted versions name a number no other version takes. Never lowers the count. Answers the model's last version number (with `through` 0, where it stands).",
+    z.object({ name: z.string().min(1), through: z.number().int().min(0) }),
+    z.object({ lastVersion: z.number().int() }),
+    OWNER,
+  ),
   'migrate.putAssessments': method(
     "Writes a trace's assessments as recorded elsewhere: their ids, sources, times, values and validity. One of the same id is replaced, so the call is safe to repeat.",
     z.object({ traceId: z.string().min(1), assessments: z.array(assessment).max(1000) }),

@@ -17,7 +17,7 @@ import { validateExperimentName, validateExperimentTag, validateRunName } from '
 
 export type MigrateReceiverHandlers = Pick<
   Handlers,
-  'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel' | 'migrate.putRegistryRecord' | 'migrate.putAssessments'
+  'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel' | 'migrate.putRegistryRecord' | 'migrate.reserveVersions' | 'migrate.putAssessments'
 >;
 
 /** A history entry or request as one comparable string: the same content at the same time by the same actor is the same record. */
@@ -232,6 +232,17 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
       });
       events.publish({ type: 'registry.changed', name: input.name });
       return result;
+    },
+
+    async 'migrate.reserveVersions'(input) {
+      const lastVersion = await catalog.write(async (trx) => {
+        const model = await trx.selectFrom('registered_models').select(['id', 'last_version']).where('name', '=', input.name).executeTakeFirst();
+        if (!model) throw notFound(`Registered model '${input.name}' is not on this server`);
+        const last = Math.max(Number(model.last_version), input.through);
+        if (last !== Number(model.last_version)) await trx.updateTable('registered_models').set({ last_version: last }).where('id', '=', model.id).execute();
+        return last;
+      });
+      return { lastVersion };
     },
 
     async 'migrate.putAssessments'(input) {

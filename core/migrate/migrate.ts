@@ -568,6 +568,12 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
       if (!isNotFound(err)) throw err;
       await dst.call('registry.createModel', { name });
       journal.data.createdModels.push(name);
+      journal.data.versionBases[name] = 0;
+      journal.save();
+    }
+    if (journal.data.versionBases[name] === undefined) {
+      // A model the target had: the laptop's numbers continue after the target's last one.
+      journal.data.versionBases[name] = journal.data.createdModels.includes(name) ? 0 : (await dst.call('migrate.reserveVersions', { name, through: 0 })).lastVersion;
       journal.save();
     }
     if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
@@ -591,6 +597,8 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
     if (journal.data.versions[key] === undefined) {
       await attempt(`version:${key}`, whatVersion(v), async () => {
         const { source, runId } = await mapSource(dst, journal, v, before);
+        // The numbers of versions deleted on the laptop stay unused here too, so this one keeps its number.
+        await dst.call('migrate.reserveVersions', { name, through: journal.data.versionBases[name]! + v.version - 1 });
         const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
         const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
         // Registering from a logged model appends to its `mlflow.modelVersions` tag on the target
@@ -639,18 +647,25 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
   // Last, what the registry recorded about the model: the moves above stamped this server's time
   // and the owner, so the recorded times, users, history and requests are written over them.
   return attempt(`model:${name}`, `history and requests of model '${name}'`, async () => {
-    await dst.call('migrate.putRegistryRecord', await registryRecord(src, journal, model, versions));
+    await dst.call('migrate.putRegistryRecord', await registryRecord(src, dst, journal, model, versions));
   });
 }
 
 /**
  * What the source's registry recorded about one model, with its version numbers turned into the
- * target's. Entries about versions that no longer exist (deleted, so not moved) keep their
- * content but name no version: their number would name another version on the target.
+ * target's. Entries about versions that no longer exist (deleted, so not moved) name the number
+ * the version would have had there, which the copy left unused; only when a version of the
+ * target's own has since taken it do they name none.
  */
-async function registryRecord(src: Client, journal: Journal, model: RegisteredModel, versions: ModelVersion[]): Promise<MethodInput<'migrate.putRegistryRecord'>> {
+async function registryRecord(src: Client, dst: Client, journal: Journal, model: RegisteredModel, versions: ModelVersion[]): Promise<MethodInput<'migrate.putRegistryRecord'>> {
   const { name } = model;
   const targetOf = (version: number | undefined) => (version === undefined ? undefined : journal.data.versions[`${name}/${version}`]?.target);
+  const base = journal.data.versionBases[name];
+  const taken = new Set((await allVersions(dst, name)).map((v) => v.version));
+  const historyTargetOf = (version: number | undefined) => {
+    if (version === undefined || base === undefined) return targetOf(version);
+    return targetOf(version) ?? (taken.has(base + version) ? undefined : base + version);
+  };
   const history = await allPages(async (pageToken) => {
     const r = await src.call('registry.history', { name, maxResults: 10_000, pageToken });
     return { items: r.entries, nextPageToken: r.nextPageToken };
@@ -663,7 +678,7 @@ async function registryRecord(src: Client, journal: Journal, model: RegisteredMo
     userId: model.userId,
     createdByMigration: journal.data.createdModels.includes(name),
     versions: versions.map((v) => ({ version: targetOf(v.version)!, creationTime: v.creationTimestamp, lastUpdatedTime: v.lastUpdatedTimestamp, userId: v.userId })),
-    history: history.map(({ entryId: _, version, ...entry }) => ({ ...entry, version: targetOf(version) })),
+    history: history.map(({ entryId: _, version, ...entry }) => ({ ...entry, version: historyTargetOf(version) })),
     requests: requests
       .filter((r) => targetOf(r.version) !== undefined)
       .map(({ requestId: _, name: __, version, ...r }) => ({ ...r, version: targetOf(version)! })),

@@ -130,6 +130,41 @@ describe('flowdesk migrate keeps what was recorded', () => {
     expect(afterAgain.filter((e) => e.time < T0 + 10_000)).toHaveLength(recorded.length);
   });
 
+  it('keeps version numbers, so the history of a version deleted on the laptop names its number and no other version takes it', async () => {
+    const { dataDir, runId } = await buildRecordedSource();
+    let clock = T0 + 7_000;
+    const fd = await openFlowdesk({ dataDir, now: () => clock });
+    try {
+      const api = inProcess(fd);
+      await api.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/model`, runId, actor: 'bob' });
+      clock = T0 + 8_000;
+      await api.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/model`, runId, description: 'third', actor: 'bob' });
+      clock = T0 + 9_000;
+      await api.call('registry.deleteVersion', { name: 'm', version: 2, actor: 'carol' });
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const source = await openFlowdesk({ dataDir });
+    onTestFinished(() => source.close());
+    const report = await migrate({ source, target: target.url, token: TOKEN });
+    expect(report.notMoved).toEqual([]);
+
+    const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'm'" });
+    expect(versions.map((v) => [v.version, v.description ?? '']).sort()).toEqual([
+      [1, ''],
+      [3, 'third'],
+    ]);
+    const ofVersion = async (api: Client, version: number) => (await api.call('registry.history', { name: 'm', version })).entries.map(withoutId);
+    const deleted = await ofVersion(inProcess(source), 2);
+    expect(deleted.map((e) => [e.kind, e.actor, e.version])).toEqual([
+      ['version.created', 'bob', 2],
+      ['version.deleted', 'carol', 2],
+    ]);
+    expect(await ofVersion(target.api, 2)).toEqual(deleted);
+    expect((await ofVersion(target.api, 3)).slice(0, 1)).toEqual((await ofVersion(inProcess(source), 3)).slice(0, 1));
+  });
+
   it('moves a pending approval request as pending, with who asked and when, and it can be approved on the target', async () => {
     const { dataDir } = await buildRecordedSource();
     const target = await startTestServer({ token: TOKEN });
@@ -296,6 +331,7 @@ describe('the migrate.* methods', () => {
       'migrate.putRun': { experimentId, runId: 'a'.repeat(32), runName: 'r', userId: 'u', status: 'FINISHED', startTime: 1, lifecycleStage: 'active' },
       'migrate.putLoggedModel': { experimentId, modelId: `m-${'c'.repeat(32)}`, name: 'lm', status: 'LOGGED_MODEL_READY', creationTime: 1, lastUpdatedTime: 1 },
       'migrate.putRegistryRecord': { name: 'm', creationTime: 1, lastUpdatedTime: 1, createdByMigration: true, versions: [], history: [], requests: [] },
+      'migrate.reserveVersions': { name: 'm', through: 1 },
       'migrate.putAssessments': { traceId: TRACE_ID, assessments: [] },
     };
     const migrateMethods = METHOD_NAMES.filter((m) => m.startsWith('migrate.'));

@@ -382,8 +382,8 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
-    name: "migrate: a model's recorded times and history, and a trace's assessments, written as recorded",
-    covers: ['migrate.putRegistryRecord', 'migrate.putAssessments'],
+    name: "migrate: a model's recorded times and history, its version numbers reserved, and a trace's assessments, written as recorded",
+    covers: ['migrate.putRegistryRecord', 'migrate.reserveVersions', 'migrate.putAssessments'],
     async run(api) {
       await api.call('registry.createModel', { name: 'moved' });
       const history = [{ time: 5, actor: 'ada', kind: 'model.created' as const, name: 'moved', before: null, after: { description: '' } }];
@@ -391,6 +391,8 @@ export const CASES: ConformanceCase[] = [
       expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 1, requestsAdded: 0 });
       expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 0, requestsAdded: 0 });
       expect((await api.call('registry.getModel', { name: 'moved' })).model.creationTimestamp).toBe(5);
+      expect(await api.call('migrate.reserveVersions', { name: 'moved', through: 3 })).toEqual({ lastVersion: 3 });
+      expect(await api.call('migrate.reserveVersions', { name: 'moved', through: 1 })).toEqual({ lastVersion: 3 });
       await api.call('traces.start', { trace: { traceId: TRACE, experimentId: '0', requestTime: 1, state: 'OK' } });
       const source = { sourceType: 'HUMAN' as const, sourceId: 'me' };
       const assessment = { assessmentId: 'a-moved', name: 'helpful', traceId: TRACE, source, createTime: 7, lastUpdateTime: 8, feedback: { value: true }, valid: true };
