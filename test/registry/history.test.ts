@@ -359,6 +359,7 @@ describe('the history is append-only', () => {
         requests: [],
       }),
       'migrate.reserveVersions': () => ({ name: 'keep', through: 5 }),
+      'migrate.registryWrite': () => ({ method: 'registry.createModel', input: { name: 'copied' } }),
       'migrate.putAssessments': () => ({ traceId: TRACE, assessments: [] }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
