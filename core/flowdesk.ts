@@ -182,7 +182,7 @@ export async function openFlowdesk(options: OpenFlowdeskOptions): Promise<Flowde
     ...createOverview(catalog.db),
     // Many runs at once (compare).
     ...createBatchedReads(catalog.db),
-    ...createMigrateReceiver({ catalog, events }),
+    ...createMigrateReceiver({ catalog, events, unrecordedRegistry: createRegistryService({ catalog, events, now: options.now, defaultActor: options.defaultActor, unrecorded: true }) }),
     'trash.list': trash['trash.list'],
     'trash.purge': trash['trash.purge'],
     async 'artifacts.list'(input) {

@@ -16,6 +16,18 @@ import { assessment } from './traces-entities.ts';
 
 const time = z.number().int().min(0);
 
+/** The registry writes a migration makes to copy a model: `migrate.registryWrite` takes these. */
+export const MIGRATION_REGISTRY_WRITES = [
+  'registry.createModel',
+  'registry.updateModel',
+  'registry.setModelTag',
+  'registry.createVersion',
+  'registry.setVersionTag',
+  'registry.transitionStage',
+  'registry.setAlias',
+  'registry.setProtection',
+] as const;
+
 export const migrateContract = {
   'migrate.putExperiment': method(
     'Finds the experiment of this name (the live one first) or creates it with the given creation and update times; adds the tags it lacks (a tag it has keeps its value). Answers its id and whether it was created here.',
@@ -93,6 +105,18 @@ export const migrateContract = {
       ),
     }),
     z.object({ historyAdded: z.number().int(), requestsAdded: z.number().int() }),
+    OWNER,
+  ),
+  'migrate.reserveVersions': method(
+    "Makes a registered model's next version number at least `through` + 1, leaving the numbers up to `through` that no version has unused (as versions deleted elsewhere left them), so versions copied one by one keep the numbers they had and the history's entries about deleted versions name a number no other version takes. Never lowers the count. Answers the model's last version number (with `through` 0, where it stands).",
+    z.object({ name: z.string().min(1), through: z.number().int().min(0) }),
+    z.object({ lastVersion: z.number().int() }),
+    OWNER,
+  ),
+  'migrate.registryWrite': method(
+    "Makes one registry write (`method`, with `input` as that method takes it) by the same rules and with the same answer (`output`), but appends no history entry of its own: the migration copies a model it created here this way, and the model's history then arrives as the source recorded it (putRegistryRecord), so it holds exactly the source's entries.",
+    z.object({ method: z.enum(MIGRATION_REGISTRY_WRITES), input: z.unknown() }),
+    z.object({ output: z.unknown() }),
     OWNER,
   ),
   'migrate.putAssessments': method(

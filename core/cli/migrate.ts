@@ -54,7 +54,7 @@ export async function migrateCommand(args: string[], out: (line: string) => void
     const { deletedLoggedModels, tracesInTrash } = report.leftBehind;
     const leftBehind = deletedLoggedModels + tracesInTrash > 0;
     if (leftBehind) {
-      out(`Left on this machine (this version of migrate cannot move them): ${deletedLoggedModels} deleted logged model(s), ${tracesInTrash} trace(s) of runs or experiments in the trash`);
+      out(`Left on this machine (the target refused them or what they belong to): ${deletedLoggedModels} deleted logged model(s), ${tracesInTrash} trace(s) of runs or experiments in the trash`);
     }
     if (report.notMoved.length > 0) {
       for (const m of report.mismatches) out(`  differs: ${m}`);

@@ -31,6 +31,12 @@ export interface JournalData {
   tracesDone: string[];
   /** Registered models this migration created on the target (their recorded times then replace the target's). */
   createdModels: string[];
+  /**
+   * Per registered model, what is added to a source version number to give its number on the
+   * target: 0 for a model this migration created, the target's last number before this migration
+   * for one the target had. Versions are created at those numbers, gaps included.
+   */
+  versionBases: Record<string, number>;
   /** Registered model names done (model, its versions, aliases and stages). */
   modelsDone: string[];
   /** `name/version` in the source → the target version number, and whether its tags, stage and aliases are set. */
@@ -72,9 +78,10 @@ export function openJournal(dataDir: string, target: string): Journal {
     data.loggedModelsDone ??= [];
     data.createdModels ??= [];
     data.tracesDone ??= [];
+    data.versionBases ??= {};
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, loggedModelsDone: [], createdModels: [], tracesDone: [], modelsDone: [], versions: {}, refused: {} };
+    data = { target, migrationId: randomUUID(), experiments: {}, createdExperiments: [], runs: {}, loggedModelsDone: [], createdModels: [], tracesDone: [], versionBases: {}, modelsDone: [], versions: {}, refused: {} };
   }
   return {
     path,

@@ -3,13 +3,18 @@
  * models, the registry's record (times, users, history, requests) and trace assessments written
  * as the source recorded them. Everything else a migration carries (params, tags, metrics,
  * artifacts, the registry) arrives through the ordinary methods, held to the same rules as any
- * other writer, so the values the laptop accepted are accepted here by the same checks.
+ * other writer, so the values the laptop accepted are accepted here by the same checks; a model
+ * the migration creates is written through the registry's own methods too, only without history
+ * entries of their own (`migrate.registryWrite`).
  */
-import type { Handlers } from '#core/api/contract.ts';
+import type { Principal } from '#core/api/access.ts';
+import { contract, type Handlers } from '#core/api/contract.ts';
+import { describeIssues } from '#core/api/dispatch.ts';
 import { alreadyExists, invalid, notFound } from '#core/api/errors.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog } from '#core/catalog/catalog.ts';
 import { assessmentRow } from '#core/tracing/traces-service.ts';
+import type { RegistryHandlers } from '#core/registry/registry-service.ts';
 import { insertRecordedRun } from '#core/tracking/imported-run.ts';
 import { toRunInfo } from '#core/tracking/mappers.ts';
 import { getExperimentRow } from '#core/tracking/tracking-service.ts';
@@ -17,14 +22,14 @@ import { validateExperimentName, validateExperimentTag, validateRunName } from '
 
 export type MigrateReceiverHandlers = Pick<
   Handlers,
-  'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel' | 'migrate.putRegistryRecord' | 'migrate.putAssessments'
+  'migrate.putExperiment' | 'migrate.trashExperiment' | 'migrate.putRun' | 'migrate.putLoggedModel' | 'migrate.putRegistryRecord' | 'migrate.reserveVersions' | 'migrate.registryWrite' | 'migrate.putAssessments'
 >;
 
 /** A history entry or request as one comparable string: the same content at the same time by the same actor is the same record. */
 const sameRecord = (...parts: unknown[]) => JSON.stringify(parts);
 
-/** The `migrate.*` handlers over a catalog. */
-export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus }): MigrateReceiverHandlers {
+/** The `migrate.*` handlers over a catalog; `unrecordedRegistry` is a registry service made with `unrecorded`. */
+export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus; unrecordedRegistry: RegistryHandlers }): MigrateReceiverHandlers {
   const { catalog, events } = deps;
   return {
     async 'migrate.putExperiment'(input) {
@@ -232,6 +237,25 @@ export function createMigrateReceiver(deps: { catalog: Catalog; events: EventBus
       });
       events.publish({ type: 'registry.changed', name: input.name });
       return result;
+    },
+
+    async 'migrate.reserveVersions'(input) {
+      const lastVersion = await catalog.write(async (trx) => {
+        const model = await trx.selectFrom('registered_models').select(['id', 'last_version']).where('name', '=', input.name).executeTakeFirst();
+        if (!model) throw notFound(`Registered model '${input.name}' is not on this server`);
+        const last = Math.max(Number(model.last_version), input.through);
+        if (last !== Number(model.last_version)) await trx.updateTable('registered_models').set({ last_version: last }).where('id', '=', model.id).execute();
+        return last;
+      });
+      return { lastVersion };
+    },
+
+    async 'migrate.registryWrite'(input, caller) {
+      // The inner input is checked by the method's own schema, as dispatch checks any call's.
+      const parsed = contract[input.method].input.safeParse(input.input ?? {});
+      if (!parsed.success) throw invalid(`${input.method}: ${describeIssues(parsed.error)}`);
+      const write = deps.unrecordedRegistry[input.method] as (input: unknown, caller: Principal | undefined) => Promise<unknown>;
+      return { output: await write(parsed.data, caller) };
     },
 
     async 'migrate.putAssessments'(input) {

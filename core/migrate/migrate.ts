@@ -8,10 +8,13 @@
  * client and the artifact proxy, exactly as any client would, plus the owner-only `migrate.*`
  * methods that write experiments and runs as they were recorded (ids, times, trash).
  *
- * MLflow 3 logged models and traces (spans, tags, links, assessments) keep their ids. The
+ * MLflow 3 logged models and traces (spans, tags, links, assessments) keep their ids. Versions
+ * keep their numbers (`migrate.reserveVersions` leaves those of deleted versions unused). The
  * registry's record follows each model: creation times and users, its history with its times and
  * actors, its approval requests pending or decided (each copied version also gets a
- * `flowdesk.migrated.from` tag saying where it came from).
+ * `flowdesk.migrated.from` tag saying where it came from). A model the migration creates is
+ * written through `migrate.registryWrite`, which appends no history of its own, so its history on
+ * the target is exactly the source's; changes to a model the target had are recorded there.
  *
  * The trash's logged models and traces move too: the contract does not list them, so they are
  * read from the folder's catalog; they arrive live and follow (or, for a logged model, are sent
@@ -33,7 +36,8 @@ import { Readable } from 'node:stream';
 import { createClient, type Client } from '#core/api/client.ts';
 import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { dispatch } from '#core/api/dispatch.ts';
-import type { MethodInput } from '#core/api/contract.ts';
+import type { MethodInput, MethodOutput } from '#core/api/contract.ts';
+import { MIGRATION_REGISTRY_WRITES } from '#core/api/migrate-contract.ts';
 import type { LoggedModel, Metric, ModelVersion, RegisteredModel, Run } from '#core/api/entities.ts';
 import type { TraceInfo } from '#core/api/traces-entities.ts';
 import { ERROR_CODES, FlowdeskError, type ErrorCode } from '#core/api/errors.ts';
@@ -554,6 +558,21 @@ async function mapSource(
   );
 }
 
+type RegistryWrite = (typeof MIGRATION_REGISTRY_WRITES)[number];
+
+/**
+ * A registry write on the target about model `name`. On a model this migration created it goes
+ * through `migrate.registryWrite`: the same rules, but no history entry of the target's own, so
+ * the model's history holds exactly the source's entries. On a model the target had, it is made
+ * the ordinary way and the team's history records it.
+ */
+function registryWriter(dst: Client, journal: Journal, name: string) {
+  return async <M extends RegistryWrite>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    if (!journal.data.createdModels.includes(name)) return dst.call(method, input);
+    return (await dst.call('migrate.registryWrite', { method, input })).output as MethodOutput<M>;
+  };
+}
+
 /**
  * Moves one registered model: the model itself, then each version the journal has not finished,
  * each an item of its own. Answers whether everything of the model is on the target.
@@ -561,17 +580,24 @@ async function mapSource(
 async function copyModel(src: Client, dst: Client, journal: Journal, attempt: Attempt, name: string, before: (model: string) => Promise<void>): Promise<boolean> {
   const { model } = await src.call('registry.getModel', { name });
   const versions = (await allVersions(src, name)).sort((a, b) => a.version - b.version);
+  const write = registryWriter(dst, journal, name);
   const ready = await attempt(`model:${name}`, `model '${name}' (and its ${versions.length} version(s))`, async () => {
     try {
       await dst.call('registry.getModel', { name });
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await dst.call('registry.createModel', { name });
+      await dst.call('migrate.registryWrite', { method: 'registry.createModel', input: { name } });
       journal.data.createdModels.push(name);
+      journal.data.versionBases[name] = 0;
       journal.save();
     }
-    if (model.description) await dst.call('registry.updateModel', { name, description: model.description });
-    for (const t of model.tags) await dst.call('registry.setModelTag', { name, key: t.key, value: t.value });
+    if (journal.data.versionBases[name] === undefined) {
+      // A model the target had: the laptop's numbers continue after the target's last one.
+      journal.data.versionBases[name] = journal.data.createdModels.includes(name) ? 0 : (await dst.call('migrate.reserveVersions', { name, through: 0 })).lastVersion;
+      journal.save();
+    }
+    if (model.description) await write('registry.updateModel', { name, description: model.description });
+    for (const t of model.tags) await write('registry.setModelTag', { name, key: t.key, value: t.value });
   });
   if (!ready) return false;
 
@@ -591,8 +617,10 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
     if (journal.data.versions[key] === undefined) {
       await attempt(`version:${key}`, whatVersion(v), async () => {
         const { source, runId } = await mapSource(dst, journal, v, before);
+        // The numbers of versions deleted on the laptop stay unused here too, so this one keeps its number.
+        await dst.call('migrate.reserveVersions', { name, through: journal.data.versionBases[name]! + v.version - 1 });
         const from = `${journal.data.migrationId} ${key} (created ${new Date(v.creationTimestamp).toISOString()}${v.userId ? ` by ${v.userId}` : ''}, source ${v.source})`;
-        const { version } = await dst.call('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
+        const { version } = await write('registry.createVersion', { name, source, runId, description: v.description, tags: [{ key: MIGRATED_FROM, value: from }] });
         // Registering from a logged model appends to its `mlflow.modelVersions` tag on the target
         // too; it keeps the list the laptop recorded instead of holding this version twice.
         const fromModel = /^models:\/(m-[0-9a-f]{32})$/.exec(source)?.[1];
@@ -619,38 +647,45 @@ async function copyModel(src: Client, dst: Client, journal: Journal, attempt: At
   const final = { aliases: [...new Set([...had.aliases, ...wanted.aliases])], stages: [...new Set([...had.stages, ...wanted.stages])] };
   const pending = versions.filter((v) => journal.data.versions[`${name}/${v.version}`]?.done === false);
   const blocked = pending.some((v) => (had.stages as string[]).includes(v.currentStage) || v.aliases.some((a) => had.aliases.includes(a)));
-  if (blocked) await dst.call('registry.setProtection', { name, aliases: [], stages: [] });
+  if (blocked) await write('registry.setProtection', { name, aliases: [], stages: [] });
   try {
     for (const v of pending) {
       const entry = journal.data.versions[`${name}/${v.version}`]!;
       const ref = { name, version: entry.target };
       await attempt(`version:${name}/${v.version}`, whatVersion(v), async () => {
-        for (const t of v.tags) await dst.call('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
-        if (v.currentStage !== 'None') await dst.call('registry.transitionStage', { ...ref, stage: v.currentStage });
-        for (const alias of v.aliases) await dst.call('registry.setAlias', { ...ref, alias });
+        for (const t of v.tags) await write('registry.setVersionTag', { ...ref, key: t.key, value: t.value });
+        if (v.currentStage !== 'None') await write('registry.transitionStage', { ...ref, stage: v.currentStage });
+        for (const alias of v.aliases) await write('registry.setAlias', { ...ref, alias });
         entry.done = true;
         journal.save();
       });
     }
   } finally {
-    await dst.call('registry.setProtection', { name, ...final });
+    await write('registry.setProtection', { name, ...final });
   }
   if (!versions.every((v) => journal.data.versions[`${name}/${v.version}`]?.done === true)) return false;
   // Last, what the registry recorded about the model: the moves above stamped this server's time
   // and the owner, so the recorded times, users, history and requests are written over them.
   return attempt(`model:${name}`, `history and requests of model '${name}'`, async () => {
-    await dst.call('migrate.putRegistryRecord', await registryRecord(src, journal, model, versions));
+    await dst.call('migrate.putRegistryRecord', await registryRecord(src, dst, journal, model, versions));
   });
 }
 
 /**
  * What the source's registry recorded about one model, with its version numbers turned into the
- * target's. Entries about versions that no longer exist (deleted, so not moved) keep their
- * content but name no version: their number would name another version on the target.
+ * target's. Entries about versions that no longer exist (deleted, so not moved) name the number
+ * the version would have had there, which the copy left unused; only when a version of the
+ * target's own has since taken it do they name none.
  */
-async function registryRecord(src: Client, journal: Journal, model: RegisteredModel, versions: ModelVersion[]): Promise<MethodInput<'migrate.putRegistryRecord'>> {
+async function registryRecord(src: Client, dst: Client, journal: Journal, model: RegisteredModel, versions: ModelVersion[]): Promise<MethodInput<'migrate.putRegistryRecord'>> {
   const { name } = model;
   const targetOf = (version: number | undefined) => (version === undefined ? undefined : journal.data.versions[`${name}/${version}`]?.target);
+  const base = journal.data.versionBases[name];
+  const taken = new Set((await allVersions(dst, name)).map((v) => v.version));
+  const historyTargetOf = (version: number | undefined) => {
+    if (version === undefined || base === undefined) return targetOf(version);
+    return targetOf(version) ?? (taken.has(base + version) ? undefined : base + version);
+  };
   const history = await allPages(async (pageToken) => {
     const r = await src.call('registry.history', { name, maxResults: 10_000, pageToken });
     return { items: r.entries, nextPageToken: r.nextPageToken };
@@ -663,8 +698,10 @@ async function registryRecord(src: Client, journal: Journal, model: RegisteredMo
     userId: model.userId,
     createdByMigration: journal.data.createdModels.includes(name),
     versions: versions.map((v) => ({ version: targetOf(v.version)!, creationTime: v.creationTimestamp, lastUpdatedTime: v.lastUpdatedTimestamp, userId: v.userId })),
-    history: history.map(({ entryId: _, version, ...entry }) => ({ ...entry, version: targetOf(version) })),
-    requests: requests
+    history: history.map(({ entryId: _, version, ...entry }) => ({ ...entry, version: historyTargetOf(version) })),
+    // Oldest first, so the target numbers them in the order they were made, as the source did.
+    requests: [...requests]
+      .sort((a, b) => a.requestedAt - b.requestedAt)
       .filter((r) => targetOf(r.version) !== undefined)
       .map(({ requestId: _, name: __, version, ...r }) => ({ ...r, version: targetOf(version)! })),
   };

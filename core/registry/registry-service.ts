@@ -42,6 +42,8 @@ export interface RegistryDeps {
   now?: () => number;
   /** Who acts when a call names no actor; the OS user running Flowdesk by default. */
   defaultActor?: () => string;
+  /** Makes changes without history entries of their own (the migration's copy of a model; see `migrate.registryWrite`). */
+  unrecorded?: boolean;
 }
 
 /** The logged-model tag listing the versions registered from it, as MLflow keeps it. */
@@ -64,7 +66,7 @@ function actorOf(input: { actor?: string }, caller: Principal | undefined): stri
 export function createRegistryService(deps: RegistryDeps): RegistryHandlers {
   const { catalog } = deps;
   const db = catalog.db;
-  const mutate = createMutate({ catalog, events: deps.events, now: deps.now ?? Date.now, defaultActor: deps.defaultActor ?? osUser });
+  const mutate = createMutate({ catalog, events: deps.events, now: deps.now ?? Date.now, defaultActor: deps.defaultActor ?? osUser, unrecorded: deps.unrecorded });
 
   async function modelEntity(dbOrTrx: Db, name: string) {
     return (await loadRegisteredModels(dbOrTrx, [await getModelRow(dbOrTrx, name)]))[0]!;

@@ -31,15 +31,19 @@ export function osUser(): string {
   }
 }
 
-/** The unit-of-work runner over a catalog, a clock and an event bus. */
-export function createMutate(deps: { catalog: Catalog; events: EventBus; now: () => number; defaultActor: () => string }): Mutate {
+/**
+ * The unit-of-work runner over a catalog, a clock and an event bus. With `unrecorded`, the changes
+ * are made but no history entry is appended: the history of what they copy arrives as recorded
+ * elsewhere (`flowdesk migrate`'s copy of a model it creates).
+ */
+export function createMutate(deps: { catalog: Catalog; events: EventBus; now: () => number; defaultActor: () => string; unrecorded?: boolean }): Mutate {
   return async (actor, fn) => {
     const stamp: ChangeStamp = { time: deps.now(), actor: actor ?? deps.defaultActor() };
     const { result, published } = await deps.catalog.write(async (trx) => {
       const changes: Change[] = [];
       const pending: FlowdeskEvent[] = [];
       const value = await fn({ trx, stamp, record: (c) => changes.push(c), notify: (e) => pending.push(e) });
-      await recordChanges(trx, stamp, changes);
+      if (!deps.unrecorded) await recordChanges(trx, stamp, changes);
       return { result: value, published: pending };
     });
     for (const event of published) deps.events.publish(event);

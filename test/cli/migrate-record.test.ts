@@ -115,19 +115,68 @@ describe('flowdesk migrate keeps what was recorded', () => {
     const { version: versionThere } = await target.api.call('registry.getVersion', { name: 'm', version: 1 });
     expect([versionThere.creationTimestamp, versionThere.lastUpdatedTimestamp, versionThere.userId]).toEqual([T0 + 2_000, version.lastUpdatedTimestamp, version.userId]);
 
-    // The laptop's entries come first, as their times say, ahead of the migration's own moves.
+    // The migration created the model there, so its history is the laptop's, entry for entry, with
+    // no entry of the migration's own moves.
     const recorded = (await allHistory(src, 'm')).map(withoutId);
     expect(recorded.map((e) => [e.kind, e.actor])).toEqual(expect.arrayContaining([['model.created', 'alice'], ['version.created', 'bob'], ['stage.transitioned', 'carol'], ['request.created', 'dave']]));
-    const history = await allHistory(target.api, 'm');
-    expect(history.slice(0, recorded.length).map(withoutId)).toEqual(recorded);
-    expect(history.map((e) => e.time)).toEqual([...history.map((e) => e.time)].sort((a, b) => a - b));
+    expect((await allHistory(target.api, 'm')).map(withoutId)).toEqual(recorded);
 
     const again = await migrate({ source, target: target.url, token: TOKEN });
     expect(again.mismatches).toEqual([]);
-    await target.api.call('registry.getModel', { name: 'm' });
-    const afterAgain = await allHistory(target.api, 'm');
-    expect(afterAgain.slice(0, recorded.length).map(withoutId)).toEqual(recorded);
-    expect(afterAgain.filter((e) => e.time < T0 + 10_000)).toHaveLength(recorded.length);
+    expect((await allHistory(target.api, 'm')).map(withoutId)).toEqual(recorded);
+  });
+
+  it("records the migration's changes to a model the server already had in that model's history, beside the laptop's entries", async () => {
+    const { dataDir } = await buildRecordedSource();
+    const target = await startTestServer({ token: TOKEN });
+    await target.api.call('registry.createModel', { name: 'm', actor: 'team' });
+    const source = await openFlowdesk({ dataDir });
+    onTestFinished(() => source.close());
+    expect((await migrate({ source, target: target.url, token: TOKEN })).notMoved).toEqual([]);
+
+    const recorded = (await allHistory(inProcess(source), 'm')).map(withoutId);
+    const history = (await allHistory(target.api, 'm')).map(withoutId);
+    // The laptop's entries, then the team's own and the migration's, each at its time.
+    expect(history.slice(0, recorded.length)).toEqual(recorded);
+    const own = history.slice(recorded.length);
+    expect(own[0]).toMatchObject({ kind: 'model.created', actor: 'team' });
+    expect(own.filter((e) => e.kind === 'version.created').map((e) => e.version)).toEqual([1]);
+    expect(own.every((e) => e.time > T0 + 10_000)).toBe(true);
+  });
+
+  it('keeps version numbers, so the history of a version deleted on the laptop names its number and no other version takes it', async () => {
+    const { dataDir, runId } = await buildRecordedSource();
+    let clock = T0 + 7_000;
+    const fd = await openFlowdesk({ dataDir, now: () => clock });
+    try {
+      const api = inProcess(fd);
+      await api.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/model`, runId, actor: 'bob' });
+      clock = T0 + 8_000;
+      await api.call('registry.createVersion', { name: 'm', source: `runs:/${runId}/model`, runId, description: 'third', actor: 'bob' });
+      clock = T0 + 9_000;
+      await api.call('registry.deleteVersion', { name: 'm', version: 2, actor: 'carol' });
+    } finally {
+      await fd.close();
+    }
+    const target = await startTestServer({ token: TOKEN });
+    const source = await openFlowdesk({ dataDir });
+    onTestFinished(() => source.close());
+    const report = await migrate({ source, target: target.url, token: TOKEN });
+    expect(report.notMoved).toEqual([]);
+
+    const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'm'" });
+    expect(versions.map((v) => [v.version, v.description ?? '']).sort()).toEqual([
+      [1, ''],
+      [3, 'third'],
+    ]);
+    const ofVersion = async (api: Client, version: number) => (await api.call('registry.history', { name: 'm', version })).entries.map(withoutId);
+    const deleted = await ofVersion(inProcess(source), 2);
+    expect(deleted.map((e) => [e.kind, e.actor, e.version])).toEqual([
+      ['version.created', 'bob', 2],
+      ['version.deleted', 'carol', 2],
+    ]);
+    expect(await ofVersion(target.api, 2)).toEqual(deleted);
+    expect((await ofVersion(target.api, 3)).slice(0, 1)).toEqual((await ofVersion(inProcess(source), 3)).slice(0, 1));
   });
 
   it('moves a pending approval request as pending, with who asked and when, and it can be approved on the target', async () => {
@@ -296,6 +345,8 @@ describe('the migrate.* methods', () => {
       'migrate.putRun': { experimentId, runId: 'a'.repeat(32), runName: 'r', userId: 'u', status: 'FINISHED', startTime: 1, lifecycleStage: 'active' },
       'migrate.putLoggedModel': { experimentId, modelId: `m-${'c'.repeat(32)}`, name: 'lm', status: 'LOGGED_MODEL_READY', creationTime: 1, lastUpdatedTime: 1 },
       'migrate.putRegistryRecord': { name: 'm', creationTime: 1, lastUpdatedTime: 1, createdByMigration: true, versions: [], history: [], requests: [] },
+      'migrate.reserveVersions': { name: 'm', through: 1 },
+      'migrate.registryWrite': { method: 'registry.createModel', input: { name: 'm' } },
       'migrate.putAssessments': { traceId: TRACE_ID, assessments: [] },
     };
     const migrateMethods = METHOD_NAMES.filter((m) => m.startsWith('migrate.'));

@@ -382,8 +382,8 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
-    name: "migrate: a model's recorded times and history, and a trace's assessments, written as recorded",
-    covers: ['migrate.putRegistryRecord', 'migrate.putAssessments'],
+    name: "migrate: a model's recorded times and history, its version numbers reserved, and a trace's assessments, written as recorded",
+    covers: ['migrate.putRegistryRecord', 'migrate.reserveVersions', 'migrate.registryWrite', 'migrate.putAssessments'],
     async run(api) {
       await api.call('registry.createModel', { name: 'moved' });
       const history = [{ time: 5, actor: 'ada', kind: 'model.created' as const, name: 'moved', before: null, after: { description: '' } }];
@@ -391,6 +391,13 @@ export const CASES: ConformanceCase[] = [
       expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 1, requestsAdded: 0 });
       expect(await api.call('migrate.putRegistryRecord', record)).toEqual({ historyAdded: 0, requestsAdded: 0 });
       expect((await api.call('registry.getModel', { name: 'moved' })).model.creationTimestamp).toBe(5);
+      expect(await api.call('migrate.reserveVersions', { name: 'moved', through: 3 })).toEqual({ lastVersion: 3 });
+      expect(await api.call('migrate.reserveVersions', { name: 'moved', through: 1 })).toEqual({ lastVersion: 3 });
+      // A registry write the migration makes: the same rules and answer, no history entry of its own.
+      const { output } = await api.call('migrate.registryWrite', { method: 'registry.createModel', input: { name: 'copied', tags: [{ key: 'k', value: 'v' }] } });
+      expect(output).toMatchObject({ model: { name: 'copied', tags: [{ key: 'k', value: 'v' }] } });
+      expect((await api.call('registry.history', { name: 'copied' })).entries).toEqual([]);
+      await expect(api.call('migrate.registryWrite', { method: 'registry.setModelTag', input: { name: 'copied' } })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
       await api.call('traces.start', { trace: { traceId: TRACE, experimentId: '0', requestTime: 1, state: 'OK' } });
       const source = { sourceType: 'HUMAN' as const, sourceId: 'me' };
       const assessment = { assessmentId: 'a-moved', name: 'helpful', traceId: TRACE, source, createTime: 7, lastUpdateTime: 8, feedback: { value: true }, valid: true };

@@ -3,10 +3,14 @@
  * postgresql://… --artifacts s3://…` in its own process, the local PostgreSQL and radosgw that
  * .ci/run starts), from one laptop folder the real MLflow clients filled (2.12.2: autolog,
  * log_model, log_image, a 35,151-character `mlflow.log-model.history` tag, stages, aliases,
- * the trash; 3.5.1: log_model(name=…) with its logged model and a metric linked to it, an image
- * series, an alias) plus a 40 MiB artifact. Everything is read back on the target and compared
- * with the source, and a migration killed with SIGKILL in the middle of the big upload resumes
- * to completion with nothing twice.
+ * the trash, and, as a writer once the laptop has users, two protected moves that wait for
+ * approval; 3.5.1: log_model(name=…) with its logged model and a metric linked to it, an image
+ * series, an alias, and traces: nested spans, an error, a tag, feedback and an expectation, one
+ * made in a run and one linked to it) plus a 40 MiB artifact. Everything is read back on the
+ * target and compared with the source (traces with their spans and data, each model's history
+ * and requests), a moved request is approved there by an approver who did not ask, and a
+ * migration killed with SIGKILL in the middle of the big upload resumes to completion with
+ * nothing twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,13 +23,16 @@ import { IN_PROCESS_OWNER } from '#core/api/access.ts';
 import { createClient, type Client } from '#core/api/client.ts';
 import { dispatch } from '#core/api/dispatch.ts';
 import { createHttpTransport, type FetchLike } from '#core/api/http-transport.ts';
-import type { Metric } from '#core/api/entities.ts';
+import type { HistoryEntry, Metric } from '#core/api/entities.ts';
+import type { TraceInfo } from '#core/api/traces-entities.ts';
 import { openFlowdesk, type Flowdesk } from '#core/flowdesk.ts';
 import { journalPath } from '#core/migrate/migrate-journal.ts';
 import { MIGRATED_FROM } from '#core/migrate/migrate.ts';
 import { startServer } from '#core/server/server.ts';
 import { storePathIn } from '#core/api/artifact-locations.ts';
+import { addUser } from '#core/users/users.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { runFlowdesk } from '../helpers/cli.ts';
 import { PYTHON_CLIENTS_NOT_RUN_REASON, PYTHON_CLIENTS_REQUIRED, runPython } from '../helpers/python-clients.ts';
 import { listKeys, S3_NOT_RUN_REASON, S3_TEST_URL, s3TestPlace, testS3Client } from '../helpers/s3.ts';
 import { spawnServe } from '../helpers/spawn-serve.ts';
@@ -75,6 +82,7 @@ print(json.dumps({"longRun": long_run.info.run_id}))
 const LAPTOP_3X = `
 import json, mlflow, numpy as np
 from mlflow import MlflowClient
+from mlflow.entities import AssessmentSource
 from sklearn.linear_model import LogisticRegression
 X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]] * 5)
 y = np.array([0, 1, 1, 0] * 5)
@@ -86,7 +94,66 @@ with mlflow.start_run(run_name="v3") as run:
     info = mlflow.sklearn.log_model(LogisticRegression().fit(X, y), name="model", registered_model_name="clf-3x")
     mlflow.log_metric("accuracy", 0.75, step=0, model_id=info.model_id)
 MlflowClient().set_registered_model_alias("clf-3x", "prod", "1")
-print(json.dumps({"modelId": info.model_id}))
+
+@mlflow.trace(span_type="TOOL")
+def lookup(city):
+    return {"city": city, "temp": 21.5}
+
+@mlflow.trace(name="answer", span_type="CHAIN")
+def answer(question):
+    with mlflow.start_span(name="plan", span_type="LLM") as span:
+        span.set_inputs({"question": question})
+        span.set_outputs("look it up")
+    return lookup("Paris")["temp"]
+
+@mlflow.trace
+def fails():
+    raise ValueError("no answer")
+
+client = MlflowClient()
+with mlflow.start_run(run_name="agent") as agent:
+    answer("how warm is Paris?")
+    in_run = mlflow.get_last_active_trace_id()
+answer("and tomorrow?")
+linked = mlflow.get_last_active_trace_id()
+client.link_traces_to_run([linked], agent.info.run_id)
+try:
+    fails()
+except ValueError:
+    pass
+failed = mlflow.get_last_active_trace_id()
+client.set_trace_tag(in_run, "reviewed", "yes")
+feedback = mlflow.log_feedback(trace_id=in_run, name="correct", value=True, rationale="matches", source=AssessmentSource(source_type="HUMAN", source_id="ann"))
+mlflow.log_expectation(trace_id=in_run, name="expected", value={"answer": 21.5})
+print(json.dumps({"modelId": info.model_id, "agentRun": agent.info.run_id, "traces": {"inRun": in_run, "linked": linked, "failed": failed}, "feedback": feedback.assessment_id}))
+`;
+
+/**
+ * A person on the laptop (a writer: users exist there, so a new model starts protected) registers
+ * a model and asks, through the 2.12.2 client, to move its version to Production and @production;
+ * both calls are answered 403 and leave a pending request each.
+ */
+const GATED_2X = `
+import json, os, tempfile, mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+client = MlflowClient()
+mlflow.set_experiment("laptop-2x")
+with mlflow.start_run(run_name="gated") as run:
+    folder = tempfile.mkdtemp()
+    with open(os.path.join(folder, "MLmodel"), "w") as f:
+        f.write("flavors: {}\\n")
+    mlflow.log_artifacts(folder, artifact_path="model")
+client.create_registered_model("clf-gated")
+version = client.create_model_version("clf-gated", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id).version
+client.transition_model_version_stage("clf-gated", version, "Staging")
+refused = []
+for call in (lambda: client.transition_model_version_stage("clf-gated", version, "Production"), lambda: client.set_registered_model_alias("clf-gated", "production", version)):
+    try:
+        call()
+    except MlflowException as e:
+        refused.append(e.error_code)
+print(json.dumps({"refused": refused}))
 `;
 
 /** The laptop's folder, filled once for the file's tests. */
@@ -94,6 +161,10 @@ let laptop: string;
 let longRun: string;
 let loggedModelId: string;
 let bigRun: string;
+/** The 3.5.1 traces: one made in the run `agent`, one linked to it afterwards, one that raised. */
+let traces: { inRun: string; linked: string; failed: string };
+let agentRun: string;
+let feedbackId: string;
 
 function inProcess(fd: Flowdesk): Client {
   return createClient((name, input) => dispatch(fd.handlers, name, input, IN_PROCESS_OWNER, () => undefined));
@@ -113,10 +184,11 @@ function migrateChild(target: string): { child: ChildProcess; done: Promise<{ co
 }
 
 /** A team server of its own: a fresh PostgreSQL database and a fresh S3 prefix. */
-async function teamServer(): Promise<{ url: string; api: Client; bucket: string; prefix: string }> {
+async function teamServer(): Promise<{ url: string; api: Client; catalog: string; bucket: string; prefix: string }> {
   const place = s3TestPlace();
-  const url = await spawnServe(['serve', '--port', '0', '--data-dir', tempDir(), '--catalog', await freshPostgresDatabase(), '--artifacts', place.url, '--token', TOKEN]).ready;
-  return { url, api: createClient(createHttpTransport({ baseUrl: url, token: TOKEN, fetch: fetch as FetchLike })), bucket: place.bucket, prefix: `${place.base}/store/` };
+  const catalog = await freshPostgresDatabase();
+  const url = await spawnServe(['serve', '--port', '0', '--data-dir', tempDir(), '--catalog', catalog, '--artifacts', place.url, '--token', TOKEN]).ready;
+  return { url, api: createClient(createHttpTransport({ baseUrl: url, token: TOKEN, fetch: fetch as FetchLike })), catalog, bucket: place.bucket, prefix: `${place.base}/store/` };
 }
 
 async function allHistory(api: Client, runId: string, key: string): Promise<Metric[]> {
@@ -145,7 +217,9 @@ async function filesUnder(list: Lister, dir = ''): Promise<{ path: string; bytes
 /** The digest of a file as the target serves it through its artifact proxy (from S3). */
 async function targetDigest(url: string, artifactUri: string, path: string): Promise<string> {
   const location = `${artifactUri.replace(/^mlflow-artifacts:\/+/, '')}/${path}`.split('/').map(encodeURIComponent).join('/');
-  const response = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/${location}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  // Its connection is not kept: hashing 40 MiB on both ends pauses the calls about as long as the
+  // server's keep-alive timeout, and a socket the server closes as it is reused fails the next call.
+  const response = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/${location}`, { headers: { authorization: `Bearer ${TOKEN}`, connection: 'close' } });
   expect(response.status).toBe(200);
   return sha(Buffer.from(await response.arrayBuffer()));
 }
@@ -158,6 +232,31 @@ async function sourceDigest(fd: Flowdesk, artifactUri: string, path: string): Pr
 }
 
 const byKey = <T extends { key: string }>(items: T[]) => [...items].sort((a, b) => a.key.localeCompare(b.key));
+
+async function traceIds(api: Client, experimentId: string): Promise<string[]> {
+  const out: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await api.call('traces.search', { experimentIds: [experimentId], pageToken });
+    out.push(...page.traces.map((t) => t.traceId));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return out.sort();
+}
+
+/** A trace as both ends must agree on it: only its experiment's id and its data's place are the target's own. */
+const comparableTrace = (trace: TraceInfo) => ({ ...trace, experimentId: '', tags: { ...trace.tags, 'mlflow.artifactLocation': '' } });
+
+async function registryHistory(api: Client, name: string): Promise<Omit<HistoryEntry, 'entryId'>[]> {
+  const out: HistoryEntry[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await api.call('registry.history', { name, pageToken });
+    out.push(...page.entries);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return out.map(({ entryId: _, ...entry }) => entry);
+}
 
 /** Reads everything back on the target and compares it with the laptop's folder, entity by entity. */
 async function expectSameAsLaptop(target: { url: string; api: Client }): Promise<void> {
@@ -174,6 +273,7 @@ async function expectSameAsLaptop(target: { url: string; api: Client }): Promise
     expect(await trash(dst)).toEqual(await trash(src));
 
     let files = 0;
+    let tracesCompared = 0;
     for (const e of experiments) {
       const t = there.find((x) => x.name === e.name)!;
       const { runs } = await src.call('runs.search', { experimentIds: [e.experimentId], viewType: 'ALL' });
@@ -202,7 +302,17 @@ async function expectSameAsLaptop(target: { url: string; api: Client }): Promise
         expect(await filesUnder((path) => dst.call('loggedModels.listArtifacts', { modelId: m.info.modelId, path }))).toEqual(sourceFiles);
         for (const f of sourceFiles) expect(await targetDigest(target.url, d.info.artifactUri, f.path)).toBe(await sourceDigest(fd, m.info.artifactUri, f.path));
       }
+      if (e.lifecycleStage !== 'active') continue;
+      const sourceTraces = await traceIds(src, e.experimentId);
+      expect(await traceIds(dst, t.experimentId)).toEqual(sourceTraces);
+      for (const traceId of sourceTraces) {
+        expect(comparableTrace((await dst.call('traces.get', { traceId })).trace)).toEqual(comparableTrace((await src.call('traces.get', { traceId })).trace));
+        expect((await dst.call('traces.spans', { traceId })).spans).toEqual((await src.call('traces.spans', { traceId })).spans);
+        expect(JSON.parse((await dst.call('traces.readData', { traceId })).json)).toEqual(JSON.parse((await src.call('traces.readData', { traceId })).json));
+        tracesCompared++;
+      }
     }
+    expect(tracesCompared).toBe(3);
     // The run of a 2.x autolog, a 2.x log_model, a 3.x image series and logged model: files on every side.
     expect(files).toBeGreaterThan(10);
 
@@ -221,6 +331,16 @@ async function expectSameAsLaptop(target: { url: string; api: Client }): Promise
     });
     const order = (a: { name: string; version: number }, b: { name: string; version: number }) => a.name.localeCompare(b.name) || a.version - b.version;
     expect(targetVersions.map(shape).sort(order)).toEqual(versions.map(shape).sort(order));
+
+    // The registry's record: the history, entry for entry with its times and actors (the migration
+    // created these models there, so it holds nothing of its own), and every request as it stands.
+    const { models } = await src.call('registry.searchModels', {});
+    expect(models.map((m) => m.name).sort()).toEqual(['clf-2x', 'clf-3x', 'clf-gated']);
+    const requestsOf = async (api: Client, name: string) => (await api.call('registry.listRequests', { name })).requests.map(({ requestId: _, ...r }) => r);
+    for (const { name } of models) {
+      expect(await registryHistory(dst, name)).toEqual(await registryHistory(src, name));
+      expect(await requestsOf(dst, name)).toEqual(await requestsOf(src, name));
+    }
   } finally {
     await fd.close();
   }
@@ -235,7 +355,10 @@ if (S3_TEST_URL && !PYTHON_CLIENTS_NOT_RUN_REASON) {
         const server = await startServer({ flowdesk: fd, port: 0, version: 'test', log: () => undefined });
         try {
           ({ longRun } = await runPython<{ longRun: string }>('2.12.2', server.url, LAPTOP_2X));
-          ({ modelId: loggedModelId } = await runPython<{ modelId: string }>('3.5.1', server.url, LAPTOP_3X));
+          ({ modelId: loggedModelId, traces, agentRun, feedback: feedbackId } = await runPython<{ modelId: string; traces: typeof traces; agentRun: string; feedback: string }>('3.5.1', server.url, LAPTOP_3X));
+          const { token } = await addUser(fd.catalog, 'ana', 'writer', Date.now());
+          const gated = await runPython<{ refused: string[] }>('2.12.2', server.url, GATED_2X, { env: { MLFLOW_TRACKING_TOKEN: token } });
+          expect(gated.refused).toEqual(['PERMISSION_DENIED', 'PERMISSION_DENIED']);
         } finally {
           await server.close();
         }
@@ -263,6 +386,47 @@ if (S3_TEST_URL && !PYTHON_CLIENTS_NOT_RUN_REASON) {
       expect(run.data.tags.find((t) => t.key === 'mlflow.log-model.history')?.value).toHaveLength(35_151);
       const { versions } = await target.api.call('registry.searchVersions', { filter: "name = 'clf-3x'" });
       expect(versions.map((v) => v.source)).toEqual([`models:/${loggedModelId}`]);
+    });
+
+    it("moves the 3.5.1 client's traces under their ids: nested spans with their parents, the error, the tag, the assessments and the run links", async () => {
+      const target = await teamServer();
+      expect((await migrateChild(target.url).done).code).toBe(0);
+      const { trace: inRun } = await target.api.call('traces.get', { traceId: traces.inRun });
+      expect(inRun.metadata['mlflow.sourceRun']).toBe(agentRun);
+      expect(inRun.tags.reviewed).toBe('yes');
+      expect(inRun.assessments.map((a) => a.name).sort()).toEqual(['correct', 'expected']);
+      expect(inRun.assessments.find((a) => a.name === 'correct')).toMatchObject({ assessmentId: feedbackId, source: { sourceType: 'HUMAN', sourceId: 'ann' }, feedback: { value: true }, rationale: 'matches' });
+      const { spans } = await target.api.call('traces.spans', { traceId: traces.inRun });
+      expect(spans.map((s) => s.name)).toEqual(['answer', 'plan', 'lookup']);
+      const [root, plan, lookup] = spans;
+      expect([root!.parentSpanId ?? null, plan!.parentSpanId, lookup!.parentSpanId]).toEqual([null, root!.spanId, root!.spanId]);
+      expect((await target.api.call('traces.get', { traceId: traces.failed })).trace.state).toBe('ERROR');
+      expect((await target.api.call('traces.spans', { traceId: traces.failed })).spans[0]!.status.code).toBe('ERROR');
+      expect((await target.api.call('traces.get', { traceId: traces.linked })).trace.linkedRunIds).toEqual([agentRun]);
+      const { experiment } = await target.api.call('experiments.getByName', { name: 'laptop-3x' });
+      const inAgentRun = await target.api.call('traces.search', { experimentIds: [experiment.experimentId], runId: agentRun });
+      expect(inAgentRun.traces.map((t) => t.traceId).sort()).toEqual([traces.inRun, traces.linked].sort());
+    });
+
+    it("moves the writer's two requests as pending, and an approver of the team server who did not ask approves one there", async () => {
+      const target = await teamServer();
+      expect((await migrateChild(target.url).done).code).toBe(0);
+      const pending = async () => (await target.api.call('registry.listRequests', { name: 'clf-gated', status: 'pending' })).requests;
+      const moved = await pending();
+      expect(moved.map((r) => [r.kind, r.target, r.version, r.requestedBy]).sort()).toEqual([
+        ['alias', 'production', 1, 'ana'],
+        ['stage', 'Production', 1, 'ana'],
+      ]);
+      expect((await target.api.call('registry.getVersion', { name: 'clf-gated', version: 1 })).version.currentStage).toBe('Staging');
+
+      const added = await runFlowdesk(['users', 'add', 'rita', '--role', 'approver', '--catalog', target.catalog]);
+      expect(added.code).toBe(0);
+      const rita = createClient(createHttpTransport({ baseUrl: target.url, token: /^\s+(fdt_\S+)$/m.exec(added.stdout)![1]!, fetch: fetch as FetchLike }));
+      await rita.call('registry.approveRequest', { requestId: moved.find((r) => r.kind === 'stage')!.requestId, comment: 'metrics reviewed' });
+      expect((await target.api.call('registry.getVersion', { name: 'clf-gated', version: 1 })).version.currentStage).toBe('Production');
+      const decided = (await target.api.call('registry.listRequests', { name: 'clf-gated', status: 'approved' })).requests;
+      expect(decided.map((r) => [r.kind, r.requestedBy, r.decidedBy])).toEqual([['stage', 'ana', 'rita']]);
+      expect((await pending()).map((r) => r.kind)).toEqual(['alias']);
     });
 
     it('resumes a migration killed in the middle of a 40 MiB upload and ends with every file once', async () => {

@@ -358,6 +358,8 @@ describe('the history is append-only', () => {
         history: [{ time: 1, actor: 'elsewhere', kind: 'model.created', name: 'keep', before: null, after: { name: 'keep' } }],
         requests: [],
       }),
+      'migrate.reserveVersions': () => ({ name: 'keep', through: 5 }),
+      'migrate.registryWrite': () => ({ method: 'registry.createModel', input: { name: 'copied' } }),
       'migrate.putAssessments': () => ({ traceId: TRACE, assessments: [] }),
     };
     // A method added to the contract must be added here too, or this test cannot claim "every".
