@@ -3,7 +3,6 @@
  * user whose token every request carries (one hash and one indexed lookup each), next to the same
  * server open on loopback without users (the baseline), measured in the same run.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,22 +10,14 @@ import autocannon from 'autocannon';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { addUser } from '#core/users/users.ts';
 import { report } from './bench-util.ts';
+import { startServe } from './serve-process.ts';
 
 const SECONDS = 6;
 
 async function serveAndLoad(dataDir: string, token: string | undefined): Promise<{ requests: number; p99: number }> {
-  const child = spawn(process.execPath, ['bin/flowdesk.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const served = await startServe(dataDir);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const match = /Listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`flowdesk serve exited with ${code}`)));
-    });
+    const { url } = served;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
     const created = await fetch(`${url}/api/2.0/mlflow/runs/create`, { method: 'POST', headers, body: '{"experiment_id":"0"}' });
     const runId = ((await created.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
@@ -42,8 +33,7 @@ async function serveAndLoad(dataDir: string, token: string | undefined): Promise
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
     return { requests: result.requests.average, p99: result.latency.p99 };
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await served.stop();
   }
 }
 

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { searchRuns } from '#core/search/search.ts';
 import { median, report, time } from './bench-util.ts';
+import { entries, seedRuns } from './seed-runs.ts';
 
 const RUNS = 20_000;
 const FILTER = "metrics.acc > 0.9 and params.model = 'rf'";
@@ -21,32 +22,16 @@ function random(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
+/** 20,000 runs of 20 params (`model` and p1...p19), 5 tags and 20 latest metrics (`acc` and m1...m19), drawn at random from one seed. */
 async function seed(dataDir: string) {
   const fd = await openFlowdesk({ dataDir });
   const next = random(42);
   const models = ['rf', 'xgb', 'lr', 'svm'];
-  for (let start = 0; start < RUNS; start += 1000) {
-    await fd.catalog.write(async (trx) => {
-      const runs = await trx
-        .insertInto('runs')
-        .values(
-          Array.from({ length: 1000 }, (_, i) => {
-            const uuid = (start + i).toString(16).padStart(32, '0');
-            return { run_uuid: uuid, experiment_id: 0, name: `run-${start + i}`, user_id: 'bench', status: 'FINISHED', start_time: 1_700_000_000_000 + start + i, end_time: null, lifecycle_stage: 'active', artifact_uri: `mlflow-artifacts:/0/${uuid}/artifacts`, deleted_time: null };
-          }),
-        )
-        .returning('id')
-        .execute();
-      for (const { id } of runs) {
-        await trx.insertInto('params').values(Array.from({ length: 20 }, (_, p) => ({ run_id: id, key: p === 0 ? 'model' : `p${p}`, value: p === 0 ? models[Math.floor(next() * 4)]! : String(Math.floor(next() * 100)) }))).execute();
-        await trx.insertInto('run_tags').values(Array.from({ length: 5 }, (_, t) => ({ run_id: id, key: `t${t}`, value: String(Math.floor(next() * 10)) }))).execute();
-        await trx
-          .insertInto('metric_series')
-          .values(Array.from({ length: 20 }, (_, m) => ({ run_id: id, key: m === 0 ? 'acc' : `m${m}`, value: next(), is_nan: 0, timestamp: 1, step: 0, point_count: 1, nan_count: 0, min_step: 0, max_step: 0 })))
-          .execute();
-      }
-    });
-  }
+  await seedRuns(fd, RUNS, () => ({
+    params: entries(20, (p) => (p === 0 ? 'model' : `p${p}`), (p) => (p === 0 ? models[Math.floor(next() * 4)]! : String(Math.floor(next() * 100)))),
+    tags: entries(5, (t) => `t${t}`, () => String(Math.floor(next() * 10))),
+    metrics: entries(20, (m) => (m === 0 ? 'acc' : `m${m}`), () => next()),
+  }));
   return fd;
 }
 

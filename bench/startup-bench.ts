@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFlowdesk } from '#core/flowdesk.ts';
 import { goal, median, report } from './bench-util.ts';
+import { entries, seedRuns } from './seed-runs.ts';
 
 const RUNS = 50_000;
 const ROUNDS = 5;
@@ -18,28 +19,11 @@ const ROUNDS = 5;
 async function seed(dataDir: string): Promise<void> {
   const fd = await openFlowdesk({ dataDir });
   try {
-    for (let start = 0; start < RUNS; start += 1000) {
-      await fd.catalog.write(async (trx) => {
-        const runs = await trx
-          .insertInto('runs')
-          .values(
-            Array.from({ length: 1000 }, (_, i) => {
-              const uuid = (start + i).toString(16).padStart(32, '0');
-              return { run_uuid: uuid, experiment_id: 0, name: `run-${start + i}`, user_id: 'bench', status: 'FINISHED', start_time: 1_700_000_000_000 + start + i, end_time: null, lifecycle_stage: 'active', artifact_uri: `mlflow-artifacts:/0/${uuid}/artifacts`, deleted_time: null };
-            }),
-          )
-          .returning('id')
-          .execute();
-        for (const { id } of runs) {
-          await trx.insertInto('params').values(Array.from({ length: 5 }, (_, p) => ({ run_id: id, key: `p${p}`, value: String((id * 7 + p) % 100) }))).execute();
-          await trx.insertInto('run_tags').values(Array.from({ length: 5 }, (_, t) => ({ run_id: id, key: `t${t}`, value: String((id + t) % 10) }))).execute();
-          await trx
-            .insertInto('metric_series')
-            .values(Array.from({ length: 5 }, (_, m) => ({ run_id: id, key: `m${m}`, value: ((id * 31 + m) % 1000) / 1000, is_nan: 0, timestamp: 1, step: 0, point_count: 1, nan_count: 0, min_step: 0, max_step: 0 })))
-            .execute();
-        }
-      });
-    }
+    await seedRuns(fd, RUNS, (_, id) => ({
+      params: entries(5, (p) => `p${p}`, (p) => String((id * 7 + p) % 100)),
+      tags: entries(5, (t) => `t${t}`, (t) => String((id + t) % 10)),
+      metrics: entries(5, (m) => `m${m}`, (m) => ((id * 31 + m) % 1000) / 1000),
+    }));
   } finally {
     await fd.close();
   }

@@ -24,7 +24,7 @@ function countReloads(page: Page): { count: number } {
   return counter;
 }
 
-const matchCount = async (page: Page) => Number(await page.locator('footer.status [data-match-count]').getAttribute('data-match-count'));
+const matchCount = async (page: Page) => Number(await page.locator('footer.status-bar [data-match-count]').getAttribute('data-match-count'));
 
 describe('bulk changes in another window', () => {
   let browser: Browser;

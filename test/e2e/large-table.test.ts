@@ -32,7 +32,7 @@ describe('the runs table at 20,000 runs', () => {
     await expect.poll(() => rows.count(), slow).toBeGreaterThan(10);
     // The newest run first (the server's default order).
     expect(await rows.first().textContent()).toContain(`bulk-${RUNS - 1}`);
-    const loadedRuns = async () => Number(await page.locator('footer.status [data-loaded]').getAttribute('data-loaded'));
+    const loadedRuns = async () => Number(await page.locator('footer.status-bar [data-loaded]').getAttribute('data-loaded'));
     const firstPage = await loadedRuns();
     expect(firstPage).toBeLessThan(RUNS);
 

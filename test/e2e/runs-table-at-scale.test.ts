@@ -28,7 +28,7 @@ async function logRun(api: Client, experimentId: string, name: string, params: R
 }
 
 const runNames = (page: Page) => page.locator('[role="row"][data-run-id] .run-link').allTextContents();
-const matchCount = async (page: Page) => Number(await page.locator('footer.status [data-match-count]').getAttribute('data-match-count'));
+const matchCount = async (page: Page) => Number(await page.locator('footer.status-bar [data-match-count]').getAttribute('data-match-count'));
 
 /** What the page's clipboard holds (the test runs in Node, so the page reads it). */
 const clipboardText = (page: Page) => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
@@ -76,7 +76,7 @@ describe('the runs table at 50,000 runs', () => {
     // loss = 1/(n+1) is below 0.001 for every run from n = 1000 on.
     await applyFilter(page, 'metrics.loss < 0.001');
     await expect.poll(() => matchCount(page), slow).toBe(RUNS - 1000);
-    expect(await page.locator('footer.status').textContent()).toContain('49,000 runs match the filter');
+    expect(await page.locator('footer.status-bar').textContent()).toContain('49,000 runs match the filter');
     await screenshot(page, 'runs-50000-count-light');
     expect(problems).toEqual([]);
     await page.context().close();
@@ -88,7 +88,7 @@ describe('the runs table at 50,000 runs', () => {
     const groups = page.locator('[role="row"].group');
     await expect.poll(() => groups.count(), slow).toBe(10);
     expect(await page.getByLabel('Group numeric values').inputValue()).toBe('10');
-    expect(await page.locator('footer.status').textContent()).toContain('10 groups of 50,000 runs by seed in 10 equal ranges');
+    expect(await page.locator('footer.status-bar').textContent()).toContain('10 groups of 50,000 runs by seed in 10 equal ranges');
     const first = groups.first();
     expect(await first.locator('.group-label').textContent()).toBe('seed in [0, 5000)');
     // The name column starts wide enough for the label, so the range is never cut.
@@ -104,7 +104,7 @@ describe('the runs table at 50,000 runs', () => {
     await expect.poll(() => groups.count(), slow).toBe(20);
     expect(page.url()).toContain('bins=20');
     await page.getByLabel('Group numeric values').selectOption('0');
-    await expect.poll(() => page.locator('footer.status').textContent(), slow).toContain('(the first 1,000 groups)');
+    await expect.poll(() => page.locator('footer.status-bar').textContent(), slow).toContain('(the first 1,000 groups)');
     expect(problems).toEqual([]);
     await page.context().close();
   });

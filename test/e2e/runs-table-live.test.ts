@@ -65,7 +65,7 @@ describe('the runs table while a script logs', () => {
     const logger = startLogger(served.url, experimentId);
     try {
       // Every new run arrives (the footer counts them) while the view stays on the same rows.
-      await expect.poll(() => page.locator('footer.status').textContent(), { timeout: 20_000 }).toContain(`${PAGE_SIZE + LIVE} loaded`);
+      await expect.poll(() => page.locator('footer.status-bar').textContent(), { timeout: 20_000 }).toContain(`${PAGE_SIZE + LIVE} loaded`);
       expect(await grid(page).evaluate((el) => el.scrollTop)).toBe(scrollBefore + LIVE * ROW_HEIGHT);
       expect(await offsetOf('bulk-295')).toBe(rowTopBefore);
       expect((await selectedNames(page)).sort()).toEqual(['bulk-293', 'bulk-294', 'bulk-295']);

@@ -1,19 +1,17 @@
 /**
- * One experiment's runs table: pages of `runs.search` loaded as the person scrolls, the exact
- * number of matches (`runs.count`), the filter, sort, deleted-runs view and grouping (by value or
- * numeric ranges) of the URL, the column choice (defaults from `runs.columnStats`, pins) and
- * widths, the selection (loaded runs, or every match of the filter on the server) and the bulk
- * changes on it, child runs folded under their parent, groups by a param with their metric
- * summaries (`runs.groups`), metric min/max per run (`runs.metricRanges`), and live updates from
- * push events. Rows are replaced by run id, so updates keep the selection; the component keeps
- * the scroll anchor.
+ * One experiment's runs table: pages of `runs.search` loaded as the person scrolls and the exact
+ * number of matches (`runs.count`), both kept by PagedTable; the filter, sort, deleted-runs view
+ * and grouping (by value or numeric ranges) of the URL, the column choice (defaults from
+ * `runs.columnStats`, pins) and widths, the selection (loaded runs, or every match of the filter
+ * on the server) and the bulk changes on it, child runs folded under their parent, groups by a
+ * param with their metric summaries (`runs.groups`), metric min/max per run
+ * (`runs.metricRanges`), and live updates from push events. Rows are replaced by run id, so
+ * updates keep the selection; the component keeps the scroll anchor.
  */
-import { FlowdeskError } from '#core/api/errors.ts';
 import type { FlowdeskEvent } from '#core/api/events.ts';
 import type { RunGroup, RunSelection } from '#core/api/runs-table-contract.ts';
 import { api } from './api.ts';
-import { parseFilterError, type FilterError } from '#renderer/lib/filter-error.ts';
-import { liveEvents } from './live-events.svelte.ts';
+import { PagedTable, type RowPage } from './paged-table.svelte.ts';
 import {
   andFilter,
   childCondition,
@@ -38,16 +36,14 @@ import {
 import { buildDisplay, clickSelection, groupKey, runIdsOf, type GroupRuns } from '#renderer/lib/table-display.ts';
 import { reportError } from './toasts.svelte.ts';
 
-/** Runs per page: enough to fill a tall screen several times, small enough to answer fast. */
+/** Runs per page. */
 export const PAGE_SIZE = 250;
 /** The most children one parent shows when expanded. */
 const CHILDREN_MAX = 1000;
 /** Runs per page when every match is read (export). */
 const EXPORT_PAGE = 5000;
-/** Live changes are gathered this long and fetched in one search, however fast a script logs. */
+/** Live changes, and bulk changes of other windows, are gathered this long. */
 const LIVE_BATCH_MS = 300;
-/** The most runs one live refresh asks for; more wait for the next batch. */
-const LIVE_BATCH_MAX = 200;
 
 /** What the URL says about the table. */
 export interface TableQuery {
@@ -76,22 +72,13 @@ const BIN_ABOVE = 30;
 /** Runs per `runs.metricRanges` call. */
 const RANGES_BATCH = 1000;
 
-export class RunsTable {
+/** `rows` are the top-level rows in table order (all matching runs when filtered). */
+export class RunsTable extends PagedTable<RunRow> {
   readonly experimentId: string;
-  /** Top-level rows in table order (all matching runs when filtered). Raw state: replaced whole, never mutated. */
-  rows = $state.raw<RunRow[]>([]);
-  /** Whether the server has more top-level rows past the loaded ones. */
-  hasMore = $state(false);
-  loading = $state(false);
-  /** Whether the first page of the current query has answered. */
-  loaded = $state(false);
-  filter = $state('');
   sort = $state.raw<Sort | undefined>(undefined);
   showDeleted = $state(false);
   groupBy = $state<string | undefined>(undefined);
   aggregate = $state<Aggregate>('mean');
-  /** The server's complaint about the filter, shown under the filter box. */
-  filterError = $state.raw<FilterError | undefined>(undefined);
   /** Param, metric and tag keys of the experiment: what the column chooser and the filter suggestions offer. */
   paramKeys = $state.raw<string[]>([]);
   metricKeys = $state.raw<string[]>([]);
@@ -103,8 +90,6 @@ export class RunsTable {
   choice = $derived(this.chosen ?? defaultChoice(this.stats ?? { params: [], metrics: [] }));
   /** Widths a person set, by column id, remembered per experiment. */
   widths = $state.raw<Record<string, number>>({});
-  /** How many runs match the filter (all runs, children included, when there is none); undefined until counted. */
-  matchCount = $state<number | undefined>(undefined);
   /** The ranges asked for (see TableQuery.bins) and how the server cut them. */
   bins = $state<number | undefined>(undefined);
   binning = $state.raw<{ scale: 'linear' | 'log'; ranges: number } | undefined>(undefined);
@@ -126,8 +111,6 @@ export class RunsTable {
   selected = $state.raw<ReadonlySet<string>>(new Set());
   anchorId = $state<string | undefined>(undefined);
   cursor = $state<string | undefined>(undefined);
-  /** Counts queries: a new one starts the table from its top. */
-  queryId = $state(0);
 
   /** The table's lines, top to bottom. */
   display = $derived(
@@ -144,13 +127,8 @@ export class RunsTable {
   );
 
   #storage: Storage;
-  #pageToken: string | undefined;
-  /** Bumped by every new query, so answers to an older one are dropped. */
-  #generation = 0;
-  #pending = new Set<string>();
   /** Groups whose next page is on its way, so a "more" line in view asks once. */
   #groupsLoading = new Set<string>();
-  #liveTimer: ReturnType<typeof setTimeout> | undefined;
   #bulkTimer: ReturnType<typeof setTimeout> | undefined;
   /** A run was created since the last live refresh, so the match count is recounted with it. */
   #pendingCreated = false;
@@ -159,29 +137,31 @@ export class RunsTable {
    * when its own call answers, so that event would only read the same first page again.
    */
   #ownChanges = 0;
-  #unsubscribe: () => void;
 
   constructor(experimentId: string, storage: Storage = localStorage) {
+    super({
+      // Enough to fill a tall screen several times, small enough to answer fast.
+      pageSize: PAGE_SIZE,
+      // However fast a script logs, its changes are fetched in one search a batch.
+      liveBatchMs: LIVE_BATCH_MS,
+      liveBatchMax: 200,
+      failures: { load: 'Loading runs', loadMore: 'Loading more runs', count: 'Counting the runs' },
+    });
     this.experimentId = experimentId;
     this.#storage = storage;
     this.chosen = loadChoice(storage, experimentId);
     this.widths = loadWidths(storage, experimentId);
-    this.#unsubscribe = liveEvents.subscribe({
-      onEvent: (e) => this.#onEvent(e),
-      onResync: () => {
-        // Events were lost, own changes' among them perhaps: the reload reads what they changed.
-        this.#ownChanges = 0;
-        void this.reload();
-      },
-    });
   }
 
-  /** Stops listening; the table is gone. */
-  dispose(): void {
-    this.#unsubscribe();
-    clearTimeout(this.#liveTimer);
+  protected override onResync(): void {
+    // Events were lost, own changes' among them perhaps: the reload reads what they changed.
+    this.#ownChanges = 0;
+    super.onResync();
+  }
+
+  override dispose(): void {
+    super.dispose();
     clearTimeout(this.#bulkTimer);
-    this.#generation++;
   }
 
   get #viewType() {
@@ -208,90 +188,47 @@ export class RunsTable {
     return stats?.numeric && stats.distinctValues > BIN_ABOVE ? DEFAULT_BINS : undefined;
   }
 
-  /** Reloads from the first page (a new query, or a resync after the event stream dropped). */
-  async reload(): Promise<void> {
-    const generation = ++this.#generation;
-    this.queryId = generation;
-    this.#pageToken = undefined;
-    this.#pending.clear();
-    this.loading = true;
-    this.filterError = undefined;
-    try {
-      if (this.groupBy !== undefined) {
-        // The default ranges depend on the param's values, so a first grouped view learns them first.
-        if (this.bins === undefined && !this.stats) await this.#loadStats(generation);
-        const answer = await this.#groups();
-        if (generation !== this.#generation) return;
-        this.groups = answer.groups;
-        this.groupsTruncated = answer.truncated;
-        this.binning = answer.binning;
-        this.rows = [];
-        this.hasMore = false;
-        this.groupRuns = {};
-        this.#groupsLoading.clear();
-        for (const key of this.expandedGroups) void this.loadGroup(key);
-        return;
-      }
-      const page = await this.#search(this.#topFilter(), undefined, PAGE_SIZE);
-      if (generation !== this.#generation) return;
-      const rows = page.runs.map(toRow);
-      this.rows = rows;
-      this.groups = undefined;
-      this.#pageToken = page.nextPageToken;
-      this.hasMore = page.nextPageToken !== undefined;
-      this.childCounts = {};
-      this.children = {};
-      this.ranges = {};
-      await this.#countChildren(rows.map((r) => r.runId), generation);
-      for (const parentId of this.expanded) void this.#loadChildren(parentId);
-      void this.#loadRanges(rows, generation);
-    } catch (err) {
-      if (generation !== this.#generation) return;
+  /** A new query's first lines: the groups when grouped, else the first page of top-level runs with what they need. */
+  protected override async loadFirst(generation: number): Promise<void> {
+    if (this.groupBy !== undefined) {
+      // The default ranges depend on the param's values, so a first grouped view learns them first.
+      if (this.bins === undefined && !this.stats) await this.#loadStats(generation);
+      const answer = await this.#groups();
+      if (generation !== this.generation) return;
+      this.groups = answer.groups;
+      this.groupsTruncated = answer.truncated;
+      this.binning = answer.binning;
       this.rows = [];
-      this.groups = undefined;
       this.hasMore = false;
-      if (err instanceof FlowdeskError && err.code === 'INVALID_PARAMETER_VALUE' && this.filter.trim() !== '') {
-        // A mistake in the filter is shown at its position in the filter box, not as a toast.
-        this.filterError = parseFilterError(err.message);
-      } else {
-        reportError('Loading runs', err);
-      }
-    } finally {
-      if (generation === this.#generation) {
-        this.loading = false;
-        this.loaded = true;
-        // After the first rows, not before: the server answers one query at a time, and rows come first.
-        // A filter the server refused has no count; its error is already under the filter box.
-        if (this.filterError) this.matchCount = undefined;
-        void (this.filterError ? Promise.resolve() : this.#count(generation)).then(() => this.#loadKeys(generation));
-      }
+      this.groupRuns = {};
+      this.#groupsLoading.clear();
+      for (const key of this.expandedGroups) void this.loadGroup(key);
+      return;
     }
+    const rows = await this.showFirstPage(generation);
+    if (!rows) return;
+    this.groups = undefined;
+    this.childCounts = {};
+    this.children = {};
+    this.ranges = {};
+    await this.#countChildren(rows.map((r) => r.runId), generation);
+    for (const parentId of this.expanded) void this.#loadChildren(parentId);
+    void this.#loadRanges(rows, generation);
   }
 
-  /** Loads the next page of top-level rows, if there is one and none is on its way. */
-  async loadMore(): Promise<void> {
-    if (this.loading || !this.#pageToken) return;
-    const generation = this.#generation;
-    this.loading = true;
-    try {
-      const page = await this.#search(this.#topFilter(), this.#pageToken, PAGE_SIZE);
-      if (generation !== this.#generation) return;
-      // A run that arrived live can come again in a later page; keep the row already shown.
-      const shown = new Set(this.rows.map((r) => r.runId));
-      const rows = page.runs.map(toRow).filter((r) => !shown.has(r.runId));
-      this.rows = [...this.rows, ...rows];
-      this.#pageToken = page.nextPageToken;
-      this.hasMore = page.nextPageToken !== undefined;
-      await this.#countChildren(rows.map((r) => r.runId), generation);
-      void this.#loadRanges(rows, generation);
-    } catch (err) {
-      if (generation === this.#generation) {
-        this.hasMore = false;
-        reportError('Loading more runs', err);
-      }
-    } finally {
-      if (generation === this.#generation) this.loading = false;
-    }
+  protected override loadFailed(): void {
+    this.groups = undefined;
+  }
+
+  protected override firstPageSettled(generation: number): void {
+    // The server answers one query at a time, and rows come first, then the count, then the keys.
+    // A filter the server refused has no count; its error is already under the filter box.
+    void (this.filterError ? Promise.resolve() : this.countMatches(generation)).then(() => this.#loadKeys(generation));
+  }
+
+  protected override async moreShown(rows: RunRow[], generation: number): Promise<void> {
+    await this.#countChildren(rows.map((r) => r.runId), generation);
+    void this.#loadRanges(rows, generation);
   }
 
   /** Shows or hides a parent's children. */
@@ -322,18 +259,18 @@ export class RunsTable {
   async loadGroup(key: string): Promise<void> {
     const group = this.groups?.find((g) => groupKey(g.value) === key);
     if (!group || this.groupBy === undefined) return;
-    const generation = this.#generation;
+    const generation = this.generation;
     const before = this.groupRuns[key];
     if ((before && !before.pageToken) || this.#groupsLoading.has(key)) return;
     this.#groupsLoading.add(key);
     try {
       const page = await this.#search(andFilter(this.#userFilter() ?? '', groupCondition(this.groupBy, group)), before?.pageToken, PAGE_SIZE);
-      if (generation !== this.#generation || this.groupRuns[key] !== before) return;
+      if (generation !== this.generation || this.groupRuns[key] !== before) return;
       const rows = page.runs.map(toRow);
       this.groupRuns = { ...this.groupRuns, [key]: { rows: [...(before?.rows ?? []), ...rows], pageToken: page.nextPageToken } };
       void this.#loadRanges(rows, generation);
     } catch (err) {
-      if (generation === this.#generation) reportError('Loading the runs of a group', err);
+      if (generation === this.generation) reportError('Loading the runs of a group', err);
     } finally {
       this.#groupsLoading.delete(key);
     }
@@ -363,7 +300,7 @@ export class RunsTable {
     this.metricView = view;
     if (view === 'last') return;
     const loaded = [...this.rows, ...Object.values(this.children).flat(), ...Object.values(this.groupRuns).flatMap((g) => g.rows)];
-    void this.#loadRanges(loaded, this.#generation);
+    void this.#loadRanges(loaded, this.generation);
   }
 
   /** Shows these columns, and remembers the choice for this experiment. */
@@ -465,6 +402,15 @@ export class RunsTable {
     return this.nested ? TOP_LEVEL_CONDITION : this.#userFilter();
   }
 
+  protected override async fetchPage(pageToken: string | undefined, maxResults: number): Promise<RowPage<RunRow>> {
+    const page = await this.#search(this.#topFilter(), pageToken, maxResults);
+    return { rows: page.runs.map(toRow), nextPageToken: page.nextPageToken };
+  }
+
+  protected override keyOf(row: RunRow): string {
+    return row.runId;
+  }
+
   #search(filter: string | undefined, pageToken: string | undefined, maxResults: number) {
     return api.call('runs.search', {
       experimentIds: [this.experimentId],
@@ -480,21 +426,17 @@ export class RunsTable {
     return api.call('runs.groups', { experimentIds: [this.experimentId], param: this.groupBy!, filter: this.#userFilter(), viewType: this.#viewType, bins: this.#binsToAsk });
   }
 
-  async #count(generation: number): Promise<void> {
-    try {
-      const { count } = await api.call('runs.count', { experimentIds: [this.experimentId], filter: this.#userFilter(), viewType: this.#viewType });
-      if (generation === this.#generation) this.matchCount = count;
-    } catch (err) {
-      if (generation === this.#generation) reportError('Counting the runs', err);
-    }
+  /** How many runs match the filter (all runs, children included, when there is none). */
+  protected override async fetchCount(): Promise<number> {
+    return (await api.call('runs.count', { experimentIds: [this.experimentId], filter: this.#userFilter(), viewType: this.#viewType })).count;
   }
 
   async #loadStats(generation: number): Promise<void> {
     try {
       const stats = await api.call('runs.columnStats', { experimentIds: [this.experimentId], viewType: this.#viewType });
-      if (generation === this.#generation) this.stats = stats;
+      if (generation === this.generation) this.stats = stats;
     } catch (err) {
-      if (generation === this.#generation) reportError('Reading the columns of the runs', err);
+      if (generation === this.generation) reportError('Reading the columns of the runs', err);
     }
   }
 
@@ -504,23 +446,23 @@ export class RunsTable {
     if (this.metricView === 'last' || keys.length === 0 || missing.length === 0) return;
     try {
       const found = await this.rangesFor(missing, keys);
-      if (generation !== this.#generation) return;
+      if (generation !== this.generation) return;
       // A run without ranges gets an empty entry, so it is not asked for again.
       this.ranges = { ...this.ranges, ...Object.fromEntries(missing.map((r) => [r.runId, found[r.runId] ?? {}])) };
     } catch (err) {
-      if (generation === this.#generation) reportError('Reading the metric ranges', err);
+      if (generation === this.generation) reportError('Reading the metric ranges', err);
     }
   }
 
   async #loadKeys(generation: number): Promise<void> {
     try {
       const keys = await api.call('runs.keys', { experimentIds: [this.experimentId], viewType: this.#viewType });
-      if (generation !== this.#generation) return;
+      if (generation !== this.generation) return;
       this.paramKeys = keys.params;
       this.metricKeys = keys.metrics;
       this.tagKeys = keys.tags;
     } catch (err) {
-      if (generation === this.#generation) reportError('Reading the columns of the runs', err);
+      if (generation === this.generation) reportError('Reading the columns of the runs', err);
       return;
     }
     await this.#loadStats(generation);
@@ -529,19 +471,19 @@ export class RunsTable {
   async #countChildren(runIds: string[], generation: number): Promise<void> {
     if (!this.nested || runIds.length === 0) return;
     const { counts } = await api.call('runs.childCounts', { runIds, viewType: this.#viewType });
-    if (generation !== this.#generation) return;
+    if (generation !== this.generation) return;
     const merged = { ...this.childCounts };
     for (const id of runIds) delete merged[id];
     this.childCounts = { ...merged, ...counts };
   }
 
   async #loadChildren(parentId: string): Promise<void> {
-    const generation = this.#generation;
+    const generation = this.generation;
     try {
       const page = await this.#search(childCondition(parentId), undefined, CHILDREN_MAX);
-      if (generation === this.#generation) this.children = { ...this.children, [parentId]: page.runs.map(toRow) };
+      if (generation === this.generation) this.children = { ...this.children, [parentId]: page.runs.map(toRow) };
     } catch (err) {
-      if (generation === this.#generation) reportError('Loading child runs', err);
+      if (generation === this.generation) reportError('Loading child runs', err);
     }
   }
 
@@ -562,12 +504,11 @@ export class RunsTable {
     }
   }
 
-  #onEvent(event: FlowdeskEvent): void {
+  protected override onEvent(event: FlowdeskEvent): void {
     if (event.type === 'run.created' || event.type === 'run.updated' || event.type === 'metrics.logged') {
       if (event.experimentId !== this.experimentId) return;
-      this.#pending.add(event.runId);
       if (event.type === 'run.created') this.#pendingCreated = true;
-      this.#liveTimer ??= setTimeout(() => void this.#applyPending(), LIVE_BATCH_MS);
+      this.queueChanged([event.runId]);
     } else if (event.type === 'trash.purged' && event.runIds.length > 0) {
       this.#remove(new Set(event.runIds));
     } else if (event.type === 'runs.changed' && event.experimentId === this.experimentId) {
@@ -593,29 +534,25 @@ export class RunsTable {
   }
 
   /** Fetches the runs that changed and puts them in place: updated where shown, inserted in order, removed if they stopped matching. */
-  async #applyPending(): Promise<void> {
-    this.#liveTimer = undefined;
-    const ids = [...this.#pending].slice(0, LIVE_BATCH_MAX);
-    for (const id of ids) this.#pending.delete(id);
-    if (this.#pending.size > 0) this.#liveTimer = setTimeout(() => void this.#applyPending(), LIVE_BATCH_MS);
-    const generation = this.#generation;
+  protected override async applyChanged(ids: string[]): Promise<void> {
+    const generation = this.generation;
     let found: RunRow[];
     try {
       const page = await this.#search(andFilter(this.#userFilter() ?? '', runIdCondition(ids)), undefined, ids.length);
       found = page.runs.map(toRow);
       if (this.groupBy !== undefined) {
         const answer = await this.#groups();
-        if (generation === this.#generation) this.groups = answer.groups;
+        if (generation === this.generation) this.groups = answer.groups;
       }
       if (this.#pendingCreated) {
         this.#pendingCreated = false;
-        await this.#count(generation);
+        await this.countMatches(generation);
       }
     } catch (err) {
-      if (generation === this.#generation) reportError('Updating runs live', err);
+      if (generation === this.generation) reportError('Updating runs live', err);
       return;
     }
-    if (generation !== this.#generation) return;
+    if (generation !== this.generation) return;
     const byId = new Map(found.map((r) => [r.runId, r]));
     this.#remove(new Set(ids.filter((id) => !byId.has(id))));
     const sort = this.sort ?? DEFAULT_SORT;
@@ -648,7 +585,7 @@ export class RunsTable {
         try {
           await this.#countChildren([...new Set(nestedChildren.map((r) => r.parentId!))].filter((id) => this.rows.some((r) => r.runId === id)), generation);
         } catch (err) {
-          if (generation === this.#generation) reportError('Counting child runs', err);
+          if (generation === this.generation) reportError('Counting child runs', err);
         }
       }
       this.rows = mergeRows(this.rows, top, compare, this.hasMore);
