@@ -21,6 +21,9 @@ export default defineConfig({
     // Real SQLite files and real servers: give slow disks room, never assert on wall-clock time.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // A window's first paint or a live update can take seconds on a loaded CI machine; vitest's
+    // 1 s default for expect.poll made e2e tests fail on load, not on behaviour.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     globalSetup: ['test/helpers/not-run-notices.ts', 'test/helpers/build-cli.ts'],
     projects: [
