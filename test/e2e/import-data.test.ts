@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PYTHON_CLIENTS_NOT_RUN_REASON } from '../helpers/python-clients.ts';
+import { writeMlruns } from '../import/mlruns-fixture.ts';
 import { writeScalarEventFile, writeTensorBoardLogs } from '../import/tensorboard-logs.ts';
 import { launchChromium, openPage, prepareDataDir, screenshot, serveFlowdesk, type ServedFlowdesk } from './e2e-helpers.ts';
 
@@ -73,6 +74,34 @@ describe.runIf(!PYTHON_CLIENTS_NOT_RUN_REASON)('importing data from the window',
     expect(await page.getByTestId('data-import').count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it('imports an mlruns folder MLflow 2.12.2 wrote, with its runs, points and registry, and links to its first experiment', async () => {
+    const { mlruns, view } = await writeMlruns('2.12.2', join(root, 'mlflow-2'));
+    const mlflowPoints = view.runs.reduce((n, run) => n + Object.values(run.metrics).reduce((m, series) => m + series.length, 0), 0);
+    const { page, problems } = await openPage(browser);
+    await openDialog(page);
+    await page.getByLabel('Folder on this computer').fill(mlruns);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+
+    const summary = page.getByTestId('data-import-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    const text = (await summary.textContent()) ?? '';
+    expect(text).toContain(`${view.runs.length.toLocaleString('en')} imported`);
+    expect(text).toContain(`${mlflowPoints.toLocaleString('en')} added of ${mlflowPoints.toLocaleString('en')} read`);
+    expect(Number(/(\d+) registered models?/.exec(text)?.[1])).toBe(view.registry.length);
+    await screenshot(page, 'import-mlruns-summary-light');
+
+    const live = view.runs.find((run) => run.stage === 'active' && Object.keys(run.params).length > 0)!;
+    const [key, value] = Object.entries(live.params)[0]!;
+    await page.getByTestId('data-import').getByRole('link', { name: /^Open the/ }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/experiments\/\d+$/);
+    // Run ids are kept; the experiment's id is the one this catalog gave it.
+    const { run } = await served.api.call('runs.get', { runId: live.id });
+    await page.goto(`${served.url}/#/experiments/${run.info.experimentId}/runs/${live.id}`);
+    const params = page.getByRole('table', { name: 'Parameters' });
+    await expect.poll(async () => (await params.locator('tr', { hasText: key }).first().textContent()) ?? '').toContain(value);
+    expect(problems).toEqual([]);
+  }, 400_000);
 
   it('shows the counts under a progress bar while an import runs, then the summary', async () => {
     const { page, problems } = await openPage(browser, { colorScheme: 'dark' });
