@@ -9,12 +9,13 @@
  * MLflow's strings, -0 as -0.0. The route tests and the differential tests against MLflow's own
  * server hold both to it.
  */
-import { wireNumber } from '#core/api/http-transport.ts';
+import { toWireJson, wireNumber } from '#core/api/http-transport.ts';
 import type { MethodParsedInput } from '#core/api/contract.ts';
 import type { Tag } from '#core/api/entities.ts';
 import { selectArrays } from '#core/catalog/array-rows.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
 import { searchRuns } from '#core/search/search.ts';
+import { fromStoredValue } from './mappers.ts';
 import { readHistoryRows } from './metric-reader.ts';
 import { ID_CHUNK } from './model-links.ts';
 import { getRunRow, parseExperimentId } from './tracking-service.ts';
@@ -165,16 +166,20 @@ export function createMlflowWireReads(catalog: Catalog): MlflowWireReads {
       const run = await getRunRow(db, input.runId);
       const series = await db.selectFrom('metric_series').select('id').where('run_id', '=', run.id).where('key', '=', input.key).executeTakeFirst();
       if (!series) return '{}';
-      const keyJson = str(input.key);
-      const points: string[] = [];
+      // Points as plain objects for one JSON.stringify: for tens of thousands of points that is
+      // about twice as fast as writing each point's text by hand (measured side by side).
+      const points: { key: string; value: number; timestamp: number; step: number }[] = [];
       const maxResults = options.whole ? HISTORY_DEFAULT : Math.min(input.maxResults ?? HISTORY_DEFAULT, HISTORY_MAX);
       let token = input.pageToken;
       do {
         const page = await readHistoryRows(db, series.id, maxResults, token);
-        for (const [step, timestamp, value, isNan, negativeZero] of page.rows) points.push(metricJson(keyJson, value, isNan, negativeZero, timestamp, step));
+        for (const [step, timestamp, value, isNan, negativeZero] of page.rows) {
+          points.push({ key: input.key, value: fromStoredValue({ value, is_nan: isNan, negative_zero: negativeZero }), timestamp: Number(timestamp), step: Number(step) });
+        }
         token = page.nextPageToken;
       } while (options.whole && token);
-      return object([list('metrics', points), token ? `"next_page_token":${str(token)}` : undefined]);
+      if (points.length === 0) return token ? `{"next_page_token":${str(token)}}` : '{}';
+      return toWireJson(token ? { metrics: points, next_page_token: token } : { metrics: points });
     },
   };
 }
