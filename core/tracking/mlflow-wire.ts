@@ -9,7 +9,7 @@
  * MLflow's strings, -0 as -0.0. The route tests and the differential tests against MLflow's own
  * server hold both to it.
  */
-import { toWireJson, wireNumber } from '#core/api/http-transport.ts';
+import { toWireJson } from '#core/api/http-transport.ts';
 import type { MethodParsedInput } from '#core/api/contract.ts';
 import type { Metric, Tag } from '#core/api/entities.ts';
 import { selectArrays } from '#core/catalog/array-rows.ts';
@@ -38,31 +38,26 @@ const HISTORY_MAX = 1_000_000;
 /** A JSON string literal. */
 const str = (s: string) => JSON.stringify(s);
 
-/** A metric point as MLflow's Metric message. */
-function metricJson(keyJson: string, value: number, isNan: number, negativeZero: number, timestamp: number, step: number): string {
-  const v = isNan ? '"NaN"' : negativeZero ? '-0.0' : wireNumber(value);
-  return `{"key":${keyJson},"value":${v},"timestamp":${wireNumber(timestamp)},"step":${wireNumber(step)}}`;
+/** A `{key, value}` pair, as MLflow's Param and RunTag messages. */
+interface KeyValue {
+  key: string;
+  value: string;
 }
 
-/** `"name":[items]`, or nothing for an empty list (MLflow omits empty repeated fields). */
-function list(name: string, items: readonly string[]): string | undefined {
-  return items.length > 0 ? `"${name}":[${items.join(',')}]` : undefined;
+/** A metric point as MLflow's Metric message; `value` may be NaN or -0, which `toWireJson` writes. */
+interface WireMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
 }
 
-/** A JSON object of the fields that are present. */
-function object(fields: readonly (string | undefined)[]): string {
-  return `{${fields.filter((f) => f !== undefined).join(',')}}`;
-}
-
-/** What one run gathers from the keyed tables before it is written. */
-interface RunParts {
-  info: string;
-  metrics: string[];
-  params: string[];
-  tags: string[];
-  datasets: string[];
-  modelInputs: string[];
-  modelOutputs: string[];
+/** A run as MLflow's Run message, with its fields in MLflow's order; empty lists are left out when written. */
+interface WireRun {
+  info: Record<string, string | number>;
+  data: { metrics?: WireMetric[]; params?: KeyValue[]; tags?: KeyValue[] };
+  inputs: { dataset_inputs?: unknown[]; model_inputs?: { model_id: string }[] };
+  outputs: { model_outputs?: { model_id: string; step: number }[] };
 }
 
 type RunRow = [id: number, uuid: string, name: string, experimentId: number, userId: string, status: string, startTime: number, endTime: number | null, artifactUri: string, stage: string];
@@ -72,40 +67,46 @@ type DatasetRow = [runId: number, tagsJson: string, name: string, digest: string
 type ModelOutputRow = [runId: number, modelId: string, step: number];
 type ModelInputRow = [runId: number, modelId: string];
 
-function infoJson(r: RunRow): string {
+function info(r: RunRow): Record<string, string | number> {
   const [, uuid, name, experimentId, userId, status, startTime, endTime, artifactUri, stage] = r;
-  const u = str(uuid);
-  const end = endTime === null ? '' : `,"end_time":${wireNumber(Number(endTime))}`;
-  return `{"run_id":${u},"run_uuid":${u},"run_name":${str(name)},"experiment_id":"${experimentId}","user_id":${str(userId)},"status":${str(status)},"start_time":${wireNumber(Number(startTime))},"artifact_uri":${str(artifactUri)},"lifecycle_stage":${str(stage)}${end}}`;
+  const fields: Record<string, string | number> = {
+    run_id: uuid,
+    run_uuid: uuid,
+    run_name: name,
+    experiment_id: String(experimentId),
+    user_id: userId,
+    status,
+    start_time: Number(startTime),
+    artifact_uri: artifactUri,
+    lifecycle_stage: stage,
+  };
+  if (endTime !== null) fields.end_time = Number(endTime);
+  return fields;
 }
 
-function datasetJson(d: DatasetRow): string {
+function datasetInput(d: DatasetRow): unknown {
   const [, tagsJson, name, digest, sourceType, source, schema, profile] = d;
-  const dataset = object([
-    `"name":${str(name)}`,
-    `"digest":${str(digest)}`,
-    `"source_type":${str(sourceType)}`,
-    `"source":${str(source)}`,
-    schema === null ? undefined : `"schema":${str(schema)}`,
-    profile === null ? undefined : `"profile":${str(profile)}`,
-  ]);
-  const tags = (JSON.parse(tagsJson) as Tag[]).map((t) => `{"key":${str(t.key)},"value":${str(t.value)}}`);
-  return object([`"dataset":${dataset}`, list('tags', tags)]);
+  const dataset: Record<string, string> = { name, digest, source_type: sourceType, source };
+  if (schema !== null) dataset.schema = schema;
+  if (profile !== null) dataset.profile = profile;
+  const tags = (JSON.parse(tagsJson) as Tag[]).map((t) => ({ key: t.key, value: t.value }));
+  return tags.length > 0 ? { dataset, tags } : { dataset };
 }
 
-function runJson(p: RunParts): string {
-  const data = object([list('metrics', p.metrics), list('params', p.params), list('tags', p.tags)]);
-  const inputs = object([list('dataset_inputs', p.datasets), list('model_inputs', p.modelInputs)]);
-  const outputs = object([list('model_outputs', p.modelOutputs)]);
-  return `{"info":${p.info},"data":${data},"inputs":${inputs},"outputs":${outputs}}`;
-}
+/** Whether JSON.stringify would write `n` differently from MLflow (NaN, ±Infinity, -0). */
+const special = (n: number) => !Number.isFinite(n) || Object.is(n, -0);
 
 /**
- * Full runs for internal ids as MLflow Run messages, in the order of `ids`; ids whose run is gone
- * (purged since the search) are skipped, as `runs.search` does.
+ * Full runs for internal ids as the JSON text of MLflow's SearchRuns answer, in the order of
+ * `ids`; ids whose run is gone (purged since the search) are skipped, as `runs.search` does. The
+ * rows become plain objects in MLflow's shape written by one JSON.stringify: for 1,000 runs that
+ * is much faster than writing each item's text and joining the texts (V8 flattens every
+ * concatenated piece again when joining; measured side by side).
  */
-async function runsJson(db: Db, ids: readonly number[]): Promise<string[]> {
-  const byId = new Map<number, RunParts>();
+async function searchJson(db: Db, ids: readonly number[], nextPageToken: string | undefined): Promise<string> {
+  const byId = new Map<number, WireRun>();
+  // Numbers JSON.stringify cannot write as MLflow does send the page through toWireJson's replacer.
+  let needsReplacer = false;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     const runs = await selectArrays<RunRow>(
@@ -114,17 +115,34 @@ async function runsJson(db: Db, ids: readonly number[]): Promise<string[]> {
         .select(['id', 'run_uuid', 'name', 'experiment_id', 'user_id', 'status', 'start_time', 'end_time', 'artifact_uri', 'lifecycle_stage'])
         .where('id', 'in', chunk),
     );
-    for (const r of runs) byId.set(r[0], { info: infoJson(r), metrics: [], params: [], tags: [], datasets: [], modelInputs: [], modelOutputs: [] });
+    for (const r of runs) byId.set(r[0], { info: info(r), data: {}, inputs: {}, outputs: {} });
+    // Each keyed table in (run, key) order: that is its primary key's order, so the database
+    // reads it without sorting, and each run's items come out sorted by key as MLflow's are.
     const metrics = await selectArrays<MetricRow>(
-      db.selectFrom('metric_series').select(['run_id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step']).where('run_id', 'in', chunk).orderBy('key'),
+      db
+        .selectFrom('metric_series')
+        .select(['run_id', 'key', 'value', 'is_nan', 'negative_zero', 'timestamp', 'step'])
+        .where('run_id', 'in', chunk)
+        .orderBy('run_id')
+        .orderBy('key'),
     );
-    for (const [runId, key, value, isNan, negativeZero, timestamp, step] of metrics) {
-      byId.get(runId)?.metrics.push(metricJson(str(key), value, isNan, negativeZero, Number(timestamp), Number(step)));
+    for (const [runId, key, stored, isNan, negativeZero, timestamp, step] of metrics) {
+      const run = byId.get(runId);
+      if (!run) continue;
+      const value = isNan ? Number.NaN : negativeZero ? -0 : stored;
+      if (special(value)) needsReplacer = true;
+      (run.data.metrics ??= []).push({ key, value, timestamp: Number(timestamp), step: Number(step) });
     }
-    const params = await selectArrays<KeyValueRow>(db.selectFrom('params').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('key'));
-    for (const [runId, key, value] of params) byId.get(runId)?.params.push(`{"key":${str(key)},"value":${str(value)}}`);
-    const tags = await selectArrays<KeyValueRow>(db.selectFrom('run_tags').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('key'));
-    for (const [runId, key, value] of tags) byId.get(runId)?.tags.push(`{"key":${str(key)},"value":${str(value)}}`);
+    const params = await selectArrays<KeyValueRow>(db.selectFrom('params').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('run_id').orderBy('key'));
+    for (const [runId, key, value] of params) {
+      const run = byId.get(runId);
+      if (run) (run.data.params ??= []).push({ key, value });
+    }
+    const tags = await selectArrays<KeyValueRow>(db.selectFrom('run_tags').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('run_id').orderBy('key'));
+    for (const [runId, key, value] of tags) {
+      const run = byId.get(runId);
+      if (run) (run.data.tags ??= []).push({ key, value });
+    }
     const datasets = await selectArrays<DatasetRow>(
       db
         .selectFrom('run_inputs')
@@ -133,20 +151,34 @@ async function runsJson(db: Db, ids: readonly number[]): Promise<string[]> {
         .where('run_inputs.run_id', 'in', chunk)
         .orderBy('datasets.id'),
     );
-    for (const d of datasets) byId.get(d[0])?.datasets.push(datasetJson(d));
+    for (const d of datasets) {
+      const run = byId.get(d[0]);
+      if (run) (run.inputs.dataset_inputs ??= []).push(datasetInput(d));
+    }
     const outputs = await selectArrays<ModelOutputRow>(
       db.selectFrom('run_model_outputs').select(['run_id', 'model_id', 'step']).where('run_id', 'in', chunk).orderBy('step').orderBy('model_id'),
     );
-    for (const [runId, modelId, step] of outputs) byId.get(runId)?.modelOutputs.push(`{"model_id":${str(modelId)},"step":${wireNumber(Number(step))}}`);
+    for (const [runId, modelId, step] of outputs) {
+      const run = byId.get(runId);
+      if (!run) continue;
+      if (special(Number(step))) needsReplacer = true;
+      (run.outputs.model_outputs ??= []).push({ model_id: modelId, step: Number(step) });
+    }
     const inputs = await selectArrays<ModelInputRow>(db.selectFrom('run_model_inputs').select(['run_id', 'model_id']).where('run_id', 'in', chunk).orderBy('model_id'));
-    for (const [runId, modelId] of inputs) byId.get(runId)?.modelInputs.push(`{"model_id":${str(modelId)}}`);
+    for (const [runId, modelId] of inputs) {
+      const run = byId.get(runId);
+      if (run) (run.inputs.model_inputs ??= []).push({ model_id: modelId });
+    }
   }
-  const out: string[] = [];
+  const runs: WireRun[] = [];
   for (const id of ids) {
-    const parts = byId.get(id);
-    if (parts) out.push(runJson(parts));
+    const run = byId.get(id);
+    if (run) runs.push(run);
   }
-  return out;
+  const page: { runs?: WireRun[]; next_page_token?: string } = {};
+  if (runs.length > 0) page.runs = runs;
+  if (nextPageToken) page.next_page_token = nextPageToken;
+  return needsReplacer ? toWireJson(page) : JSON.stringify(page);
 }
 
 /** The MLflow wire reads over a catalog; the same checks and errors as `runs.search` and `metrics.history`. */
@@ -156,8 +188,7 @@ export function createMlflowWireReads(catalog: Catalog): MlflowWireReads {
     async searchRuns(input) {
       for (const id of input.experimentIds) parseExperimentId(id);
       const page = await searchRuns(db, catalog.dialect, input);
-      const runs = await runsJson(db, page.runIds);
-      return object([list('runs', runs), page.nextPageToken ? `"next_page_token":${str(page.nextPageToken)}` : undefined]);
+      return searchJson(db, page.runIds, page.nextPageToken);
     },
 
     async history(input, options = {}) {
