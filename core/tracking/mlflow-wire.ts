@@ -93,6 +93,24 @@ function datasetInput(d: DatasetRow): unknown {
   return tags.length > 0 ? { dataset, tags } : { dataset };
 }
 
+/**
+ * Gives each run its list `name` of the (run_id, key, value) rows, which come in run order; the
+ * list is made on the run's first row, so a run without rows has none (MLflow omits empty lists).
+ */
+function addKeyValues(byId: ReadonlyMap<number, WireRun>, rows: readonly KeyValueRow[], name: 'params' | 'tags'): void {
+  let runId: number | undefined;
+  let list: KeyValue[] | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row[0] !== runId) {
+      runId = row[0];
+      const run = byId.get(runId);
+      list = run ? (run.data[name] = []) : undefined;
+    }
+    list?.push({ key: row[1], value: row[2] });
+  }
+}
+
 /** Whether JSON.stringify would write `n` differently from MLflow (NaN, ±Infinity, -0). */
 const special = (n: number) => !Number.isFinite(n) || Object.is(n, -0);
 
@@ -126,23 +144,26 @@ async function searchJson(db: Db, ids: readonly number[], nextPageToken: string 
         .orderBy('run_id')
         .orderBy('key'),
     );
-    for (const [runId, key, stored, isNan, negativeZero, timestamp, step] of metrics) {
-      const run = byId.get(runId);
-      if (!run) continue;
-      const value = isNan ? Number.NaN : negativeZero ? -0 : stored;
+    // Rows come in run order: each run's list is found once, on its first row, not per row.
+    let runId: number | undefined;
+    let list: WireMetric[] | undefined;
+    for (let j = 0; j < metrics.length; j++) {
+      const row = metrics[j]!;
+      if (row[0] !== runId) {
+        runId = row[0];
+        const run = byId.get(runId);
+        list = run ? (run.data.metrics = []) : undefined;
+      }
+      if (!list) continue;
+      // The stored value read back as fromStoredValue does.
+      const value = row[3] ? Number.NaN : row[4] ? -0 : row[2];
       if (special(value)) needsReplacer = true;
-      (run.data.metrics ??= []).push({ key, value, timestamp: Number(timestamp), step: Number(step) });
+      list.push({ key: row[1], value, timestamp: Number(row[5]), step: Number(row[6]) });
     }
     const params = await selectArrays<KeyValueRow>(db.selectFrom('params').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('run_id').orderBy('key'));
-    for (const [runId, key, value] of params) {
-      const run = byId.get(runId);
-      if (run) (run.data.params ??= []).push({ key, value });
-    }
+    addKeyValues(byId, params, 'params');
     const tags = await selectArrays<KeyValueRow>(db.selectFrom('run_tags').select(['run_id', 'key', 'value']).where('run_id', 'in', chunk).orderBy('run_id').orderBy('key'));
-    for (const [runId, key, value] of tags) {
-      const run = byId.get(runId);
-      if (run) (run.data.tags ??= []).push({ key, value });
-    }
+    addKeyValues(byId, tags, 'tags');
     const datasets = await selectArrays<DatasetRow>(
       db
         .selectFrom('run_inputs')
@@ -198,14 +219,15 @@ export function createMlflowWireReads(catalog: Catalog): MlflowWireReads {
       if (!series) return '{}';
       // Points as plain objects for one JSON.stringify: for tens of thousands of points that is
       // about twice as fast as writing each point's text by hand (measured side by side).
-      const points: Metric[] = [];
       const maxResults = options.whole ? HISTORY_DEFAULT : Math.min(input.maxResults ?? HISTORY_DEFAULT, HISTORY_MAX);
-      let token = input.pageToken;
-      do {
+      const first = await readHistory(db, series.id, input.key, maxResults, input.pageToken);
+      const points: Metric[] = first.metrics;
+      let token = first.nextPageToken;
+      while (options.whole && token) {
         const page = await readHistory(db, series.id, input.key, maxResults, token);
         for (const point of page.metrics) points.push(point);
         token = page.nextPageToken;
-      } while (options.whole && token);
+      }
       if (points.length === 0) return token ? `{"next_page_token":${str(token)}}` : '{}';
       return toWireJson(token ? { metrics: points, next_page_token: token } : { metrics: points });
     },
