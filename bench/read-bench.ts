@@ -241,8 +241,11 @@ export async function runReadBench(): Promise<void> {
         ['get_metric_history, Flowdesk', `${ms(flowdesk.history)}, ${(flowdesk.history / alone.history).toFixed(2)}x the client alone ${goal(flowdesk.history / alone.history, 1.1, '<= 1.1x')}`],
       ]);
       console.log(
-        '  Where the rest goes: the answers are written from array rows (core/tracking/mlflow-wire.ts); what remains is the\n' +
-          '  search statement and the keyed reads themselves, and the client sharing the CPUs with the server, so on a busy\n' +
+        '  Where the rest goes (CPU profile of flowdesk serve answering these): the search statement itself is ~1-2% of a\n' +
+          '  runs/search; better-sqlite3 turning 25,000 rows into JS values is ~1/3, garbage collection ~1/4 (the page is\n' +
+          '  alive while it is built, so every young-generation scavenge copies it: --max-semi-space-size=32 or 64 on the\n' +
+          '  serve process took ~15% off both answers), building the plain objects and the one JSON.stringify ~1/5, and\n' +
+          '  writing the 1.5-2 MB answer to the socket ~1/10. The client shares the CPUs with the server, so on a busy\n' +
           '  machine the whole server cost adds to the ratio.',
       );
     } finally {
