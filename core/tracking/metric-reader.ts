@@ -25,14 +25,21 @@ interface Cursor {
   n: number;
 }
 
+/**
+ * A stored value can be ±Infinity, which JSON writes as null: the cursor carries it as the
+ * string "Infinity" or "-Infinity", or a page ending on such a point gave a token its next
+ * request refused. Finite values keep the form earlier tokens have.
+ */
 function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
+  const v = Number.isFinite(c.v) ? c.v : String(c.v);
+  return Buffer.from(JSON.stringify({ ...c, v })).toString('base64url');
 }
 
 function decodeCursor(token: string): Cursor {
   try {
-    const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor;
-    if ([c.s, c.t, c.v, c.n].every((x) => typeof x === 'number' && Number.isFinite(x))) return c;
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Omit<Cursor, 'v'> & { v: unknown };
+    const v = c.v === 'Infinity' ? Number.POSITIVE_INFINITY : c.v === '-Infinity' ? Number.NEGATIVE_INFINITY : c.v;
+    if ([c.s, c.t, c.n].every((x) => typeof x === 'number' && Number.isFinite(x)) && typeof v === 'number' && !Number.isNaN(v)) return { ...c, v };
   } catch {
     // fall through to the error below
   }

@@ -59,6 +59,21 @@ describe('metric history', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('pages past a page that ends on an infinite value', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const values = [Number.NEGATIVE_INFINITY, 2, Number.POSITIVE_INFINITY];
+    await api.call('runs.logBatch', { runId, metrics: [0, 1].flatMap((step) => values.map((value, i) => ({ key: 'm', value, timestamp: i, step }))) });
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await api.call('metrics.history', { runId, key: 'm', maxResults: 1, pageToken });
+      seen.push(...page.metrics.map((m) => `${m.step}/${m.value}`));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(seen).toEqual(['0/-Infinity', '0/2', '0/Infinity', '1/-Infinity', '1/2', '1/Infinity']);
+  });
+
   it('keeps the position of a page token while new points arrive', async () => {
     const { api } = await testFlowdesk();
     const runId = (await api.call('runs.create', {})).run.info.runId;
