@@ -5,10 +5,11 @@
 import { CompiledQuery } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { compiledOnce, runCompiled } from '#core/catalog/compiled-once.ts';
 import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
-import { mergePoint, mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
+import { mergePoint, mergeSummary, pointSummary, readBucketRanges, toStoredSummary, type BucketRange, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -55,39 +56,48 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], di
     if (!list) byKey.set(m.key, (list = []));
     list.push(toStored(m));
   }
-  const series = dialectSql(dialect).concurrentWriters ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
+  const { series, created } = dialectSql(dialect).concurrentWriters ? { series: await lockSeries(trx, runId, byKey), created: new Set<number>() } : await ensureSeries(trx, runId, byKey);
+  const touched: SeriesBuckets[] = [];
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
     const inserted = await insertPoints(trx, row, points, dialect);
     if (inserted.length === 0) continue;
     await updateSeries(trx, row, inserted, dialect);
-    await updateBuckets(trx, row.id, inserted, dialect);
+    const levels = foldBuckets(inserted);
+    if (levels) touched.push({ seriesId: row.id, levels, stored: !created.has(row.id) });
   }
+  if (touched.length > 0) await updateBuckets(trx, touched, dialect);
 }
 
-/** Finds or creates the series row of each key. */
-async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint[]>): Promise<Map<string, SeriesRow>> {
+/**
+ * Finds or creates the series row of each key; `created` holds the ids of the rows made here,
+ * which have no stored buckets yet.
+ */
+async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint[]>): Promise<{ series: Map<string, SeriesRow>; created: Set<number> }> {
   const keys = [...byKey.keys()];
   const found = new Map<string, SeriesRow>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx
-      .selectFrom('metric_series')
-      .select(SERIES_COLUMNS)
-      .where('run_id', '=', runId)
-      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
-      .execute();
-    for (const r of rows) found.set(r.key, r);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    // Every write looks its series up: compiled once per key count (compiled-once.ts).
+    const text = compiledOnce(trx, `ensureSeries:${chunk.length}`, (b) =>
+      b.selectFrom('metric_series').select(SERIES_COLUMNS).where('run_id', '=', 0).where('key', 'in', chunk),
+    );
+    for (const r of await runCompiled<SeriesRow & { key: string }>(trx, text, [runId, ...chunk])) found.set(r.key, r);
   }
   const missing = keys.filter((k) => !found.has(k));
+  const created = new Set<number>();
   if (missing.length > 0) {
-    const created = await trx
+    const rows = await trx
       .insertInto('metric_series')
       .values(missing.map((key) => placeholderSeries(runId, key)))
       .returning(SERIES_COLUMNS)
       .execute();
-    for (const r of created) found.set(r.key, r);
+    for (const r of rows) {
+      found.set(r.key, r);
+      created.add(r.id);
+    }
   }
-  return found;
+  return { series: found, created };
 }
 
 /**
@@ -257,42 +267,65 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[], di
   Object.assign(row, { value: latest.value, is_nan: latest.is_nan, negative_zero: latest.negative_zero, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
 }
 
-/** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
-async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[], dialect: Dialect): Promise<void> {
-  // One map per level, by bucket number: a 1,000-point batch touches 1,000 × 4 (level, bucket)
-  // pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
-  const fresh: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
+/** The buckets one write touches in one series, and whether the series may have stored buckets to merge with. */
+interface SeriesBuckets {
+  seriesId: number;
+  levels: Map<number, Bucket>[];
+  stored: boolean;
+}
+
+/**
+ * Folds the inserted points into one map of buckets per level, by bucket number (NaN points are
+ * not summarised); undefined when no point counts. A 1,000-point batch touches 1,000 × 4 (level,
+ * bucket) pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
+ */
+function foldBuckets(inserted: StoredPoint[]): Map<number, Bucket>[] | undefined {
+  const levels: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
   for (const p of inserted) {
     if (p.is_nan) continue;
     const value = fromStoredValue(p);
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
-      const existing = fresh[level]!.get(bucket);
+      const existing = levels[level]!.get(bucket);
       if (existing) mergePoint(existing, p.step, p.timestamp, value);
-      else fresh[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
+      else levels[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
     }
   }
-  if (fresh[0]!.size === 0) return;
-  // Read the stored buckets these points fall into, merge, and write the result back.
-  for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
-    const touched = fresh[level]!;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const b of touched.keys()) {
-      if (b < lo) lo = b;
-      if (b > hi) hi = b;
-    }
-    for (const s of await readBuckets(trx, seriesId, level, lo, hi)) {
-      const b = touched.get(s.bucket);
+  return levels[0]!.size === 0 ? undefined : levels;
+}
+
+/**
+ * Merges the touched buckets of every series of a write with the stored ones and writes them
+ * back: the stored buckets of all levels of all series are read in one statement, and all merged
+ * buckets go back in one upsert (per chunk of rows). A series this write created has none stored.
+ */
+async function updateBuckets(trx: Db, touched: SeriesBuckets[], dialect: Dialect): Promise<void> {
+  const ranges: BucketRange[] = [];
+  for (const { seriesId, levels, stored } of touched) {
+    if (!stored) continue;
+    levels.forEach((byBucket, level) => {
+      let first = Infinity;
+      let last = -Infinity;
+      for (const b of byBucket.keys()) {
+        if (b < first) first = b;
+        if (b > last) last = b;
+      }
+      ranges.push({ seriesId, level, first, last });
+    });
+  }
+  if (ranges.length > 0) {
+    const bySeries = new Map(touched.map((t) => [t.seriesId, t.levels]));
+    for (const s of await readBucketRanges(trx, ranges)) {
+      const b = bySeries.get(s.series_id)![s.level]!.get(s.bucket);
       if (b) mergeSummary(b, s);
     }
   }
-  const rows = fresh.flatMap((byBucket) => [...byBucket.values()]);
+  const rows = touched.flatMap(({ seriesId, levels }) => levels.flatMap((byBucket) => [...byBucket.values()].map((b) => ({ seriesId, b }))));
   for (let i = 0; i < rows.length; i += BUCKET_CHUNK) {
     const chunk = rows.slice(i, i + BUCKET_CHUNK);
     // Parameters in the column order of ZERO_BUCKET, which upsertBucketsSql's rows follow.
     const parameters: number[] = [];
-    for (const { level, bucket, ...summary } of chunk) {
+    for (const { seriesId, b: { level, bucket, ...summary } } of chunk) {
       const stored = toStoredSummary(summary);
       parameters.push(
         seriesId,

@@ -125,6 +125,33 @@ describe('downsampled metrics', () => {
     }
   });
 
+  it('summarises several keys logged together in overlapping batches as a brute-force computation does', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const keys = ['a', 'b', 'c'];
+    const logged = new Map(keys.map((k) => [k, { steps: [] as number[], values: [] as number[] }]));
+    // Each batch mixes the keys and reaches back into buckets earlier batches filled, so the
+    // stored summaries of every level of every key are read, merged and written back together.
+    for (let batch = 0; batch < 6; batch++) {
+      const metrics = [];
+      for (let i = 0; i < 900; i++) {
+        const key = keys[i % 3]!;
+        const step = batch * 250 + (i >> 1) - 100 * (batch % 2);
+        const value = Math.sin(batch * 1000 + i) * (i % 3 === 1 ? 10 : 1);
+        metrics.push({ key, value, timestamp: 1_000 + batch * 1000 + i, step });
+        logged.get(key)!.steps.push(step);
+        logged.get(key)!.values.push(value);
+      }
+      await api.call('runs.logBatch', { runId, metrics });
+    }
+    for (const key of keys) {
+      const { steps, values } = logged.get(key)!;
+      const { buckets } = await api.call('metrics.sampled', { runId, key, startStep: -100, endStep: 2_000, buckets: 7 });
+      for (const b of buckets) expect({ min: b.min, max: b.max, count: b.count }).toEqual(bruteForce(steps, values, b.startStep, b.endStep));
+      expect(buckets.reduce((sum, b) => sum + b.count, 0)).toBe(steps.length);
+    }
+  });
+
   it('reports when the first and last point of each bucket were logged, from summaries and raw edges alike', async () => {
     const { api } = await testFlowdesk();
     const runId = (await api.call('runs.create', {})).run.info.runId;
