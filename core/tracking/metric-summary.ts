@@ -5,7 +5,6 @@
  */
 import type { Selectable } from 'kysely';
 import type { Db } from '#core/catalog/catalog.ts';
-import { compiledOnce, runCompiled } from '#core/catalog/compiled-once.ts';
 import type { MetricBucketsTable } from '#core/catalog/schema.ts';
 
 /** A summary with its values as logged (-0 included); `toStoredSummary` gives its stored columns. */
@@ -89,51 +88,8 @@ export async function readBuckets(db: Db, seriesId: number, level: number, first
     .where('bucket', '>=', first)
     .where('bucket', '<=', last)
     .execute();
-  return rows.map(fromStoredBucket);
-}
-
-/** One range of bucket numbers of one series at one level. */
-export interface BucketRange {
-  seriesId: number;
-  level: number;
-  first: number;
-  last: number;
-}
-
-/**
- * Ranges per statement of `readBucketRanges`: each is one SELECT of a UNION ALL, and SQLite
- * allows 500 of those in one compound statement.
- */
-const RANGES_PER_READ = 400;
-
-/**
- * The stored buckets in all these ranges, with their -0 values restored, in as few statements as
- * the ranges allow (the writer reads every level of every series it touched): each range is one
- * SELECT on the primary key, and the statement for a given number of ranges is compiled once.
- */
-export async function readBucketRanges(db: Db, ranges: readonly BucketRange[]): Promise<StoredBucket[]> {
-  const found: StoredBucket[] = [];
-  for (let i = 0; i < ranges.length; i += RANGES_PER_READ) {
-    const chunk = ranges.slice(i, i + RANGES_PER_READ);
-    const text = compiledOnce(db, `readBucketRanges:${chunk.length}`, (b) => {
-      const one = () => b.selectFrom('metric_buckets').selectAll().where('series_id', '=', 0).where('level', '=', 0).where('bucket', '>=', 0).where('bucket', '<=', 0);
-      let query = one();
-      for (let j = 1; j < chunk.length; j++) query = query.unionAll(one());
-      return query;
-    });
-    const parameters = chunk.flatMap((r) => [r.seriesId, r.level, r.first, r.last]);
-    for (const row of await runCompiled<Selectable<MetricBucketsTable>>(db, text, parameters)) {
-      found.push({ ...fromStoredBucket(row), series_id: row.series_id, level: row.level });
-    }
-  }
-  return found;
-}
-
-/** A stored bucket with the series and level it belongs to. */
-export type StoredBucket = Summary & { series_id: number; level: number; bucket: number };
-
-/** A stored bucket row as a summary with its bucket number, its -0 values restored. */
-function fromStoredBucket({ series_id: _series, level: _level, negative_zeros: negativeZeros, ...summary }: Selectable<MetricBucketsTable>): Summary & { bucket: number } {
-  for (const [column, bit] of SIGNED) if (negativeZeros & bit) summary[column] = -0;
-  return summary;
+  return rows.map(({ series_id: _series, level: _level, negative_zeros: negativeZeros, ...summary }) => {
+    for (const [column, bit] of SIGNED) if (negativeZeros & bit) summary[column] = -0;
+    return summary;
+  });
 }
