@@ -103,8 +103,10 @@ async function lockSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint
   const keys = [...byKey.keys()].sort();
   const existing = new Set<string>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx.selectFrom('metric_series').select('key').where('run_id', '=', runId).where('key', 'in', keys.slice(i, i + INSERT_CHUNK)).execute();
-    for (const r of rows) existing.add(r.key);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    // Both lookups run on every write: compiled once per key count (compiled-once.ts).
+    const text = compiledOnce(trx, `lockSeries.existing:${chunk.length}`, (b) => b.selectFrom('metric_series').select('key').where('run_id', '=', 0).where('key', 'in', chunk));
+    for (const r of await runCompiled<{ key: string }>(trx, text, [runId, ...chunk])) existing.add(r.key);
   }
   const missing = keys.filter((k) => !existing.has(k));
   for (let i = 0; i < missing.length; i += INSERT_CHUNK) {
@@ -116,15 +118,11 @@ async function lockSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint
   }
   const locked = new Map<string, SeriesRow>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx
-      .selectFrom('metric_series')
-      .select(SERIES_COLUMNS)
-      .where('run_id', '=', runId)
-      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
-      .orderBy('key')
-      .forUpdate()
-      .execute();
-    for (const r of rows) locked.set(r.key, r);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    const text = compiledOnce(trx, `lockSeries.lock:${chunk.length}`, (b) =>
+      b.selectFrom('metric_series').select(SERIES_COLUMNS).where('run_id', '=', 0).where('key', 'in', chunk).orderBy('key').forUpdate(),
+    );
+    for (const r of await runCompiled<SeriesRow & { key: string }>(trx, text, [runId, ...chunk])) locked.set(r.key, r);
   }
   return locked;
 }
