@@ -47,7 +47,8 @@ function toStored(m: Metric): StoredPoint {
  * Appends metric points of one run. Exact duplicates (key, step, timestamp, value) are ignored,
  * so a retried request is harmless; only points actually inserted count toward the summaries.
  * On PostgreSQL, where other processes write at the same time, the series rows are locked first
- * (see `lockSeries`), so the read-merge-write of the latest value and the summaries loses nothing.
+ * (see `lockSeries`), so the read-merge-write of the latest value loses nothing; the summaries
+ * merge inside their upsert (see `upsertBucketsSql`) and need no read.
  */
 export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], dialect: Dialect): Promise<void> {
   const byKey = new Map<string, StoredPoint[]>();
