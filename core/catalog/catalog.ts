@@ -27,7 +27,7 @@ import { chmodSync, closeSync, existsSync, fdatasync, openSync, readFileSync, rm
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { FlowdeskError } from '#core/api/errors.ts';
 import { ARRAY_ROWS_MARK } from './array-rows.ts';
 import { isReadOnlyError, readOnlyError, requireWritable } from './data-folder-lock.ts';
@@ -43,8 +43,9 @@ export interface Catalog {
   readonly path: string;
   /**
    * Runs `fn` inside a write transaction and resolves after that transaction committed. Writes
-   * queued while a commit is in flight share the next transaction (group commit); each runs in
-   * its own savepoint, so one that throws rolls back alone and the others still commit.
+   * queued while a commit is in flight share the next transaction (group commit); in a group of
+   * several, each runs in its own savepoint, so one that throws rolls back alone and the others
+   * still commit (a write alone in its group that throws rolls back the transaction).
    * On PostgreSQL (postgres-catalog.ts) each write is its own transaction, run again when it
    * loses a race with another process, so `fn` must do nothing outside the transaction.
    */
@@ -61,6 +62,17 @@ interface PendingWrite {
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
+
+/**
+ * The group commit's statements, built once: a `sql` template is compiled again on every
+ * execution, and a single log-metric request ran five of them.
+ */
+const BEGIN = CompiledQuery.raw('begin immediate');
+const SAVEPOINT = CompiledQuery.raw('savepoint w');
+const RELEASE = CompiledQuery.raw('release savepoint w');
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to savepoint w');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
 
 /** The most writes one group commit takes; bounds how long a single transaction holds the lock. */
 const MAX_GROUP = 256;
@@ -366,22 +378,35 @@ export function createCatalog(
       const results: { ok: boolean; value: unknown }[] = [];
       try {
         await db.connection().execute(async (conn) => {
-          await sql`begin immediate`.execute(conn);
+          await conn.executeQuery(BEGIN);
           try {
-            for (const job of group) {
-              await sql`savepoint w`.execute(conn);
+            if (group.length === 1) {
+              // A lone write needs no savepoint: if it throws, the whole transaction goes.
+              let value: unknown;
               try {
-                results.push({ ok: true, value: await job.fn(conn) });
-                await sql`release savepoint w`.execute(conn);
+                value = await group[0]!.fn(conn);
               } catch (err) {
-                await sql`rollback to savepoint w`.execute(conn);
-                await sql`release savepoint w`.execute(conn);
+                await conn.executeQuery(ROLLBACK);
                 results.push({ ok: false, value: err });
+                return;
+              }
+              results.push({ ok: true, value });
+            } else {
+              for (const job of group) {
+                await conn.executeQuery(SAVEPOINT);
+                try {
+                  results.push({ ok: true, value: await job.fn(conn) });
+                  await conn.executeQuery(RELEASE);
+                } catch (err) {
+                  await conn.executeQuery(ROLLBACK_TO_SAVEPOINT);
+                  await conn.executeQuery(RELEASE);
+                  results.push({ ok: false, value: err });
+                }
               }
             }
-            await sql`commit`.execute(conn);
+            await conn.executeQuery(COMMIT);
           } catch (err) {
-            await sql`rollback`.execute(conn).catch(() => undefined);
+            await conn.executeQuery(ROLLBACK).catch(() => undefined);
             throw err;
           }
         });

@@ -2,13 +2,14 @@
  * The metric half of logBatch: appends points to the history, keeps the latest value per key
  * and the min/max bucket summaries that charts read, all inside the caller's transaction.
  */
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { Metric } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { compiledOnce, runCompiled } from '#core/catalog/compiled-once.ts';
 import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import type { Dialect } from '#core/catalog/migrations.ts';
 import { fromStoredValue, toStoredValue, type StoredValue } from './mappers.ts';
-import { mergePoint, mergeSummary, pointSummary, readBuckets, toStoredSummary, type Summary } from './metric-summary.ts';
+import { mergePoint, pointSummary, toStoredSummary, type Summary } from './metric-summary.ts';
 
 /** Step widths of the summary levels: each level's buckets cover 16 times the steps of the one below. */
 export const LEVEL_WIDTHS = [16, 256, 4096, 65536] as const;
@@ -46,7 +47,8 @@ function toStored(m: Metric): StoredPoint {
  * Appends metric points of one run. Exact duplicates (key, step, timestamp, value) are ignored,
  * so a retried request is harmless; only points actually inserted count toward the summaries.
  * On PostgreSQL, where other processes write at the same time, the series rows are locked first
- * (see `lockSeries`), so the read-merge-write of the latest value and the summaries loses nothing.
+ * (see `lockSeries`), so the read-merge-write of the latest value loses nothing; the summaries
+ * merge inside their upsert (see `upsertBucketsSql`) and need no read.
  */
 export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], dialect: Dialect): Promise<void> {
   const byKey = new Map<string, StoredPoint[]>();
@@ -56,13 +58,16 @@ export async function writeMetrics(trx: Db, runId: number, metrics: Metric[], di
     list.push(toStored(m));
   }
   const series = dialectSql(dialect).concurrentWriters ? await lockSeries(trx, runId, byKey) : await ensureSeries(trx, runId, byKey);
+  const touched: SeriesBuckets[] = [];
   for (const [key, points] of byKey) {
     const row = series.get(key)!;
     const inserted = await insertPoints(trx, row, points, dialect);
     if (inserted.length === 0) continue;
     await updateSeries(trx, row, inserted, dialect);
-    await updateBuckets(trx, row.id, inserted, dialect);
+    const levels = foldBuckets(inserted);
+    if (levels) touched.push({ seriesId: row.id, levels });
   }
+  if (touched.length > 0) await upsertBuckets(trx, touched, dialect);
 }
 
 /** Finds or creates the series row of each key. */
@@ -70,13 +75,12 @@ async function ensureSeries(trx: Db, runId: number, byKey: Map<string, StoredPoi
   const keys = [...byKey.keys()];
   const found = new Map<string, SeriesRow>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx
-      .selectFrom('metric_series')
-      .select(SERIES_COLUMNS)
-      .where('run_id', '=', runId)
-      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
-      .execute();
-    for (const r of rows) found.set(r.key, r);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    // Every write looks its series up: compiled once per key count (compiled-once.ts).
+    const text = compiledOnce(trx, `ensureSeries:${chunk.length}`, (b) =>
+      b.selectFrom('metric_series').select(SERIES_COLUMNS).where('run_id', '=', 0).where('key', 'in', chunk),
+    );
+    for (const r of await runCompiled<SeriesRow & { key: string }>(trx, text, [runId, ...chunk])) found.set(r.key, r);
   }
   const missing = keys.filter((k) => !found.has(k));
   if (missing.length > 0) {
@@ -100,8 +104,10 @@ async function lockSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint
   const keys = [...byKey.keys()].sort();
   const existing = new Set<string>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx.selectFrom('metric_series').select('key').where('run_id', '=', runId).where('key', 'in', keys.slice(i, i + INSERT_CHUNK)).execute();
-    for (const r of rows) existing.add(r.key);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    // Both lookups run on every write: compiled once per key count (compiled-once.ts).
+    const text = compiledOnce(trx, `lockSeries.existing:${chunk.length}`, (b) => b.selectFrom('metric_series').select('key').where('run_id', '=', 0).where('key', 'in', chunk));
+    for (const r of await runCompiled<{ key: string }>(trx, text, [runId, ...chunk])) existing.add(r.key);
   }
   const missing = keys.filter((k) => !existing.has(k));
   for (let i = 0; i < missing.length; i += INSERT_CHUNK) {
@@ -113,15 +119,11 @@ async function lockSeries(trx: Db, runId: number, byKey: Map<string, StoredPoint
   }
   const locked = new Map<string, SeriesRow>();
   for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-    const rows = await trx
-      .selectFrom('metric_series')
-      .select(SERIES_COLUMNS)
-      .where('run_id', '=', runId)
-      .where('key', 'in', keys.slice(i, i + INSERT_CHUNK))
-      .orderBy('key')
-      .forUpdate()
-      .execute();
-    for (const r of rows) locked.set(r.key, r);
+    const chunk = keys.slice(i, i + INSERT_CHUNK);
+    const text = compiledOnce(trx, `lockSeries.lock:${chunk.length}`, (b) =>
+      b.selectFrom('metric_series').select(SERIES_COLUMNS).where('run_id', '=', 0).where('key', 'in', chunk).orderBy('key').forUpdate(),
+    );
+    for (const r of await runCompiled<SeriesRow & { key: string }>(trx, text, [runId, ...chunk])) locked.set(r.key, r);
   }
   return locked;
 }
@@ -257,57 +259,61 @@ async function updateSeries(trx: Db, row: SeriesRow, inserted: StoredPoint[], di
   Object.assign(row, { value: latest.value, is_nan: latest.is_nan, negative_zero: latest.negative_zero, timestamp: latest.timestamp, step: latest.step, min_step: minStep, max_step: maxStep });
 }
 
-/** Folds the inserted points into the summary buckets of every level (NaN points are not summarised). */
-async function updateBuckets(trx: Db, seriesId: number, inserted: StoredPoint[], dialect: Dialect): Promise<void> {
-  // One map per level, by bucket number: a 1,000-point batch touches 1,000 × 4 (level, bucket)
-  // pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
-  const fresh: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
+/** The buckets one write touches in one series, by level and bucket number. */
+interface SeriesBuckets {
+  seriesId: number;
+  levels: Map<number, Bucket>[];
+}
+
+/**
+ * Folds the inserted points into one map of buckets per level, by bucket number (NaN points are
+ * not summarised); undefined when no point counts. A 1,000-point batch touches 1,000 × 4 (level,
+ * bucket) pairs, and a point is folded into a bucket in place; only a bucket's first point makes an object.
+ */
+function foldBuckets(inserted: StoredPoint[]): Map<number, Bucket>[] | undefined {
+  const levels: Map<number, Bucket>[] = LEVEL_WIDTHS.map(() => new Map());
   for (const p of inserted) {
     if (p.is_nan) continue;
     const value = fromStoredValue(p);
     for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
       const bucket = Math.floor(p.step / LEVEL_WIDTHS[level]!);
-      const existing = fresh[level]!.get(bucket);
+      const existing = levels[level]!.get(bucket);
       if (existing) mergePoint(existing, p.step, p.timestamp, value);
-      else fresh[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
+      else levels[level]!.set(bucket, { level, bucket, ...pointSummary(p.step, p.timestamp, value) });
     }
   }
-  if (fresh[0]!.size === 0) return;
-  // Read the stored buckets these points fall into, merge, and write the result back.
-  for (let level = 0; level < LEVEL_WIDTHS.length; level++) {
-    const touched = fresh[level]!;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const b of touched.keys()) {
-      if (b < lo) lo = b;
-      if (b > hi) hi = b;
-    }
-    for (const s of await readBuckets(trx, seriesId, level, lo, hi)) {
-      const b = touched.get(s.bucket);
-      if (b) mergeSummary(b, s);
-    }
-  }
-  const rows = fresh.flatMap((byBucket) => [...byBucket.values()]);
+  return levels[0]!.size === 0 ? undefined : levels;
+}
+
+/**
+ * Writes the touched buckets of every series of a write in one upsert (per chunk of rows); the
+ * database merges each with the bucket already stored (see `upsertBucketsSql`), so nothing is
+ * read first: reading every level of every series cost more than the upsert itself.
+ */
+async function upsertBuckets(trx: Db, touched: SeriesBuckets[], dialect: Dialect): Promise<void> {
+  const rows = touched.flatMap(({ seriesId, levels }) => levels.flatMap((byBucket) => [...byBucket.values()].map((b) => ({ seriesId, b }))));
   for (let i = 0; i < rows.length; i += BUCKET_CHUNK) {
     const chunk = rows.slice(i, i + BUCKET_CHUNK);
     // Parameters in the column order of ZERO_BUCKET, which upsertBucketsSql's rows follow.
     const parameters: number[] = [];
-    for (const { level, bucket, ...summary } of chunk) {
-      const stored = toStoredSummary(summary);
+    for (const { seriesId, b: { level, bucket, ...summary } } of chunk) {
+      const row = toStoredSummary(summary);
+      // Zeros go in unsigned (`+ 0` turns -0 into 0): the bits carry the sign, and a signed zero
+      // in a column would come back from PostgreSQL as -0 where the merged bucket holds 0.
       parameters.push(
         seriesId,
         level,
         bucket,
-        stored.count,
-        stored.min,
-        stored.max,
-        stored.first_step,
-        stored.first_timestamp,
-        stored.first_value,
-        stored.last_step,
-        stored.last_timestamp,
-        stored.last_value,
-        stored.negative_zeros,
+        row.count,
+        row.min + 0,
+        row.max + 0,
+        row.first_step,
+        row.first_timestamp,
+        row.first_value + 0,
+        row.last_step,
+        row.last_timestamp,
+        row.last_value + 0,
+        row.negative_zeros,
       );
     }
     await trx.executeQuery(CompiledQuery.raw(upsertBucketsSql(trx, dialect, chunk.length), parameters));
@@ -334,9 +340,39 @@ const ZERO_BUCKET = {
 /** Compiled bucket upserts by dialect and row count; a batch's bucket count varies a little. */
 const upsertSqlCache = new Map<string, string>();
 
+/** A column of the stored bucket (the row the upsert conflicts with). */
+const stored = (column: string) => sql.ref(`metric_buckets.${column}`);
+/** A column of the bucket this write proposes. */
+const proposed = (column: string) => sql.ref(`excluded.${column}`);
+
 /**
- * The SQL of a multi-row bucket upsert (a merged bucket replaces the stored one), built by Kysely
- * once per dialect and row count: building it per batch cost more than the statement itself.
+ * The stored bucket's first point is kept when it lies strictly before the proposed one's (by
+ * step, then timestamp), and its last when strictly after: on a tie the proposed one wins, as in
+ * mergeSummary with the proposed bucket as its target.
+ */
+const STORED_FIRST = sql<boolean>`(${stored('first_step')} < ${proposed('first_step')} or (${stored('first_step')} = ${proposed('first_step')} and ${stored('first_timestamp')} < ${proposed('first_timestamp')}))`;
+const STORED_LAST = sql<boolean>`(${stored('last_step')} > ${proposed('last_step')} or (${stored('last_step')} = ${proposed('last_step')} and ${stored('last_timestamp')} > ${proposed('last_timestamp')}))`;
+
+/**
+ * The merged `negative_zeros` bits (see toStoredSummary: 1 min, 2 max, 4 first, 8 last), each
+ * taken from the side its value comes from. Equal extremes are both zero or the same number:
+ * the minimum of -0 and 0 is -0 (either bit), the maximum is 0 (both bits), as Math.min and
+ * Math.max order them in mergeSummary.
+ */
+const MERGED_NEGATIVE_ZEROS = sql<number>`(case when ${proposed('min')} < ${stored('min')} then ${proposed('negative_zeros')} & 1 when ${proposed('min')} > ${stored('min')} then ${stored('negative_zeros')} & 1 else (${proposed('negative_zeros')} | ${stored('negative_zeros')}) & 1 end)
+  + (case when ${proposed('max')} > ${stored('max')} then ${proposed('negative_zeros')} & 2 when ${proposed('max')} < ${stored('max')} then ${stored('negative_zeros')} & 2 else ${proposed('negative_zeros')} & ${stored('negative_zeros')} & 2 end)
+  + (case when ${STORED_FIRST} then ${stored('negative_zeros')} & 4 else ${proposed('negative_zeros')} & 4 end)
+  + (case when ${STORED_LAST} then ${stored('negative_zeros')} & 8 else ${proposed('negative_zeros')} & 8 end)`;
+
+/** The proposed value of a column, or the stored one when `keepStored` holds. */
+const pick = (keepStored: RawBuilder<boolean>, column: string) => sql<number>`case when ${keepStored} then ${stored(column)} else ${proposed(column)} end`;
+
+/**
+ * The SQL of a multi-row bucket upsert, built by Kysely once per dialect and row count (building
+ * it per batch cost more than the statement itself). A bucket already stored is merged with the
+ * proposed one in the database, as mergeSummary would: counts add, extremes widen, the first and
+ * last points go by step then timestamp. Every assignment reads the stored row as it was before
+ * the update, in SQLite and PostgreSQL alike, and both spell these expressions the same way.
  */
 function upsertBucketsSql(trx: Db, dialect: Dialect, rows: number): string {
   const key = `${dialect}:${rows}`;
@@ -346,18 +382,19 @@ function upsertBucketsSql(trx: Db, dialect: Dialect, rows: number): string {
       .insertInto('metric_buckets')
       .values(Array.from({ length: rows }, () => ZERO_BUCKET))
       .onConflict((oc) =>
-        oc.columns(['series_id', 'level', 'bucket']).doUpdateSet((eb) => ({
-          count: eb.ref('excluded.count'),
-          min: eb.ref('excluded.min'),
-          max: eb.ref('excluded.max'),
-          first_step: eb.ref('excluded.first_step'),
-          first_timestamp: eb.ref('excluded.first_timestamp'),
-          first_value: eb.ref('excluded.first_value'),
-          last_step: eb.ref('excluded.last_step'),
-          last_timestamp: eb.ref('excluded.last_timestamp'),
-          last_value: eb.ref('excluded.last_value'),
-          negative_zeros: eb.ref('excluded.negative_zeros'),
-        })),
+        oc.columns(['series_id', 'level', 'bucket']).doUpdateSet({
+          count: sql<number>`${stored('count')} + ${proposed('count')}`,
+          // On equal extremes the proposed (unsigned) zero goes in; an older build stored -0 itself.
+          min: sql<number>`case when ${proposed('min')} <= ${stored('min')} then ${proposed('min')} else ${stored('min')} end`,
+          max: sql<number>`case when ${proposed('max')} >= ${stored('max')} then ${proposed('max')} else ${stored('max')} end`,
+          first_step: pick(STORED_FIRST, 'first_step'),
+          first_timestamp: pick(STORED_FIRST, 'first_timestamp'),
+          first_value: pick(STORED_FIRST, 'first_value'),
+          last_step: pick(STORED_LAST, 'last_step'),
+          last_timestamp: pick(STORED_LAST, 'last_timestamp'),
+          last_value: pick(STORED_LAST, 'last_value'),
+          negative_zeros: MERGED_NEGATIVE_ZEROS,
+        }),
       )
       .compile().sql;
     if (upsertSqlCache.size >= INSERT_SQL_CACHE_SIZE) upsertSqlCache.delete(upsertSqlCache.keys().next().value!);

@@ -8,6 +8,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Param, Tag } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
+import { compiledOnce, runCompiled } from '#core/catalog/compiled-once.ts';
 import type { Database } from '#core/catalog/schema.ts';
 import type { RunRow } from './mappers.ts';
 
@@ -79,8 +80,10 @@ export async function restoreRunsDeletedAt(db: Db, experimentId: number, deleted
 }
 
 /** The run with this uuid, if any. */
-export function findRun(db: Db, runUuid: string): Promise<RunRow | undefined> {
-  return db.selectFrom('runs').selectAll().where('run_uuid', '=', runUuid).executeTakeFirst();
+export async function findRun(db: Db, runUuid: string): Promise<RunRow | undefined> {
+  // Every write looks its run up first: compiled once, not on each call (compiled-once.ts).
+  const text = compiledOnce(db, 'findRun', (b) => b.selectFrom('runs').selectAll().where('run_uuid', '=', ''));
+  return (await runCompiled<RunRow>(db, text, [runUuid]))[0];
 }
 
 /** The runs with these internal ids, in no particular order. */

@@ -118,6 +118,20 @@ describe('openCatalog', () => {
     expect(doomed).toHaveLength(0);
     await catalog.close();
   });
+
+  it('rolls back a write that throws alone in its group and commits the next one', async () => {
+    const dir = tempDir();
+    const catalog = await openCatalog(join(dir, 'catalog.sqlite'));
+    const doomed = catalog.write(async (trx) => {
+      await trx.insertInto('flowdesk_meta').values({ key: 'doomed', value: 'x' }).execute();
+      throw new Error('fails alone');
+    });
+    await expect(doomed).rejects.toThrow('fails alone');
+    await catalog.write((trx) => trx.insertInto('flowdesk_meta').values({ key: 'after', value: 'y' }).execute());
+    const rows = await catalog.db.selectFrom('flowdesk_meta').select('key').where('key', 'in', ['doomed', 'after']).execute();
+    expect(rows.map((r) => r.key)).toEqual(['after']);
+    await catalog.close();
+  });
 });
 
 /** A file sync at the process's edge that finishes only when the test says so. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { testFlowdesk } from '../helpers/flowdesk.ts';
 import type { Client } from '#core/api/client.ts';
+import { pointSummary, mergePoint, toStoredSummary, type Summary } from '#core/tracking/metric-summary.ts';
+import { LEVEL_WIDTHS } from '#core/tracking/metric-writer.ts';
 
 /** Logs `values[i]` at step `steps[i]` in batches of 1,000. */
 async function logSeries(api: Client, runId: string, key: string, steps: number[], values: number[]) {
@@ -137,6 +139,69 @@ describe('downsampled metrics', () => {
         expect({ min: b.min, max: b.max, count: b.count }).toEqual(expected);
       }
       expect(buckets.reduce((sum, b) => sum + b.count, 0)).toBe(bruteForce(steps, values, startStep, endStep).count);
+    }
+  });
+
+  it('summarises several keys logged together in overlapping batches as a brute-force computation does', async () => {
+    const { api } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    const keys = ['a', 'b', 'c'];
+    const logged = new Map(keys.map((k) => [k, { steps: [] as number[], values: [] as number[] }]));
+    // Each batch mixes the keys and reaches back into buckets earlier batches filled, so the
+    // stored summaries of every level of every key are read, merged and written back together.
+    for (let batch = 0; batch < 6; batch++) {
+      const metrics = [];
+      for (let i = 0; i < 900; i++) {
+        const key = keys[i % 3]!;
+        const step = batch * 250 + (i >> 1) - 100 * (batch % 2);
+        const value = Math.sin(batch * 1000 + i) * (i % 3 === 1 ? 10 : 1);
+        metrics.push({ key, value, timestamp: 1_000 + batch * 1000 + i, step });
+        logged.get(key)!.steps.push(step);
+        logged.get(key)!.values.push(value);
+      }
+      await api.call('runs.logBatch', { runId, metrics });
+    }
+    for (const key of keys) {
+      const { steps, values } = logged.get(key)!;
+      const { buckets } = await api.call('metrics.sampled', { runId, key, startStep: -100, endStep: 2_000, buckets: 7 });
+      for (const b of buckets) expect({ min: b.min, max: b.max, count: b.count }).toEqual(bruteForce(steps, values, b.startStep, b.endStep));
+      expect(buckets.reduce((sum, b) => sum + b.count, 0)).toBe(steps.length);
+    }
+  });
+
+  it('stores the buckets of every level as the fold of their points, across batches in any order, with -0, 0 and ±Infinity', async () => {
+    const { api, fd } = await testFlowdesk();
+    const runId = (await api.call('runs.create', {})).run.info.runId;
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const special = [-0, 0, -0, 0, 1, -1, Infinity, -Infinity, Number.NaN];
+    // Steps out of order and up to level 3's width, repeated across batches and keys; every
+    // timestamp differs, so which point is a bucket's first or last never depends on the order.
+    for (let batch = 0, t = 0; batch < 8; batch++) {
+      const metrics = Array.from({ length: 300 }, (_, i) => ({
+        key: i % 2 ? 'a' : 'b',
+        value: rand() < 0.6 ? special[Math.floor(rand() * special.length)]! : rand() * 10 - 5,
+        timestamp: 10_000 - (t++ * 7919) % 10_000,
+        step: rand() < 0.5 ? Math.floor(rand() * 40) : Math.floor(rand() * 70_000),
+      }));
+      await api.call('runs.logBatch', { runId, metrics });
+    }
+    const unsigned = (row: Record<string, number>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === 0 ? 0 : v]));
+    const points = await fd.catalog.db.selectFrom('metrics').selectAll().where('is_nan', '=', 0).execute();
+    const expected = new Map<string, Summary>();
+    for (const p of points) {
+      const value = p.negative_zero ? -0 : p.value;
+      LEVEL_WIDTHS.forEach((width, level) => {
+        const id = `${p.series_id}:${level}:${Math.floor(p.step / width)}`;
+        const bucket = expected.get(id);
+        if (bucket) mergePoint(bucket, p.step, p.timestamp, value);
+        else expected.set(id, pointSummary(p.step, p.timestamp, value));
+      });
+    }
+    const stored = await fd.catalog.db.selectFrom('metric_buckets').selectAll().execute();
+    expect(stored).toHaveLength(expected.size);
+    for (const { series_id: seriesId, level, bucket, ...summary } of stored) {
+      expect(unsigned(summary)).toEqual(unsigned(toStoredSummary(expected.get(`${seriesId}:${level}:${bucket}`)!)));
     }
   });
 
