@@ -63,6 +63,23 @@ export interface DialectSql {
    * table and wants another); SQLite runs one write transaction at a time, so `trx` already has it.
    */
   holdOffWriters(trx: Db, tables: readonly string[]): Promise<boolean>;
+  /**
+   * Orders text as an ORDER BY on a text column does, for code that builds an answer without
+   * reading it back; undefined where code cannot: PostgreSQL sorts by the database's locale.
+   */
+  readonly textOrder?: (a: string, b: string) => number;
+}
+
+/** SQLite's BINARY collation: by UTF-8 bytes, which is code point order, not UTF-16's. */
+function byCodePoints(a: string, b: string): number {
+  // Surrogates (U+D800–DFFF) encode code points above U+FFFF: move them past U+E000–FFFF.
+  const rank = (unit: number) => (unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit);
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return rank(x) - rank(y);
+  }
+  return a.length - b.length;
 }
 
 const SQLITE: DialectSql = {
@@ -85,6 +102,7 @@ const SQLITE: DialectSql = {
   async holdOffWriters() {
     return true;
   },
+  textOrder: byCodePoints,
 };
 
 // PostgreSQL's SQLSTATE for a lock NOWAIT could not take.

@@ -150,9 +150,9 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  /** A run's artifact URI, through the contract (404 for an unknown run). */
-  async function runArtifactUri(runId: string): Promise<string> {
-    return (await callContract(context, 'runs.get', { runId })).run.info.artifactUri;
+  /** A run's artifact URI, through the contract as the request's caller (404 for an unknown run). */
+  async function runArtifactUri(request: FastifyRequest, runId: string): Promise<string> {
+    return (await callContract(context, request, 'runs.get', { runId })).run.info.artifactUri;
   }
 
   for (const prefix of ARTIFACT_PREFIXES) {
@@ -206,7 +206,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
   scope.get('/get-artifact', async (request, reply) => {
     allow(request, 'artifactStore.read');
     const relative = requireQueryArtifactPath(request, 'path');
-    const artifactUri = await runArtifactUri(requireQueryParam(request, 'run_id', 'run_uuid'));
+    const artifactUri = await runArtifactUri(request, requireQueryParam(request, 'run_id', 'run_uuid'));
     return sendArtifactFile(reply, artifacts, storePathIn(artifactUri, relative), request.headers.range);
   });
 
@@ -216,7 +216,7 @@ export async function registerArtifactRoutes(scope: FastifyInstance, context: Se
     const relative = requireQueryArtifactPath(request, 'path');
     const expectedBytes = announcedBytes(request);
     if (expectedBytes !== undefined && expectedBytes > UI_UPLOAD_LIMIT) throw tooLarge(UI_UPLOAD_LIMIT);
-    const path = storePathIn(await runArtifactUri(runId), relative);
+    const path = storePathIn(await runArtifactUri(request, runId), relative);
     await room.check(expectedBytes ?? 0);
     await artifacts.write(path, Readable.from(withinRoom(capped(bodyOf(request), UI_UPLOAD_LIMIT), expectedBytes, room)), { expectedBytes });
     await artifactRuns.announceAdded(path);

@@ -8,8 +8,8 @@
  * This module only says who is asking; what they may do is declared on the contract methods and
  * checked by `dispatch` (core/api/access.ts). Each request gets a caller: the owner on an open
  * loopback server or with the owner token, else the user its token names; `team` when the server
- * listens beyond loopback or has users. The caller travels to `dispatch` in AsyncLocalStorage, so
- * the sixty MLflow routes need no change to be covered; routes that stream artifacts without a
+ * listens beyond loopback or has users. Routes hand `callerOf(request)` to `dispatch` (the MLflow
+ * routes through mlflow-support.ts's `callContract`); routes that stream artifacts without a
  * contract method check their declared access (STORE_ACCESS) with `callerOf`.
  *
  * EventSource and `<img src>` cannot send headers, so the window trades its token for a ticket:
@@ -23,7 +23,6 @@
  * crosses processes by NOTIFY) and, as a backstop for a revoke nobody announced, when a periodic
  * look-up finds their token no longer valid.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRole, Principal as Caller } from '#core/api/access.ts';
@@ -75,7 +74,6 @@ const SESSION_ROUTE = `${AUTH_PREFIX}/session`;
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 const callers = new WeakMap<FastifyRequest, Caller>();
-const current = new AsyncLocalStorage<Caller>();
 /** Everyone on an open loopback server: the laptop's own scripts and window. */
 const OPEN_SERVER_OWNER: Caller = { role: 'owner', via: 'http', team: false };
 
@@ -84,12 +82,7 @@ const PUBLIC_ROUTES = new Set(['/', '/*', '/health']);
 
 const sign = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
-/** The caller of the request being served, for `dispatch`; undefined outside a request's handler. */
-export function currentCaller(): Caller | undefined {
-  return current.getStore();
-}
-
-/** The caller of a request, for routes that check a declared access themselves; a request that was not authenticated is refused. */
+/** The caller of a request, for `dispatch` and for routes that check a declared access themselves; a request that was not authenticated is refused. */
 export function callerOf(request: FastifyRequest): Caller {
   const caller = callers.get(request);
   if (!caller) throw new FlowdeskError('UNAUTHENTICATED', 'This request carries no credentials');
@@ -213,13 +206,6 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
       inFlight.set(request.raw, principal);
       reply.raw.on('close', () => inFlight.delete(request.raw));
     }
-  });
-
-  // Callback-style so the handler runs inside `run`: everything it awaits sees the caller.
-  app.addHook('preHandler', (request, _reply, done) => {
-    const caller = callers.get(request);
-    if (caller) current.run(caller, done);
-    else done();
   });
 
   app.get(SESSION_ROUTE, async (request) => {

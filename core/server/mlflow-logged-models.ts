@@ -92,8 +92,8 @@ function orderOf(fields: MlflowFields): LoggedModelOrder {
 
 /** Registers the logged-model RPCs and `/runs/outputs` under both MLflow prefixes; JSON bodies, so on the app itself. */
 export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerContext): void {
-  mlflowRpc(app, 'POST', '/logged-models', async (fields) => {
-    const { model } = await callContract(context, 'loggedModels.create', {
+  mlflowRpc(app, 'POST', '/logged-models', async (fields, request) => {
+    const { model } = await callContract(context, request, 'loggedModels.create', {
       experimentId: requireString(fields, 'experiment_id'),
       // An empty string is how proto JSON spells an unset field: the server picks a name.
       name: setString(fields, 'name'),
@@ -105,10 +105,10 @@ export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerC
     return { model: toMlflowLoggedModel(model) };
   });
 
-  mlflowRpc(app, 'POST', '/logged-models/search', async (fields) => {
+  mlflowRpc(app, 'POST', '/logged-models/search', async (fields, request) => {
     const experimentIds = strings(fields, 'experiment_ids');
     if (experimentIds.length === 0) throw invalid("Missing value for required parameter 'experiment_ids'.");
-    const { models, nextPageToken } = await callContract(context, 'loggedModels.search', {
+    const { models, nextPageToken } = await callContract(context, request, 'loggedModels.search', {
       experimentIds,
       filter: optionalString(fields, 'filter'),
       datasets: messages(fields, 'datasets').map((d) => ({
@@ -125,39 +125,39 @@ export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerC
   });
 
   mlflowRpc(app, 'GET', '/logged-models/:model_id', async (_fields, request) => {
-    const { model } = await callContract(context, 'loggedModels.get', { modelId: modelIdOf(request.params) });
+    const { model } = await callContract(context, request, 'loggedModels.get', { modelId: modelIdOf(request.params) });
     return { model: toMlflowLoggedModel(model) };
   });
 
   // "Finalize": clients read the updated model from the response (§9.22).
   mlflowRpc(app, 'PATCH', '/logged-models/:model_id', async (fields, request) => {
-    const { model } = await callContract(context, 'loggedModels.finalize', { modelId: modelIdOf(request.params), status: statusOf(fields) });
+    const { model } = await callContract(context, request, 'loggedModels.finalize', { modelId: modelIdOf(request.params), status: statusOf(fields) });
     return { model: toMlflowLoggedModel(model) };
   });
 
   mlflowRpc(app, 'DELETE', '/logged-models/:model_id', async (_fields, request) =>
-    callContract(context, 'loggedModels.delete', { modelId: modelIdOf(request.params) }),
+    callContract(context, request, 'loggedModels.delete', { modelId: modelIdOf(request.params) }),
   );
 
   mlflowRpc(app, 'PATCH', '/logged-models/:model_id/tags', async (fields, request) =>
-    callContract(context, 'loggedModels.setTags', { modelId: modelIdOf(request.params), tags: keyValues(fields, 'tags') }),
+    callContract(context, request, 'loggedModels.setTags', { modelId: modelIdOf(request.params), tags: keyValues(fields, 'tags') }),
   );
 
   // The client puts the raw tag key into the path, so a key with '/' arrives as several segments (§9.24).
   mlflowRpc(app, 'DELETE', '/logged-models/:model_id/tags/*', async (_fields, request) => {
     const params = request.params as { model_id: string; '*': string };
-    return callContract(context, 'loggedModels.deleteTag', { modelId: params.model_id, key: params['*'] });
+    return callContract(context, request, 'loggedModels.deleteTag', { modelId: params.model_id, key: params['*'] });
   });
 
   mlflowRpc(app, 'POST', '/logged-models/:model_id/params', async (fields, request) =>
-    callContract(context, 'loggedModels.logParams', { modelId: modelIdOf(request.params), params: keyValues(fields, 'params') }),
+    callContract(context, request, 'loggedModels.logParams', { modelId: modelIdOf(request.params), params: keyValues(fields, 'params') }),
   );
 
   // Paths here are relative to the model's root and include the listed folder, like the run-scoped
   // `/artifacts/list`. The listing is never paged, so no next_page_token is sent.
   mlflowRpc(app, 'GET', '/logged-models/:model_id/artifacts/directories', async (_fields, request) => {
     const dir = checkArtifactPath(queryArtifactPath(request, 'artifact_directory_path') ?? '');
-    const { rootUri, files } = await callContract(context, 'loggedModels.listArtifacts', { modelId: modelIdOf(request.params), path: dir });
+    const { rootUri, files } = await callContract(context, request, 'loggedModels.listArtifacts', { modelId: modelIdOf(request.params), path: dir });
     return putList<{ root_uri: string; files?: MlflowFileInfo[] }, 'files'>(
       { root_uri: rootUri },
       'files',
@@ -169,14 +169,14 @@ export function registerLoggedModelRoutes(app: FastifyInstance, context: ServerC
   for (const prefix of MLFLOW_PREFIXES) {
     app.get(`${prefix}/logged-models/:model_id/artifacts/files`, async (request, reply) => {
       const path = requireQueryArtifactPath(request, 'artifact_file_path');
-      const { model } = await callContract(context, 'loggedModels.get', { modelId: modelIdOf(request.params) });
+      const { model } = await callContract(context, request, 'loggedModels.get', { modelId: modelIdOf(request.params) });
       return sendArtifactFile(reply, context.flowdesk.artifacts, storePathIn(model.info.artifactUri, path), request.headers.range);
     });
   }
 
-  mlflowRpc(app, 'POST', '/runs/outputs', async (fields) => {
+  mlflowRpc(app, 'POST', '/runs/outputs', async (fields, request) => {
     const models = messages(fields, 'models').map((m) => ({ modelId: requireString(m, 'model_id'), step: optionalInt(m, 'step') ?? 0 }));
     if (models.length === 0) throw invalid("Missing value for required parameter 'models'.");
-    return callContract(context, 'runs.logOutputs', { runId: runIdOf(fields), models });
+    return callContract(context, request, 'runs.logOutputs', { runId: runIdOf(fields), models });
   });
 }

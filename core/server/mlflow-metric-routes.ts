@@ -3,7 +3,7 @@
  * history the Python client reads, and the two multi-run histories MLflow's web UI charts from
  * (`get-history-bulk-interval`, and the ajax-only `get-history-bulk`).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metric } from '#core/api/entities.ts';
 import { invalid } from '#core/api/errors.ts';
 import { callContract, callContractAsJson, optionalInt, requireString, runIdOf, type MlflowFields } from './mlflow-support.ts';
@@ -27,10 +27,10 @@ interface HistoryResponse {
 }
 
 /** Calls `visit` with every page of a run's metric history, following the contract's page tokens. */
-async function forEachHistoryPage(context: ServerContext, runId: string, key: string, visit: (page: Metric[]) => void, pageToken?: string): Promise<void> {
+async function forEachHistoryPage(context: ServerContext, request: FastifyRequest, runId: string, key: string, visit: (page: Metric[]) => void, pageToken?: string): Promise<void> {
   let token = pageToken;
   do {
-    const page = await callContract(context, 'metrics.history', { runId, key, maxResults: HISTORY_PAGE, pageToken: token });
+    const page = await callContract(context, request, 'metrics.history', { runId, key, maxResults: HISTORY_PAGE, pageToken: token });
     visit(page.metrics);
     token = page.nextPageToken;
   } while (token);
@@ -79,17 +79,17 @@ function byTimestampStepValue(a: Metric, b: Metric): number {
 
 /** Registers the metric history RPCs. */
 export function registerMlflowMetricRoutes(app: FastifyInstance, context: ServerContext): void {
-  mlflowRpc(app, 'GET', '/metrics/get-history', async (fields) => {
+  mlflowRpc(app, 'GET', '/metrics/get-history', async (fields, request) => {
     const runId = runIdOf(fields);
     const key = requireString(fields, 'metric_key');
     const maxResults = intInRange(fields, 'max_results', 1, INT32_MAX);
     const pageToken = setString(fields, 'page_token');
     // Without max_results MLflow answers the whole history in one response.
     const whole = maxResults === undefined;
-    return callContractAsJson(context, 'metrics.history', { runId, key, maxResults, pageToken }, (parsed) => context.flowdesk.mlflowWire.history(parsed, { whole }));
+    return callContractAsJson(context, request, 'metrics.history', { runId, key, maxResults, pageToken }, (parsed) => context.flowdesk.mlflowWire.history(parsed, { whole }));
   });
 
-  mlflowRpc(app, 'GET', '/metrics/get-history-bulk-interval', async (fields) => {
+  mlflowRpc(app, 'GET', '/metrics/get-history-bulk-interval', async (fields, request) => {
     const runIds = runIdsOf(fields, 'run_ids', 'GetMetricHistoryBulkInterval');
     const key = requireString(fields, 'metric_key');
     const startStep = optionalInt(fields, 'start_step');
@@ -110,7 +110,7 @@ export function registerMlflowMetricRoutes(app: FastifyInstance, context: Server
     for (const runId of runIds) {
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
-      await forEachHistoryPage(context, runId, key, (page) => {
+      await forEachHistoryPage(context, request, runId, key, (page) => {
         for (const m of page) {
           allSteps.add(m.step);
           if (m.step >= start && m.step <= end) {
@@ -128,7 +128,7 @@ export function registerMlflowMetricRoutes(app: FastifyInstance, context: Server
     // Second pass: the points at the sampled steps, run by run in request order.
     const metrics: MlflowMetric[] = [];
     for (const runId of runIds) {
-      await forEachHistoryPage(context, runId, key, (page) => {
+      await forEachHistoryPage(context, request, runId, key, (page) => {
         for (const m of page) if (steps.has(m.step)) metrics.push(toMlflowMetric(m, runId));
       });
     }
@@ -145,7 +145,7 @@ export function registerMlflowMetricRoutes(app: FastifyInstance, context: Server
     const metrics: MlflowMetric[] = [];
     for (const runId of runIds) {
       if (metrics.length >= maxResults) break;
-      const page = await callContract(context, 'metrics.history', { runId, key, maxResults });
+      const page = await callContract(context, request, 'metrics.history', { runId, key, maxResults });
       for (const m of page.metrics.sort(byTimestampStepValue)) metrics.push(toMlflowMetric(m, runId));
     }
     return putList<HistoryResponse, 'metrics'>({}, 'metrics', metrics.slice(0, maxResults));

@@ -103,8 +103,8 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
   const modelAnswer = (model: RegisteredModel) => ({ registered_model: toMlflowRegisteredModel(model) });
   const versionAnswer = (version: ModelVersion) => ({ model_version: toMlflowModelVersion(version) });
 
-  mlflowRpc(app, 'POST', '/registered-models/create', async (fields) => {
-    const { model } = await callContract(context, 'registry.createModel', {
+  mlflowRpc(app, 'POST', '/registered-models/create', async (fields, request) => {
+    const { model } = await callContract(context, request, 'registry.createModel', {
       name: requireString(fields, 'name'),
       description: optionalString(fields, 'description'),
       tags: keyValues(fields, 'tags'),
@@ -112,27 +112,27 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
     return modelAnswer(model);
   });
 
-  mlflowRpc(app, 'GET', '/registered-models/get', async (fields) => modelAnswer((await callContract(context, 'registry.getModel', { name: requireString(fields, 'name') })).model));
+  mlflowRpc(app, 'GET', '/registered-models/get', async (fields, request) => modelAnswer((await callContract(context, request, 'registry.getModel', { name: requireString(fields, 'name') })).model));
 
-  mlflowRpc(app, 'POST', '/registered-models/rename', async (fields) => {
-    const { model } = await callContract(context, 'registry.renameModel', { name: requireString(fields, 'name'), newName: requireString(fields, 'new_name') });
+  mlflowRpc(app, 'POST', '/registered-models/rename', async (fields, request) => {
+    const { model } = await callContract(context, request, 'registry.renameModel', { name: requireString(fields, 'name'), newName: requireString(fields, 'new_name') });
     return modelAnswer(model);
   });
 
   // Without a description there is nothing to update; the client still reads the model back.
-  mlflowRpc(app, 'PATCH', '/registered-models/update', async (fields) => {
+  mlflowRpc(app, 'PATCH', '/registered-models/update', async (fields, request) => {
     const name = requireString(fields, 'name');
     const description = optionalString(fields, 'description');
     const { model } =
-      description === undefined ? await callContract(context, 'registry.getModel', { name }) : await callContract(context, 'registry.updateModel', { name, description });
+      description === undefined ? await callContract(context, request, 'registry.getModel', { name }) : await callContract(context, request, 'registry.updateModel', { name, description });
     return modelAnswer(model);
   });
 
-  mlflowRpc(app, 'DELETE', '/registered-models/delete', async (fields) => callContract(context, 'registry.deleteModel', { name: requireString(fields, 'name') }));
+  mlflowRpc(app, 'DELETE', '/registered-models/delete', async (fields, request) => callContract(context, request, 'registry.deleteModel', { name: requireString(fields, 'name') }));
 
-  mlflowRpc(app, 'GET', '/registered-models/search', async (fields) => {
+  mlflowRpc(app, 'GET', '/registered-models/search', async (fields, request) => {
     const orderBy = strings(fields, 'order_by');
-    const { models, nextPageToken } = await callContract(context, 'registry.searchModels', {
+    const { models, nextPageToken } = await callContract(context, request, 'registry.searchModels', {
       filter: setString(fields, 'filter'),
       orderBy: orderBy.length > 0 ? orderBy : undefined,
       maxResults: intInRange(fields, 'max_results', 1, MODEL_SEARCH_MAX),
@@ -145,41 +145,41 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
 
   // The client tries POST first and falls back to GET on ENDPOINT_NOT_FOUND.
   for (const verb of ['POST', 'GET'] as const) {
-    mlflowRpc(app, verb, '/registered-models/get-latest-versions', async (fields) => {
-      const { versions } = await callContract(context, 'registry.latestVersions', { name: requireString(fields, 'name'), stages: strings(fields, 'stages') });
+    mlflowRpc(app, verb, '/registered-models/get-latest-versions', async (fields, request) => {
+      const { versions } = await callContract(context, request, 'registry.latestVersions', { name: requireString(fields, 'name'), stages: strings(fields, 'stages') });
       return putList<{ model_versions?: MlflowModelVersion[] }, 'model_versions'>({}, 'model_versions', versions.map(toMlflowModelVersion));
     });
   }
 
-  mlflowRpc(app, 'POST', '/registered-models/set-tag', async (fields) =>
-    callContract(context, 'registry.setModelTag', { name: requireString(fields, 'name'), key: requireString(fields, 'key'), value: textValue(fields, 'value') }),
+  mlflowRpc(app, 'POST', '/registered-models/set-tag', async (fields, request) =>
+    callContract(context, request, 'registry.setModelTag', { name: requireString(fields, 'name'), key: requireString(fields, 'key'), value: textValue(fields, 'value') }),
   );
 
-  mlflowRpc(app, 'DELETE', '/registered-models/delete-tag', async (fields) =>
-    callContract(context, 'registry.deleteModelTag', { name: requireString(fields, 'name'), key: requireString(fields, 'key') }),
+  mlflowRpc(app, 'DELETE', '/registered-models/delete-tag', async (fields, request) =>
+    callContract(context, request, 'registry.deleteModelTag', { name: requireString(fields, 'name'), key: requireString(fields, 'key') }),
   );
 
-  mlflowRpc(app, 'POST', '/registered-models/alias', async (fields) => {
-    const { request } = await callContract(context, 'registry.setAlias', {
+  mlflowRpc(app, 'POST', '/registered-models/alias', async (fields, request) => {
+    const { request: pending } = await callContract(context, request, 'registry.setAlias', {
       name: requireString(fields, 'name'),
       alias: requireString(fields, 'alias'),
       version: versionOf(fields),
     });
-    if (request) throw needsApproval(request);
+    if (pending) throw needsApproval(pending);
     return {};
   });
 
-  mlflowRpc(app, 'DELETE', '/registered-models/alias', async (fields) =>
-    callContract(context, 'registry.deleteAlias', { name: requireString(fields, 'name'), alias: requireString(fields, 'alias') }),
+  mlflowRpc(app, 'DELETE', '/registered-models/alias', async (fields, request) =>
+    callContract(context, request, 'registry.deleteAlias', { name: requireString(fields, 'name'), alias: requireString(fields, 'alias') }),
   );
 
-  mlflowRpc(app, 'GET', '/registered-models/alias', async (fields) => {
-    const { version } = await callContract(context, 'registry.getVersionByAlias', { name: requireString(fields, 'name'), alias: requireString(fields, 'alias') });
+  mlflowRpc(app, 'GET', '/registered-models/alias', async (fields, request) => {
+    const { version } = await callContract(context, request, 'registry.getVersionByAlias', { name: requireString(fields, 'name'), alias: requireString(fields, 'alias') });
     return versionAnswer(version);
   });
 
-  mlflowRpc(app, 'POST', '/model-versions/create', async (fields) => {
-    const { version } = await callContract(context, 'registry.createVersion', {
+  mlflowRpc(app, 'POST', '/model-versions/create', async (fields, request) => {
+    const { version } = await callContract(context, request, 'registry.createVersion', {
       name: requireString(fields, 'name'),
       source: requireString(fields, 'source'),
       runId: setString(fields, 'run_id'),
@@ -191,36 +191,36 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
     return versionAnswer(version);
   });
 
-  mlflowRpc(app, 'GET', '/model-versions/get', async (fields) =>
-    versionAnswer((await callContract(context, 'registry.getVersion', { name: requireString(fields, 'name'), version: versionOf(fields) })).version),
+  mlflowRpc(app, 'GET', '/model-versions/get', async (fields, request) =>
+    versionAnswer((await callContract(context, request, 'registry.getVersion', { name: requireString(fields, 'name'), version: versionOf(fields) })).version),
   );
 
-  mlflowRpc(app, 'PATCH', '/model-versions/update', async (fields) => {
+  mlflowRpc(app, 'PATCH', '/model-versions/update', async (fields, request) => {
     const ref = { name: requireString(fields, 'name'), version: versionOf(fields) };
     const description = optionalString(fields, 'description');
     const { version } =
-      description === undefined ? await callContract(context, 'registry.getVersion', ref) : await callContract(context, 'registry.updateVersion', { ...ref, description });
+      description === undefined ? await callContract(context, request, 'registry.getVersion', ref) : await callContract(context, request, 'registry.updateVersion', { ...ref, description });
     return versionAnswer(version);
   });
 
-  mlflowRpc(app, 'DELETE', '/model-versions/delete', async (fields) =>
-    callContract(context, 'registry.deleteVersion', { name: requireString(fields, 'name'), version: versionOf(fields) }),
+  mlflowRpc(app, 'DELETE', '/model-versions/delete', async (fields, request) =>
+    callContract(context, request, 'registry.deleteVersion', { name: requireString(fields, 'name'), version: versionOf(fields) }),
   );
 
-  mlflowRpc(app, 'POST', '/model-versions/transition-stage', async (fields) => {
-    const { version, request } = await callContract(context, 'registry.transitionStage', {
+  mlflowRpc(app, 'POST', '/model-versions/transition-stage', async (fields, request) => {
+    const { version, request: pending } = await callContract(context, request, 'registry.transitionStage', {
       name: requireString(fields, 'name'),
       version: versionOf(fields),
       stage: requireString(fields, 'stage'),
       archiveExistingVersions: optionalBool(fields, 'archive_existing_versions'),
     });
-    if (request) throw needsApproval(request);
+    if (pending) throw needsApproval(pending);
     return versionAnswer(version);
   });
 
-  mlflowRpc(app, 'GET', '/model-versions/search', async (fields) => {
+  mlflowRpc(app, 'GET', '/model-versions/search', async (fields, request) => {
     const orderBy = strings(fields, 'order_by');
-    const { versions, nextPageToken } = await callContract(context, 'registry.searchVersions', {
+    const { versions, nextPageToken } = await callContract(context, request, 'registry.searchVersions', {
       filter: setString(fields, 'filter'),
       orderBy: orderBy.length > 0 ? orderBy : undefined,
       maxResults: intInRange(fields, 'max_results', 1, VERSION_SEARCH_MAX),
@@ -231,13 +231,13 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
     return out;
   });
 
-  mlflowRpc(app, 'GET', '/model-versions/get-download-uri', async (fields) => {
-    const { artifactUri } = await callContract(context, 'registry.downloadUri', { name: requireString(fields, 'name'), version: versionOf(fields) });
+  mlflowRpc(app, 'GET', '/model-versions/get-download-uri', async (fields, request) => {
+    const { artifactUri } = await callContract(context, request, 'registry.downloadUri', { name: requireString(fields, 'name'), version: versionOf(fields) });
     return { artifact_uri: artifactUri };
   });
 
-  mlflowRpc(app, 'POST', '/model-versions/set-tag', async (fields) =>
-    callContract(context, 'registry.setVersionTag', {
+  mlflowRpc(app, 'POST', '/model-versions/set-tag', async (fields, request) =>
+    callContract(context, request, 'registry.setVersionTag', {
       name: requireString(fields, 'name'),
       version: versionOf(fields),
       key: requireString(fields, 'key'),
@@ -245,7 +245,7 @@ export function registerMlflowRegistryRoutes(app: FastifyInstance, context: Serv
     }),
   );
 
-  mlflowRpc(app, 'DELETE', '/model-versions/delete-tag', async (fields) =>
-    callContract(context, 'registry.deleteVersionTag', { name: requireString(fields, 'name'), version: versionOf(fields), key: requireString(fields, 'key') }),
+  mlflowRpc(app, 'DELETE', '/model-versions/delete-tag', async (fields, request) =>
+    callContract(context, request, 'registry.deleteVersionTag', { name: requireString(fields, 'name'), version: versionOf(fields), key: requireString(fields, 'key') }),
   );
 }

@@ -20,9 +20,9 @@ export async function registerMlflowRoutes(app: FastifyInstance, context: Server
 
   // The run-scoped listing answers run-relative full paths and the run's root URI, unlike the
   // proxy's basenames (§9.8). It is never paged, so no next_page_token is sent.
-  mlflowRpc(app, 'GET', '/artifacts/list', async (fields) => {
+  mlflowRpc(app, 'GET', '/artifacts/list', async (fields, request) => {
     const path = setString(fields, 'path');
-    const { rootUri, files } = await callContract(context, 'artifacts.list', { runId: runIdOf(fields), path });
+    const { rootUri, files } = await callContract(context, request, 'artifacts.list', { runId: runIdOf(fields), path });
     // The same normalization the artifact path gate applies ('./a//b/' lists 'a/b').
     const dir = (path ?? '').split('/').filter((s) => s !== '' && s !== '.').join('/');
     return putList<{ root_uri: string; files?: MlflowFileInfo[] }, 'files'>({ root_uri: rootUri }, 'files', files.map((f) => toMlflowFileInfo(f, dir)));

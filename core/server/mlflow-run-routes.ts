@@ -3,7 +3,7 @@
  * methods. Each run-scoped RPC takes `run_id`, falling back to the deprecated `run_uuid` the
  * Python client sends beside it.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DatasetInput, MetricInput } from '#core/api/entities.ts';
 import type { MethodInput } from '#core/api/contract.ts';
 import { invalid } from '#core/api/errors.ts';
@@ -69,8 +69,8 @@ function parseModelJson(text: string): Record<string, unknown> {
 
 /** Registers the run RPCs under both MLflow prefixes. */
 export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerContext): void {
-  mlflowRpc(app, 'POST', '/runs/create', async (fields) => {
-    const { run } = await callContract(context, 'runs.create', {
+  mlflowRpc(app, 'POST', '/runs/create', async (fields, request) => {
+    const { run } = await callContract(context, request, 'runs.create', {
       // Empty strings are what proto clients send for "unset": the Default experiment, a generated name.
       experimentId: setString(fields, 'experiment_id'),
       userId: setString(fields, 'user_id'),
@@ -81,13 +81,13 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     return { run: toMlflowRun(run) };
   });
 
-  mlflowRpc(app, 'GET', '/runs/get', async (fields) => {
-    const { run } = await callContract(context, 'runs.get', { runId: runIdOf(fields) });
+  mlflowRpc(app, 'GET', '/runs/get', async (fields, request) => {
+    const { run } = await callContract(context, request, 'runs.get', { runId: runIdOf(fields) });
     return { run: toMlflowRun(run) };
   });
 
-  mlflowRpc(app, 'POST', '/runs/update', async (fields) => {
-    const { runInfo } = await callContract(context, 'runs.update', {
+  mlflowRpc(app, 'POST', '/runs/update', async (fields, request) => {
+    const { runInfo } = await callContract(context, request, 'runs.update', {
       runId: runIdOf(fields),
       status: runStatusOf(fields, 'status'),
       endTime: optionalInt(fields, 'end_time'),
@@ -96,17 +96,17 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
     return { run_info: toMlflowRunInfo(runInfo) };
   });
 
-  mlflowRpc(app, 'POST', '/runs/delete', async (fields) => {
-    await callContract(context, 'runs.delete', { runId: runIdOf(fields) });
+  mlflowRpc(app, 'POST', '/runs/delete', async (fields, request) => {
+    await callContract(context, request, 'runs.delete', { runId: runIdOf(fields) });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/restore', async (fields) => {
-    await callContract(context, 'runs.restore', { runId: runIdOf(fields) });
+  mlflowRpc(app, 'POST', '/runs/restore', async (fields, request) => {
+    await callContract(context, request, 'runs.restore', { runId: runIdOf(fields) });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/search', async (fields) => {
+  mlflowRpc(app, 'POST', '/runs/search', async (fields, request) => {
     const experimentIds = strings(fields, 'experiment_ids');
     const maxResults = intInRange(fields, 'max_results', SEARCH_MAX_RESULTS.min, SEARCH_MAX_RESULTS.max, SEARCH_MAX_RESULTS.default);
     // MLflow answers a search over no experiments with no runs rather than an error.
@@ -120,7 +120,7 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
       maxResults,
       pageToken: setString(fields, 'page_token'),
     };
-    return callContractAsJson(context, 'runs.search', input, (parsed) => context.flowdesk.mlflowWire.searchRuns(parsed));
+    return callContractAsJson(context, request, 'runs.search', input, (parsed) => context.flowdesk.mlflowWire.searchRuns(parsed));
   });
 
   /**
@@ -140,53 +140,53 @@ export function registerMlflowRunRoutes(app: FastifyInstance, context: ServerCon
   }
 
   /** Logs run metrics, and the points that name a logged model against that model too: one contract call, one transaction. */
-  async function logRunMetrics(runId: string, entries: { fields: MlflowFields; metric: MetricInput }[], rest: { params?: KeyValue[]; tags?: KeyValue[] } = {}): Promise<void> {
+  async function logRunMetrics(request: FastifyRequest, runId: string, entries: { fields: MlflowFields; metric: MetricInput }[], rest: { params?: KeyValue[]; tags?: KeyValue[] } = {}): Promise<void> {
     const modelMetrics = [...pointsByModel(runId, entries)].map(([modelId, metrics]) => ({ modelId, metrics }));
-    await callContract(context, 'runs.logBatch', { runId, metrics: entries.map((e) => e.metric), ...rest, ...(modelMetrics.length > 0 ? { modelMetrics } : {}) });
+    await callContract(context, request, 'runs.logBatch', { runId, metrics: entries.map((e) => e.metric), ...rest, ...(modelMetrics.length > 0 ? { modelMetrics } : {}) });
   }
 
-  mlflowRpc(app, 'POST', '/runs/log-metric', async (fields) => {
-    await logRunMetrics(runIdOf(fields), [{ fields, metric: metricOf(fields) }]);
+  mlflowRpc(app, 'POST', '/runs/log-metric', async (fields, request) => {
+    await logRunMetrics(request, runIdOf(fields), [{ fields, metric: metricOf(fields) }]);
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/log-parameter', async (fields) => {
-    await callContract(context, 'runs.logParam', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
+  mlflowRpc(app, 'POST', '/runs/log-parameter', async (fields, request) => {
+    await callContract(context, request, 'runs.logParam', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/set-tag', async (fields) => {
-    await callContract(context, 'runs.setTag', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
+  mlflowRpc(app, 'POST', '/runs/set-tag', async (fields, request) => {
+    await callContract(context, request, 'runs.setTag', { runId: runIdOf(fields), key: requireString(fields, 'key'), value: textValue(fields, 'value') });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/delete-tag', async (fields) => {
-    await callContract(context, 'runs.deleteTag', { runId: runIdOf(fields), key: requireString(fields, 'key') });
+  mlflowRpc(app, 'POST', '/runs/delete-tag', async (fields, request) => {
+    await callContract(context, request, 'runs.deleteTag', { runId: runIdOf(fields), key: requireString(fields, 'key') });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/log-batch', async (fields) => {
+  mlflowRpc(app, 'POST', '/runs/log-batch', async (fields, request) => {
     const entries = messages(fields, 'metrics').map((m, i) => ({ fields: m, metric: metricOf(m, `metrics[${i}].`) }));
-    await logRunMetrics(runIdOf(fields), entries, { params: keyValues(fields, 'params'), tags: keyValues(fields, 'tags') });
+    await logRunMetrics(request, runIdOf(fields), entries, { params: keyValues(fields, 'params'), tags: keyValues(fields, 'tags') });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/log-inputs', async (fields) => {
+  mlflowRpc(app, 'POST', '/runs/log-inputs', async (fields, request) => {
     const runId = runIdOf(fields);
-    await callContract(context, 'runs.logInputs', {
+    await callContract(context, request, 'runs.logInputs', {
       runId,
       datasets: messages(fields, 'datasets').map((d, i) => datasetInputOf(d, `datasets[${i}]`)),
     });
     // MLflow 3 also records logged models a run used (`log_inputs(models=...)`).
     const models = messages(fields, 'models').map((m) => ({ modelId: requireString(m, 'model_id') }));
-    if (models.length > 0) await callContract(context, 'runs.logModelInputs', { runId, models });
+    if (models.length > 0) await callContract(context, request, 'runs.logModelInputs', { runId, models });
     return {};
   });
 
-  mlflowRpc(app, 'POST', '/runs/log-model', async (fields) => {
+  mlflowRpc(app, 'POST', '/runs/log-model', async (fields, request) => {
     const runId = runIdOf(fields);
     const model = parseModelJson(requireString(fields, 'model_json'));
-    await callContract(context, 'runs.logModel', { runId, model });
+    await callContract(context, request, 'runs.logModel', { runId, model });
     return {};
   });
 }

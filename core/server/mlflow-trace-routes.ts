@@ -244,13 +244,13 @@ function maskPaths(value: unknown): Set<string> {
 
 /** Registers the MLflow trace RPCs (v2 and v3). */
 function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
-  traceRpc(app, 3, 'POST', '/traces', async (fields) => {
+  traceRpc(app, 3, 'POST', '/traces', async (fields, request) => {
     const info = optionalMessage(optionalMessage(fields, 'trace') ?? {}, 'trace_info');
     if (!info) throw invalid("Missing value for required parameter 'trace.trace_info'.");
     const location = optionalMessage(info, 'trace_location');
     const experiment = location && optionalMessage(location, 'mlflow_experiment');
     if (!experiment) throw invalid("Missing value for required parameter 'trace.trace_info.trace_location.mlflow_experiment'.");
-    const { trace } = await callContract(context, 'traces.start', {
+    const { trace } = await callContract(context, request, 'traces.start', {
       trace: {
         traceId: requireString(info, 'trace_id'),
         experimentId: requireString(experiment, 'experiment_id'),
@@ -269,12 +269,12 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
   });
 
   traceRpc(app, 3, 'GET', '/traces/:trace_id', async (_fields, request) => {
-    const { trace } = await callContract(context, 'traces.get', { traceId: params(request).trace_id! });
+    const { trace } = await callContract(context, request, 'traces.get', { traceId: params(request).trace_id! });
     return { trace: { trace_info: toMlflowTraceInfoV3(trace) } };
   });
 
-  traceRpc(app, 3, 'POST', '/traces/search', async (fields) => {
-    const { traces, nextPageToken } = await callContract(context, 'traces.search', {
+  traceRpc(app, 3, 'POST', '/traces/search', async (fields, request) => {
+    const { traces, nextPageToken } = await callContract(context, request, 'traces.search', {
       experimentIds: experimentLocations(fields),
       filter: optionalString(fields, 'filter'),
       orderBy: strings(fields, 'order_by'),
@@ -285,9 +285,9 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
   });
 
   // The older search, GET with the query string (also MLflow 3's fallback, sending `locations`).
-  traceRpc(app, 2, 'GET', '/traces', async (fields) => {
+  traceRpc(app, 2, 'GET', '/traces', async (fields, request) => {
     const experimentIds = strings(fields, 'experiment_ids');
-    const { traces, nextPageToken } = await callContract(context, 'traces.search', {
+    const { traces, nextPageToken } = await callContract(context, request, 'traces.search', {
       experimentIds: experimentIds.length ? experimentIds : experimentLocations(fields),
       filter: optionalString(fields, 'filter'),
       orderBy: strings(fields, 'order_by'),
@@ -297,8 +297,8 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
     return { traces: traces.map(toMlflowTraceInfoV2), ...(nextPageToken && { next_page_token: nextPageToken }) };
   });
 
-  traceRpc(app, 2, 'POST', '/traces', async (fields) => {
-    const { trace } = await callContract(context, 'traces.start', {
+  traceRpc(app, 2, 'POST', '/traces', async (fields, request) => {
+    const { trace } = await callContract(context, request, 'traces.start', {
       trace: {
         traceId: `tr-${randomBytes(16).toString('hex')}`,
         experimentId: requireString(fields, 'experiment_id'),
@@ -312,11 +312,11 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
   });
 
   traceRpc(app, 2, 'PATCH', '/traces/:trace_id', async (fields, request) => {
-    const { trace: current } = await callContract(context, 'traces.get', { traceId: params(request).trace_id! });
+    const { trace: current } = await callContract(context, request, 'traces.get', { traceId: params(request).trace_id! });
     const end = optionalInt(fields, 'timestamp_ms');
     const tags = { ...current.tags, ...keyValueMap(fields, 'tags') };
     delete tags[ARTIFACT_LOCATION_TAG];
-    const { trace } = await callContract(context, 'traces.start', {
+    const { trace } = await callContract(context, request, 'traces.start', {
       trace: {
         traceId: current.traceId,
         experimentId: current.experimentId,
@@ -334,20 +334,20 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
   });
 
   traceRpc(app, 2, 'GET', '/traces/:trace_id/info', async (_fields, request) => {
-    const { trace } = await callContract(context, 'traces.get', { traceId: params(request).trace_id! });
+    const { trace } = await callContract(context, request, 'traces.get', { traceId: params(request).trace_id! });
     return { trace_info: toMlflowTraceInfoV2(trace) };
   });
 
   for (const version of [2, 3] as const) {
     traceRpc(app, version, 'PATCH', '/traces/:trace_id/tags', async (fields, request) =>
-      callContract(context, 'traces.setTag', { traceId: params(request).trace_id!, key: requireString(fields, 'key'), value: optionalString(fields, 'value') ?? '' }),
+      callContract(context, request, 'traces.setTag', { traceId: params(request).trace_id!, key: requireString(fields, 'key'), value: optionalString(fields, 'value') ?? '' }),
     );
     traceRpc(app, version, 'DELETE', '/traces/:trace_id/tags', async (fields, request) =>
-      callContract(context, 'traces.deleteTag', { traceId: params(request).trace_id!, key: requireString(fields, 'key') }),
+      callContract(context, request, 'traces.deleteTag', { traceId: params(request).trace_id!, key: requireString(fields, 'key') }),
     );
-    traceRpc(app, version, 'POST', '/traces/delete-traces', async (fields) => {
+    traceRpc(app, version, 'POST', '/traces/delete-traces', async (fields, request) => {
       const ids = strings(fields, 'request_ids');
-      const { deleted } = await callContract(context, 'traces.delete', {
+      const { deleted } = await callContract(context, request, 'traces.delete', {
         experimentId: requireString(fields, 'experiment_id'),
         traceIds: ids.length > 0 ? ids : undefined,
         maxTimestampMs: optionalInt(fields, 'max_timestamp_millis'),
@@ -357,20 +357,20 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
     });
   }
 
-  traceRpc(app, 2, 'POST', '/traces/link-to-run', async (fields) =>
-    callContract(context, 'traces.linkToRun', { traceIds: strings(fields, 'trace_ids'), runId: requireString(fields, 'run_id') }),
+  traceRpc(app, 2, 'POST', '/traces/link-to-run', async (fields, request) =>
+    callContract(context, request, 'traces.linkToRun', { traceIds: strings(fields, 'trace_ids'), runId: requireString(fields, 'run_id') }),
   );
 
   traceRpc(app, 3, 'POST', '/traces/:trace_id/assessments', async (fields, request) => {
     const body = optionalMessage(fields, 'assessment');
     if (!body) throw invalid("Missing value for required parameter 'assessment'.");
-    const { assessment } = await callContract(context, 'traces.createAssessment', { traceId: params(request).trace_id!, assessment: assessmentInputOf(body) });
+    const { assessment } = await callContract(context, request, 'traces.createAssessment', { traceId: params(request).trace_id!, assessment: assessmentInputOf(body) });
     return { assessment: toMlflowAssessment(assessment) };
   });
 
   traceRpc(app, 3, 'GET', '/traces/:trace_id/assessments/:assessment_id', async (_fields, request) => {
     const { trace_id: traceId, assessment_id: assessmentId } = params(request) as { trace_id: string; assessment_id: string };
-    const { assessment } = await callContract(context, 'traces.getAssessment', { traceId, assessmentId });
+    const { assessment } = await callContract(context, request, 'traces.getAssessment', { traceId, assessmentId });
     return { assessment: toMlflowAssessment(assessment) };
   });
 
@@ -378,7 +378,7 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
     const { trace_id: traceId, assessment_id: assessmentId } = params(request) as { trace_id: string; assessment_id: string };
     const body = optionalMessage(fields, 'assessment') ?? {};
     const mask = maskPaths(fields.update_mask);
-    const { assessment } = await callContract(context, 'traces.updateAssessment', {
+    const { assessment } = await callContract(context, request, 'traces.updateAssessment', {
       traceId,
       assessmentId,
       name: mask.has('assessment_name') ? requireString(body, 'assessment_name') : undefined,
@@ -393,7 +393,7 @@ function registerTraceRpcs(app: FastifyInstance, context: ServerContext): void {
 
   traceRpc(app, 3, 'DELETE', '/traces/:trace_id/assessments/:assessment_id', async (_fields, request) => {
     const { trace_id: traceId, assessment_id: assessmentId } = params(request) as { trace_id: string; assessment_id: string };
-    return callContract(context, 'traces.deleteAssessment', { traceId, assessmentId });
+    return callContract(context, request, 'traces.deleteAssessment', { traceId, assessmentId });
   });
 }
 
@@ -409,7 +409,7 @@ async function registerTraceDataRoutes(scope: FastifyInstance, context: ServerCo
   async function traceOfPath(request: FastifyRequest, prefix: string): Promise<{ traceId: string; storePath: string }> {
     const storePath = checkArtifactPath(artifactPathAfter(request, prefix));
     const traceId = params(request).trace_id!;
-    const { trace } = await callContract(context, 'traces.get', { traceId });
+    const { trace } = await callContract(context, request, 'traces.get', { traceId });
     const location = trace.tags[ARTIFACT_LOCATION_TAG];
     if (location === undefined || storePathIn(location, TRACE_DATA_FILE) !== storePath) {
       throw invalid(`'${storePath}' is not where the data of trace ${traceId} is kept`);
@@ -430,7 +430,7 @@ async function registerTraceDataRoutes(scope: FastifyInstance, context: ServerCo
       } catch {
         throw invalid('Invalid trace data: it is not UTF-8 text');
       }
-      await callContract(context, 'traces.putData', { traceId, json });
+      await callContract(context, request, 'traces.putData', { traceId, json });
       return {};
     });
 
@@ -439,7 +439,7 @@ async function registerTraceDataRoutes(scope: FastifyInstance, context: ServerCo
       if ((await context.flowdesk.artifacts.stat(storePath)) !== undefined) {
         return sendArtifactFile(reply, context.flowdesk.artifacts, storePath, request.headers.range);
       }
-      const { json } = await callContract(context, 'traces.readData', { traceId });
+      const { json } = await callContract(context, request, 'traces.readData', { traceId });
       return reply
         .type('application/octet-stream')
         .header('content-disposition', contentDisposition(TRACE_DATA_FILE))
@@ -476,7 +476,7 @@ async function registerOtlpRoute(scope: FastifyInstance, context: ServerContext)
     }
     const protobuf = String(request.headers['content-type']).toLowerCase().startsWith('application/x-protobuf');
     const spans = context.flowdesk.decodeOtlp(body, protobuf ? 'protobuf' : 'json');
-    if (spans.length > 0) await callContract(context, 'traces.logSpans', { experimentId, spans });
+    if (spans.length > 0) await callContract(context, request, 'traces.logSpans', { experimentId, spans });
     // An empty ExportTraceServiceResponse: full success.
     return protobuf ? reply.type('application/x-protobuf').send(Buffer.alloc(0)) : {};
   });

@@ -12,6 +12,7 @@ import type { Principal } from '#core/api/access.ts';
 import type { Handlers, MethodParsedInput } from '#core/api/contract.ts';
 import type { EventBus } from '#core/api/events.ts';
 import type { Catalog, Db } from '#core/catalog/catalog.ts';
+import { dialectSql } from '#core/catalog/dialect-sql.ts';
 import { searchExperiments, searchRuns } from '#core/search/search.ts';
 import { toExperiment, toLatestMetric, toRunInfo, type RunRow } from './mappers.ts';
 import { readHistory, readSampled } from './metric-reader.ts';
@@ -123,6 +124,12 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
     }
   }
   return rows.map((r) => runs.get(r.id)!);
+}
+
+/** A run just created with these (distinct) tags, as `loadRuns` reads it back, its tags in the catalog's text order. */
+function newRun(row: RunRow, tags: readonly Tag[], textOrder: (a: string, b: string) => number): Run {
+  const sorted = tags.map((t) => ({ key: t.key, value: t.value })).sort((a, b) => textOrder(a.key, b.key));
+  return { info: toRunInfo(row), data: { metrics: [], params: [], tags: sorted }, inputs: { datasetInputs: [] } };
 }
 
 async function loadRunsByIds(db: Db, ids: number[]): Promise<Run[]> {
@@ -366,11 +373,17 @@ export function createTrackingService(deps: TrackingDeps): TrackingHandlers {
             artifact_uri: `${experiment.artifact_location}/${runId}/artifacts`,
             deleted_time: null,
           });
-        await setRunTags(trx, inserted, tags);
+        // Not setRunTags: the row already has the name its mlflow.runName tag holds, so no rename.
+        await repo.upsertRunTags(trx, inserted.id, tags);
         return inserted;
       });
       events.publish({ type: 'run.created', experimentId: String(row.experiment_id), runId });
-      return { run: await getRun(runId) };
+      // A new run holds only its row and these tags, so the answer is built from them instead of
+      // read back (five reads, ~5% of a create), with the tags in the order runs.get reads them:
+      // by key, in the catalog's text order. Where code cannot order text as the catalog does
+      // (PostgreSQL sorts by the database's locale), the run is read back.
+      const { textOrder } = dialectSql(catalog.dialect);
+      return { run: textOrder ? newRun(row, tags, textOrder) : await getRun(runId) };
     },
 
     // Runs as read here, plus their links to logged models (MLflow 3 inputs and outputs).

@@ -35,6 +35,21 @@ describe('runs', () => {
     for (const tag of tags) expect(run.data.tags).toContainEqual(tag);
   });
 
+  it('answers runs.create with the run as runs.get reads it back, its tags in SQLite\'s byte order', async () => {
+    const { api } = await testFlowdesk();
+    // Upper before lower case, U+FF21 (a BMP letter above the surrogates) before U+1D400 (an astral
+    // one), which UTF-16 code units would order the other way; a repeated key keeps its last value.
+    const tags = ['b', 'B', 'a', '\uff21', '\u{1d400}', 'é', 'mlflow.source.name', 'b'].map((key, i) => ({ key, value: `v${i}` }));
+    const { run } = await api.call('runs.create', { experimentId: '0', runName: 'ordered', tags, startTime: 5 });
+    const { outputs, ...read } = (await api.call('runs.get', { runId: run.info.runId })).run;
+    expect(outputs).toEqual({ modelOutputs: [] });
+    expect(read.inputs.modelInputs).toEqual([]);
+    delete read.inputs.modelInputs;
+    expect(JSON.stringify(run)).toBe(JSON.stringify(read));
+    expect(run.data.tags.map((t) => t.key)).toEqual(['B', 'a', 'b', 'mlflow.runName', 'mlflow.source.name', 'é', '\uff21', '\u{1d400}']);
+    expect(run.data.tags.find((t) => t.key === 'b')?.value).toBe('v7');
+  });
+
   it('refuses runs in unknown experiments', async () => {
     const { api } = await testFlowdesk();
     await expect(api.call('runs.create', { experimentId: '77' })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
