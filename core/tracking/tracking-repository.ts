@@ -5,7 +5,7 @@
  * live in tracking-service.ts, model-links.ts and trash.ts; the SQL these functions compile
  * is kept as reviewed snapshots for both dialects (test/catalog/repository-sql.test.ts).
  */
-import { CompiledQuery, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Param, Tag } from '#core/api/entities.ts';
 import type { Db } from '#core/catalog/catalog.ts';
 import { compiledOnce, runCompiled } from '#core/catalog/compiled-once.ts';
@@ -93,26 +93,20 @@ export function runsByIds(db: Db, ids: number[]): Promise<RunRow[]> {
 
 /** The columns insertRun writes, in its statement's placeholder order. */
 const RUN_COLUMNS = ['run_uuid', 'experiment_id', 'name', 'user_id', 'status', 'start_time', 'end_time', 'lifecycle_stage', 'artifact_uri', 'deleted_time'] as const;
-/** insertRun's SQL per dialect (keyed by its Kysely adapter's class). */
-const insertRunSql = new WeakMap<object, string>();
 
 /**
  * Inserts a run and returns its row. The statement is built by Kysely once per dialect, not per
  * run: building it (parsing the row's values into nodes, then compiling) was 6% of a create.
  */
 export async function insertRun(db: Db, values: Pick<Insertable<Database['runs']>, (typeof RUN_COLUMNS)[number]>): Promise<RunRow> {
-  const dialect = db.getExecutor().adapter.constructor;
-  let text = insertRunSql.get(dialect);
-  if (text === undefined) {
-    text = db
+  const text = compiledOnce(db, 'insertRun', (b) =>
+    b
       .insertInto('runs')
       .values(Object.fromEntries(RUN_COLUMNS.map((column) => [column, null])) as unknown as Insertable<Database['runs']>)
-      .returningAll()
-      .compile().sql;
-    insertRunSql.set(dialect, text);
-  }
-  const { rows } = await db.executeQuery<RunRow>(CompiledQuery.raw(text, RUN_COLUMNS.map((column) => values[column] ?? null)));
-  return rows[0]!;
+      .returningAll(),
+  );
+  const [row] = await runCompiled<RunRow>(db, text, RUN_COLUMNS.map((column) => values[column] ?? null));
+  return row!;
 }
 
 /** Changes columns of one run. */
