@@ -9,12 +9,23 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = `${root}dist/cli/main.js`;
 
+/**
+ * Whether a TypeScript file under `dir` changed after `built` (ms). A walk of its own rather than
+ * readdirSync's `recursive` option, which builds a relative path per entry through node:path:
+ * ~45 ms for core's ~170 files against ~5 ms here, on every start in a checkout.
+ */
+function newerThan(dir, built) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory() ? newerThan(path, built) : entry.name.endsWith('.ts') && statSync(path).mtimeMs > built) return true;
+  }
+  return false;
+}
+
 /** Whether a core source file changed after the bundle was written. */
 function stale() {
-  const built = statSync(bundle).mtimeMs;
   const sources = `${root}core`;
-  if (!existsSync(sources)) return false;
-  return readdirSync(sources, { recursive: true }).some((file) => file.endsWith('.ts') && statSync(`${sources}/${file}`).mtimeMs > built);
+  return existsSync(sources) && newerThan(sources, statSync(bundle).mtimeMs);
 }
 
 if (!existsSync(bundle) || stale()) {
