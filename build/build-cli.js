@@ -24,10 +24,12 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Packages left in node_modules: native code, what only some commands load, and CommonJS that
- * names its own `__filename` (write-file-atomic), which an ES-module bundle does not define.
+ * Packages left in node_modules: native code, what only some commands load, CommonJS that
+ * names its own `__filename` (write-file-atomic), which an ES-module bundle does not define, and
+ * Fastify's default schema compilers, which it requires only when not given its own
+ * (core/platform/no-schema-compilers.ts gives them to every Fastify server of the core).
  */
-const EXTERNAL = ['better-sqlite3', 'onnxruntime-node', '@aws-sdk/*', 'pg-native', 'electron', 'write-file-atomic'];
+const EXTERNAL = ['better-sqlite3', 'onnxruntime-node', '@aws-sdk/*', 'pg-native', 'electron', 'write-file-atomic', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 
 /** The bundles: where each is built from, and the folder its entry and chunks go to. */
 export const CLI_BUNDLES = [
