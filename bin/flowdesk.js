@@ -32,7 +32,7 @@ function stale() {
 }
 
 /**
- * The bundle's code cache, if one was written for this very file, and the command that wrote it.
+ * The bundle's code cache, if one was written for this very file, and whether `serve` wrote it.
  * V8 checks only the source's length and its own version and flags, so the cache names the bundle
  * it came from by size and modification time (each build renames a new file into place) on its
  * first line.
@@ -45,8 +45,8 @@ function readCodeCache(key) {
     return undefined;
   }
   const end = data.indexOf(10);
-  const [writtenFor, command] = data.subarray(0, Math.max(end, 0)).toString().split(' ');
-  return end > 0 && writtenFor === key ? { data: data.subarray(end + 1), command } : undefined;
+  const [writtenFor, writer] = data.subarray(0, Math.max(end, 0)).toString().split(' ');
+  return end > 0 && writtenFor === key ? { data: data.subarray(end + 1), byServe: writer === 'serve' } : undefined;
 }
 
 /**
@@ -57,7 +57,7 @@ function readCodeCache(key) {
 function writeCodeCache(key, command, script) {
   const temporary = `${codeCache}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, Buffer.concat([Buffer.from(`${key} ${command}\n`), script.createCachedData()]));
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${key} ${command === 'serve' ? 'serve' : 'other'}\n`), script.createCachedData()]));
     renameSync(temporary, codeCache);
   } catch {
     // No cache: the next start compiles the bundle again.
@@ -88,7 +88,7 @@ function loadBundle(command) {
   script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, `${root}dist/cli`);
   // Written when there was no cache or V8 refused it, and by `serve`, whose start is the one
   // people wait on, over a cache another command wrote.
-  const rewrite = cache === undefined || script.cachedDataRejected || (command === 'serve' && cache.command !== 'serve');
+  const rewrite = cache === undefined || script.cachedDataRejected || (command === 'serve' && !cache.byServe);
   return { main: cli.exports.main, script, key, rewrite };
 }
 
