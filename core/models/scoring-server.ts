@@ -10,6 +10,7 @@ import { FlowdeskError, HTTP_STATUS } from '#core/api/errors.ts';
 import { installManners, isLoopback } from '#core/platform/http-manners.ts';
 import { installSharedToken } from '#core/platform/http-token.ts';
 import { discardBody, sendError } from '#core/platform/http-body.ts';
+import { NO_SCHEMA_COMPILERS } from '#core/platform/no-schema-compilers.ts';
 import { parseJsonBody } from '#core/platform/wire-json.ts';
 import { jsonStringify } from '#core/platform/wire-json.ts';
 import type { Predictor } from './onnx-predictor.ts';
@@ -53,7 +54,7 @@ export function buildScoringServer(options: ScoringServerOptions): FastifyInstan
   }
   const bodyLimit = options.bodyLimit ?? SCORING_BODY_LIMIT;
   const log = options.log ?? ((message: string, err?: unknown) => console.error(message, err));
-  const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: true, return503OnClosing: false });
+  const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: true, return503OnClosing: false, schemaController: NO_SCHEMA_COMPILERS });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {

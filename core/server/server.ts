@@ -13,6 +13,7 @@ import { writeFileAtomic } from '#core/platform/atomic-write.ts';
 import { discardBody, JSON_BODY_LIMIT, NOT_A_PAGE_HEADERS, sendError } from '#core/platform/http-body.ts';
 import { installManners, isLoopback } from '#core/platform/http-manners.ts';
 import { logToConsole, type Log } from '#core/platform/logger.ts';
+import { NO_SCHEMA_COMPILERS } from '#core/platform/no-schema-compilers.ts';
 import { jsonStringify, parseJsonBody } from '#core/platform/wire-json.ts';
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './server-context.ts';
 import { installAuth } from './auth.ts';
@@ -113,6 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     forceCloseConnections: true,
     return503OnClosing: false,
+    schemaController: NO_SCHEMA_COMPILERS,
     // A URL the router cannot decode (a malformed or non-UTF-8 escape, as in a hostile artifact
     // path) is answered in MLflow's error shape too, not Fastify's own.
     frameworkErrors: (err, _request, reply) => sendError(reply, err.statusCode ?? 400, 'BAD_REQUEST', err.message),
