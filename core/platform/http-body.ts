@@ -34,7 +34,12 @@ export function discardBody(raw: IncomingMessage, limits: DiscardLimits = DEFAUL
     if (!raw.complete) socket.destroy();
   };
   const timer = setTimeout(cut, limits.discardTimeoutMs).unref();
-  const done = () => clearTimeout(timer);
+  // The socket outlives the request on a keep-alive connection: its listener goes with the body,
+  // or every refused body would leave one behind for as long as the connection lasts.
+  const done = () => {
+    clearTimeout(timer);
+    socket.removeListener('close', done);
+  };
   raw.on('data', (chunk: Buffer) => {
     seen += chunk.length;
     if (seen > limits.discardBytes) cut();

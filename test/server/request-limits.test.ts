@@ -355,3 +355,29 @@ describe('response headers', () => {
     expect(csp.split(';').map((d) => d.trim())).toEqual(expect.arrayContaining(["base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]));
   });
 });
+
+describe('one keep-alive connection', () => {
+  it('holds no listener per refused body once that body is read away', async () => {
+    const { server } = await startTestServer();
+    const serverSockets: net.Socket[] = [];
+    server.app.server.on('connection', (socket: net.Socket) => serverSockets.push(socket));
+    const socket = net.connect(server.port, '127.0.0.1');
+    onTestFinished(() => void socket.destroy());
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answers = '';
+    socket.on('data', (d: Buffer) => (answers += d.toString('latin1')));
+    // Over the 8 MiB JSON limit: refused from its length alone, before the body is sent.
+    const body = Buffer.alloc(9 * MiB, 0x20);
+    const listeners: number[] = [];
+    for (let i = 1; i <= 12; i++) {
+      socket.write(`POST /api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      await expect.poll(() => answers.split('HTTP/1.1 413').length - 1).toBe(i);
+      socket.write(body);
+      // The server reads the refused body away; the next request on the connection comes after it.
+      await expect.poll(() => serverSockets[0]!.bytesRead).toBeGreaterThanOrEqual(i * body.length);
+      listeners.push(serverSockets[0]!.listenerCount('close'));
+    }
+    expect(serverSockets).toHaveLength(1);
+    expect(listeners.at(-1)).toBe(listeners[0]);
+  });
+});
